@@ -1,0 +1,439 @@
+/*
+ * redpoll.c -- the appliance: EAL and configuration, one port, one
+ * worker lcore per shard, the main lcore as the control plane.
+ *
+ *   redpoll [EAL args] -- [--config FILE] [--<directive> <value>]...
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "cfg.h"
+#include "conn.h"
+#include "kv.h"
+#include "net.h"
+#include "pm.h"
+#include "port.h"
+#include "tcp.h"
+#include "worker.h"
+
+#define RP_ERR_LEN 512
+
+static volatile bool quit;
+
+/* on_signal -- SIGINT/SIGTERM: ask every loop to stop. */
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = true;
+}
+
+/* usage -- the command-line synopsis. */
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: redpoll [EAL args] -- [--config FILE] "
+		"[--<directive> <value>]...\n"
+		"       redpoll --help | --version\n\n"
+		"EAL args select cores and the port, for example\n"
+		"  -l 0-1 --vdev=net_tap0,iface=rp0      (a tap device)\n"
+		"  -l 0-1 -a 0000:3b:00.0                (a PCI NIC)\n"
+		"Every redpoll.conf directive can be given as --<directive> "
+		"<value>;\nsee docs/configuration.md.\n");
+}
+
+/* split_args -- index of "--" in argv, or argc if there is none. */
+static int
+split_args(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}
+
+/* daemonize -- detach from the terminal as Redis does. */
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		exit(0);
+	if (setsid() < 0)
+		return -errno;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+/* open_logfile -- send stdout and stderr to the logfile, appending. */
+static int
+open_logfile(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	if (fd < 0)
+		return -errno;
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return 0;
+}
+
+/* write_pidfile -- the process id, for init systems. */
+static int
+write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	return 0;
+}
+
+/* mkdir_p -- create a directory and its parents. */
+static int
+mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* info_hook -- INFO sections owned by the dataplane. */
+static size_t
+info_hook(void *ctx, const char *section, char *buf, size_t len)
+{
+	struct dp_worker *w = ctx;
+	size_t n = 0;
+
+#define APPEND(...)                                                     \
+	do {                                                             \
+		int r_ = snprintf(buf + n, len - n, __VA_ARGS__);        \
+		if (r_ > 0)                                              \
+			n = RTE_MIN(len, n + (size_t)r_);                \
+	} while (0)
+
+	if (strcmp(section, "clients") == 0) {
+		APPEND("# Clients\r\nconnected_clients:%u\r\n"
+		       "maxclients:%u\r\n", w->n_conns, w->cfg->maxclients);
+	} else if (strcmp(section, "network") == 0) {
+		APPEND("# Network\r\n");
+		for (int i = 0; i < DP_NET__MAX; i++)
+			APPEND("net_%s:%" PRIu64 "\r\n",
+			       dp_net_counter_name(i), w->net.counters[i]);
+		const uint64_t *tc = tcp_counters(w->net.tcp);
+		for (int i = 0; i < TCP__MAX; i++)
+			APPEND("tcp_%s:%" PRIu64 "\r\n", tcp_counter_name(i),
+			       tc[i]);
+		APPEND("tcp_connections:%u\r\n", tcp_conns(w->net.tcp));
+	} else if (strcmp(section, "workers") == 0) {
+		APPEND("# Workers\r\n");
+		for (int i = 0; i < DP_W__MAX; i++)
+			APPEND("worker%u_%s:%" PRIu64 "\r\n", w->index,
+			       dp_worker_counter_name(i), w->counters[i]);
+	}
+#undef APPEND
+	return n;
+}
+
+/* client_foreach_hook -- CLIENT LIST: every client of the worker. */
+static void
+client_foreach_hook(void *ctx, void (*fn)(struct kv_client *c, void *arg),
+		    void *arg)
+{
+	dp_conn_foreach(ctx, fn, arg);
+}
+
+/* worker_create -- one shard: net instance, TCP stack, log, keyspace. */
+static struct dp_worker *
+worker_create(struct rp_config *cfg, const struct dp_port *port,
+	      unsigned index, unsigned lcore, char *err, size_t errlen)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w),
+						 RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL) {
+		snprintf(err, errlen, "worker %u: out of memory", index);
+		return NULL;
+	}
+	w->cfg = cfg;
+	w->quit = &quit;
+	w->index = index;
+	w->lcore = lcore;
+
+	uint32_t mask = cfg->prefix_len == 0 ? 0 :
+			(uint32_t)(~0u << (32 - cfg->prefix_len));
+	dp_net_init(&w->net, port->port_id, (uint16_t)index,
+		    port->pools[index], &port->mac, rte_cpu_to_be_32(cfg->ip),
+		    rte_cpu_to_be_32(mask), rte_cpu_to_be_32(cfg->gateway),
+		    cfg->mtu, port->offloads);
+
+	struct tcp_params tp = {
+		.mss = (uint16_t)(cfg->mtu - 40),
+		.rcv_wnd = 256 * 1024,
+		.max_conns = cfg->maxclients + 64,
+		.backlog = cfg->tcp_backlog,
+		.keepalive_s = cfg->tcp_keepalive,
+		.send_queue_max = 512u * 1024 * 1024,
+	};
+	w->net.tcp = tcp_stack_create(&w->net, &tp, &dp_conn_tcp_ops, w);
+	if (w->net.tcp == NULL) {
+		snprintf(err, errlen, "worker %u: cannot create the TCP stack",
+			 index);
+		goto fail;
+	}
+	if (tcp_listen(w->net.tcp, cfg->port) != 0) {
+		snprintf(err, errlen, "worker %u: cannot listen on port %u",
+			 index, cfg->port);
+		goto fail;
+	}
+
+	if (cfg->persistence != CFG_PERSIST_OFF) {
+		char path[PATH_MAX + 32];
+		int rc = mkdir_p(cfg->pmem_path);
+		if (rc != 0) {
+			snprintf(err, errlen, "pmem-path %.400s: %s", cfg->pmem_path,
+				 strerror(-rc));
+			goto fail;
+		}
+		snprintf(path, sizeof(path), "%s/redpoll-%u.pmem",
+			 cfg->pmem_path, index);
+		w->log = pm_log_open(path, cfg->pmem_size, index, err, errlen);
+		if (w->log == NULL)
+			goto fail;
+	}
+
+	struct kv_shard_params sp = {
+		.core = index,
+		.socket_id = socket,
+		.cfg = cfg,
+		.log = w->log,
+		.hooks = {
+			.info = info_hook,
+			.client_foreach = client_foreach_hook,
+			.ctx = w,
+		},
+	};
+	w->shard = kv_shard_create(&sp);
+	if (w->shard == NULL) {
+		snprintf(err, errlen, "worker %u: cannot create the keyspace: "
+			 "%s", index, strerror(errno));
+		goto fail;
+	}
+	return w;
+
+fail:
+	if (w->net.tcp != NULL)
+		tcp_stack_free(w->net.tcp);
+	pm_log_close(w->log);
+	rte_free(w);
+	return NULL;
+}
+
+/* worker_free -- release a worker's shard, connections and log. */
+static void
+worker_free(struct dp_worker *w)
+{
+	dp_conn_fini(w);
+	tcp_stack_free(w->net.tcp);
+	dp_net_fini(&w->net);
+	kv_shard_free(w->shard);
+	pm_log_close(w->log);
+	rte_free(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct rp_config cfg;
+	char err[RP_ERR_LEN];
+	struct dp_port port;
+	struct dp_worker *workers[DP_MAX_WORKERS] = { NULL };
+	unsigned n_workers, lcores[DP_MAX_WORKERS];
+	int sep = split_args(argc, argv);
+	int rc, exit_code = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("redpoll %s\n", RP_VERSION);
+			return 0;
+		}
+	}
+
+	cfg_init(&cfg);
+	if (sep < argc &&
+	    cfg_parse_args(&cfg, argc - sep - 1, argv + sep + 1, err,
+			   sizeof(err)) != 0) {
+		fprintf(stderr, "redpoll: %s\n", err);
+		return 1;
+	}
+	if (cfg.daemonize && daemonize() != 0) {
+		fprintf(stderr, "redpoll: cannot daemonize: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	if (cfg.logfile[0] != '\0' && (rc = open_logfile(cfg.logfile)) != 0) {
+		fprintf(stderr, "redpoll: logfile %s: %s\n", cfg.logfile,
+			strerror(-rc));
+		return 1;
+	}
+	if (cfg.pidfile[0] != '\0' && (rc = write_pidfile(cfg.pidfile)) != 0) {
+		fprintf(stderr, "redpoll: pidfile %s: %s\n", cfg.pidfile,
+			strerror(-rc));
+		return 1;
+	}
+
+	/* The EAL sees only the arguments before "--". */
+	argv[sep] = argv[0];
+	if (rte_eal_init(sep, argv) < 0) {
+		fprintf(stderr, "redpoll: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	unsigned avail = rte_lcore_count() - 1;
+	n_workers = cfg.workers != 0 ? cfg.workers : avail;
+	if (avail == 0 || n_workers > avail) {
+		fprintf(stderr, "redpoll: %u worker(s) need %u lcores (one main "
+			"lcore for the control plane plus one per worker); "
+			"the EAL has %u (give more with -l)\n",
+			RTE_MAX(n_workers, 1u), RTE_MAX(n_workers, 1u) + 1,
+			avail + 1);
+		goto out_eal;
+	}
+	if (n_workers > 1) {
+		fprintf(stderr, "redpoll: workers %u: only one worker is "
+			"supported so far (cross-core sharding is not built "
+			"yet); use --workers 1\n", n_workers);
+		goto out_eal;
+	}
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "redpoll: no ethdev port: give one with --vdev "
+			"(e.g. --vdev=net_tap0,iface=rp0) or a PCI device\n");
+		goto out_eal;
+	}
+
+	int sockets[DP_MAX_WORKERS];
+	unsigned lc, k = 0;
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (k == n_workers)
+			break;
+		lcores[k] = lc;
+		sockets[k++] = (int)rte_lcore_to_socket_id(lc);
+	}
+	uint16_t port_id = 0;
+	RTE_ETH_FOREACH_DEV(port_id)
+		break;
+	rc = dp_port_setup(&port, port_id, (uint16_t)n_workers, sockets,
+			   cfg.rx_desc, cfg.tx_desc, cfg.mbufs, cfg.mtu, err,
+			   sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "redpoll: %s\n", err);
+		goto out_eal;
+	}
+	if (!dp_port_wait_link(&port, 3000))
+		fprintf(stderr, "redpoll: port %s: link is down, serving "
+			"anyway\n", port.name);
+
+	for (unsigned i = 0; i < n_workers; i++) {
+		workers[i] = worker_create(&cfg, &port, i, lcores[i], err,
+					   sizeof(err));
+		if (workers[i] == NULL) {
+			fprintf(stderr, "redpoll: %s\n", err);
+			goto out_workers;
+		}
+	}
+
+	/* Recovery: every shard replays its own log. */
+	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (kv_recover(workers[i]->shard, false, err, sizeof(err)) != 0) {
+			fprintf(stderr, "redpoll: recovery of worker %u failed: "
+				"%s\n", i, err);
+			goto out_workers;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		fprintf(stderr, "redpoll: worker %u recovered %" PRIu64
+			" keys in %.3f s\n", i, kv_dbsize(workers[i]->shard, 0),
+			(double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+
+	for (unsigned i = 0; i < n_workers; i++)
+		rte_eal_remote_launch(dp_worker_main, workers[i], lcores[i]);
+
+	uint32_t ip = cfg.ip;
+	printf("redpoll %s ready: %u.%u.%u.%u:%u on %s (%s), %u worker(s), "
+	       "persistence %s\n", RP_VERSION, ip >> 24, (ip >> 16) & 0xff,
+	       (ip >> 8) & 0xff, ip & 0xff, cfg.port, port.name, port.driver,
+	       n_workers, cfg.persistence == CFG_PERSIST_SYNC ? "sync" :
+	       cfg.persistence == CFG_PERSIST_ASYNC ? "async" : "off");
+	fflush(stdout);
+
+	/* The control plane sleeps; workers poll. */
+	while (!quit) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	rte_eal_mp_wait_lcore();
+	fprintf(stderr, "redpoll: shutting down\n");
+	exit_code = 0;
+
+out_workers:
+	for (unsigned i = 0; i < n_workers; i++)
+		if (workers[i] != NULL)
+			worker_free(workers[i]);
+	dp_port_close(&port);
+out_eal:
+	rte_eal_cleanup();
+	if (cfg.pidfile[0] != '\0')
+		unlink(cfg.pidfile);
+	return exit_code;
+}

@@ -1,0 +1,148 @@
+/*
+ * cfg.h -- redpoll configuration: the one struct rp_config, parsed from
+ * redpoll.conf (redis.conf syntax) and from command-line overrides.
+ *
+ * Every directive lives in one table (cfg.c) that drives file parsing,
+ * command-line overrides, CONFIG GET/SET and the configuration reference.
+ * Functions return 0 or a negative errno; on failure they write a message
+ * naming the file, line and reason into the caller's error buffer.
+ */
+#ifndef RP_CFG_H
+#define RP_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <limits.h>
+
+#define CFG_ERR_LEN 512
+#define CFG_MAX_DATABASES 16
+
+/* Persistence modes (directive "persistence"). */
+enum cfg_persist {
+	CFG_PERSIST_SYNC = 0,  /* reply after the record is durable */
+	CFG_PERSIST_ASYNC,     /* durable within persistence-async-us */
+	CFG_PERSIST_OFF,       /* pure cache */
+};
+
+/* maxmemory-policy values, as in Redis. */
+enum cfg_evict {
+	CFG_EVICT_NOEVICTION = 0,
+	CFG_EVICT_ALLKEYS_LRU,
+	CFG_EVICT_ALLKEYS_LFU,
+	CFG_EVICT_ALLKEYS_RANDOM,
+	CFG_EVICT_VOLATILE_LRU,
+	CFG_EVICT_VOLATILE_LFU,
+	CFG_EVICT_VOLATILE_RANDOM,
+	CFG_EVICT_VOLATILE_TTL,
+};
+
+enum cfg_loglevel {
+	CFG_LOG_DEBUG = 0,
+	CFG_LOG_VERBOSE,
+	CFG_LOG_NOTICE,
+	CFG_LOG_WARNING,
+};
+
+struct rp_config {
+	/* network (dataplane) */
+	uint32_t ip;              /* "bind-ip": host byte order */
+	uint8_t prefix_len;       /* from "bind-ip a.b.c.d/len" (default 24) */
+	uint32_t gateway;         /* "gateway": 0 = none */
+	uint16_t port;            /* "port": TCP (and UDP) port, default 6379 */
+	uint16_t mtu;             /* "mtu", default 1500 */
+	unsigned tcp_backlog;     /* "tcp-backlog" */
+	unsigned tcp_keepalive;   /* "tcp-keepalive" seconds, 0 = off */
+	unsigned timeout;         /* "timeout": idle client timeout, 0 = off */
+	unsigned maxclients;      /* "maxclients" */
+	unsigned rx_desc;         /* "rx-descriptors" */
+	unsigned tx_desc;         /* "tx-descriptors" */
+	unsigned mbufs;           /* "mbufs": mbuf pool size per worker */
+
+	/* cores */
+	unsigned workers;         /* "workers": 0 = all lcores but main */
+	unsigned idle_sleep_us;   /* "worker-idle-sleep-us": 0 = busy poll */
+	unsigned idle_polls;      /* "worker-idle-polls" before sleeping */
+	unsigned hz;              /* "hz": timer frequency as in Redis */
+
+	/* store */
+	unsigned databases;       /* "databases", 1..16 */
+	uint64_t maxmemory;       /* "maxmemory" bytes, 0 = no limit */
+	enum cfg_evict maxmemory_policy;
+	unsigned active_expire_effort; /* "active-expire-effort" 1..10 */
+	char requirepass[128];    /* "requirepass": empty = none */
+
+	/* persistence */
+	char pmem_path[PATH_MAX]; /* "pmem-path": directory or file prefix */
+	uint64_t pmem_size;       /* "pmem-size": bytes per worker region */
+	enum cfg_persist persistence;
+	unsigned persist_async_us;/* "persistence-async-us" */
+
+	/* control plane */
+	char admin_socket[108];   /* "admin-socket": unix socket path */
+	unsigned admin_socket_perm; /* "admin-socket-perm", octal */
+	bool daemonize;           /* "daemonize" */
+	char pidfile[PATH_MAX];   /* "pidfile" */
+	char logfile[PATH_MAX];   /* "logfile": empty = stdout */
+	enum cfg_loglevel loglevel;
+};
+
+/* How a directive's value is shown and set: one entry of the table. */
+struct cfg_directive;
+
+/*
+ * cfg_init -- fill a config with the built-in defaults (the same values
+ * config/redpoll.conf documents).
+ */
+void cfg_init(struct rp_config *c);
+
+/*
+ * cfg_load_file -- apply every directive of a redis.conf-syntax file
+ * (and of files it includes) on top of c.
+ *   path: file to read.
+ *   err:  receives "FILE:LINE: reason" on failure (errlen bytes).
+ * Returns 0, -ENOENT/-EACCES if a file cannot be read, -EINVAL on a bad
+ * directive or value, -ELOOP on include nesting deeper than 8.
+ */
+int cfg_load_file(struct rp_config *c, const char *path, char *err,
+		  size_t errlen);
+
+/*
+ * cfg_parse_args -- apply the application arguments (those after the EAL's
+ * "--"): "--config FILE" (loaded first, wherever it appears) and then each
+ * "--<directive> <value>..." in order, as if appended to the file.
+ * "--help" and "--version" are not handled here.
+ * Returns 0 or -EINVAL with "command line: reason" in err.
+ */
+int cfg_parse_args(struct rp_config *c, int argc, char **argv, char *err,
+		   size_t errlen);
+
+/*
+ * cfg_set -- set one directive from its textual value (CONFIG SET path).
+ * Returns 0, -ENOENT for an unknown directive, -EINVAL for a bad value,
+ * -EPERM for a directive that cannot change at run time.
+ * err receives a reason without file/line ("argument must be ...").
+ */
+int cfg_set(struct rp_config *c, const char *name, const char *value,
+	    char *err, size_t errlen);
+
+/*
+ * cfg_get -- format the current value of a directive into buf, as CONFIG
+ * GET shows it (sizes in bytes, booleans as yes/no, enums as words).
+ * Returns the length written, or -ENOENT.
+ */
+int cfg_get(const struct rp_config *c, const char *name, char *buf,
+	    size_t buflen);
+
+/*
+ * cfg_foreach -- call fn(name, ctx) for every directive name in table
+ * order (CONFIG GET with a glob pattern, the configuration reference).
+ */
+void cfg_foreach(void (*fn)(const char *name, void *ctx), void *ctx);
+
+/*
+ * cfg_is_mutable -- whether CONFIG SET may change a directive at run time.
+ */
+bool cfg_is_mutable(const char *name);
+
+#endif /* RP_CFG_H */

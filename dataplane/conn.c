@@ -1,0 +1,433 @@
+/*
+ * conn.c -- client connections.
+ *
+ * A connection couples a TCP connection with a RESP parser and the store's
+ * per-client state. Payload is parsed in place from the segment when whole
+ * requests sit in it (zero-copy); only the unfinished tail of a segment is
+ * copied into the query buffer, where a request that spans segments is
+ * reassembled. Replies go straight into the TCP send queue's mbufs through
+ * the client's write function; they leave the box only after the worker's
+ * group commit (worker.c).
+ *
+ * Closing is deferred: upcalls run inside the TCP stack's input
+ * processing, so a connection that must close (QUIT, protocol error,
+ * output limit) is put on the worker's deferred list and closed by
+ * dp_conn_service after the burst.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+
+#include "cfg.h"
+#include "conn.h"
+#include "kv.h"
+#include "resp.h"
+#include "worker.h"
+
+#define CONN_QBUF_MIN 4096
+
+enum conn_close {
+	CONN_OPEN = 0,
+	CONN_CLOSE,     /* send what is queued, then FIN */
+	CONN_ABORT,     /* RST now */
+};
+
+struct dp_conn {
+	struct kv_client client;        /* first: the store's view */
+	struct tcp_conn *tc;            /* NULL once the stack closed it */
+	struct dp_worker *w;
+	struct resp_parser parser;
+	char *qbuf;                     /* unfinished request bytes */
+	size_t qlen, qcap;
+	struct kv_arg *argv;            /* arguments of the current request */
+	uint32_t argv_cap;
+	enum conn_close close;          /* what dp_conn_service must do */
+	enum conn_close done;           /* what it already did */
+	uint64_t last_tsc;              /* last input, for "timeout" */
+	struct dp_conn *prev, *next;    /* w->conns */
+	struct dp_conn *next_deferred;  /* w->deferred */
+	int deferred;
+};
+
+/* conn_defer -- schedule a close or an abort after the current burst. */
+static void
+conn_defer(struct dp_conn *c, enum conn_close how)
+{
+	if (how > c->close)
+		c->close = how;
+	if (!c->deferred) {
+		c->deferred = 1;
+		c->next_deferred = c->w->deferred;
+		c->w->deferred = c;
+	}
+}
+
+/*
+ * conn_write -- the client's write function: append reply bytes to the
+ * TCP send queue. When the queue refuses them (output budget exceeded or
+ * pool empty) the client is disconnected, as Redis does when a client
+ * passes its output buffer limit.
+ */
+static void
+conn_write(void *sink, const void *buf, size_t len)
+{
+	struct dp_conn *c = sink;
+
+	if (c->tc == NULL || c->close == CONN_ABORT)
+		return;
+	if (tcp_send(c->tc, buf, len) != 0) {
+		c->w->counters[DP_W_output_limit_closes]++;
+		conn_defer(c, CONN_ABORT);
+	}
+}
+
+/* conn_alloc -- a connection struct from the worker's free list. */
+static struct dp_conn *
+conn_alloc(struct dp_worker *w)
+{
+	struct dp_conn *c = w->free_conns;
+
+	if (c != NULL) {
+		w->free_conns = c->next;
+		return c;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		resp_parser_init(&c->parser);
+	return c;
+}
+
+/* format_addr -- "a.b.c.d:port" from network-order values. */
+static void
+format_addr(char *buf, size_t len, uint32_t ip, uint16_t port)
+{
+	uint32_t h = rte_be_to_cpu_32(ip);
+
+	snprintf(buf, len, "%u.%u.%u.%u:%u", h >> 24, (h >> 16) & 0xff,
+		 (h >> 8) & 0xff, h & 0xff, rte_be_to_cpu_16(port));
+}
+
+/* conn_accept -- tcp_ops.accept: a new client. */
+static void *
+conn_accept(void *ctx, struct tcp_conn *tc)
+{
+	struct dp_worker *w = ctx;
+	struct dp_conn *c = conn_alloc(w);
+	uint32_t raddr, laddr;
+	uint16_t rport, lport;
+
+	if (c == NULL) {
+		w->counters[DP_W_conns_rejected]++;
+		return NULL;
+	}
+	c->tc = tc;
+	c->w = w;
+	c->qlen = 0;
+	c->close = CONN_OPEN;
+	c->done = CONN_OPEN;
+	c->deferred = 0;
+	c->last_tsc = w->net.now_tsc;
+	resp_parser_reset(&c->parser);
+	kv_client_init(&c->client, conn_write, c);
+	tcp_conn_addrs(tc, &raddr, &rport, &laddr, &lport);
+	format_addr(c->client.addr, sizeof(c->client.addr), raddr, rport);
+	format_addr(c->client.laddr, sizeof(c->client.laddr), laddr, lport);
+
+	c->prev = NULL;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->n_conns++;
+	w->counters[DP_W_conns_accepted]++;
+
+	if (w->n_conns > w->cfg->maxclients) {
+		static const char msg[] = "-ERR max number of clients reached\r\n";
+		w->counters[DP_W_conns_rejected]++;
+		conn_write(c, msg, sizeof(msg) - 1);
+		conn_defer(c, CONN_CLOSE);
+	}
+	return c;
+}
+
+/* conn_argv_reserve -- make room for n arguments. */
+static int
+conn_argv_reserve(struct dp_conn *c, uint32_t n)
+{
+	if (n <= c->argv_cap)
+		return 0;
+	uint32_t cap = c->argv_cap ? c->argv_cap : 16;
+	while (cap < n)
+		cap *= 2;
+	struct kv_arg *a = realloc(c->argv, cap * sizeof(*a));
+	if (a == NULL)
+		return -ENOMEM;
+	c->argv = a;
+	c->argv_cap = cap;
+	return 0;
+}
+
+/* conn_protocol_error -- reply with the parser's error and close. */
+static void
+conn_protocol_error(struct dp_conn *c, const char *text)
+{
+	char buf[160];
+	int n = snprintf(buf, sizeof(buf), "-ERR %s\r\n", text);
+
+	c->w->counters[DP_W_protocol_errors]++;
+	conn_write(c, buf, (size_t)n);
+	conn_defer(c, CONN_CLOSE);
+}
+
+/*
+ * conn_process -- parse and execute every complete request of buf.
+ * Returns the bytes consumed; the rest is the start of an unfinished
+ * request (the parser's offsets are relative to buf + returned value).
+ */
+static size_t
+conn_process(struct dp_conn *c, char *buf, size_t len)
+{
+	struct dp_worker *w = c->w;
+	size_t off = 0;
+
+	while (off < len && c->close == CONN_OPEN) {
+		size_t used = 0;
+		enum resp_status st = resp_parse(&c->parser, buf + off,
+						 len - off, &used);
+		if (st == RESP_NEED_MORE)
+			break;
+		if (st == RESP_ERROR) {
+			conn_protocol_error(c, c->parser.err);
+			return len;
+		}
+		if (st == RESP_DONE) {
+			const struct resp_parser *p = &c->parser;
+			if (conn_argv_reserve(c, p->argc) != 0) {
+				conn_defer(c, CONN_ABORT);
+				return len;
+			}
+			for (uint32_t i = 0; i < p->argc; i++) {
+				c->argv[i].ptr = buf + off + p->argv[i].off;
+				c->argv[i].len = p->argv[i].len;
+			}
+			kv_execute(w->shard, &c->client, (int)p->argc, c->argv);
+			w->counters[DP_W_commands]++;
+			if (c->client.flags & KV_CLIENT_CLOSE_AFTER_REPLY)
+				conn_defer(c, CONN_CLOSE);
+		}
+		resp_parser_reset(&c->parser);
+		off += used;
+	}
+	return c->close == CONN_OPEN ? off : len;
+}
+
+/* conn_qbuf_reserve -- make the query buffer hold at least n bytes. */
+static int
+conn_qbuf_reserve(struct dp_conn *c, size_t n)
+{
+	if (n <= c->qcap)
+		return 0;
+	size_t cap = c->qcap ? c->qcap : CONN_QBUF_MIN;
+	while (cap < n)
+		cap *= 2;
+	char *q = realloc(c->qbuf, cap);
+	if (q == NULL)
+		return -ENOMEM;
+	c->qbuf = q;
+	c->qcap = cap;
+	return 0;
+}
+
+/*
+ * conn_recv -- tcp_ops.recv: in-order payload. data points into an mbuf
+ * the stack frees after the call; inline requests are unquoted in place,
+ * which only touches bytes of that request.
+ */
+static void
+conn_recv(void *app, const uint8_t *data, uint32_t len)
+{
+	struct dp_conn *c = app;
+	size_t done;
+
+	if (c->close != CONN_OPEN)
+		return;         /* input after QUIT or an error is ignored */
+	c->last_tsc = c->w->net.now_tsc;
+
+	if (c->qlen == 0) {
+		/* Zero-copy: parse straight from the segment. */
+		char *buf = (char *)(uintptr_t)data;
+		done = conn_process(c, buf, len);
+		if (done < len) {
+			if (conn_qbuf_reserve(c, len - done) != 0) {
+				conn_defer(c, CONN_ABORT);
+				return;
+			}
+			memcpy(c->qbuf, buf + done, len - done);
+			c->qlen = len - done;
+		}
+		return;
+	}
+
+	/* A request spans segments: reassemble in the query buffer. */
+	if (conn_qbuf_reserve(c, c->qlen + len) != 0) {
+		conn_defer(c, CONN_ABORT);
+		return;
+	}
+	memcpy(c->qbuf + c->qlen, data, len);
+	c->qlen += len;
+	done = conn_process(c, c->qbuf, c->qlen);
+	if (done >= c->qlen) {
+		c->qlen = 0;
+	} else if (done > 0) {
+		memmove(c->qbuf, c->qbuf + done, c->qlen - done);
+		c->qlen -= done;
+	}
+	if (c->qlen == 0 && c->qcap > 16 * CONN_QBUF_MIN) {
+		/* Give back the memory of a big request. */
+		free(c->qbuf);
+		c->qbuf = NULL;
+		c->qcap = 0;
+	}
+}
+
+/*
+ * conn_peer_closed -- tcp_ops.peer_closed: the client sent FIN. Redis
+ * frees a client on EOF; we close our side after the replies queued.
+ */
+static void
+conn_peer_closed(void *app)
+{
+	conn_defer(app, CONN_CLOSE);
+}
+
+/* conn_release -- unlink a connection and recycle its struct. */
+static void
+conn_release(struct dp_conn *c)
+{
+	struct dp_worker *w = c->w;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->n_conns--;
+	w->counters[DP_W_conns_closed]++;
+	kv_client_fini(&c->client);
+	c->tc = NULL;
+	c->qlen = 0;
+	if (c->qcap > 16 * CONN_QBUF_MIN) {
+		free(c->qbuf);
+		c->qbuf = NULL;
+		c->qcap = 0;
+	}
+	c->next = w->free_conns;
+	w->free_conns = c;
+}
+
+/*
+ * conn_closed -- tcp_ops.closed: the stack is done with the connection.
+ * If a deferred close is still pending, dp_conn_service releases it.
+ */
+static void
+conn_closed(void *app)
+{
+	struct dp_conn *c = app;
+
+	c->tc = NULL;
+	if (c->deferred)
+		c->close = CONN_ABORT;  /* released by dp_conn_service */
+	else
+		conn_release(c);
+}
+
+const struct tcp_ops dp_conn_tcp_ops = {
+	.accept = conn_accept,
+	.recv = conn_recv,
+	.peer_closed = conn_peer_closed,
+	.closed = conn_closed,
+};
+
+/* conn_check_timeouts -- close clients idle longer than "timeout". */
+static void
+conn_check_timeouts(struct dp_worker *w)
+{
+	uint64_t limit = (uint64_t)w->cfg->timeout * w->net.tsc_hz;
+
+	if (limit == 0)
+		return;
+	for (struct dp_conn *c = w->conns; c != NULL; c = c->next) {
+		if (c->close == CONN_OPEN &&
+		    w->net.now_tsc - c->last_tsc > limit) {
+			w->counters[DP_W_idle_timeouts]++;
+			conn_defer(c, CONN_CLOSE);
+		}
+	}
+}
+
+void
+dp_conn_service(struct dp_worker *w)
+{
+	if (w->net.now_tsc >= w->next_timeout_tsc) {
+		w->next_timeout_tsc = w->net.now_tsc + w->net.tsc_hz;
+		conn_check_timeouts(w);
+	}
+	while (w->deferred != NULL) {
+		struct dp_conn *c = w->deferred;
+		w->deferred = c->next_deferred;
+		c->deferred = 0;
+		if (c->tc == NULL) {
+			conn_release(c);   /* the stack already closed it */
+			continue;
+		}
+		if (c->close <= c->done)
+			continue;
+		c->done = c->close;
+		/* Either call may run the closed upcall, which releases c. */
+		if (c->close == CONN_ABORT)
+			tcp_abort(c->tc);
+		else
+			tcp_close(c->tc);
+	}
+}
+
+void
+dp_conn_foreach(struct dp_worker *w,
+		void (*fn)(struct kv_client *c, void *arg), void *arg)
+{
+	for (struct dp_conn *c = w->conns; c != NULL; c = c->next)
+		fn(&c->client, arg);
+}
+
+/* conn_free -- free a recycled connection struct. */
+static void
+conn_free(struct dp_conn *c)
+{
+	resp_parser_fini(&c->parser);
+	free(c->qbuf);
+	free(c->argv);
+	free(c);
+}
+
+void
+dp_conn_fini(struct dp_worker *w)
+{
+	while (w->conns != NULL) {
+		struct dp_conn *c = w->conns;
+		w->conns = c->next;
+		kv_client_fini(&c->client);
+		conn_free(c);
+	}
+	while (w->free_conns != NULL) {
+		struct dp_conn *c = w->free_conns;
+		w->free_conns = c->next;
+		conn_free(c);
+	}
+	w->n_conns = 0;
+	w->deferred = NULL;
+}

@@ -1,0 +1,35 @@
+/*
+ * conn.h -- client connections: TCP payload in, RESP requests parsed and
+ * executed against the worker's shard, replies out through tcp_send.
+ */
+#ifndef RP_CONN_H
+#define RP_CONN_H
+
+#include <stddef.h>
+
+#include "kv.h"
+#include "tcp.h"
+
+struct dp_worker;
+
+/* The upcalls a worker's TCP stack makes into the connection layer. */
+extern const struct tcp_ops dp_conn_tcp_ops;
+
+/*
+ * dp_conn_service -- run the closes deferred while a burst was processed
+ * and, once a second, close clients idle longer than the "timeout"
+ * directive. Call once per poll iteration, before tcp_flush.
+ */
+void dp_conn_service(struct dp_worker *w);
+
+/* dp_conn_fini -- free every connection struct of a worker (at exit). */
+void dp_conn_fini(struct dp_worker *w);
+
+/*
+ * dp_conn_foreach -- call fn for the kv_client of every live connection
+ * (CLIENT LIST).
+ */
+void dp_conn_foreach(struct dp_worker *w,
+		     void (*fn)(struct kv_client *c, void *arg), void *arg);
+
+#endif /* RP_CONN_H */

@@ -1,0 +1,193 @@
+/*
+ * port.c -- ethdev port and queue set-up.
+ *
+ * Every worker owns one RX/TX queue pair and an mbuf pool on its socket,
+ * so that nothing on the packet path is shared between cores. Checksum
+ * offloads and multi-segment transmit are enabled when the port offers
+ * them; the stack does the work in software otherwise.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "net.h"
+#include "port.h"
+
+#define DP_MBUF_CACHE 256
+#define DP_MBUF_DATA  RTE_MBUF_DEFAULT_BUF_SIZE
+
+/* choose_offloads -- enable what the port offers and the stack uses. */
+static uint32_t
+choose_offloads(const struct rte_eth_dev_info *info,
+		struct rte_eth_conf *conf)
+{
+	uint32_t off = 0;
+	uint64_t rx = info->rx_offload_capa, tx = info->tx_offload_capa;
+
+	if (rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+		off |= DP_OFF_RX_IPV4_CKSUM;
+	}
+	if ((rx & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) &&
+	    (rx & RTE_ETH_RX_OFFLOAD_UDP_CKSUM)) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+					 RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+		off |= DP_OFF_RX_L4_CKSUM;
+	}
+	if (tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		off |= DP_OFF_TX_IPV4_CKSUM;
+	}
+	if (tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		off |= DP_OFF_TX_TCP_CKSUM;
+	}
+	if (tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+		off |= DP_OFF_TX_UDP_CKSUM;
+	}
+	if (tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		off |= DP_OFF_TX_MULTI_SEGS;
+	}
+	return off;
+}
+
+int
+dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
+	      const int *sockets, unsigned rx_desc, unsigned tx_desc,
+	      unsigned mbufs, uint16_t mtu, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t nb_rx = rx_desc, nb_tx = tx_desc;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->port_id = port_id;
+	p->n_queues = n_queues;
+	p->mtu = mtu;
+
+	if (!rte_eth_dev_is_valid_port(port_id)) {
+		snprintf(err, errlen, "port %u: no such ethdev port (give one "
+			 "with --vdev or a PCI address in the EAL arguments)",
+			 port_id);
+		return -ENODEV;
+	}
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: cannot get device info: %s",
+			 port_id, rte_strerror(-rc));
+		return rc;
+	}
+	rte_eth_dev_get_name_by_port(port_id, p->name);
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
+		snprintf(err, errlen, "port %s: %u workers need %u queue pairs, "
+			 "the device offers %u rx / %u tx", p->name, n_queues,
+			 n_queues, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	p->offloads = choose_offloads(&info, &conf);
+	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: configure failed: %s", p->name,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rx, &nb_tx);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: descriptor counts refused: %s",
+			 p->name, rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_set_mtu(port_id, mtu);
+	if (rc != 0 && rc != -ENOTSUP) {
+		snprintf(err, errlen, "port %s: cannot set mtu %u: %s", p->name,
+			 mtu, rte_strerror(-rc));
+		return rc;
+	}
+
+	for (uint16_t q = 0; q < n_queues; q++) {
+		char name[RTE_MEMPOOL_NAMESIZE];
+		struct rte_eth_rxconf rxq = info.default_rxconf;
+		struct rte_eth_txconf txq = info.default_txconf;
+
+		snprintf(name, sizeof(name), "rp_p%u_q%u", port_id, q);
+		p->pools[q] = rte_pktmbuf_pool_create(name, mbufs,
+						      DP_MBUF_CACHE, 0,
+						      DP_MBUF_DATA, sockets[q]);
+		if (p->pools[q] == NULL) {
+			snprintf(err, errlen, "port %s: cannot create a pool "
+				 "of %u mbufs for queue %u: %s (try fewer "
+				 "'mbufs' or more hugepages)", p->name, mbufs,
+				 q, rte_strerror(rte_errno));
+			rc = -ENOMEM;
+			goto fail;
+		}
+		rxq.offloads = conf.rxmode.offloads;
+		txq.offloads = conf.txmode.offloads;
+		rc = rte_eth_rx_queue_setup(port_id, q, nb_rx, sockets[q], &rxq,
+					    p->pools[q]);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port_id, q, nb_tx,
+						    sockets[q], &txq);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s: queue %u set-up failed: "
+				 "%s", p->name, q, rte_strerror(-rc));
+			goto fail;
+		}
+	}
+
+	rc = rte_eth_macaddr_get(port_id, &p->mac);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port_id);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: start failed: %s", p->name,
+			 rte_strerror(-rc));
+		goto fail;
+	}
+	/* Frames to our MAC and broadcast are all we need; ARP relies on
+	 * broadcast, so make sure it is not filtered. */
+	rte_eth_allmulticast_enable(port_id);
+	return 0;
+
+fail:
+	for (uint16_t q = 0; q < n_queues; q++) {
+		rte_mempool_free(p->pools[q]);
+		p->pools[q] = NULL;
+	}
+	return rc;
+}
+
+void
+dp_port_close(struct dp_port *p)
+{
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
+	for (uint16_t q = 0; q < p->n_queues; q++) {
+		rte_mempool_free(p->pools[q]);
+		p->pools[q] = NULL;
+	}
+}
+
+int
+dp_port_wait_link(const struct dp_port *p, unsigned timeout_ms)
+{
+	struct rte_eth_link link;
+
+	for (unsigned t = 0; t <= timeout_ms; t += 10) {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return 1;
+		rte_delay_ms(10);
+	}
+	return 0;
+}

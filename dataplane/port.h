@@ -1,0 +1,47 @@
+/*
+ * port.h -- set-up of the ethdev port that redpoll serves: one RX/TX
+ * queue pair and one mbuf pool per worker, offloads chosen from what the
+ * port offers. Runs on the main lcore before the workers start.
+ */
+#ifndef RP_PORT_H
+#define RP_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#define DP_MAX_WORKERS 128
+
+struct dp_port {
+	uint16_t port_id;
+	uint16_t n_queues;                 /* = workers */
+	uint16_t mtu;
+	uint32_t offloads;                 /* DP_OFF_* (net.h) */
+	struct rte_ether_addr mac;
+	char name[RTE_ETH_NAME_MAX_LEN];   /* device name */
+	char driver[32];
+	struct rte_mempool *pools[DP_MAX_WORKERS]; /* one per queue */
+};
+
+/*
+ * dp_port_setup -- configure and start a port with n_queues queue pairs.
+ *   port_id:     ethdev port.
+ *   n_queues:    worker count; each queue gets its own pool on the
+ *                worker's socket (sockets[q]).
+ *   rx_desc, tx_desc, mbufs, mtu: from the configuration.
+ *   err:         reason on failure.
+ * Returns 0 or a negative errno.
+ */
+int dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
+		  const int *sockets, unsigned rx_desc, unsigned tx_desc,
+		  unsigned mbufs, uint16_t mtu, char *err, size_t errlen);
+
+/* dp_port_close -- stop and close the port, free the pools. */
+void dp_port_close(struct dp_port *p);
+
+/* dp_port_wait_link -- wait up to timeout_ms for link up; 1 if up. */
+int dp_port_wait_link(const struct dp_port *p, unsigned timeout_ms);
+
+#endif /* RP_PORT_H */

@@ -1,0 +1,146 @@
+/*
+ * tcp.h -- per-core TCP stack (RFC 9293), server side for now.
+ *
+ * One struct tcp_stack per worker lcore, attached to its dp_net. The stack
+ * hands in-order payload to the application (the connection layer, conn.c)
+ * through upcalls, and takes the application's output as bytes appended to
+ * a connection's send queue of mbufs; segments are sent from that queue by
+ * reference (indirect mbufs) and stay there until acknowledged, which is
+ * what retransmission resends.
+ *
+ * Functions return 0 or a negative errno. Nothing here takes a lock.
+ */
+#ifndef RP_TCP_H
+#define RP_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+struct dp_net;
+struct tcp_stack;
+struct tcp_conn;
+
+/* Counters of the stack; X-macro for names. */
+#define TCP_COUNTERS(X)                                                 \
+	X(active_opens) X(passive_opens) X(accepts_refused)              \
+	X(established) X(closed) X(resets_rx) X(resets_tx)               \
+	X(segs_rx) X(segs_tx) X(retransmits) X(rto_timeouts)             \
+	X(dup_acks) X(ooo_segments) X(ooo_dropped) X(syn_dropped)        \
+	X(bad_segments) X(no_conn) X(send_queue_full) X(keepalive_probes)
+
+enum tcp_counter {
+#define TCP_ENUM(n) TCP_##n,
+	TCP_COUNTERS(TCP_ENUM)
+#undef TCP_ENUM
+	TCP__MAX
+};
+
+const char *tcp_counter_name(enum tcp_counter c);
+
+/* Upcalls into the application; all run on the stack's lcore. */
+struct tcp_ops {
+	/*
+	 * accept -- a connection reached ESTABLISHED on a listening port.
+	 * Returns the application's handle for it, or NULL to refuse (the
+	 * stack resets the connection).
+	 */
+	void *(*accept)(void *ctx, struct tcp_conn *tc);
+	/*
+	 * recv -- in-order payload. data is valid only during the call (it
+	 * points into an mbuf the stack frees afterwards).
+	 */
+	void (*recv)(void *app, const uint8_t *data, uint32_t len);
+	/*
+	 * peer_closed -- the peer sent FIN: no more data will come.
+	 */
+	void (*peer_closed)(void *app);
+	/*
+	 * closed -- the connection is gone (closed, reset or timed out); the
+	 * application must not use tc after this returns.
+	 */
+	void (*closed)(void *app);
+};
+
+struct tcp_params {
+	uint16_t mss;            /* our MSS: mtu - 40 */
+	uint32_t rcv_wnd;        /* receive window we advertise, bytes */
+	unsigned max_conns;      /* connection table size */
+	unsigned backlog;        /* half-open connections per listener */
+	unsigned keepalive_s;    /* 0 = off */
+	uint32_t send_queue_max; /* bytes a connection may queue unsent */
+};
+
+/*
+ * tcp_stack_create -- create a stack for net (the caller stores it in
+ * net->tcp). Returns NULL on failure.
+ */
+struct tcp_stack *tcp_stack_create(struct dp_net *net,
+				   const struct tcp_params *p,
+				   const struct tcp_ops *ops, void *ctx);
+
+/* tcp_stack_free -- abort every connection (no upcalls) and free. */
+void tcp_stack_free(struct tcp_stack *ts);
+
+/* tcp_listen -- accept connections on a local port. */
+int tcp_listen(struct tcp_stack *ts, uint16_t port);
+
+/*
+ * tcp_input -- process one received segment. The mbuf's data starts at
+ * the TCP header; src/dst are the IPv4 addresses (network order) from the
+ * IP header, already validated; l4_len is the TCP header+payload length;
+ * cksum_ok tells whether the port already verified the checksum.
+ * Consumes m.
+ */
+void tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
+	       uint32_t dst, uint16_t l4_len, bool cksum_ok);
+
+/*
+ * tcp_send -- append bytes to a connection's send queue (copied into
+ * mbufs). They are transmitted by tcp_flush. Returns 0, -ENOBUFS if the
+ * mbuf pool is empty or the queue is over send_queue_max, -EPIPE if the
+ * connection can no longer send.
+ */
+int tcp_send(struct tcp_conn *tc, const void *data, size_t len);
+
+/*
+ * tcp_close -- the application is done: send what is queued, then FIN.
+ * The closed upcall follows when the connection is gone.
+ */
+void tcp_close(struct tcp_conn *tc);
+
+/* tcp_abort -- send RST and drop the connection now (closed upcall). */
+void tcp_abort(struct tcp_conn *tc);
+
+/* tcp_conn_set_app -- change the application handle of a connection. */
+void tcp_conn_set_app(struct tcp_conn *tc, void *app);
+
+/* tcp_conn_addrs -- peer and local addresses (network order). */
+void tcp_conn_addrs(const struct tcp_conn *tc, uint32_t *raddr,
+		    uint16_t *rport, uint32_t *laddr, uint16_t *lport);
+
+/* tcp_conn_unsent -- bytes queued and not yet acknowledged. */
+uint32_t tcp_conn_unsent(const struct tcp_conn *tc);
+
+/*
+ * tcp_flush -- transmit what every connection with new data or a pending
+ * ACK may send now (window and congestion permitting). Call once per poll
+ * iteration, after the group commit.
+ */
+void tcp_flush(struct tcp_stack *ts);
+
+/*
+ * tcp_timer -- advance retransmission, delayed-ACK, TIME_WAIT and
+ * keepalive timers with bounded work. Call once per iteration.
+ */
+void tcp_timer(struct tcp_stack *ts);
+
+/* tcp_conns -- connections in the table (any state). */
+unsigned tcp_conns(const struct tcp_stack *ts);
+
+/* tcp_counters -- the stack's counters, TCP__MAX entries. */
+const uint64_t *tcp_counters(const struct tcp_stack *ts);
+
+#endif /* RP_TCP_H */

@@ -1,0 +1,114 @@
+/*
+ * worker.c -- the poll loop of a worker lcore.
+ *
+ * One iteration (ARCHITECTURE.md "Packet path"):
+ *   1. rx_burst from the worker's queue;
+ *   2-4. Ethernet/ARP/IPv4/ICMP/TCP input; payload parsed and executed
+ *      against the shard by the connection layer (replies queued in the
+ *      TCP send queues, not yet sent);
+ *   5. deferred connection closes;
+ *   6. group commit: one pmem drain for every write of the iteration
+ *      (persistence sync), or at most every persistence-async-us (async);
+ *   7. replies and ACKs segmented and transmitted;
+ *   8. timers (TCP, ARP, active expiry) with bounded work.
+ * When idle for worker-idle-polls iterations, the worker sleeps
+ * worker-idle-sleep-us per empty poll so that a shared machine stays
+ * usable; 0 disables this (dedicated cores).
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "cfg.h"
+#include "conn.h"
+#include "kv.h"
+#include "pm.h"
+#include "tcp.h"
+#include "worker.h"
+
+static const char *const worker_counter_names[] = {
+#define DP_WORKER_NAME(n) #n,
+	DP_WORKER_COUNTERS(DP_WORKER_NAME)
+#undef DP_WORKER_NAME
+};
+
+const char *
+dp_worker_counter_name(enum dp_worker_counter c)
+{
+	return c < DP_W__MAX ? worker_counter_names[c] : "?";
+}
+
+/* worker_commit -- group commit according to the persistence mode. */
+static void
+worker_commit(struct dp_worker *w)
+{
+	if (w->log == NULL || !pm_log_pending(w->log))
+		return;
+	if (w->cfg->persistence == CFG_PERSIST_ASYNC) {
+		uint64_t delay = (uint64_t)w->cfg->persist_async_us *
+				 w->net.tsc_hz / 1000000;
+		if (w->net.now_tsc - w->last_commit_tsc < delay)
+			return;
+	}
+	kv_commit(w->shard);
+	w->last_commit_tsc = w->net.now_tsc;
+	w->counters[DP_W_commits]++;
+}
+
+/* worker_timers -- timer work, bounded per call. */
+static void
+worker_timers(struct dp_worker *w)
+{
+	tcp_timer(w->net.tcp);
+	if (w->net.now_tsc >= w->next_cron_tsc) {
+		/* Active expiry and ARP upkeep every millisecond. */
+		w->next_cron_tsc = w->net.now_tsc + w->net.tsc_hz / 1000;
+		dp_net_timer(&w->net);
+		kv_cron(w->shard);
+	}
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	unsigned idle = 0;
+
+	w->net.tsc_hz = rte_get_tsc_hz();
+	w->net.now_tsc = rte_rdtsc();
+	w->last_commit_tsc = w->net.now_tsc;
+	dp_arp_announce(&w->net);
+
+	while (!*w->quit) {
+		uint64_t start = rte_rdtsc();
+		w->net.now_tsc = start;
+
+		uint16_t n = rte_eth_rx_burst(w->net.port_id, w->net.queue_id,
+					      pkts, DP_MAX_BURST);
+		if (n > 0)
+			dp_net_input(&w->net, pkts, n);
+		dp_conn_service(w);
+		worker_commit(w);
+		tcp_flush(w->net.tcp);
+		worker_timers(w);
+		dp_net_tx_flush(&w->net);
+
+		uint64_t end = rte_rdtsc();
+		w->counters[DP_W_iterations]++;
+		if (n > 0) {
+			w->counters[DP_W_busy_cycles] += end - start;
+			idle = 0;
+			continue;
+		}
+		w->counters[DP_W_idle_cycles] += end - start;
+		if (w->cfg->idle_sleep_us != 0 && ++idle > w->cfg->idle_polls) {
+			/* Async mode must not sleep past its commit bound. */
+			if (w->log != NULL && pm_log_pending(w->log))
+				continue;
+			rte_delay_us_sleep(w->cfg->idle_sleep_us);
+		}
+	}
+	kv_commit(w->shard);
+	return 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * worker.h -- a worker lcore: one shard of everything (queue pair, TCP
+ * stack, connections, keyspace, pmem log) and its poll loop.
+ */
+#ifndef RP_WORKER_H
+#define RP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "net.h"
+
+struct rp_config;
+struct kv_shard;
+struct pm_log;
+struct dp_conn;
+
+/* Poll-loop and connection counters of a worker. */
+#define DP_WORKER_COUNTERS(X)                                           \
+	X(iterations) X(busy_cycles) X(idle_cycles) X(commands)          \
+	X(conns_accepted) X(conns_rejected) X(conns_closed)              \
+	X(protocol_errors) X(output_limit_closes) X(idle_timeouts)       \
+	X(commits)
+
+enum dp_worker_counter {
+#define DP_WORKER_ENUM(n) DP_W_##n,
+	DP_WORKER_COUNTERS(DP_WORKER_ENUM)
+#undef DP_WORKER_ENUM
+	DP_W__MAX
+};
+
+struct dp_worker {
+	struct dp_net net;              /* first: the hot part */
+	struct kv_shard *shard;
+	struct pm_log *log;             /* NULL: persistence off */
+	struct rp_config *cfg;
+	const volatile bool *quit;      /* set by the control plane */
+	unsigned index;                 /* worker number, 0-based */
+	unsigned lcore;
+
+	/* connections (conn.c) */
+	struct dp_conn *conns;          /* every live connection */
+	struct dp_conn *free_conns;     /* recycled connection structs */
+	struct dp_conn *deferred;       /* closes to run after the burst */
+	unsigned n_conns;
+
+	/* timers, in TSC */
+	uint64_t next_cron_tsc;
+	uint64_t next_timeout_tsc;
+	uint64_t last_commit_tsc;
+
+	uint64_t counters[DP_W__MAX];
+} __rte_cache_aligned;
+
+/* dp_worker_counter_name -- name of a worker counter. */
+const char *dp_worker_counter_name(enum dp_worker_counter c);
+
+/*
+ * dp_worker_main -- the poll loop of a worker lcore (rte_eal_remote_launch
+ * argument: the struct dp_worker). Returns 0 when *quit becomes true.
+ */
+int dp_worker_main(void *arg);
+
+#endif /* RP_WORKER_H */

@@ -1,0 +1,103 @@
+/*
+ * cmd.h -- the command table (private to store/).
+ *
+ * Commands are data, as in Redis: name, arity, flags, key positions and a
+ * handler. Routing, COMMAND INFO/COUNT/DOCS, persistence and (later) ACLs
+ * and cluster checks all read this one table. Arity, flags and key
+ * positions match Redis 7.0's command specifications.
+ *
+ * Flags (KV_CMD_*):
+ *   WRITE      may modify the keyspace: its effect goes to the pmem log
+ *   READONLY   reads keys, never modifies them
+ *   DENYOOM    refused when maxmemory is reached
+ *   ADMIN      administrative (CONFIG, ...)
+ *   PUBSUB     publish/subscribe
+ *   NOSCRIPT   not allowed from scripts
+ *   LOADING    allowed while loading
+ *   STALE      allowed on a stale replica
+ *   SKIP_MONITOR, SKIP_SLOWLOG  not shown in MONITOR / SLOWLOG
+ *   FAST       O(1) or O(log n)
+ *   NO_AUTH    allowed before AUTH
+ *   ALLOW_BUSY allowed while a script is busy
+ *   NO_MULTI   not allowed inside MULTI
+ * Names in COMMAND INFO come from kv_cmd_flag_names (lowercase).
+ */
+#ifndef RP_CMD_H
+#define RP_CMD_H
+
+#include <stdint.h>
+
+#include "kv.h"
+
+#define KV_CMD_FLAGS(X)                                                 \
+	X(WRITE, "write") X(READONLY, "readonly") X(DENYOOM, "denyoom")  \
+	X(ADMIN, "admin") X(PUBSUB, "pubsub") X(NOSCRIPT, "noscript")    \
+	X(LOADING, "loading") X(STALE, "stale")                          \
+	X(SKIP_MONITOR, "skip_monitor") X(SKIP_SLOWLOG, "skip_slowlog")  \
+	X(FAST, "fast") X(NO_AUTH, "no_auth") X(ALLOW_BUSY, "allow_busy") \
+	X(NO_MULTI, "no_multi")
+
+enum {
+#define KV_CMD_BIT(f, s) KV_CMD_BIT_##f,
+	KV_CMD_FLAGS(KV_CMD_BIT)
+#undef KV_CMD_BIT
+	KV_CMD_BIT__MAX
+};
+#define KV_CMD_FLAG(f) (1u << KV_CMD_BIT_##f)
+#define KV_CMD_WRITE     KV_CMD_FLAG(WRITE)
+#define KV_CMD_READONLY  KV_CMD_FLAG(READONLY)
+#define KV_CMD_DENYOOM   KV_CMD_FLAG(DENYOOM)
+#define KV_CMD_ADMIN     KV_CMD_FLAG(ADMIN)
+#define KV_CMD_FAST      KV_CMD_FLAG(FAST)
+#define KV_CMD_NO_AUTH   KV_CMD_FLAG(NO_AUTH)
+#define KV_CMD_LOADING   KV_CMD_FLAG(LOADING)
+#define KV_CMD_STALE     KV_CMD_FLAG(STALE)
+#define KV_CMD_NO_MULTI  KV_CMD_FLAG(NO_MULTI)
+
+extern const char *const kv_cmd_flag_names[KV_CMD_BIT__MAX];
+
+/* What a handler gets: the shard, the client and the request. */
+struct kv_req {
+	struct kv_shard *s;
+	struct kv_client *c;
+	int argc;
+	const struct kv_arg *argv;
+};
+
+typedef void (*kv_cmd_fn)(struct kv_req *r);
+
+struct kv_cmd {
+	const char *name;       /* lowercase */
+	kv_cmd_fn fn;
+	int arity;              /* argc including the name; -N = at least N */
+	uint32_t flags;         /* KV_CMD_* */
+	int first_key;          /* 0 = no keys */
+	int last_key;           /* -1 = last argument */
+	int key_step;
+	const char *group;      /* "string", "generic", "server", ... */
+	const char *summary;    /* one line, for COMMAND DOCS */
+	const char *since;      /* Redis version that introduced it */
+	const char *complexity; /* for COMMAND DOCS */
+	const char *acl_categories; /* "@write @string @slow", for INFO */
+	/* subcommands (CONFIG GET is "get" in config's table), or NULL */
+	const struct kv_cmd *subcmds;
+	unsigned n_subcmds;
+};
+
+/*
+ * kv_cmd_lookup -- find a command by name, case-insensitively.
+ * Returns NULL if unknown.
+ */
+const struct kv_cmd *kv_cmd_lookup(const char *name, size_t len);
+
+/*
+ * The table itself is generated (store/gen_cmd_table.py) from Redis 7.0's
+ * command specifications for the commands listed in store/commands.txt,
+ * so that arity, flags, key positions and documentation match Redis's
+ * facts. The handler of command "get" is cmd_get, of "client|id"
+ * cmd_client_id; their prototypes are in the generated cmd_table.h.
+ */
+extern const struct kv_cmd kv_cmd_table[];
+extern const unsigned kv_cmd_table_len;
+
+#endif /* RP_CMD_H */

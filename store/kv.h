@@ -1,0 +1,141 @@
+/*
+ * kv.h -- per-core keyspace shard and command execution.
+ *
+ * A shard is owned by exactly one worker lcore: every function here is
+ * called from that lcore only, so nothing takes a lock. The dataplane
+ * parses a request into arguments and calls kv_execute(); the handler
+ * writes its RESP reply through the client's write function (reply.h).
+ * Layers above reach into the store only through this header; the store
+ * reaches up only through the hooks registered in kv_shard_params.
+ */
+#ifndef RP_KV_H
+#define RP_KV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rp_config;
+struct pm_log;
+struct kv_shard;
+
+/* One argument of a request: bytes owned by the caller for the call. */
+struct kv_arg {
+	const char *ptr;
+	size_t len;
+};
+
+/* Client flags (kv_client.flags). */
+#define KV_CLIENT_CLOSE_AFTER_REPLY (1u << 0) /* QUIT, protocol error */
+#define KV_CLIENT_ADMIN             (1u << 1) /* admin socket client */
+#define KV_CLIENT_AUTHENTICATED     (1u << 2) /* passed requirepass */
+
+/*
+ * Write function of a client: append len bytes of encoded reply to the
+ * client's output. The dataplane implements it (TCP send queue mbufs).
+ */
+typedef void (*kv_write_fn)(void *sink, const void *buf, size_t len);
+
+/*
+ * The per-connection state the store needs. The dataplane embeds one in
+ * each connection, initialises it with kv_client_init and releases it
+ * with kv_client_fini.
+ */
+struct kv_client {
+	uint64_t id;           /* CLIENT ID: unique, increasing */
+	unsigned db;           /* selected database */
+	uint32_t flags;        /* KV_CLIENT_* */
+	int resp;              /* protocol version (2) */
+	char *name;            /* CLIENT SETNAME, NULL if none (malloc) */
+	kv_write_fn write;     /* reply output */
+	void *sink;            /* first argument of write */
+	uint64_t ctime_ms;     /* creation time (unix ms) */
+	uint64_t last_ms;      /* time of the last command (unix ms) */
+	const char *last_cmd;  /* name of the last command, static string */
+	char addr[48];         /* peer "ip:port" */
+	char laddr[48];        /* local "ip:port" */
+};
+
+/*
+ * Hooks through which the store reaches the layers above it (INFO sections
+ * it does not own, CLIENT LIST). Any of them may be NULL.
+ */
+struct kv_hooks {
+	/*
+	 * info -- append the "# Section\r\n" text of an INFO section owned by
+	 * an upper layer ("server", "clients") to buf; returns the bytes
+	 * written (at most len), 0 if the section is not theirs.
+	 */
+	size_t (*info)(void *ctx, const char *section, char *buf, size_t len);
+	/*
+	 * client_foreach -- call fn for every client connected to this
+	 * shard's worker (CLIENT LIST formats each one like CLIENT INFO).
+	 */
+	void (*client_foreach)(void *ctx,
+			       void (*fn)(struct kv_client *c, void *arg),
+			       void *arg);
+	void *ctx;
+};
+
+/* Parameters of kv_shard_create. */
+struct kv_shard_params {
+	unsigned core;                 /* worker index, 0-based */
+	int socket_id;                 /* NUMA socket for allocations */
+	struct rp_config *cfg;         /* shared, read on each use */
+	struct pm_log *log;            /* NULL: persistence off */
+	struct kv_hooks hooks;
+};
+
+/*
+ * kv_shard_create -- create an empty shard (all databases empty).
+ * Returns the shard or NULL (errno set).
+ */
+struct kv_shard *kv_shard_create(const struct kv_shard_params *p);
+
+/* kv_shard_free -- free a shard and every value in it. NULL is a no-op. */
+void kv_shard_free(struct kv_shard *s);
+
+/*
+ * kv_recover -- replay the shard's pmem log into it (at start, before any
+ * client). repair: truncate at a corruption in the middle of the log
+ * instead of refusing. Returns 0 or a negative errno with a reason in err.
+ */
+int kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen);
+
+/* kv_client_init -- initialise a client: id, db 0, write function. */
+void kv_client_init(struct kv_client *c, kv_write_fn write, void *sink);
+
+/* kv_client_fini -- release what a client holds (name, transaction). */
+void kv_client_fini(struct kv_client *c);
+
+/*
+ * kv_execute -- execute one request (argv[0] is the command name) on the
+ * shard and write its reply to the client. argc >= 1. The arguments are
+ * only read during the call. Sets KV_CLIENT_CLOSE_AFTER_REPLY on QUIT.
+ * Write commands append their effect to the shard's pmem log; the caller
+ * must pm_log_commit before releasing replies in sync mode (kv_commit).
+ */
+void kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
+		const struct kv_arg *argv);
+
+/*
+ * kv_commit -- group commit: make the effects of every write executed
+ * since the last call durable (one drain). Call once per poll iteration,
+ * before the replies of that iteration are sent.
+ */
+void kv_commit(struct kv_shard *s);
+
+/*
+ * kv_cron -- periodic work with bounded cost: active expiry of at most a
+ * few keys per call (Redis's active expire cycle), statistics.
+ * Returns the number of keys reclaimed.
+ */
+unsigned kv_cron(struct kv_shard *s);
+
+/* kv_dbsize -- keys in database db (expired keys not yet reclaimed too). */
+uint64_t kv_dbsize(const struct kv_shard *s, unsigned db);
+
+/* kv_used_memory -- bytes the shard accounts for (keys and values). */
+uint64_t kv_used_memory(const struct kv_shard *s);
+
+#endif /* RP_KV_H */

@@ -1,0 +1,89 @@
+/*
+ * test_port.c -- dataplane/port.c on a ring-backed virtual port (net_ring):
+ * queues, pools and offloads set up, frames sent through the port come
+ * back on its RX side, errors named.
+ */
+#include "unit.h"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "net.h"
+#include "port.h"
+
+/* test_setup_and_loop -- a net_ring port echoes what is sent on it. */
+static void
+test_setup_and_loop(void **state)
+{
+	struct dp_port p;
+	char err[256];
+	int sockets[1] = { 0 };
+	(void)state;
+
+	assert_int_equal(rte_eth_dev_count_avail(), 1);
+	int rc = dp_port_setup(&p, 0, 1, sockets, 256, 256, 1023, 1500, err,
+			       sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_non_null(p.pools[0]);
+	assert_string_equal(p.driver, "net_ring");
+	assert_int_equal(dp_port_wait_link(&p, 100), 1);
+
+	/* net_ring's TX ring is its RX ring: a frame sent comes back. */
+	struct rte_mbuf *m = rte_pktmbuf_alloc(p.pools[0]);
+	assert_non_null(m);
+	char *d = rte_pktmbuf_append(m, 60);
+	memset(d, 0xab, 60);
+	assert_int_equal(rte_eth_tx_burst(0, 0, &m, 1), 1);
+	struct rte_mbuf *in[4];
+	uint16_t n = rte_eth_rx_burst(0, 0, in, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(rte_pktmbuf_pkt_len(in[0]), 60);
+	assert_int_equal(*rte_pktmbuf_mtod(in[0], uint8_t *), 0xab);
+	rte_pktmbuf_free(in[0]);
+	dp_port_close(&p);
+}
+
+/* test_bad_port -- a port that does not exist is named in the error. */
+static void
+test_bad_port(void **state)
+{
+	struct dp_port p;
+	char err[256];
+	int sockets[1] = { 0 };
+	(void)state;
+
+	assert_int_equal(dp_port_setup(&p, 7, 1, sockets, 256, 256, 1023,
+				       1500, err, sizeof(err)), -ENODEV);
+	assert_non_null(strstr(err, "port 7: no such ethdev port"));
+}
+
+/* test_too_many_queues -- more workers than queues is refused. */
+static void
+test_too_many_queues(void **state)
+{
+	struct dp_port p;
+	char err[256];
+	int sockets[64] = { 0 };
+	(void)state;
+
+	assert_int_equal(dp_port_setup(&p, 0, 64, sockets, 256, 256, 1023,
+				       1500, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "64 workers need 64 queue pairs"));
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_bad_port),
+	cmocka_unit_test(test_too_many_queues),
+	cmocka_unit_test(test_setup_and_loop),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	rp_test_eal_init_vdev(argv[0], "--vdev=net_ring0");
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_eal_cleanup();
+	return rc;
+}
