@@ -9,8 +9,11 @@
  * request byte by byte costs linear time, and it keeps arguments as
  * offsets, so the buffer may move between calls.
  *
- * Hard caps follow Redis: 1024*1024 arguments, proto-max-bulk-len
+ * Hard caps follow Redis 7.0: INT_MAX arguments (the argument array
+ * grows as bulks arrive, never from the count alone), proto-max-bulk-len
  * (512 MiB) per bulk, 64 KiB for an inline request or a count line.
+ * Like Redis, a line end is searched with C-string semantics: a NUL byte
+ * before it hides it.
  */
 #ifndef RP_RESP_H
 #define RP_RESP_H
@@ -18,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RESP_MAX_MULTIBULK (1024 * 1024)
+#define RESP_MAX_MULTIBULK INT32_MAX
 #define RESP_MAX_BULK      (512ULL * 1024 * 1024)
 #define RESP_MAX_INLINE    (64 * 1024)
 
@@ -41,10 +44,12 @@ struct resp_parser {
 	int64_t multibulk;       /* arguments still expected */
 	int64_t bulk;            /* length of the bulk being read, -1 none */
 	size_t pos;              /* bytes of the request validated so far */
+	size_t scan;             /* where the search for a line end resumes */
 	uint32_t argc;           /* arguments complete so far */
 	uint32_t cap;            /* capacity of argv */
 	struct resp_slice *argv; /* grown on demand (malloc) */
 	const char *err;         /* protocol error text on RESP_ERROR */
+	char errbuf[48];         /* storage for err when it quotes a byte */
 };
 
 /* resp_parser_init -- empty parser ready for the first request. */

@@ -80,14 +80,16 @@ bool pm_log_is_pmem(const struct pm_log *log);
  * scan: it and everything after it is discarded (the tail is reset so new
  * appends follow the intact prefix) and counted in stats->torn_bytes.
  * A corrupt record followed by intact ones is corruption in the middle:
- * -EBADMSG, unless repair is true, in which case it is truncated there.
+ * -EBADMSG with the offset in err, unless repair is true, in which case
+ * the log is truncated there.
  * cb returns 0 to go on or a negative errno to stop (returned as is).
  * Must be called once after pm_log_open, before any append.
  */
 int pm_log_replay(struct pm_log *log,
 		  int (*cb)(void *ctx, uint64_t seq, const void *rec,
 			    uint32_t len),
-		  void *ctx, bool repair, struct pm_replay_stats *stats);
+		  void *ctx, bool repair, struct pm_replay_stats *stats,
+		  char *err, size_t errlen);
 
 /*
  * pm_log_reset -- drop every record (FLUSHALL in sync with the keyspace,
