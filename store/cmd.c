@@ -1,0 +1,223 @@
+/*
+ * cmd.c -- command lookup and execution: the checks Redis's
+ * processCommand makes, in its order, then the handler.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+
+#include "cmd_table.h"
+#include "kv_private.h"
+#include "pm.h"
+
+const char *const kv_cmd_flag_names[KV_CMD_BIT__MAX] = {
+#define KV_CMD_NAME(f, s) s,
+	KV_CMD_FLAGS(KV_CMD_NAME)
+#undef KV_CMD_NAME
+};
+
+static uint64_t next_client_id = 1;
+
+/* find_in -- binary search of a sorted table, case-insensitive. */
+static const struct kv_cmd *
+find_in(const struct kv_cmd *t, unsigned n, const char *name, size_t len,
+	size_t skip)
+{
+	unsigned lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		const char *m = t[mid].name + skip;
+		int c = strncasecmp(m, name, len);
+		if (c == 0 && m[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return &t[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct kv_cmd *
+kv_cmd_lookup(const char *name, size_t len)
+{
+	return find_in(kv_cmd_table, kv_cmd_table_len, name, len, 0);
+}
+
+/* sub_lookup -- a subcommand of a container by its bare name. */
+static const struct kv_cmd *
+sub_lookup(const struct kv_cmd *cmd, const struct kv_arg *a)
+{
+	return find_in(cmd->subcmds, cmd->n_subcmds, a->ptr, a->len,
+		       strlen(cmd->name) + 1);
+}
+
+void
+kv_client_init(struct kv_client *c, kv_write_fn write, void *sink)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = __atomic_fetch_add(&next_client_id, 1, __ATOMIC_RELAXED);
+	c->resp = 2;
+	c->write = write;
+	c->sink = sink;
+	c->last_cmd = "NULL";
+}
+
+void
+kv_client_fini(struct kv_client *c)
+{
+	free(c->name);
+	c->name = NULL;
+}
+
+/* reply_unknown -- Redis's unknown command error with its arguments. */
+static void
+reply_unknown(struct kv_client *c, int argc, const struct kv_arg *argv)
+{
+	char args[512];
+	size_t n = 0;
+
+	args[0] = '\0';
+	for (int i = 1; i < argc && n < 128; i++) {
+		int room = 128 - (int)n;
+		int len = (int)(argv[i].len < (size_t)room ? argv[i].len :
+				(size_t)room);
+		n += (size_t)snprintf(args + n, sizeof(args) - n, "'%.*s' ",
+				      len, argv[i].ptr);
+	}
+	kv_reply_error(c, "ERR unknown command '%.*s', with args beginning "
+		       "with: %s", (int)(argv[0].len < 128 ? argv[0].len : 128),
+		       argv[0].ptr, args);
+}
+
+/*
+ * resolve -- the command (or subcommand) argv names, or NULL after
+ * replying with Redis's error.
+ */
+static const struct kv_cmd *
+resolve(struct kv_client *c, int argc, const struct kv_arg *argv)
+{
+	const struct kv_cmd *cmd = kv_cmd_lookup(argv[0].ptr, argv[0].len);
+
+	if (cmd == NULL) {
+		reply_unknown(c, argc, argv);
+		return NULL;
+	}
+	if (cmd->subcmds != NULL && argc >= 2) {
+		const struct kv_cmd *sub = sub_lookup(cmd, &argv[1]);
+		if (sub != NULL)
+			return sub;
+		if (cmd->fn == NULL || argc > 1) {
+			char up[32];
+			size_t i;
+			for (i = 0; cmd->name[i] != '\0' && i < 31; i++)
+				up[i] = (char)toupper((unsigned char)
+						      cmd->name[i]);
+			up[i] = '\0';
+			kv_reply_error(c, "ERR unknown subcommand '%.*s'. Try "
+				       "%s HELP.", (int)(argv[1].len < 128 ?
+				       argv[1].len : 128), argv[1].ptr, up);
+			return NULL;
+		}
+	}
+	return cmd;
+}
+
+/* arity_ok -- Redis's arity rule: N exactly, or -N at least N. */
+static bool
+arity_ok(const struct kv_cmd *cmd, int argc)
+{
+	return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
+}
+
+/* args_bytes -- size of a request, to reserve log room for it. */
+static size_t
+args_bytes(int argc, const struct kv_arg *argv)
+{
+	size_t n = 16;
+
+	for (int i = 0; i < argc; i++)
+		n += argv[i].len + 24;
+	return n;
+}
+
+void
+kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
+	   const struct kv_arg *argv)
+{
+	const struct kv_cmd *cmd = resolve(c, argc, argv);
+
+	kv_now_refresh(s);
+	c->last_ms = s->now_ms;
+	if (cmd == NULL) {
+		s->stats.rejected_calls++;
+		return;
+	}
+	if (!arity_ok(cmd, argc) || (cmd->fn == NULL && argc < 2)) {
+		kv_reply_error(c, "ERR wrong number of arguments for '%s' "
+			       "command", cmd->name);
+		s->stats.rejected_calls++;
+		return;
+	}
+	if (s->cfg->requirepass[0] != '\0' &&
+	    !(c->flags & KV_CLIENT_AUTHENTICATED) &&
+	    !(cmd->flags & KV_CMD_NO_AUTH)) {
+		kv_reply_error(c, "NOAUTH Authentication required.");
+		s->stats.rejected_calls++;
+		return;
+	}
+	if ((cmd->flags & KV_CMD_DENYOOM) && s->cfg->maxmemory != 0 &&
+	    s->used_memory > s->cfg->maxmemory) {
+		kv_reply_error(c, "OOM command not allowed when used memory > "
+			       "'maxmemory'.");
+		s->stats.rejected_calls++;
+		return;
+	}
+	if ((cmd->flags & KV_CMD_WRITE) &&
+	    !kv_log_has_room(s, args_bytes(argc, argv))) {
+		kv_reply_error(c, "MISCONF redpoll cannot persist writes: the "
+			       "pmem log is full (pmem-size %llu bytes); "
+			       "writes are refused until it has room",
+			       (unsigned long long)s->cfg->pmem_size);
+		s->stats.log_full_errors++;
+		s->stats.rejected_calls++;
+		return;
+	}
+	struct kv_req r = { .s = s, .c = c, .argc = argc, .argv = argv };
+	c->last_cmd = cmd->name;
+	s->stats.commands++;
+	cmd->fn(&r);
+}
+
+/* discard -- write function of the replay client. */
+static void
+discard(void *sink, const void *buf, size_t len)
+{
+	(void)sink;
+	(void)buf;
+	(void)len;
+}
+
+int
+kv_replay_command(struct kv_shard *s, unsigned db, int argc,
+		  const struct kv_arg *argv)
+{
+	struct kv_client c;
+	const struct kv_cmd *cmd;
+
+	kv_client_init(&c, discard, NULL);
+	c.db = db;
+	cmd = resolve(&c, argc, argv);
+	if (cmd == NULL || cmd->fn == NULL || !arity_ok(cmd, argc) ||
+	    !(cmd->flags & KV_CMD_WRITE))
+		return -1;
+	struct kv_req r = { .s = s, .c = &c, .argc = argc, .argv = argv };
+	cmd->fn(&r);
+	kv_client_fini(&c);
+	return 0;
+}

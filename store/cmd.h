@@ -79,9 +79,17 @@ struct kv_cmd {
 	const char *since;      /* Redis version that introduced it */
 	const char *complexity; /* for COMMAND DOCS */
 	const char *acl_categories; /* "@write @string @slow", for INFO */
-	/* subcommands (CONFIG GET is "get" in config's table), or NULL */
+	/*
+	 * Subcommands ("config|get" in config's table), or NULL. A container
+	 * has no handler of its own: kv_execute dispatches on argv[1].
+	 */
 	const struct kv_cmd *subcmds;
 	unsigned n_subcmds;
+	/* This command's COMMAND INFO and COMMAND DOCS entries, RESP2. */
+	const char *info_resp;
+	unsigned info_len;
+	const char *docs_resp;
+	unsigned docs_len;
 };
 
 /*

@@ -1,0 +1,152 @@
+/*
+ * persist.c -- the effects of writes in the pmem log, and their replay.
+ *
+ * A record is one byte of database number followed by the effect as a
+ * RESP multibulk, the way Redis propagates it to its AOF (SET ... EX as
+ * SET ... PXAT, EXPIRE as PEXPIREAT, INCRBYFLOAT as SET ... KEEPTTL,
+ * lazy expiry as DEL). Replay parses its own records strictly.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kv_private.h"
+#include "pm.h"
+
+#define KV_REC_STACK 4096
+#define KV_REPLAY_MAX_ARGS 1024
+
+bool
+kv_log_has_room(const struct kv_shard *s, size_t bytes)
+{
+	return s->log == NULL || pm_log_free_bytes(s->log) >= bytes + 64;
+}
+
+void
+kv_propagate(struct kv_shard *s, unsigned db, int argc,
+	     const struct kv_arg *argv)
+{
+	char stack[KV_REC_STACK], *buf = stack;
+	size_t need = 1 + 16, n;
+
+	if (s->log == NULL || s->replaying)
+		return;
+	for (int i = 0; i < argc; i++)
+		need += argv[i].len + 24;
+	if (need > sizeof(stack)) {
+		buf = malloc(need);
+		if (buf == NULL)
+			return;
+	}
+	buf[0] = (char)db;
+	n = 1 + (size_t)snprintf(buf + 1, need - 1, "*%d\r\n", argc);
+	for (int i = 0; i < argc; i++) {
+		n += (size_t)snprintf(buf + n, need - n, "$%zu\r\n",
+				      argv[i].len);
+		memcpy(buf + n, argv[i].ptr, argv[i].len);
+		n += argv[i].len;
+		buf[n++] = '\r';
+		buf[n++] = '\n';
+	}
+	if (pm_log_append(s->log, buf, (uint32_t)n) == 0)
+		s->stats.log_records++;
+	else
+		s->stats.log_full_errors++;
+	if (buf != stack)
+		free(buf);
+}
+
+void
+kv_commit(struct kv_shard *s)
+{
+	if (s->log != NULL)
+		pm_log_commit(s->log);
+}
+
+/* read_num -- "<prefix><digits>\r\n" at *p; advances *p. */
+static bool
+read_num(const char **p, const char *end, char prefix, long long *v)
+{
+	const char *q = *p;
+
+	if (q >= end || *q != prefix)
+		return false;
+	q++;
+	const char *start = q;
+	while (q < end && *q != '\r')
+		q++;
+	if (q + 1 >= end || q[1] != '\n' || !kv_str2ll(start,
+						       (size_t)(q - start), v))
+		return false;
+	*p = q + 2;
+	return true;
+}
+
+struct replay_ctx {
+	struct kv_shard *s;
+	struct kv_arg argv[KV_REPLAY_MAX_ARGS];
+	uint64_t bad_seq;
+};
+
+/* replay_one -- pm_log_replay callback: parse and apply one record. */
+static int
+replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
+{
+	struct replay_ctx *x = arg;
+	const char *p = rec, *end = p + len;
+	long long argc, l;
+
+	if (len < 1 || (unsigned char)p[0] >= x->s->n_db)
+		goto bad;
+	unsigned db = (unsigned char)*p++;
+	if (!read_num(&p, end, '*', &argc) || argc < 1 ||
+	    argc > KV_REPLAY_MAX_ARGS)
+		goto bad;
+	for (long long i = 0; i < argc; i++) {
+		if (!read_num(&p, end, '$', &l) || l < 0 || end - p < l + 2)
+			goto bad;
+		x->argv[i].ptr = p;
+		x->argv[i].len = (size_t)l;
+		p += l + 2;
+	}
+	if (p != end ||
+	    kv_replay_command(x->s, db, (int)argc, x->argv) != 0)
+		goto bad;
+	return 0;
+bad:
+	x->bad_seq = seq;
+	return -EPROTO;
+}
+
+int
+kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen)
+{
+	struct replay_ctx *x;
+	struct pm_replay_stats st;
+	int rc;
+
+	if (s->log == NULL)
+		return 0;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	x->s = s;
+	s->replaying = true;
+	kv_now_refresh(s);
+	rc = pm_log_replay(s->log, replay_one, x, repair, &st, err, errlen);
+	s->replaying = false;
+	if (rc == -EPROTO)
+		snprintf(err, errlen, "log record %llu is not a valid effect",
+			 (unsigned long long)x->bad_seq);
+	else if (rc == 0)
+		fprintf(stderr, "store: worker %u replayed %llu records "
+			"(%llu bytes) in %.3f s, %llu torn bytes discarded\n",
+			s->core, (unsigned long long)st.records,
+			(unsigned long long)st.bytes, st.seconds,
+			(unsigned long long)st.torn_bytes);
+	free(x);
+	return rc;
+}

@@ -1,0 +1,192 @@
+/*
+ * kv_private.h -- what the store's files share: entries, databases, the shard,
+ * and the keyspace API that command handlers use. Not for other layers.
+ */
+#ifndef RP_KV_PRIVATE_H
+#define RP_KV_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "cfg.h"
+#include "cmd.h"
+#include "kv.h"
+
+struct rte_hash;
+struct pm_log;
+
+#define KV_DIGEST_LEN 16
+#define KV_NO_VOLATILE UINT32_MAX
+
+/* Value types, as TYPE names them. */
+enum kv_type {
+	KV_TYPE_STRING = 0,
+};
+
+/* Encodings, as OBJECT ENCODING names them. */
+enum kv_encoding {
+	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
+	KV_ENC_INT,       /* a canonical integer in a long long */
+};
+
+/*
+ * One key. The rte_hash indexes a digest of the key; the entry keeps the
+ * full key and chains the rare other keys with the same digest.
+ */
+struct kv_entry {
+	struct kv_entry *next;     /* same digest */
+	uint64_t expire_ms;        /* absolute unix ms, 0 = persistent */
+	uint32_t vol_idx;          /* index in db->vol, KV_NO_VOLATILE */
+	uint8_t type;              /* enum kv_type */
+	uint8_t encoding;          /* enum kv_encoding */
+	uint32_t klen;
+	union {
+		long long ival;    /* KV_ENC_INT */
+		struct {
+			char *ptr;
+			size_t len;
+			size_t cap;
+		} s;               /* KV_ENC_RAW */
+	} v;
+	char key[];
+};
+
+struct kv_db {
+	struct rte_hash *h;        /* digest -> first entry of the chain */
+	uint32_t cap;              /* capacity of h */
+	uint32_t gen;              /* bumped on every rehash (SCAN cursors) */
+	uint64_t keys;
+	struct kv_entry **vol;     /* keys with a TTL, for active expiry */
+	uint32_t n_vol, cap_vol;
+};
+
+struct kv_stats {
+	uint64_t commands;
+	uint64_t keyspace_hits;
+	uint64_t keyspace_misses;
+	uint64_t expired_keys;
+	uint64_t evicted_keys;
+	uint64_t rejected_calls;
+	uint64_t log_records;
+	uint64_t log_full_errors;
+	uint64_t rehashes;
+};
+
+struct kv_shard {
+	unsigned core;
+	int socket_id;
+	struct rp_config *cfg;
+	struct pm_log *log;
+	struct kv_hooks hooks;
+	unsigned n_db;
+	struct kv_db db[CFG_MAX_DATABASES];
+	uint64_t now_ms;           /* cached clock, refreshed per command */
+	uint64_t start_ms;         /* for uptime */
+	uint64_t used_memory;      /* bytes of entries and values */
+	uint64_t rng;              /* xorshift state */
+	uint64_t hash_seq;         /* unique rte_hash names */
+	unsigned expire_db;        /* active expiry cursor */
+	bool replaying;            /* kv_recover: do not log effects */
+	struct kv_stats stats;
+};
+
+/* kv_now_refresh -- refresh the cached clock; returns unix ms. */
+uint64_t kv_now_refresh(struct kv_shard *s);
+
+/* kv_rand -- the shard's xorshift64. */
+uint64_t kv_rand(struct kv_shard *s);
+
+/*
+ * kv_lookup -- find a live key in db; an expired key is deleted (and its
+ * deletion logged) and not returned. Counts hits/misses if count_stats.
+ */
+struct kv_entry *kv_lookup(struct kv_shard *s, unsigned db, const char *key,
+			   size_t klen, bool count_stats);
+
+/*
+ * kv_create -- add a new key (the caller made sure it does not exist) with
+ * an empty raw string value. Returns NULL when out of memory.
+ */
+struct kv_entry *kv_create(struct kv_shard *s, unsigned db, const char *key,
+			   size_t klen);
+
+/* kv_delete -- remove a key and free it. */
+void kv_delete(struct kv_shard *s, unsigned db, struct kv_entry *e);
+
+/* kv_set_expire -- set (0: remove) the absolute expire time of a key. */
+void kv_set_expire(struct kv_shard *s, unsigned db, struct kv_entry *e,
+		   uint64_t when_ms);
+
+/* kv_flush_db -- delete every key of a database. */
+void kv_flush_db(struct kv_shard *s, unsigned db);
+
+/* kv_expires -- keys with a TTL in a database. */
+uint64_t kv_expires(const struct kv_shard *s, unsigned db);
+
+/*
+ * kv_iterate -- visit keys of db starting at *pos (0 = start); fn returns
+ * false to stop early. Returns false once the whole table was visited.
+ * Used by KEYS, SCAN and RANDOMKEY.
+ */
+bool kv_iterate(struct kv_shard *s, unsigned db, uint32_t *pos,
+		bool (*fn)(struct kv_entry *e, void *ctx), void *ctx,
+		unsigned max_slots);
+
+/* kv_random_entry -- a random live key of db, or NULL if empty. */
+struct kv_entry *kv_random_entry(struct kv_shard *s, unsigned db);
+
+/* Values (object.c). */
+int kv_str_set(struct kv_shard *s, struct kv_entry *e, const char *p,
+	       size_t len);
+void kv_str_set_int(struct kv_shard *s, struct kv_entry *e, long long v);
+int kv_str_reserve(struct kv_shard *s, struct kv_entry *e, size_t len);
+void kv_value_free(struct kv_shard *s, struct kv_entry *e);
+/* kv_str_get -- the bytes of a string value (buf for int encoding). */
+const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
+const char *kv_type_name(const struct kv_entry *e);
+
+/* Helpers (util.c). */
+bool kv_stringmatch(const char *pat, size_t plen, const char *str,
+		    size_t slen, bool nocase);
+bool kv_str2ll(const char *s, size_t len, long long *out);
+int kv_ll2str(char *buf, size_t len, long long v);
+bool kv_str2ld(const char *s, size_t len, long double *out);
+int kv_ld2str(char *buf, size_t len, long double v);
+bool kv_arg_is(const struct kv_arg *a, const char *word);
+
+/* Persistence of effects (persist.c). */
+/* kv_propagate -- log the effect of a write (argv of the effect). */
+void kv_propagate(struct kv_shard *s, unsigned db, int argc,
+		  const struct kv_arg *argv);
+/*
+ * kv_replay_command -- run a logged effect (recovery): no reply, no auth
+ * or memory checks, nothing logged again. Returns -1 for a record that is
+ * not a write command redpoll knows.
+ */
+int kv_replay_command(struct kv_shard *s, unsigned db, int argc,
+		      const struct kv_arg *argv);
+/* kv_log_has_room -- whether a write of about bytes may be logged. */
+bool kv_log_has_room(const struct kv_shard *s, size_t bytes);
+
+/* Replies shared by several handlers. */
+static inline bool
+kv_check_type_or_reply(struct kv_req *r, const struct kv_entry *e,
+		       enum kv_type t);
+
+#include "reply.h"
+
+static inline bool
+kv_check_type_or_reply(struct kv_req *r, const struct kv_entry *e,
+		       enum kv_type t)
+{
+	if (e != NULL && e->type != t) {
+		kv_reply_error(r->c, KV_ERR_WRONGTYPE);
+		return false;
+	}
+	return true;
+}
+
+#endif /* RP_KV_PRIVATE_H */

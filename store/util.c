@@ -1,0 +1,236 @@
+/*
+ * util.c -- glob matching and number conversions with Redis's exact
+ * rules, so that replies and errors match Redis's byte for byte.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kv_private.h"
+
+/* kv_stringmatch -- glob match as Redis's stringmatchlen (* ? [] \). */
+bool
+kv_stringmatch(const char *p, size_t plen, const char *s, size_t slen,
+	       bool nocase)
+{
+	while (plen > 0 && slen > 0) {
+		switch (p[0]) {
+		case '*':
+			while (plen > 1 && p[1] == '*') {
+				p++;
+				plen--;
+			}
+			if (plen == 1)
+				return true;
+			while (slen > 0) {
+				if (kv_stringmatch(p + 1, plen - 1, s, slen,
+						   nocase))
+					return true;
+				s++;
+				slen--;
+			}
+			return false;
+		case '?':
+			s++;
+			slen--;
+			break;
+		case '[': {
+			bool not, match = false;
+			p++;
+			plen--;
+			not = plen > 0 && p[0] == '^';
+			if (not) {
+				p++;
+				plen--;
+			}
+			for (;;) {
+				if (plen >= 2 && p[0] == '\\') {
+					p++;
+					plen--;
+					if (p[0] == s[0])
+						match = true;
+				} else if (plen == 0 || p[0] == ']') {
+					break;
+				} else if (plen >= 3 && p[1] == '-') {
+					int start = (unsigned char)p[0];
+					int end = (unsigned char)p[2];
+					int c = (unsigned char)s[0];
+					if (start > end) {
+						int t = start;
+						start = end;
+						end = t;
+					}
+					if (nocase) {
+						start = tolower(start);
+						end = tolower(end);
+						c = tolower(c);
+					}
+					p += 2;
+					plen -= 2;
+					if (c >= start && c <= end)
+						match = true;
+				} else if (nocase ? tolower((unsigned char)p[0]) ==
+						    tolower((unsigned char)s[0])
+						  : p[0] == s[0]) {
+					match = true;
+				}
+				p++;
+				plen--;
+			}
+			if (plen == 0) {
+				/* "[" without "]": Redis takes the string as
+				 * is from here; the pattern is done. */
+				p--;
+				plen++;
+			}
+			if (not)
+				match = !match;
+			if (!match)
+				return false;
+			s++;
+			slen--;
+			break;
+		}
+		case '\\':
+			if (plen >= 2) {
+				p++;
+				plen--;
+			}
+			/* fall through */
+		default:
+			if (nocase ? tolower((unsigned char)p[0]) !=
+				     tolower((unsigned char)s[0])
+				   : p[0] != s[0])
+				return false;
+			s++;
+			slen--;
+			break;
+		}
+		p++;
+		plen--;
+		if (slen == 0) {
+			while (plen > 0 && *p == '*') {
+				p++;
+				plen--;
+			}
+			break;
+		}
+	}
+	return plen == 0 && slen == 0;
+}
+
+/* kv_str2ll -- Redis's string2ll: the whole string, canonical form. */
+bool
+kv_str2ll(const char *s, size_t len, long long *out)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+	bool neg = false;
+
+	if (len == 0 || len > 20)
+		return false;
+	if (len == 1 && s[0] == '0') {
+		*out = 0;
+		return true;
+	}
+	if (s[0] == '-') {
+		if (len == 1)
+			return false;
+		neg = true;
+		i = 1;
+	}
+	if (s[i] < '1' || s[i] > '9')
+		return false;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (ULLONG_MAX - (unsigned)(s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (neg) {
+		if (v > (unsigned long long)LLONG_MAX + 1)
+			return false;
+		*out = (long long)(0 - v);
+	} else {
+		if (v > LLONG_MAX)
+			return false;
+		*out = (long long)v;
+	}
+	return true;
+}
+
+int
+kv_ll2str(char *buf, size_t len, long long v)
+{
+	return snprintf(buf, len, "%lld", v);
+}
+
+/*
+ * kv_str2ld -- Redis's string2ld: strtold over the whole string, no
+ * leading space, not NaN.
+ */
+bool
+kv_str2ld(const char *s, size_t len, long double *out)
+{
+	char buf[5120];
+	char *end;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (isspace((unsigned char)buf[0]))
+		return false;
+	errno = 0;
+	long double v = strtold(buf, &end);
+	if ((size_t)(end - buf) != len || isnan(v) ||
+	    (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL ||
+				 fpclassify(v) == FP_ZERO)))
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * kv_ld2str -- Redis's ld2string in "humanfriendly" mode (INCRBYFLOAT):
+ * %.17Lf, trailing zeros and a trailing dot removed.
+ */
+int
+kv_ld2str(char *buf, size_t len, long double v)
+{
+	if (isinf(v))
+		return snprintf(buf, len, v > 0 ? "inf" : "-inf");
+	int n = snprintf(buf, len, "%.17Lf", v);
+	if (n < 0 || (size_t)n >= len)
+		return 0;
+	if (strchr(buf, '.') != NULL) {
+		char *p = buf + n - 1;
+		while (*p == '0') {
+			p--;
+			n--;
+		}
+		if (*p == '.')
+			n--;
+	}
+	if (n == 2 && buf[0] == '-' && buf[1] == '0') {
+		buf[0] = '0';
+		n = 1;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* kv_arg_is -- case-insensitive comparison of an argument with a word. */
+bool
+kv_arg_is(const struct kv_arg *a, const char *word)
+{
+	size_t n = strlen(word);
+
+	return a->len == n && strncasecmp(a->ptr, word, n) == 0;
+}
