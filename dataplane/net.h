@@ -39,6 +39,9 @@
 	X(drop_l4_cksum)    /* ICMP/UDP/TCP checksum wrong */              \
 	X(drop_no_mbuf)     /* mbuf pool empty */                          \
 	X(drop_arp_hold)    /* held packet dropped: ARP unresolved */      \
+	X(drop_no_route)    /* off-subnet destination and no gateway */    \
+	X(drop_arp)         /* malformed or foreign ARP */                 \
+	X(drop_icmp)        /* ICMP other than echo request */             \
 	X(arp_requests_rx)  X(arp_replies_rx)  X(arp_requests_tx)          \
 	X(arp_replies_tx)   X(icmp_echo_rx)  X(icmp_echo_tx)              \
 	X(udp_rx)
@@ -68,6 +71,7 @@ struct dp_arp_entry {
 	struct rte_ether_addr mac;
 	uint8_t resolved;
 	uint8_t n_hold;
+	uint8_t tries;                  /* requests sent while unresolved */
 	uint64_t expire_tsc;            /* re-resolve after this */
 	uint64_t retry_tsc;             /* next request while unresolved */
 	struct rte_mbuf *hold[DP_ARP_HOLD];
@@ -83,6 +87,7 @@ struct dp_net {
 	uint32_t netmask;               /* network order */
 	uint32_t gateway;               /* network order, 0 = none */
 	uint16_t mtu;
+	uint16_t ip_id;                 /* next IPv4 identification */
 	uint32_t offloads;              /* DP_OFF_* */
 
 	/* time, refreshed once per poll iteration */

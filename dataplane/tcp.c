@@ -1,0 +1,326 @@
+/*
+ * tcp.c -- the TCP stack of a core: connection table and the API the
+ * application uses (listen, send, close, abort, flush).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "tcp_private.h"
+
+static const char *const counter_names[] = {
+#define TCP_NAME(n) #n,
+	TCP_COUNTERS(TCP_NAME)
+#undef TCP_NAME
+};
+
+const char *
+tcp_counter_name(enum tcp_counter c)
+{
+	return c < TCP__MAX ? counter_names[c] : "?";
+}
+
+/* conn_hash -- bucket of a 4-tuple. */
+static uint32_t
+conn_hash(const struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
+	  uint16_t lport)
+{
+	uint64_t k = ((uint64_t)raddr << 32) ^ ((uint32_t)rport << 16) ^ lport;
+	k ^= ts->secret;
+	k *= 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(k >> 32) & ts->hash_mask;
+}
+
+struct tcp_stack *
+tcp_stack_create(struct dp_net *net, const struct tcp_params *p,
+		 const struct tcp_ops *ops, void *ctx)
+{
+	struct tcp_stack *ts = rte_zmalloc("tcp_stack", sizeof(*ts),
+					   RTE_CACHE_LINE_SIZE);
+	uint32_t buckets;
+
+	if (ts == NULL)
+		return NULL;
+	ts->net = net;
+	ts->p = *p;
+	ts->ops = ops;
+	ts->ctx = ctx;
+	ts->secret = rte_rand();
+	buckets = rte_align32pow2(p->max_conns * 2);
+	ts->hash_mask = buckets - 1;
+	ts->hash = calloc(buckets, sizeof(*ts->hash));
+	ts->pool = calloc(p->max_conns, sizeof(*ts->pool));
+	if (ts->hash == NULL || ts->pool == NULL) {
+		tcp_stack_free(ts);
+		return NULL;
+	}
+	for (unsigned i = p->max_conns; i-- > 0;) {
+		ts->pool[i].hnext = ts->free_list;
+		ts->free_list = &ts->pool[i];
+	}
+	return ts;
+}
+
+/* sq_free -- drop a connection's send queue. */
+static void
+sq_free(struct tcp_conn *tc)
+{
+	struct rte_mbuf *m = tc->sq_head;
+
+	while (m != NULL) {
+		struct rte_mbuf *n = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free(m);
+		m = n;
+	}
+	tc->sq_head = tc->sq_tail = tc->sq_cur = NULL;
+	tc->sq_bytes = 0;
+}
+
+void
+tcp_stack_free(struct tcp_stack *ts)
+{
+	if (ts == NULL)
+		return;
+	for (struct tcp_conn *tc = ts->active; tc != NULL; tc = tc->next)
+		sq_free(tc);
+	free(ts->hash);
+	free(ts->pool);
+	rte_free(ts);
+}
+
+int
+tcp_listen(struct tcp_stack *ts, uint16_t port)
+{
+	if (ts->n_listen == TCP_LISTEN_MAX)
+		return -ENOSPC;
+	ts->listen[ts->n_listen++] = rte_cpu_to_be_16(port);
+	return 0;
+}
+
+bool
+tcp_is_listening(const struct tcp_stack *ts, uint16_t port)
+{
+	for (unsigned i = 0; i < ts->n_listen; i++)
+		if (ts->listen[i] == port)
+			return true;
+	return false;
+}
+
+uint64_t
+tcp_us_to_tsc(const struct tcp_stack *ts, uint64_t us)
+{
+	return us * ts->net->tsc_hz / 1000000;
+}
+
+struct tcp_conn *
+tcp_conn_lookup(struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
+		uint32_t laddr, uint16_t lport)
+{
+	struct tcp_conn *tc = ts->hash[conn_hash(ts, raddr, rport, lport)];
+
+	for (; tc != NULL; tc = tc->hnext)
+		if (tc->raddr == raddr && tc->rport == rport &&
+		    tc->lport == lport && tc->laddr == laddr)
+			return tc;
+	return NULL;
+}
+
+struct tcp_conn *
+tcp_conn_new(struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
+	     uint32_t laddr, uint16_t lport)
+{
+	struct tcp_conn *tc = ts->free_list;
+
+	if (tc == NULL)
+		return NULL;
+	ts->free_list = tc->hnext;
+	memset(tc, 0, sizeof(*tc));
+	tc->ts = ts;
+	tc->raddr = raddr;
+	tc->rport = rport;
+	tc->laddr = laddr;
+	tc->lport = lport;
+	tc->rto_us = TCP_RTO_INIT_US;
+	tc->idle_tsc = ts->net->now_tsc;
+
+	uint32_t b = conn_hash(ts, raddr, rport, lport);
+	tc->hnext = ts->hash[b];
+	ts->hash[b] = tc;
+	tc->next = ts->active;
+	if (ts->active != NULL)
+		ts->active->prev = tc;
+	ts->active = tc;
+	ts->n_conns++;
+	return tc;
+}
+
+void
+tcp_conn_destroy(struct tcp_conn *tc)
+{
+	struct tcp_stack *ts = tc->ts;
+	struct tcp_conn **pp = &ts->hash[conn_hash(ts, tc->raddr, tc->rport,
+						   tc->lport)];
+
+	while (*pp != tc)
+		pp = &(*pp)->hnext;
+	*pp = tc->hnext;
+	if (tc->prev != NULL)
+		tc->prev->next = tc->next;
+	else
+		ts->active = tc->next;
+	if (tc->next != NULL)
+		tc->next->prev = tc->prev;
+	if (tc->in_flush) {
+		struct tcp_conn **fp = &ts->flush;
+		while (*fp != tc)
+			fp = &(*fp)->flush_next;
+		*fp = tc->flush_next;
+	}
+	if (tc->state == TCPS(SYN_RECEIVED))
+		ts->n_syn--;
+	sq_free(tc);
+	ts->n_conns--;
+	TCP_COUNT(ts, closed);
+	bool accepted = tc->accepted;
+	void *app = tc->app;
+	tc->state = TCPS(CLOSED);
+	tc->hnext = ts->free_list;
+	ts->free_list = tc;
+	if (accepted)
+		ts->ops->closed(app);
+}
+
+uint32_t
+tcp_isn(struct tcp_stack *ts, const struct tcp_conn *tc)
+{
+	/* RFC 6528: a keyed hash of the 4-tuple plus a 4 us clock. */
+	uint64_t k = ((uint64_t)tc->raddr << 32 | tc->laddr) ^ ts->secret;
+	k ^= (uint64_t)tc->rport << 48 ^ (uint64_t)tc->lport << 32;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	uint64_t us = ts->net->now_tsc * 1000000 / ts->net->tsc_hz;
+	return (uint32_t)(k + us / 4);
+}
+
+void
+tcp_mark_flush(struct tcp_conn *tc)
+{
+	if (tc->in_flush)
+		return;
+	tc->in_flush = true;
+	tc->flush_next = tc->ts->flush;
+	tc->ts->flush = tc;
+}
+
+int
+tcp_send(struct tcp_conn *tc, const void *data, size_t len)
+{
+	struct tcp_stack *ts = tc->ts;
+	const char *p = data;
+
+	if (!(tc->state & TCPS_SEND_DATA) || tc->fin_pending)
+		return -EPIPE;
+	if ((uint64_t)tc->sq_bytes + len > ts->p.send_queue_max) {
+		TCP_COUNT(ts, send_queue_full);
+		return -ENOBUFS;
+	}
+	while (len > 0) {
+		struct rte_mbuf *m = tc->sq_tail;
+		uint32_t room = m != NULL ? tc->snd.mss - m->data_len : 0;
+		if (room == 0) {
+			m = rte_pktmbuf_alloc(ts->net->pool);
+			if (m == NULL) {
+				TCP_COUNT(ts, send_queue_full);
+				return -ENOBUFS;
+			}
+			if (tc->sq_tail != NULL)
+				tc->sq_tail->next = m;
+			else
+				tc->sq_head = m;
+			tc->sq_tail = m;
+			if (tc->sq_cur == NULL) {
+				tc->sq_cur = m;
+				tc->sq_cur_off = 0;
+			}
+			room = tc->snd.mss;
+		}
+		uint32_t n = len < room ? (uint32_t)len : room;
+		memcpy(rte_pktmbuf_mtod_offset(m, char *, m->data_len), p, n);
+		m->data_len += n;
+		m->pkt_len += n;
+		tc->sq_bytes += n;
+		p += n;
+		len -= n;
+	}
+	tcp_mark_flush(tc);
+	return 0;
+}
+
+void
+tcp_close(struct tcp_conn *tc)
+{
+	if (tc->fin_pending || !(tc->state & TCPS_SEND_DATA))
+		return;
+	tc->fin_pending = true;
+	tcp_mark_flush(tc);
+}
+
+void
+tcp_abort(struct tcp_conn *tc)
+{
+	if (tc->state & ~(TCPS(CLOSED) | TCPS(TIME_WAIT) | TCPS(SYN_RECEIVED)))
+		tcp_send_ctl(tc, TCP_FLAG_RST | TCP_FLAG_ACK, tc->snd.nxt);
+	TCP_COUNT(tc->ts, resets_tx);
+	tcp_conn_destroy(tc);
+}
+
+void
+tcp_conn_set_app(struct tcp_conn *tc, void *app)
+{
+	tc->app = app;
+}
+
+void
+tcp_conn_addrs(const struct tcp_conn *tc, uint32_t *raddr, uint16_t *rport,
+	       uint32_t *laddr, uint16_t *lport)
+{
+	*raddr = tc->raddr;
+	*rport = tc->rport;
+	*laddr = tc->laddr;
+	*lport = tc->lport;
+}
+
+uint32_t
+tcp_conn_unsent(const struct tcp_conn *tc)
+{
+	return tc->sq_bytes;
+}
+
+void
+tcp_flush(struct tcp_stack *ts)
+{
+	while (ts->flush != NULL) {
+		struct tcp_conn *tc = ts->flush;
+		ts->flush = tc->flush_next;
+		tc->in_flush = false;
+		tcp_output(tc);
+	}
+}
+
+unsigned
+tcp_conns(const struct tcp_stack *ts)
+{
+	return ts->n_conns;
+}
+
+const uint64_t *
+tcp_counters(const struct tcp_stack *ts)
+{
+	return ts->counters;
+}

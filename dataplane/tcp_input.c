@@ -1,0 +1,430 @@
+/*
+ * tcp_input.c -- segment arrival (RFC 9293, 3.10.7), with the RFC's
+ * step numbers. ESTABLISHED has no separate fast path yet: it is the
+ * common case of the same steps.
+ *
+ * mbuf ownership: tcp_input consumes the segment; payload handed to the
+ * application points into it and is valid only during the upcall.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "tcp_private.h"
+
+/* What the options of a segment said. */
+struct tcp_opts {
+	uint16_t mss;           /* 0 = absent */
+	int wscale;             /* -1 = absent */
+	bool ts;
+	uint32_t tsval, tsecr;
+};
+
+/* parse_options -- decode MSS, window scale and timestamps. */
+static void
+parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
+{
+	o->mss = 0;
+	o->wscale = -1;
+	o->ts = false;
+	o->tsval = o->tsecr = 0;
+	for (unsigned i = 0; i < len;) {
+		uint8_t kind = p[i];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || p[i + 1] < 2 || i + p[i + 1] > len)
+			break;
+		uint8_t olen = p[i + 1];
+		if (kind == 2 && olen == 4)
+			o->mss = (uint16_t)(p[i + 2] << 8 | p[i + 3]);
+		else if (kind == 3 && olen == 3)
+			o->wscale = p[i + 2] > 14 ? 14 : p[i + 2];
+		else if (kind == 8 && olen == 10) {
+			o->ts = true;
+			o->tsval = (uint32_t)p[i + 2] << 24 | p[i + 3] << 16 |
+				   p[i + 4] << 8 | p[i + 5];
+			o->tsecr = (uint32_t)p[i + 6] << 24 | p[i + 7] << 16 |
+				   p[i + 8] << 8 | p[i + 9];
+		}
+		i += olen;
+	}
+}
+
+/* cksum_ok -- verify the TCP checksum with the pseudo-header. */
+static bool
+cksum_ok(const void *seg, uint32_t len, uint32_t src, uint32_t dst)
+{
+	uint32_t s = rte_raw_cksum(seg, len);
+
+	s += (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16);
+	s += rte_cpu_to_be_16(IPPROTO_TCP) + rte_cpu_to_be_16((uint16_t)len);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/* listen_input -- a SYN for a listening port: SYN-RECEIVED. */
+static void
+listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
+	     const struct rte_tcp_hdr *th, const struct tcp_opts *o)
+{
+	if (ts->n_syn >= ts->p.backlog) {
+		TCP_COUNT(ts, syn_dropped);
+		return;
+	}
+	struct tcp_conn *tc = tcp_conn_new(ts, src, th->src_port, dst,
+					   th->dst_port);
+	if (tc == NULL) {
+		TCP_COUNT(ts, syn_dropped);
+		return;
+	}
+	TCP_COUNT(ts, passive_opens);
+	ts->n_syn++;
+	tc->state = TCPS(SYN_RECEIVED);
+	tc->rcv.irs = rte_be_to_cpu_32(th->sent_seq);
+	tc->rcv.nxt = tc->rcv.irs + 1;
+	tc->snd.iss = tcp_isn(ts, tc);
+	tc->snd.una = tc->snd.iss;
+	tc->snd.nxt = tc->snd.iss + 1;
+	tc->snd.max = tc->snd.nxt;
+	tc->snd.wnd = rte_be_to_cpu_16(th->rx_win);   /* not scaled in SYN */
+	tc->snd.wl1 = tc->rcv.irs;
+	if (o->wscale >= 0) {
+		tc->snd.wscale = (uint8_t)o->wscale;
+		tc->rcv.wscale = TCP_RCV_WSCALE;
+	}
+	tc->ts_ok = o->ts;
+	tc->ts_recent = o->tsval;
+	uint16_t mss = o->mss ? o->mss : 536;
+	if (mss > ts->p.mss)
+		mss = ts->p.mss;
+	if (tc->ts_ok)
+		mss -= TCP_OPT_TS_LEN;
+	tc->snd.mss = mss;
+	tc->cwnd = 10u * mss;                  /* RFC 6928 */
+	tc->ssthresh = UINT32_MAX;
+	tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK, tc->snd.iss);
+	tcp_arm_rto(tc);
+}
+
+/* rtt_sample -- RFC 6298 estimator update from one measurement. */
+static void
+rtt_sample(struct tcp_conn *tc, uint32_t rtt_us)
+{
+	if (tc->srtt_us == 0) {
+		tc->srtt_us = rtt_us;
+		tc->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t d = tc->srtt_us > rtt_us ? tc->srtt_us - rtt_us :
+			     rtt_us - tc->srtt_us;
+		tc->rttvar_us = (3 * tc->rttvar_us + d) / 4;
+		tc->srtt_us = (7 * tc->srtt_us + rtt_us) / 8;
+	}
+	uint32_t rto = tc->srtt_us + (4 * tc->rttvar_us > 1000 ?
+				      4 * tc->rttvar_us : 1000);
+	tc->rto_us = rto < TCP_RTO_MIN_US ? TCP_RTO_MIN_US :
+		     rto > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : rto;
+}
+
+/* ack_input -- step 5 for an acceptable ACK in a synchronized state. */
+static bool
+ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
+	  uint32_t len)
+{
+	struct tcp_stack *ts = tc->ts;
+
+	if (seq_gt(ack, tc->snd.max)) {
+		/* Acknowledges something not yet sent: ACK and drop. */
+		tc->ack_now = true;
+		tcp_mark_flush(tc);
+		return false;
+	}
+	if (seq_gt(ack, tc->snd.una)) {
+		uint32_t acked = ack - tc->snd.una;
+		uint32_t data = acked;
+		bool fin_acked = tc->fin_sent && ack == tc->snd.max;
+		if (fin_acked)
+			data--;
+		if (data > tc->sq_bytes)
+			data = tc->sq_bytes;
+		tcp_sq_ack(tc, data);
+		tc->snd.una = ack;
+		if (seq_lt(tc->snd.nxt, ack))
+			tc->snd.nxt = ack;
+		if (tc->rtt_tsc != 0 && seq_geq(ack, tc->rtt_seq)) {
+			uint64_t d = ts->net->now_tsc - tc->rtt_tsc;
+			rtt_sample(tc, (uint32_t)(d * 1000000 /
+						  ts->net->tsc_hz));
+			tc->rtt_tsc = 0;
+		}
+		/* Congestion window: slow start, then avoidance. */
+		if (tc->dupacks >= 3 && seq_lt(ack, tc->recover)) {
+			/* NewReno partial ACK: resend the next hole. */
+			tcp_retransmit_first(tc);
+		} else if (tc->dupacks >= 3) {
+			tc->cwnd = tc->ssthresh;
+		} else if (tc->cwnd < tc->ssthresh) {
+			tc->cwnd += acked < tc->snd.mss ? acked : tc->snd.mss;
+		} else {
+			tc->cwnd += tc->snd.mss * tc->snd.mss / tc->cwnd + 1;
+		}
+		if (!(tc->dupacks >= 3 && seq_lt(ack, tc->recover)))
+			tc->dupacks = 0;
+		tc->retries = 0;
+		if (tc->snd.una == tc->snd.max)
+			tc->rto_tsc = 0;
+		else
+			tcp_arm_rto(tc);
+		tcp_mark_flush(tc);
+	} else if (ack == tc->snd.una && len == 0 &&
+		   tc->snd.una != tc->snd.max &&
+		   wnd == tc->snd.wnd) {
+		TCP_COUNT(ts, dup_acks);
+		if (++tc->dupacks == 3) {
+			/* Fast retransmit and recovery. */
+			uint32_t flight = tc->snd.max - tc->snd.una;
+			tc->ssthresh = flight / 2 > 2u * tc->snd.mss ?
+				       flight / 2 : 2u * tc->snd.mss;
+			tc->cwnd = tc->ssthresh + 3u * tc->snd.mss;
+			tc->recover = tc->snd.max;
+			tcp_retransmit_first(tc);
+		} else if (tc->dupacks > 3) {
+			tc->cwnd += tc->snd.mss;
+			tcp_mark_flush(tc);
+		}
+	}
+	/* Window update (RFC 9293 3.10.7.4, step 5, SND.WL1/WL2 rule). */
+	if (seq_lt(tc->snd.wl1, seq) ||
+	    (tc->snd.wl1 == seq && seq_leq(tc->snd.wl2, ack))) {
+		if (wnd > tc->snd.wnd)
+			tcp_mark_flush(tc);
+		tc->snd.wnd = wnd;
+		tc->snd.wl1 = seq;
+		tc->snd.wl2 = ack;
+	}
+	return true;
+}
+
+/* enter_time_wait -- TIME-WAIT: keep the 4-tuple for 2MSL. */
+static void
+enter_time_wait(struct tcp_conn *tc)
+{
+	tc->state = TCPS(TIME_WAIT);
+	tc->rto_tsc = 0;
+	tc->tw_tsc = tc->ts->net->now_tsc +
+		     tcp_us_to_tsc(tc->ts, TCP_TIME_WAIT_US);
+	tcp_sq_ack(tc, tc->sq_bytes);
+}
+
+void
+tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
+	  uint32_t dst, uint16_t l4_len, bool cksum_good)
+{
+	struct rte_tcp_hdr *th;
+	struct tcp_opts o;
+
+	TCP_COUNT(ts, segs_rx);
+	if (l4_len < TCP_HDR_LEN || rte_pktmbuf_data_len(m) < l4_len) {
+		TCP_COUNT(ts, bad_segments);
+		goto drop;
+	}
+	th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	unsigned hlen = (unsigned)(th->data_off >> 4) * 4;
+	if (hlen < TCP_HDR_LEN || hlen > l4_len) {
+		TCP_COUNT(ts, bad_segments);
+		goto drop;
+	}
+	if (!cksum_good && !cksum_ok(th, l4_len, src, dst)) {
+		TCP_COUNT(ts, bad_checksums);
+		goto drop;
+	}
+	parse_options((const uint8_t *)(th + 1), hlen - TCP_HDR_LEN, &o);
+
+	uint8_t flags = th->tcp_flags;
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+	const uint8_t *data = (const uint8_t *)th + hlen;
+	uint32_t len = l4_len - hlen;
+	struct tcp_conn *tc = tcp_conn_lookup(ts, src, th->src_port, dst,
+					      th->dst_port);
+
+	if (tc == NULL) {
+		/* CLOSED or LISTEN (3.10.7.1 and 3.10.7.2). */
+		if (flags & TCP_FLAG_RST)
+			goto drop;
+		if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN &&
+		    tcp_is_listening(ts, th->dst_port)) {
+			listen_input(ts, src, dst, th, &o);
+			goto drop;
+		}
+		TCP_COUNT(ts, no_conn);
+		if (flags & TCP_FLAG_ACK)
+			tcp_send_rst_for(ts, src, th->src_port, dst,
+					 th->dst_port, ack, 0, false);
+		else
+			tcp_send_rst_for(ts, src, th->src_port, dst,
+					 th->dst_port, 0, seq + len +
+					 ((flags & TCP_FLAG_SYN) ? 1 : 0) +
+					 ((flags & TCP_FLAG_FIN) ? 1 : 0),
+					 true);
+		goto drop;
+	}
+	tc->idle_tsc = ts->net->now_tsc;
+	tc->probes = 0;
+
+	if (tc->state == TCPS(SYN_RECEIVED)) {
+		if (flags & TCP_FLAG_RST) {
+			TCP_COUNT(ts, resets_rx);
+			tcp_conn_destroy(tc);
+			goto drop;
+		}
+		if ((flags & TCP_FLAG_SYN) && seq == tc->rcv.irs) {
+			/* Our SYN-ACK was lost: send it again. */
+			tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK,
+				     tc->snd.iss);
+			goto drop;
+		}
+		if (!(flags & TCP_FLAG_ACK))
+			goto drop;
+		if (ack != tc->snd.iss + 1) {
+			tcp_send_rst_for(ts, src, th->src_port, dst,
+					 th->dst_port, ack, 0, false);
+			goto drop;
+		}
+		/* Handshake complete: ESTABLISHED, then tell the app. */
+		ts->n_syn--;
+		tc->state = TCPS(ESTABLISHED);
+		tc->snd.una = ack;
+		tc->snd.wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) <<
+			      tc->snd.wscale;
+		tc->snd.wl1 = seq;
+		tc->snd.wl2 = ack;
+		tc->rto_tsc = 0;
+		tc->retries = 0;
+		TCP_COUNT(ts, established);
+		void *app = ts->ops->accept(ts->ctx, tc);
+		if (app == NULL) {
+			TCP_COUNT(ts, accepts_refused);
+			tcp_abort(tc);
+			goto drop;
+		}
+		tc->app = app;
+		tc->accepted = true;
+	}
+
+	/* 3.10.7.4 step 1: is the segment acceptable? */
+	uint32_t wnd = ts->p.rcv_wnd;
+	bool ok;
+	if (len == 0)
+		ok = seq == tc->rcv.nxt ||
+		     (seq_geq(seq, tc->rcv.nxt) &&
+		      seq_lt(seq, tc->rcv.nxt + wnd));
+	else
+		ok = (seq_geq(seq, tc->rcv.nxt) &&
+		      seq_lt(seq, tc->rcv.nxt + wnd)) ||
+		     (seq_geq(seq + len - 1, tc->rcv.nxt) &&
+		      seq_lt(seq + len - 1, tc->rcv.nxt + wnd));
+	if (!ok) {
+		if (!(flags & TCP_FLAG_RST)) {
+			tc->ack_now = true;   /* old duplicate: re-ACK */
+			tcp_mark_flush(tc);
+		}
+		goto drop;
+	}
+	/* Step 2: RST, exactly in sequence (RFC 5961 3.2). */
+	if (flags & TCP_FLAG_RST) {
+		if (seq == tc->rcv.nxt) {
+			TCP_COUNT(ts, resets_rx);
+			tcp_conn_destroy(tc);
+		} else {
+			tc->ack_now = true;   /* challenge ACK */
+			tcp_mark_flush(tc);
+		}
+		goto drop;
+	}
+	/* Step 4: SYN in a synchronized state: challenge ACK (RFC 5961). */
+	if (flags & TCP_FLAG_SYN) {
+		tc->ack_now = true;
+		tcp_mark_flush(tc);
+		goto drop;
+	}
+	/* Step 5: ACK. */
+	if (!(flags & TCP_FLAG_ACK))
+		goto drop;
+	if (o.ts && seq_leq(seq, tc->rcv.nxt))
+		tc->ts_recent = o.tsval;
+	uint32_t swnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) <<
+			tc->snd.wscale;
+	if (!ack_input(tc, seq, ack, swnd, len))
+		goto drop;
+	bool fin_acked = tc->fin_sent && tc->snd.una == tc->snd.max;
+	switch (tc->state) {
+	case TCPS(FIN_WAIT_1):
+		if (fin_acked)
+			tc->state = TCPS(FIN_WAIT_2);
+		break;
+	case TCPS(CLOSING):
+		if (fin_acked)
+			enter_time_wait(tc);
+		break;
+	case TCPS(LAST_ACK):
+		if (fin_acked) {
+			tcp_conn_destroy(tc);
+			goto drop;
+		}
+		break;
+	case TCPS(TIME_WAIT):
+		if (flags & TCP_FLAG_FIN) {
+			tc->ack_now = true;
+			tc->tw_tsc = ts->net->now_tsc +
+				     tcp_us_to_tsc(ts, TCP_TIME_WAIT_US);
+			tcp_mark_flush(tc);
+		}
+		goto drop;
+	}
+
+	/* Step 7: segment text. */
+	if (len > 0 && (tc->state & TCPS_RECV_DATA)) {
+		if (seq_gt(seq, tc->rcv.nxt)) {
+			/* Out of order: dropped for now, duplicate ACK. */
+			TCP_COUNT(ts, ooo_segments);
+			tc->ack_now = true;
+			tcp_mark_flush(tc);
+			goto drop;
+		}
+		uint32_t skip = tc->rcv.nxt - seq;   /* already received */
+		if (skip < len) {
+			tc->rcv.nxt += len - skip;
+			tcp_mark_flush(tc);   /* ACK rides on the reply */
+			tc->ack_now = true;
+			ts->ops->recv(tc->app, data + skip, len - skip);
+			/* The app may have aborted the connection. */
+			if (tc->state == TCPS(CLOSED))
+				goto drop;
+		}
+	}
+	/* Step 8: FIN. */
+	if ((flags & TCP_FLAG_FIN) && seq + len == tc->rcv.nxt &&
+	    (tc->state & (TCPS_RECV_DATA))) {
+		tc->rcv.nxt++;
+		tc->ack_now = true;
+		tcp_mark_flush(tc);
+		if (tc->state == TCPS(ESTABLISHED)) {
+			tc->state = TCPS(CLOSE_WAIT);
+			ts->ops->peer_closed(tc->app);
+		} else if (tc->state == TCPS(FIN_WAIT_1)) {
+			tc->state = TCPS(CLOSING);
+		} else if (tc->state == TCPS(FIN_WAIT_2)) {
+			enter_time_wait(tc);
+		}
+	}
+drop:
+	rte_pktmbuf_free(m);
+}

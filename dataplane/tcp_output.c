@@ -1,0 +1,373 @@
+/*
+ * tcp_output.c -- segments out: data from the send queue by reference,
+ * control segments, RSTs for segments that match no connection.
+ *
+ * A data segment is a header mbuf (TCP header written here, IPv4 and
+ * Ethernet prepended by dp_ipv4_output) chained to indirect mbufs that
+ * point into the send queue's data mbufs; the data stays queued until
+ * acknowledged, so a retransmission sends the same bytes again. Ports
+ * without multi-segment transmit get a copy in one mbuf instead.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "tcp_private.h"
+
+/* now_ms32 -- the timestamp clock: milliseconds, wrapping. */
+static uint32_t
+now_ms32(const struct tcp_stack *ts)
+{
+	return (uint32_t)(ts->net->now_tsc * 1000 / ts->net->tsc_hz);
+}
+
+/* rcv_window -- the window we advertise, already scaled down. */
+static uint16_t
+rcv_window(const struct tcp_conn *tc, bool syn)
+{
+	uint32_t w = tc->ts->p.rcv_wnd;
+
+	if (!syn)
+		w >>= tc->rcv.wscale;
+	return (uint16_t)(w > 65535 ? 65535 : w);
+}
+
+/*
+ * write_header -- prepend the TCP header (and options) to m, whose data
+ * is the payload. Returns the header or NULL if there is no room.
+ */
+static struct rte_tcp_hdr *
+write_header(struct tcp_conn *tc, struct rte_mbuf *m, uint8_t flags,
+	     uint32_t seq)
+{
+	uint8_t opts[40];
+	unsigned olen = 0;
+	bool syn = flags & TCP_FLAG_SYN;
+
+	if (syn) {
+		uint16_t mss = tc->ts->p.mss;
+		opts[olen++] = 2;   /* MSS */
+		opts[olen++] = 4;
+		opts[olen++] = (uint8_t)(mss >> 8);
+		opts[olen++] = (uint8_t)mss;
+		if (tc->rcv.wscale != 0 || tc->snd.wscale != 0) {
+			opts[olen++] = 1;   /* NOP */
+			opts[olen++] = 3;   /* window scale */
+			opts[olen++] = 3;
+			opts[olen++] = tc->rcv.wscale;
+		}
+	}
+	if (tc->ts_ok && !(flags & TCP_FLAG_RST)) {
+		uint32_t val = rte_cpu_to_be_32(now_ms32(tc->ts));
+		uint32_t ecr = rte_cpu_to_be_32(tc->ts_recent);
+		opts[olen++] = 1;
+		opts[olen++] = 1;
+		opts[olen++] = 8;   /* timestamps */
+		opts[olen++] = 10;
+		memcpy(opts + olen, &val, 4);
+		memcpy(opts + olen + 4, &ecr, 4);
+		olen += 8;
+	}
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)
+		rte_pktmbuf_prepend(m, (uint16_t)(TCP_HDR_LEN + olen));
+	if (th == NULL)
+		return NULL;
+	th->src_port = tc->lport;
+	th->dst_port = tc->rport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32((flags & TCP_FLAG_ACK) ?
+					tc->rcv.nxt : 0);
+	th->data_off = (uint8_t)(((TCP_HDR_LEN + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(rcv_window(tc, syn));
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	memcpy(th + 1, opts, olen);
+	return th;
+}
+
+/* pseudo_sum -- the IPv4 pseudo-header part of the TCP checksum. */
+static uint32_t
+pseudo_sum(uint32_t src, uint32_t dst, uint32_t len)
+{
+	uint32_t s = 0;
+
+	s += (src & 0xffff) + (src >> 16);
+	s += (dst & 0xffff) + (dst >> 16);
+	s += rte_cpu_to_be_16(IPPROTO_TCP);
+	s += rte_cpu_to_be_16((uint16_t)len);
+	return s;
+}
+
+/*
+ * finish -- checksum the segment (header and chained payload) in
+ * software and hand it to IPv4. Consumes m.
+ */
+static void
+finish(struct tcp_stack *ts, struct rte_mbuf *m, struct rte_tcp_hdr *th,
+       uint32_t src, uint32_t dst)
+{
+	uint16_t raw = 0;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	rte_raw_cksum_mbuf(m, 0, len, &raw);
+	uint32_t sum = raw + pseudo_sum(src, dst, len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	th->cksum = (uint16_t)~sum;
+	if (th->cksum == 0)
+		th->cksum = 0xffff;
+	TCP_COUNT(ts, segs_tx);
+	dp_ipv4_output(ts->net, m, dst, IPPROTO_TCP);
+}
+
+void
+tcp_send_ctl(struct tcp_conn *tc, uint8_t flags, uint32_t seq)
+{
+	struct tcp_stack *ts = tc->ts;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ts->net->pool);
+
+	if (m == NULL)
+		return;
+	struct rte_tcp_hdr *th = write_header(tc, m, flags, seq);
+	if (th == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (flags & TCP_FLAG_ACK)
+		tc->ack_now = false;
+	finish(ts, m, th, tc->laddr, tc->raddr);
+}
+
+void
+tcp_send_rst_for(struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
+		 uint32_t laddr, uint16_t lport, uint32_t seq, uint32_t ack,
+		 bool with_ack)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ts->net->pool);
+
+	if (m == NULL)
+		return;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)
+		rte_pktmbuf_prepend(m, TCP_HDR_LEN);
+	th->src_port = lport;
+	th->dst_port = rport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(with_ack ? ack : 0);
+	th->data_off = (TCP_HDR_LEN / 4) << 4;
+	th->tcp_flags = TCP_FLAG_RST | (with_ack ? TCP_FLAG_ACK : 0);
+	th->rx_win = 0;
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	TCP_COUNT(ts, resets_tx);
+	finish(ts, m, th, laddr, raddr);
+}
+
+/*
+ * attach_payload -- chain len bytes of the send queue, from the send
+ * cursor, to the header mbuf h (by reference or by copy). Advances the
+ * cursor. Returns false when mbufs ran out.
+ */
+static bool
+attach_payload(struct tcp_conn *tc, struct rte_mbuf *h, uint32_t len)
+{
+	struct tcp_stack *ts = tc->ts;
+	bool by_ref = ts->net->offloads & DP_OFF_TX_MULTI_SEGS;
+
+	while (len > 0) {
+		struct rte_mbuf *d = tc->sq_cur;
+		if (tc->sq_cur_off == d->data_len) {
+			d = tc->sq_cur = d->next;
+			tc->sq_cur_off = 0;
+		}
+		uint32_t n = d->data_len - tc->sq_cur_off;
+		if (n > len)
+			n = len;
+		if (by_ref) {
+			struct rte_mbuf *mi = rte_pktmbuf_alloc(ts->net->pool);
+			if (mi == NULL)
+				return false;
+			rte_pktmbuf_attach(mi, d);
+			mi->data_off = (uint16_t)(d->data_off + tc->sq_cur_off);
+			mi->data_len = (uint16_t)n;
+			mi->pkt_len = n;
+			mi->next = NULL;
+			if (rte_pktmbuf_chain(h, mi) != 0) {
+				rte_pktmbuf_free(mi);
+				return false;
+			}
+		} else {
+			char *dst = rte_pktmbuf_append(h, (uint16_t)n);
+			if (dst == NULL)
+				return false;
+			memcpy(dst, rte_pktmbuf_mtod_offset(d, char *,
+							    tc->sq_cur_off), n);
+		}
+		tc->sq_cur_off += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* send_data -- one segment of len bytes at SND.NXT, maybe with FIN. */
+static bool
+send_data(struct tcp_conn *tc, uint32_t len, bool fin)
+{
+	struct tcp_stack *ts = tc->ts;
+	struct rte_mbuf *h = rte_pktmbuf_alloc(ts->net->pool);
+	/* The cursor is only moved once the segment is complete. */
+	struct rte_mbuf *cur = tc->sq_cur;
+	uint32_t cur_off = tc->sq_cur_off;
+
+	if (h == NULL)
+		return false;
+	if (len > 0 && !attach_payload(tc, h, len)) {
+		tc->sq_cur = cur;
+		tc->sq_cur_off = cur_off;
+		rte_pktmbuf_free(h);
+		return false;
+	}
+	uint8_t flags = TCP_FLAG_ACK | (len ? TCP_FLAG_PSH : 0) |
+			(fin ? TCP_FLAG_FIN : 0);
+	struct rte_tcp_hdr *th = write_header(tc, h, flags, tc->snd.nxt);
+	if (th == NULL) {
+		tc->sq_cur = cur;
+		tc->sq_cur_off = cur_off;
+		rte_pktmbuf_free(h);
+		return false;
+	}
+	bool retransmit = seq_lt(tc->snd.nxt, tc->snd.max);
+	if (retransmit)
+		TCP_COUNT(ts, retransmits);
+	else if (tc->rtt_tsc == 0) {
+		/* Karn: time only segments sent once. */
+		tc->rtt_tsc = ts->net->now_tsc;
+		tc->rtt_seq = tc->snd.nxt + len;
+	}
+	tc->snd.nxt += len + (fin ? 1 : 0);
+	if (seq_gt(tc->snd.nxt, tc->snd.max))
+		tc->snd.max = tc->snd.nxt;
+	tc->ack_now = false;
+	if (tc->rto_tsc == 0)
+		tcp_arm_rto(tc);
+	finish(ts, h, th, tc->laddr, tc->raddr);
+	return true;
+}
+
+void
+tcp_arm_rto(struct tcp_conn *tc)
+{
+	tc->rto_tsc = tc->ts->net->now_tsc + tcp_us_to_tsc(tc->ts, tc->rto_us);
+}
+
+void
+tcp_output(struct tcp_conn *tc)
+{
+	if (tc->state & (TCPS(CLOSED) | TCPS(LISTEN) | TCPS(SYN_RECEIVED) |
+			 TCPS(TIME_WAIT))) {
+		if (tc->ack_now && (tc->state & TCPS(TIME_WAIT)))
+			tcp_send_ctl(tc, TCP_FLAG_ACK, tc->snd.nxt);
+		return;
+	}
+	uint32_t sent = tc->snd.nxt - tc->snd.una;
+	if (tc->fin_sent)
+		sent--;   /* the FIN's sequence number is not data */
+	uint32_t unsent = tc->sq_bytes - sent;
+	uint32_t wnd = tc->snd.wnd < tc->cwnd ? tc->snd.wnd : tc->cwnd;
+	uint32_t flight = tc->snd.nxt - tc->snd.una;
+
+	while (unsent > 0 && flight < wnd) {
+		uint32_t len = unsent < tc->snd.mss ? unsent : tc->snd.mss;
+		if (len > wnd - flight)
+			len = wnd - flight;
+		bool fin = tc->fin_pending && !tc->fin_sent && len == unsent;
+		if (!send_data(tc, len, fin))
+			break;
+		if (fin)
+			tc->fin_sent = true;
+		unsent -= len;
+		flight += len;
+	}
+	if (tc->fin_pending && !tc->fin_sent && unsent == 0) {
+		if (send_data(tc, 0, true))
+			tc->fin_sent = true;
+	}
+	if (tc->fin_sent) {
+		if (tc->state == TCPS(ESTABLISHED))
+			tc->state = TCPS(FIN_WAIT_1);
+		else if (tc->state == TCPS(CLOSE_WAIT))
+			tc->state = TCPS(LAST_ACK);
+	}
+	if (tc->ack_now)
+		tcp_send_ctl(tc, TCP_FLAG_ACK, tc->snd.nxt);
+	/* Zero window with data waiting: the persist timer probes. */
+	if (unsent > 0 && tc->snd.wnd == 0 && tc->rto_tsc == 0)
+		tcp_arm_rto(tc);
+}
+
+void
+tcp_sq_ack(struct tcp_conn *tc, uint32_t bytes)
+{
+	while (bytes > 0 && tc->sq_head != NULL) {
+		struct rte_mbuf *m = tc->sq_head;
+		uint32_t left = m->data_len - tc->sq_off;
+		if (bytes < left || m == tc->sq_tail) {
+			uint32_t n = bytes < left ? bytes : left;
+			tc->sq_off += n;
+			tc->sq_bytes -= n;
+			bytes -= n;
+			if (tc->sq_off == m->data_len && m == tc->sq_tail &&
+			    tc->sq_cur == m && tc->sq_cur_off == m->data_len) {
+				/* Everything acknowledged: empty queue. */
+				tc->sq_head = tc->sq_tail = tc->sq_cur = NULL;
+				tc->sq_off = tc->sq_cur_off = 0;
+				rte_pktmbuf_free(m);
+			}
+			break;
+		}
+		tc->sq_head = m->next;
+		if (tc->sq_cur == m) {
+			tc->sq_cur = m->next;
+			tc->sq_cur_off = 0;
+		}
+		m->next = NULL;
+		rte_pktmbuf_free(m);
+		tc->sq_off = 0;
+		tc->sq_bytes -= left;
+		bytes -= left;
+	}
+}
+
+void
+tcp_rewind(struct tcp_conn *tc)
+{
+	tc->snd.nxt = tc->snd.una;
+	tc->sq_cur = tc->sq_head;
+	tc->sq_cur_off = tc->sq_off;
+	if (tc->fin_sent)
+		tc->fin_sent = false;   /* resent after the data */
+	tc->rtt_tsc = 0;
+}
+
+void
+tcp_retransmit_first(struct tcp_conn *tc)
+{
+	struct rte_mbuf *cur = tc->sq_cur;
+	uint32_t cur_off = tc->sq_cur_off, nxt = tc->snd.nxt;
+	bool fin_sent = tc->fin_sent;
+	uint32_t data = tc->sq_bytes;
+
+	if (tc->snd.una == tc->snd.max)
+		return;
+	tcp_rewind(tc);
+	uint32_t len = data < tc->snd.mss ? data : tc->snd.mss;
+	bool fin = fin_sent && len == data;
+	send_data(tc, len, fin);
+	tc->sq_cur = cur;
+	tc->sq_cur_off = cur_off;
+	tc->snd.nxt = nxt;
+	tc->fin_sent = fin_sent;
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <ctype.h>
 
 #include "cmd_table.h"
@@ -66,6 +67,10 @@ kv_client_init(struct kv_client *c, kv_write_fn write, void *sink)
 	c->write = write;
 	c->sink = sink;
 	c->last_cmd = "NULL";
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->ctime_ms = c->last_ms = (uint64_t)ts.tv_sec * 1000 +
+				   (uint64_t)ts.tv_nsec / 1000000;
 }
 
 void

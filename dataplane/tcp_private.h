@@ -1,0 +1,170 @@
+/*
+ * tcp_private.h -- the TCP stack's connection and stack structures,
+ * shared by tcp.c (table, API), tcp_input.c, tcp_output.c, tcp_timer.c.
+ * Names follow RFC 9293: snd.una/nxt/wnd/wl1/wl2, iss; rcv.nxt/wnd, irs.
+ */
+#ifndef RP_TCP_PRIVATE_H
+#define RP_TCP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "net.h"
+#include "tcp.h"
+
+/* States as bit flags, so that code can test a set of states. */
+#define TCP_STATES(X)                                                   \
+	X(CLOSED) X(LISTEN) X(SYN_SENT) X(SYN_RECEIVED) X(ESTABLISHED)   \
+	X(FIN_WAIT_1) X(FIN_WAIT_2) X(CLOSE_WAIT) X(CLOSING)             \
+	X(LAST_ACK) X(TIME_WAIT)
+
+enum {
+#define TCP_STATE_BIT(s) TCP_BIT_##s,
+	TCP_STATES(TCP_STATE_BIT)
+#undef TCP_STATE_BIT
+};
+#define TCPS(s) (1u << TCP_BIT_##s)
+/* States in which data from the peer is accepted. */
+#define TCPS_RECV_DATA (TCPS(ESTABLISHED) | TCPS(FIN_WAIT_1) | TCPS(FIN_WAIT_2))
+/* States in which we may still send data. */
+#define TCPS_SEND_DATA (TCPS(ESTABLISHED) | TCPS(CLOSE_WAIT))
+
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_ACK 0x10
+
+#define TCP_HDR_LEN      20
+#define TCP_OPT_TS_LEN   12      /* NOP NOP TS(10) */
+#define TCP_RCV_WSCALE   7
+#define TCP_RTO_MIN_US   200000
+#define TCP_RTO_MAX_US   60000000
+#define TCP_RTO_INIT_US  1000000
+#define TCP_MAX_RETRIES  12
+#define TCP_SYNACK_RETRIES 5
+#define TCP_TIME_WAIT_US 2000000 /* 2MSL, short for an appliance */
+#define TCP_LISTEN_MAX   8
+
+/* Sequence comparisons on signed differences (RFC 1982 style). */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+struct tcp_conn {
+	struct tcp_conn *hnext;         /* hash chain */
+	struct tcp_conn *prev, *next;   /* ts->active: every used conn */
+	struct tcp_conn *flush_next;    /* ts->flush list */
+	struct tcp_stack *ts;
+	void *app;
+
+	uint32_t raddr, laddr;          /* network order */
+	uint16_t rport, lport;          /* network order */
+	uint32_t state;                 /* TCPS(...) */
+	bool accepted;                  /* the app knows it */
+	bool in_flush;
+	bool ack_now;                   /* an ACK must go out */
+	bool fin_pending;               /* app closed: FIN after the data */
+	bool fin_sent;
+
+	struct {
+		uint32_t una, nxt, max, wnd, wl1, wl2, iss;
+		uint8_t wscale;         /* peer's shift */
+		uint16_t mss;           /* payload bytes per segment */
+	} snd;
+	struct {
+		uint32_t nxt, wnd, irs;
+		uint8_t wscale;         /* our shift */
+	} rcv;
+
+	/* timestamps option (RFC 7323) */
+	bool ts_ok;
+	uint32_t ts_recent;
+
+	/* congestion control (NewReno-style) */
+	uint32_t cwnd, ssthresh;
+	uint32_t dupacks;
+	uint32_t recover;               /* snd.max at fast retransmit */
+
+	/* RTO (RFC 6298), in microseconds */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;               /* timed segment's end (Karn) */
+	uint64_t rtt_tsc;               /* when it was sent, 0 = none */
+	uint64_t rto_tsc;               /* deadline, 0 = not armed */
+	uint64_t tw_tsc;                /* TIME_WAIT deadline */
+	uint64_t idle_tsc;              /* last segment from the peer */
+	uint32_t retries;
+	uint32_t probes;                /* keepalive probes sent */
+
+	/*
+	 * Send queue: single-segment data mbufs chained through ->next.
+	 * Byte sq_off of the head mbuf is SND.UNA; cur/cur_off is SND.NXT.
+	 */
+	struct rte_mbuf *sq_head, *sq_tail, *sq_cur;
+	uint32_t sq_off, sq_cur_off;
+	uint32_t sq_bytes;              /* from SND.UNA to the tail */
+};
+
+struct tcp_stack {
+	struct dp_net *net;
+	struct tcp_params p;
+	const struct tcp_ops *ops;
+	void *ctx;
+
+	struct tcp_conn *pool;          /* max_conns structs */
+	struct tcp_conn *free_list;
+	struct tcp_conn **hash;
+	uint32_t hash_mask;
+	struct tcp_conn *active;        /* every conn in use */
+	struct tcp_conn *flush;         /* conns with output to send */
+	unsigned n_conns, n_syn;
+
+	uint16_t listen[TCP_LISTEN_MAX];   /* network order */
+	unsigned n_listen;
+
+	uint64_t secret;                /* ISN key */
+	uint64_t next_timer_tsc;
+	uint64_t counters[TCP__MAX];
+};
+
+#define TCP_COUNT(ts, name) ((ts)->counters[TCP_##name]++)
+
+/* tcp.c */
+struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, uint32_t raddr,
+				 uint16_t rport, uint32_t laddr,
+				 uint16_t lport);
+struct tcp_conn *tcp_conn_new(struct tcp_stack *ts, uint32_t raddr,
+			      uint16_t rport, uint32_t laddr, uint16_t lport);
+/* tcp_conn_destroy -- free a conn; the closed upcall if it was accepted. */
+void tcp_conn_destroy(struct tcp_conn *tc);
+bool tcp_is_listening(const struct tcp_stack *ts, uint16_t port);
+uint32_t tcp_isn(struct tcp_stack *ts, const struct tcp_conn *tc);
+/* tcp_mark_flush -- put a conn on the list tcp_flush walks. */
+void tcp_mark_flush(struct tcp_conn *tc);
+uint64_t tcp_us_to_tsc(const struct tcp_stack *ts, uint64_t us);
+
+/* tcp_output.c */
+/* tcp_output -- send what the windows allow, or an ACK if one is due. */
+void tcp_output(struct tcp_conn *tc);
+/* tcp_send_ctl -- a segment without data (SYN-ACK, ACK, FIN, RST). */
+void tcp_send_ctl(struct tcp_conn *tc, uint8_t flags, uint32_t seq);
+/* tcp_send_rst_for -- a RST answering a segment with no connection. */
+void tcp_send_rst_for(struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
+		      uint32_t laddr, uint16_t lport, uint32_t seq,
+		      uint32_t ack, bool with_ack);
+/* tcp_sq_ack -- free acknowledged bytes from the send queue. */
+void tcp_sq_ack(struct tcp_conn *tc, uint32_t bytes);
+/* tcp_rewind -- go back to SND.UNA for a retransmission. */
+void tcp_rewind(struct tcp_conn *tc);
+/*
+ * tcp_retransmit_first -- resend the segment at SND.UNA (fast
+ * retransmit), then go on from where sending was.
+ */
+void tcp_retransmit_first(struct tcp_conn *tc);
+/* tcp_arm_rto -- (re)start the retransmission timer. */
+void tcp_arm_rto(struct tcp_conn *tc);
+
+#endif /* RP_TCP_PRIVATE_H */
