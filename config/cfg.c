@@ -97,6 +97,10 @@ static const struct cfg_directive cfg_table[] = {
 	{ "daemonize", K_BOOL, F(daemonize), 0, 0, NULL, false, "no" },
 	{ "pidfile", K_STR, F(pidfile), 0, 0, NULL, false, "" },
 	{ "logfile", K_STR, F(logfile), 0, 0, NULL, false, "" },
+	/* Reported to clients for compatibility (redis-benchmark reads
+	 * them); redpoll's persistence is the pmem log, not RDB or AOF. */
+	{ "save", K_STR, F(save), 0, 0, NULL, false, "" },
+	{ "appendonly", K_BOOL, F(appendonly), 0, 0, NULL, false, "no" },
 	{ "loglevel", K_ENUM, F(loglevel), 0, 0, loglevel_words, true,
 	  "notice" },
 };

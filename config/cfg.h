@@ -85,6 +85,8 @@ struct rp_config {
 	char pidfile[PATH_MAX];   /* "pidfile" */
 	char logfile[PATH_MAX];   /* "logfile": empty = stdout */
 	enum cfg_loglevel loglevel;
+	char save[64];            /* "save": RDB schedule (reported only) */
+	bool appendonly;          /* "appendonly": AOF (reported only) */
 };
 
 /* How a directive's value is shown and set: one entry of the table. */

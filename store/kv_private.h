@@ -24,12 +24,20 @@ struct pm_log;
 /* Value types, as TYPE names them. */
 enum kv_type {
 	KV_TYPE_STRING = 0,
+	KV_TYPE_LIST,
+};
+
+/* One element of a list. */
+struct kv_lelem {
+	char *ptr;
+	size_t len;
 };
 
 /* Encodings, as OBJECT ENCODING names them. */
 enum kv_encoding {
 	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
 	KV_ENC_INT,       /* a canonical integer in a long long */
+	KV_ENC_RING,      /* a list as a ring of elements */
 };
 
 /*
@@ -50,6 +58,10 @@ struct kv_entry {
 			size_t len;
 			size_t cap;
 		} s;               /* KV_ENC_RAW */
+		struct {
+			struct kv_lelem *a;   /* ring of cap elements */
+			uint32_t head, n, cap;
+		} l;               /* KV_TYPE_LIST */
 	} v;
 	char key[];
 };

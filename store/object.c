@@ -12,7 +12,17 @@
 void
 kv_value_free(struct kv_shard *s, struct kv_entry *e)
 {
-	if (e->encoding == KV_ENC_RAW && e->v.s.ptr != NULL) {
+	if (e->type == KV_TYPE_LIST) {
+		for (uint32_t i = 0; i < e->v.l.n; i++) {
+			struct kv_lelem *x =
+				&e->v.l.a[(e->v.l.head + i) % e->v.l.cap];
+			s->used_memory -= x->len;
+			free(x->ptr);
+		}
+		s->used_memory -= (size_t)e->v.l.cap * sizeof(struct kv_lelem);
+		free(e->v.l.a);
+		e->type = KV_TYPE_STRING;
+	} else if (e->encoding == KV_ENC_RAW && e->v.s.ptr != NULL) {
 		s->used_memory -= e->v.s.cap;
 		free(e->v.s.ptr);
 	}
@@ -101,6 +111,8 @@ kv_type_name(const struct kv_entry *e)
 	switch (e->type) {
 	case KV_TYPE_STRING:
 		return "string";
+	case KV_TYPE_LIST:
+		return "list";
 	}
 	return "none";
 }

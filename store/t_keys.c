@@ -345,10 +345,12 @@ cmd_scan(struct kv_req *r)
 		} else if (kv_arg_is(&r->argv[j], "match") && more) {
 			x.pattern = &r->argv[++j];
 		} else if (kv_arg_is(&r->argv[j], "type") && more) {
-			/* Only strings exist so far: any other type name
-			 * matches nothing. */
+			/* A type redpoll does not have yet matches
+			 * nothing, as an empty type does in Redis. */
 			x.type = kv_arg_is(&r->argv[j + 1], "string") ?
-				 KV_TYPE_STRING : 255;
+				 KV_TYPE_STRING :
+				 kv_arg_is(&r->argv[j + 1], "list") ?
+				 KV_TYPE_LIST : 255;
 			j++;
 		} else {
 			kv_reply_error(r->c, KV_ERR_SYNTAX);

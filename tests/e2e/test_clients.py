@@ -27,7 +27,7 @@ def test_cli_strings(r):
     assert cli('INCRBY', 'n', '41') == '42'
     assert cli('INCRBYFLOAT', 'n', '0.5') == '42.5'
     assert cli('MSET', 'a', '1', 'b', '2') == 'OK'
-    assert cli('MGET', 'a', 'b', 'nokey') == '1\n2\n'
+    assert cli('MGET', 'a', 'b', 'nokey') == '1\n2'
     assert cli('SET', 'a', 'x', 'NX') == ''
     assert cli('STRLEN', 'greeting') == '11'
 

@@ -15,7 +15,7 @@ PIPELINE = (b'*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n'
             b'ECHO "quoted \\x41 arg"\r\n'
             b'*1\r\n$4\r\nPING\r\n')
 PIPELINE_REPLY = (b'+OK\r\n$5\r\nhello\r\n+PONG\r\n$4\r\na\r\nb\r\n'
-                  b'$14\r\nquoted A arg\r\n+PONG\r\n')
+                  b'$12\r\nquoted A arg\r\n+PONG\r\n')
 
 
 def recv_exact(s, n, timeout=5):
