@@ -352,7 +352,7 @@ cmd_command_info(struct kv_req *r)
 	for (int i = 2; i < r->argc; i++) {
 		const struct kv_cmd *cmd = lookup_full(&r->argv[i]);
 		if (cmd == NULL)
-			kv_reply_null_array(r->c);
+			kv_reply_null(r->c);
 		else
 			kv_reply_raw(r->c, cmd->info_resp, cmd->info_len);
 	}
