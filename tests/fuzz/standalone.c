@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SEEDS 256
-#define MAX_INPUT 65536
+#define FUZZ_MAX_INPUT 65536
 
 static uint8_t *seeds[MAX_SEEDS];
 static size_t seed_len[MAX_SEEDS];
@@ -46,8 +46,8 @@ load_corpus(const char *dir)
 		FILE *f = fopen(path, "rb");
 		if (f == NULL)
 			continue;
-		uint8_t *buf = malloc(MAX_INPUT);
-		size_t n = fread(buf, 1, MAX_INPUT, f);
+		uint8_t *buf = malloc(FUZZ_MAX_INPUT);
+		size_t n = fread(buf, 1, FUZZ_MAX_INPUT, f);
 		fclose(f);
 		seeds[n_seeds] = buf;
 		seed_len[n_seeds++] = n;
@@ -59,7 +59,7 @@ load_corpus(const char *dir)
 static size_t
 mutate(uint64_t *rng, uint8_t *out, const uint8_t *in, size_t len)
 {
-	size_t n = len < MAX_INPUT ? len : MAX_INPUT;
+	size_t n = len < FUZZ_MAX_INPUT ? len : FUZZ_MAX_INPUT;
 	memcpy(out, in, n);
 	unsigned rounds = 1 + xorshift64(rng) % 8;
 	for (unsigned r = 0; r < rounds; r++) {
@@ -89,7 +89,7 @@ mutate(uint64_t *rng, uint8_t *out, const uint8_t *in, size_t len)
 			}
 			break;
 		case 3: /* insert a random byte */
-			if (n < MAX_INPUT) {
+			if (n < FUZZ_MAX_INPUT) {
 				memmove(out + pos + 1, out + pos, n - pos);
 				out[pos] = (uint8_t)(v >> 40);
 				n++;
@@ -102,8 +102,8 @@ mutate(uint64_t *rng, uint8_t *out, const uint8_t *in, size_t len)
 			if (n_seeds) {
 				unsigned s = (v >> 40) % n_seeds;
 				size_t k = seed_len[s];
-				if (n + k > MAX_INPUT)
-					k = MAX_INPUT - n;
+				if (n + k > FUZZ_MAX_INPUT)
+					k = FUZZ_MAX_INPUT - n;
 				memcpy(out + n, seeds[s], k);
 				n += k;
 			}
@@ -127,7 +127,7 @@ main(int argc, char **argv)
 
 	for (unsigned i = 0; i < n_seeds; i++)
 		LLVMFuzzerTestOneInput(seeds[i], seed_len[i]);
-	uint8_t *buf = malloc(MAX_INPUT);
+	uint8_t *buf = malloc(FUZZ_MAX_INPUT);
 	static const uint8_t empty[1];
 	for (unsigned long i = 0; i < iters; i++) {
 		const uint8_t *src = empty;
