@@ -273,8 +273,8 @@ tcp_output(struct tcp_conn *tc)
 		return;
 	}
 	uint32_t sent = tc->snd.nxt - tc->snd.una;
-	if (tc->fin_sent)
-		sent--;   /* the FIN's sequence number is not data */
+	if (tc->fin_sent && sent > 0)
+		sent--;   /* an unacknowledged FIN's number is not data */
 	uint32_t unsent = tc->sq_bytes - sent;
 	uint32_t wnd = tc->snd.wnd < tc->cwnd ? tc->snd.wnd : tc->cwnd;
 	uint32_t flight = tc->snd.nxt - tc->snd.una;
