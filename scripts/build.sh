@@ -14,7 +14,7 @@ release)
 	;;
 asan)
 	dir=build-asan
-	opts=(--buildtype=debug -Db_sanitize=address,undefined
+	opts=(--buildtype=debug -Doptimization=1 -Db_sanitize=address,undefined
 	      -Db_lundef=false)
 	;;
 *)

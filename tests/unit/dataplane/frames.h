@@ -18,8 +18,11 @@
 #include "net.h"
 #include "tcp.h"
 
-#define US_IP   RTE_IPV4(198, 18, 0, 1)
-#define PEER_IP RTE_IPV4(198, 18, 0, 2)
+/* DPDK's RTE_IPV4 shifts a signed int: UBSan objects. */
+#define TB_IPV4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+			     (uint32_t)(c) << 8 | (uint32_t)(d))
+#define US_IP   TB_IPV4(198, 18, 0, 1)
+#define PEER_IP TB_IPV4(198, 18, 0, 2)
 #define MAX_CAPTURE 512
 
 static __rte_unused const struct rte_ether_addr us_mac = { { 2, 0, 0, 0, 0, 1 } };
@@ -122,8 +125,10 @@ tcp_frame(uint16_t pport, uint8_t flags, uint32_t seq, uint32_t ack,
 	th->data_off = (uint8_t)(((20 + olen) / 4) << 4);
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(win);
-	memcpy(seg + 20, opts, olen);
-	memcpy(seg + 20 + olen, data, len);
+	if (olen > 0)
+		memcpy(seg + 20, opts, olen);
+	if (len > 0)
+		memcpy(seg + 20 + olen, data, len);
 	size_t n = ipv4(pkt, IPPROTO_TCP, seg, 20 + olen + len);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)pkt;
 	struct rte_tcp_hdr *t2 = (struct rte_tcp_hdr *)(ip + 1);

@@ -58,7 +58,7 @@ test_ignore_other_target(void **state)
 {
 	(void)state;
 	struct rte_mbuf *m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP,
-				       RTE_IPV4(198, 18, 0, 77));
+				       TB_IPV4(198, 18, 0, 77));
 	dp_net_input(net, &m, 1);
 	dp_net_tx_flush(net);
 	assert_int_equal(n_captured, 0);

@@ -38,7 +38,7 @@ static void spoil_frag(struct rte_ipv4_hdr *ip)
 static void spoil_offset(struct rte_ipv4_hdr *ip)
 { ip->fragment_offset = rte_cpu_to_be_16(10); }
 static void spoil_dst(struct rte_ipv4_hdr *ip)
-{ ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 9)); }
+{ ip->dst_addr = rte_cpu_to_be_32(TB_IPV4(198, 18, 0, 9)); }
 static void spoil_len(struct rte_ipv4_hdr *ip)
 { ip->total_length = rte_cpu_to_be_16(200); }
 static void spoil_proto(struct rte_ipv4_hdr *ip) { ip->next_proto_id = 47; }
@@ -103,7 +103,7 @@ test_output_no_route(void **state)
 	(void)state;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(tb_pool);
 	rte_pktmbuf_append(m, 8);
-	dp_ipv4_output(net, m, rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 1)),
+	dp_ipv4_output(net, m, rte_cpu_to_be_32(TB_IPV4(192, 0, 2, 1)),
 		       IPPROTO_ICMP);
 	assert_int_equal(count(DP_NET_drop_no_route), 1);
 	assert_int_equal(n_captured, 0);

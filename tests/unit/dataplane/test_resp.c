@@ -45,7 +45,9 @@ feed_all(struct feed *f, const char *data, size_t n, size_t frag)
 	while (pos < n && f->err == NULL) {
 		size_t k = frag == 0 || n - pos < frag ? n - pos : frag;
 		char *nb = malloc(f->len + k + 1);
-		memcpy(nb, f->buf, f->len);
+		assert_non_null(nb);
+		if (f->len > 0)
+			memcpy(nb, f->buf, f->len);
 		memcpy(nb + f->len, data + pos, k);
 		free(f->buf);
 		f->buf = nb;            /* a new address every time */
@@ -117,6 +119,7 @@ test_every_split_point(void **state)
 	for (size_t cut = 1; cut < n; cut++) {
 		struct feed f;
 		char *two = malloc(n);
+		assert_non_null(two);
 		memcpy(two, pipeline, n);
 		memset(&f, 0, sizeof(f));
 		/* Deliver [0,cut) then [cut,n) through feed_all's logic:
@@ -193,6 +196,7 @@ big(const char *prefix, char c, size_t n, size_t *len)
 {
 	size_t p = strlen(prefix);
 	char *b = malloc(p + n);
+	assert_non_null(b);
 	memcpy(b, prefix, p);
 	memset(b + p, c, n);
 	*len = p + n;
@@ -282,6 +286,7 @@ static void
 test_many_args(void **state)
 {
 	char *in = malloc(1 << 20);
+	assert_non_null(in);
 	size_t n = (size_t)sprintf(in, "*5000\r\n");
 	struct resp_parser p;
 	size_t used;
@@ -305,6 +310,7 @@ test_big_bulk_byte_by_byte(void **state)
 {
 	size_t vlen = 1 << 20;
 	char *in = malloc(vlen + 64);
+	assert_non_null(in);
 	size_t n = (size_t)sprintf(in, "*2\r\n$3\r\nSET\r\n$%zu\r\n", vlen);
 	struct resp_parser p;
 	size_t used = 0;
