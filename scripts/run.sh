@@ -59,13 +59,13 @@ mkdir -p "$rundir"
 # survives a process crash, not a power cut (docs/operations.md).
 # shellcheck disable=SC2086
 PMEM_IS_PMEM_FORCE=1 ip netns exec "$ns" build/app/redpoll \
-	-l "${RP_LCORES:-0-1}" $mem_args --file-prefix="rp-$ns" \
+	-l "${RP_LCORES:-0-1}" $mem_args ${RP_EAL_ARGS:---no-pci} --file-prefix="rp-$ns" \
 	--vdev=net_tap0,iface=rp0 --log-level=pmd.net.tap:error -- \
 	--bind-ip "$ip/24" --daemonize yes \
 	--pidfile "$pidfile" --logfile "$logfile" ${RP_ARGS:-}
 
 for _ in $(seq 100); do
-	if ip netns exec "$ns" redis-cli -h "$ip" -t 1 ping 2>/dev/null |
+	if timeout 2 ip netns exec "$ns" redis-cli -h "$ip" ping 2>/dev/null |
 	   grep -q PONG; then
 		echo
 		grep ready "$logfile" || true
