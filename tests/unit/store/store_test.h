@@ -1,0 +1,102 @@
+/*
+ * store_test.h -- a shard and a client whose replies are captured, for
+ * the store's unit tests: run("SET k v") then expect("+OK\r\n").
+ */
+#ifndef RP_STORE_TEST_H
+#define RP_STORE_TEST_H
+
+#include "cfg.h"
+#include "kv.h"
+#include "kv_private.h"
+#include "pm.h"
+
+static struct rp_config st_cfg;
+static struct kv_shard *st_shard;
+static struct kv_client st_client;
+static char st_out[1 << 20];
+static size_t st_len;
+
+static inline void
+st_sink(void *ctx, const void *b, size_t n)
+{
+	(void)ctx;
+	assert_true(st_len + n <= sizeof(st_out));
+	memcpy(st_out + st_len, b, n);
+	st_len += n;
+}
+
+/* st_open -- a new shard (with a log, or NULL) and client. */
+static inline void
+st_open(struct pm_log *log)
+{
+	struct kv_shard_params p = { .core = 0, .socket_id = 0,
+				     .cfg = &st_cfg, .log = log };
+	st_shard = kv_shard_create(&p);
+	assert_non_null(st_shard);
+	kv_client_init(&st_client, st_sink, NULL);
+	st_len = 0;
+}
+
+static inline void
+st_close(void)
+{
+	kv_client_fini(&st_client);
+	kv_shard_free(st_shard);
+	st_shard = NULL;
+}
+
+static inline int
+st_setup(void **state)
+{
+	(void)state;
+	cfg_init(&st_cfg);
+	st_open(NULL);
+	return 0;
+}
+
+static inline int
+st_teardown(void **state)
+{
+	(void)state;
+	st_close();
+	return 0;
+}
+
+/* run -- execute a command given as space-separated words. */
+static inline void
+run(const char *line)
+{
+	char buf[4096];
+	struct kv_arg argv[64];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *tok = strtok(buf, " "); tok != NULL && argc < 64;
+	     tok = strtok(NULL, " ")) {
+		argv[argc].ptr = tok;
+		argv[argc].len = strlen(tok);
+		argc++;
+	}
+	st_len = 0;
+	kv_execute(st_shard, &st_client, argc, argv);
+}
+
+/* expect -- the reply of the last command, byte for byte. */
+#define expect(want)                                                    \
+	do {                                                             \
+		const char *w_ = (want);                                 \
+		if (st_len != strlen(w_) || memcmp(st_out, w_, st_len)) \
+			fail_msg("reply '%.*s' != '%s'", (int)st_len,    \
+				 st_out, w_);                            \
+	} while (0)
+
+/* rx -- run and expect in one. */
+#define rx(line, want)                                                  \
+	do {                                                             \
+		run(line);                                               \
+		expect(want);                                            \
+	} while (0)
+
+#define ST_TEST(f) cmocka_unit_test_setup_teardown(f, st_setup, st_teardown)
+
+#endif /* RP_STORE_TEST_H */
