@@ -3,7 +3,8 @@
  *
  * It follows Redis 7.0's processMultibulkBuffer and processInlineBuffer
  * byte for byte in what it accepts and how it fails, so that a client sees
- * the same replies: count lines parsed with string2ll's strictness, the two
+ * the same replies: count lines parsed with string2ll's strictness (the
+ * store's kv_str2ll, the same rules its commands use), the two
  * bytes after a bulk skipped without being checked, line ends found the
  * way strchr would find them.
  */
@@ -11,9 +12,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <limits.h>
 #include <string.h>
 
+#include "kv.h"
 #include "resp.h"
 
 enum {
@@ -77,50 +78,6 @@ find_line_end(const char *buf, size_t from, size_t len, char ch,
 	}
 	*scanned = len;
 	return -1;
-}
-
-/*
- * str2ll -- Redis's string2ll: optional '-', no leading zeros, no '+',
- * no spaces, no overflow. Returns true on success.
- */
-static bool
-str2ll(const char *s, size_t len, long long *out)
-{
-	unsigned long long v = 0;
-	size_t i = 0;
-	bool neg = false;
-
-	if (len == 0 || len > 20)
-		return false;
-	if (len == 1 && s[0] == '0') {
-		*out = 0;
-		return true;
-	}
-	if (s[0] == '-') {
-		neg = true;
-		i = 1;
-		if (len == 1)
-			return false;
-	}
-	if (s[i] < '1' || s[i] > '9')
-		return false;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (v > (ULLONG_MAX - (unsigned)(s[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (neg) {
-		if (v > (unsigned long long)LLONG_MAX + 1)
-			return false;
-		*out = (long long)(0 - v);
-	} else {
-		if (v > LLONG_MAX)
-			return false;
-		*out = (long long)v;
-	}
-	return true;
 }
 
 /* add_arg -- append an argument slice, growing argv. */
@@ -286,7 +243,7 @@ read_count(struct resp_parser *p, const char *buf, size_t len,
 	/* Redis wants the '\r' and one more byte, which it skips. */
 	if ((size_t)cr + 1 >= len)
 		return 0;
-	if (!str2ll(buf + p->pos + 1, (size_t)cr - p->pos - 1, v))
+	if (!kv_str2ll(buf + p->pos + 1, (size_t)cr - p->pos - 1, v))
 		return -2;
 	p->pos = (size_t)cr + 2;
 	p->scan = p->pos;

@@ -132,6 +132,14 @@ void kv_commit(struct kv_shard *s);
  */
 unsigned kv_cron(struct kv_shard *s);
 
+/*
+ * kv_str2ll -- parse a whole string as a long long with Redis's
+ * string2ll rules (no sign '+', no leading zeros or spaces, no
+ * overflow); shared with the RESP parser's count lines. Returns true on
+ * success.
+ */
+bool kv_str2ll(const char *s, size_t len, long long *out);
+
 /* kv_dbsize -- keys in database db (expired keys not yet reclaimed too). */
 uint64_t kv_dbsize(const struct kv_shard *s, unsigned db);
 

@@ -163,7 +163,6 @@ const char *kv_type_name(const struct kv_entry *e);
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,
 		    size_t slen, bool nocase);
-bool kv_str2ll(const char *s, size_t len, long long *out);
 int kv_ll2str(char *buf, size_t len, long long v);
 bool kv_str2ld(const char *s, size_t len, long double *out);
 int kv_ld2str(char *buf, size_t len, long double v);

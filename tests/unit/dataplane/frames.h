@@ -29,6 +29,7 @@ static __rte_unused const struct rte_ether_addr us_mac = { { 2, 0, 0, 0, 0, 1 } 
 static __rte_unused const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 0, 2 } };
 
 static __rte_unused struct rte_mempool *tb_pool;
+static __rte_unused struct dp_net *net;     /* the bench's instance */
 static __rte_unused struct rte_mbuf *captured[MAX_CAPTURE];
 static __rte_unused unsigned n_captured;
 
@@ -134,6 +135,54 @@ tcp_frame(uint16_t pport, uint8_t flags, uint32_t seq, uint32_t ack,
 	struct rte_tcp_hdr *t2 = (struct rte_tcp_hdr *)(ip + 1);
 	t2->cksum = rte_ipv4_udptcp_cksum(ip, t2);
 	return frame(&us_mac, RTE_ETHER_TYPE_IPV4, pkt, n);
+}
+
+/* arp_frame -- an ARP request (broadcast) or reply from the peer. */
+static inline struct rte_mbuf *
+arp_frame(uint16_t op, uint32_t sip, uint32_t tip)
+{
+	static const struct rte_ether_addr bcast = {
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct rte_arp_hdr a;
+
+	memset(&a, 0, sizeof(a));
+	a.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a.arp_hlen = 6;
+	a.arp_plen = 4;
+	a.arp_opcode = rte_cpu_to_be_16(op);
+	a.arp_data.arp_sha = peer_mac;
+	a.arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	a.arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	return frame(op == RTE_ARP_OP_REQUEST ? &bcast : &us_mac,
+		     RTE_ETHER_TYPE_ARP, &a, sizeof(a));
+}
+
+/* learn_peer -- the peer's MAC becomes known: no ARP in the way. */
+static inline void
+learn_peer(void)
+{
+	struct rte_mbuf *m = arp_frame(RTE_ARP_OP_REPLY, PEER_IP, US_IP);
+	dp_net_input(net, &m, 1);
+}
+
+/* bench_setup/bench_teardown -- cmocka fixtures around `net`. */
+static inline int
+bench_setup(void **state)
+{
+	(void)state;
+	net = bench_net(0);
+	return 0;
+}
+
+static inline int
+bench_teardown(void **state)
+{
+	(void)state;
+	clear_captured();
+	dp_net_fini(net);
+	rte_free(net);
+	return 0;
 }
 
 /* cap_ip / cap_tcp -- headers of a captured frame. */

@@ -6,26 +6,6 @@
 
 #include "frames.h"
 
-static struct dp_net *net;
-static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff,
-					       0xff, 0xff } };
-
-static struct rte_mbuf *
-arp_frame(uint16_t op, uint32_t sip, uint32_t tip)
-{
-	struct rte_arp_hdr a;
-	memset(&a, 0, sizeof(a));
-	a.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a.arp_hlen = 6;
-	a.arp_plen = 4;
-	a.arp_opcode = rte_cpu_to_be_16(op);
-	a.arp_data.arp_sha = peer_mac;
-	a.arp_data.arp_sip = rte_cpu_to_be_32(sip);
-	a.arp_data.arp_tip = rte_cpu_to_be_32(tip);
-	return frame(op == RTE_ARP_OP_REQUEST ? &bcast : &us_mac,
-		     RTE_ETHER_TYPE_ARP, &a, sizeof(a));
-}
 
 static struct rte_arp_hdr *
 cap_arp(unsigned i)
@@ -120,32 +100,13 @@ test_gratuitous(void **state)
 	assert_int_equal(a->arp_data.arp_sip, rte_cpu_to_be_32(US_IP));
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	net = bench_net(0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clear_captured();
-	dp_net_fini(net);
-	rte_free(net);
-	return 0;
-}
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_answer_request, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_ignore_other_target, setup,
-					teardown),
-	cmocka_unit_test_setup_teardown(test_hold_and_release, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_unresolved_gives_up, setup,
-					teardown),
-	cmocka_unit_test_setup_teardown(test_gratuitous, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_answer_request, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_ignore_other_target, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_hold_and_release, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_unresolved_gives_up, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_gratuitous, bench_setup, bench_teardown),
 };
 
 RP_TEST_MAIN(tests, 1)

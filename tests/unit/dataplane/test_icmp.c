@@ -6,7 +6,6 @@
 
 #include "frames.h"
 
-static struct dp_net *net;
 
 static struct rte_mbuf *
 echo(uint8_t type, bool good_cksum)
@@ -24,24 +23,6 @@ echo(uint8_t type, bool good_cksum)
 		ic->icmp_cksum ^= 1;
 	size_t n = ipv4(pkt, IPPROTO_ICMP, msg, sizeof(msg));
 	return frame(&us_mac, RTE_ETHER_TYPE_IPV4, pkt, n);
-}
-
-/* learn_peer -- so that the reply needs no ARP round trip. */
-static void
-learn_peer(void)
-{
-	struct rte_arp_hdr a;
-	memset(&a, 0, sizeof(a));
-	a.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a.arp_hlen = 6;
-	a.arp_plen = 4;
-	a.arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
-	a.arp_data.arp_sha = peer_mac;
-	a.arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-	a.arp_data.arp_tip = rte_cpu_to_be_32(US_IP);
-	struct rte_mbuf *m = frame(&us_mac, RTE_ETHER_TYPE_ARP, &a, sizeof(a));
-	dp_net_input(net, &m, 1);
 }
 
 static void
@@ -82,28 +63,10 @@ test_bad_cksum_and_type(void **state)
 	assert_int_equal(net->counters[DP_NET_drop_icmp], 1);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	net = bench_net(0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clear_captured();
-	dp_net_fini(net);
-	rte_free(net);
-	return 0;
-}
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_echo_reply, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_bad_cksum_and_type, setup,
-					teardown),
+	cmocka_unit_test_setup_teardown(test_echo_reply, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_bad_cksum_and_type, bench_setup, bench_teardown),
 };
 
 RP_TEST_MAIN(tests, 1)

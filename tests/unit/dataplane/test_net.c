@@ -6,7 +6,6 @@
 
 #include "frames.h"
 
-static struct dp_net *net;
 
 static uint64_t
 count(enum dp_net_counter c)
@@ -118,29 +117,12 @@ test_counter_names(void **state)
 	assert_string_equal(dp_net_counter_name(DP_NET__MAX), "?");
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	net = bench_net(0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clear_captured();
-	dp_net_fini(net);
-	rte_free(net);
-	return 0;
-}
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_ip_drops, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_ip_checksum, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_ethernet_drops, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_output_no_route, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_ip_drops, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_ip_checksum, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_ethernet_drops, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_output_no_route, bench_setup, bench_teardown),
 	cmocka_unit_test(test_counter_names),
 };
 

@@ -9,7 +9,6 @@
 
 #include "frames.h"
 
-static struct dp_net *net;
 static struct tcp_stack *ts;
 static unsigned accepts, closes, peer_fins;
 static char rx[1 << 16];
@@ -391,19 +390,7 @@ setup(void **state)
 	tcp_listen(ts, 6379);
 	accepts = closes = peer_fins = 0;
 	rx_len = 0;
-	/* The peer's MAC is known: no ARP in the way of the segments. */
-	struct rte_arp_hdr a;
-	memset(&a, 0, sizeof(a));
-	a.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a.arp_hlen = 6;
-	a.arp_plen = 4;
-	a.arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
-	a.arp_data.arp_sha = peer_mac;
-	a.arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-	a.arp_data.arp_tip = rte_cpu_to_be_32(US_IP);
-	struct rte_mbuf *m = frame(&us_mac, RTE_ETHER_TYPE_ARP, &a, sizeof(a));
-	dp_net_input(net, &m, 1);
+	learn_peer();
 	return 0;
 }
 
@@ -411,13 +398,9 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	clear_captured();
 	tcp_stack_free(ts);
 	dp_net_tx_flush(net);
-	clear_captured();
-	dp_net_fini(net);
-	rte_free(net);
-	return 0;
+	return bench_teardown(state);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
