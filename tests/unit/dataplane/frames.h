@@ -63,19 +63,27 @@ clear_captured(void)
 	n_captured = 0;
 }
 
-/* bench_net -- a dp_net with the capture port (no TCP stack). */
-static inline struct dp_net *
-bench_net(uint32_t offloads)
+/* bench_net_init -- a dp_net on the capture port (no TCP stack). */
+static inline void
+bench_net_init(struct dp_net *n, uint32_t offloads)
 {
 	if (tb_pool == NULL)
 		tb_pool = rte_pktmbuf_pool_create("tb", 16383, 0, 0,
 						  RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	assert_non_null(tb_pool);
-	struct dp_net *net = rte_zmalloc(NULL, sizeof(*net), 64);
-	dp_net_init(net, 0, 0, tb_pool, &us_mac, rte_cpu_to_be_32(US_IP),
+	dp_net_init(n, 0, 0, tb_pool, &us_mac, rte_cpu_to_be_32(US_IP),
 		    rte_cpu_to_be_32(0xffffff00), 0, 1500, offloads);
-	net->tx_burst = capture_tx;
-	return net;
+	n->tx_burst = capture_tx;
+}
+
+/* bench_net -- bench_net_init on a new allocation. */
+static inline struct dp_net *
+bench_net(uint32_t offloads)
+{
+	struct dp_net *n = rte_zmalloc(NULL, sizeof(*n), 64);
+	assert_non_null(n);
+	bench_net_init(n, offloads);
+	return n;
 }
 
 /* frame -- an Ethernet frame in an mbuf. */
