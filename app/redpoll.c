@@ -394,7 +394,8 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (kv_recover(workers[i]->shard, false, err, sizeof(err)) != 0) {
+		if (kv_recover(workers[i]->shard, cfg.pmem_repair, err,
+			       sizeof(err)) != 0) {
 			fprintf(stderr, "redpoll: recovery of worker %u failed: "
 				"%s\n", i, err);
 			goto out_workers;

@@ -90,6 +90,7 @@ static const struct cfg_directive cfg_table[] = {
 	  "sync" },
 	{ "persistence-async-us", K_UINT, F(persist_async_us), 1, 10000000,
 	  NULL, true, "1000" },
+	{ "pmem-repair", K_BOOL, F(pmem_repair), 0, 0, NULL, false, "no" },
 	{ "admin-socket", K_STR, F(admin_socket), 0, 0, NULL, false,
 	  "/run/redpoll.sock" },
 	{ "admin-socket-perm", K_OCTAL, F(admin_socket_perm), 0, 0777, NULL,

@@ -77,6 +77,7 @@ struct rp_config {
 	uint64_t pmem_size;       /* "pmem-size": bytes per worker region */
 	enum cfg_persist persistence;
 	unsigned persist_async_us;/* "persistence-async-us" */
+	bool pmem_repair;         /* "pmem-repair": truncate a corrupt log */
 
 	/* control plane */
 	char admin_socket[108];   /* "admin-socket": unix socket path */
