@@ -96,3 +96,30 @@ def test_no_port_is_a_clear_error():
                        'off'])
     assert out.returncode != 0
     assert 'no ethdev port' in out.stderr, out.stderr
+
+
+def test_corrupt_log_refused_then_repaired(fresh):
+    rp = fresh().start()
+    c = client()
+    for i in range(100):
+        c.set('k%d' % i, 'v' * 100)
+    c.close()
+    assert rp.stop() == 0
+    # Damage the first record's payload: intact records follow it, so
+    # this is corruption in the middle of acknowledged data.
+    path = os.path.join(rp.pmem, 'redpoll-0.pmem')
+    with open(path, 'r+b') as f:
+        f.seek(4096 + 16 + 3)
+        b = f.read(1)
+        f.seek(4096 + 16 + 3)
+        f.write(bytes([b[0] ^ 0xff]))
+    rp.start(wait=False)
+    assert rp.proc.wait(timeout=30) != 0
+    rp.proc = None
+    assert 'in the middle of the log' in rp.read_log()
+    rp.start(['--pmem-repair', 'yes'])
+    c = client()
+    assert c.dbsize() == 0          # truncated at the damage
+    assert c.set('after', 'repair')
+    c.close()
+    assert rp.stop() == 0
