@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import redis
 
-from conftest import IP, PORT
+from conftest import BUILD, IP, PORT
 
 
 def cli(*args, stdin=None):
@@ -94,6 +94,14 @@ def test_value_round_trip(r, size):
     assert r.set('blob', value)
     assert r.get('blob') == value
     assert r.strlen('blob') == size
+
+
+def test_hiredis_client(r):
+    exe = os.path.join(BUILD, 'tests', 'e2e', 'hiredis_client')
+    out = subprocess.run([exe, IP, str(PORT)], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'hiredis: ok'
 
 
 def test_benchmark(server):
