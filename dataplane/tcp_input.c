@@ -200,7 +200,7 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 			tcp_mark_flush(tc);
 		}
 	}
-	/* Window update (RFC 9293 3.10.7.4, step 5, SND.WL1/WL2 rule). */
+	/* Window update (RFC 9293 3.10.7, "Other States", step 5: the SND.WL1/WL2 rule). */
 	if (seq_lt(tc->snd.wl1, seq) ||
 	    (tc->snd.wl1 == seq && seq_leq(tc->snd.wl2, ack))) {
 		if (wnd > tc->snd.wnd)
@@ -256,7 +256,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 					      th->dst_port);
 
 	if (tc == NULL) {
-		/* CLOSED or LISTEN (3.10.7.1 and 3.10.7.2). */
+		/* CLOSED or LISTEN (RFC 9293 3.10.7, first two cases). */
 		if (flags & TCP_FLAG_RST)
 			goto drop;
 		if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN &&
@@ -319,7 +319,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 		tc->accepted = true;
 	}
 
-	/* 3.10.7.4 step 1: is the segment acceptable? */
+	/* "Other States", step 1: is the segment acceptable? */
 	uint32_t wnd = ts->p.rcv_wnd;
 	bool ok;
 	if (len == 0)

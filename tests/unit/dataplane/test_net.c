@@ -102,7 +102,7 @@ test_output_no_route(void **state)
 	(void)state;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(tb_pool);
 	rte_pktmbuf_append(m, 8);
-	dp_ipv4_output(net, m, rte_cpu_to_be_32(TB_IPV4(192, 0, 2, 1)),
+	dp_ipv4_output(net, m, rte_cpu_to_be_32(TB_IPV4(198, 19, 0, 1)),
 		       IPPROTO_ICMP);
 	assert_int_equal(count(DP_NET_drop_no_route), 1);
 	assert_int_equal(n_captured, 0);
