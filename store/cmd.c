@@ -21,6 +21,27 @@ const char *const kv_cmd_flag_names[KV_CMD_BIT__MAX] = {
 
 static uint64_t next_client_id = 1;
 
+/*
+ * name_cmp -- order of a table name (lowercase, NUL-terminated) against
+ * a request's bytes, compared case-insensitively with their length: the
+ * bytes may hold anything, NUL included.
+ */
+static int
+name_cmp(const char *m, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && m[i] != '\0'; i++) {
+		int a = (unsigned char)m[i];
+		int b = tolower((unsigned char)name[i]);
+		if (a != b)
+			return a - b;
+	}
+	if (i < len)
+		return -1;              /* the table name is shorter */
+	return m[i] != '\0';           /* longer, or equal */
+}
+
 /* find_in -- binary search of a sorted table, case-insensitive. */
 static const struct kv_cmd *
 find_in(const struct kv_cmd *t, unsigned n, const char *name, size_t len,
@@ -30,10 +51,7 @@ find_in(const struct kv_cmd *t, unsigned n, const char *name, size_t len,
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		const char *m = t[mid].name + skip;
-		int c = strncasecmp(m, name, len);
-		if (c == 0 && m[len] != '\0')
-			c = 1;
+		int c = name_cmp(t[mid].name + skip, name, len);
 		if (c == 0)
 			return &t[mid];
 		if (c < 0)

@@ -46,6 +46,21 @@ test_unknown_and_arity(void **state)
 	assert_true(st_shard->stats.rejected_calls >= 4);
 }
 
+/* test_binary_names -- a name with a NUL inside is just unknown. */
+static void
+test_binary_names(void **state)
+{
+	(void)state;
+	struct kv_arg argv[1] = { { "get\0xyz", 7 } };
+	st_len = 0;
+	kv_execute(st_shard, &st_client, 1, argv);
+	assert_memory_equal(st_out, "-ERR unknown command 'get", 25);
+	assert_null(kv_cmd_lookup("client\0", 7));
+	assert_non_null(kv_cmd_lookup("CLIENT", 6));
+	assert_null(kv_cmd_lookup("clientx", 7));
+	assert_null(kv_cmd_lookup("", 0));
+}
+
 static void
 test_oom(void **state)
 {
@@ -61,6 +76,7 @@ test_oom(void **state)
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_lookup),
 	ST_TEST(test_unknown_and_arity),
+	ST_TEST(test_binary_names),
 	ST_TEST(test_oom),
 };
 
