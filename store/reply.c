@@ -54,14 +54,39 @@ kv_reply_error(struct kv_client *c, const char *fmt, ...)
 	kv_reply_raw(c, buf, (size_t)n + 3);
 }
 
+/*
+ * put_prefixed -- write "<prefix><v>\r\n" at buf (at least 24 bytes);
+ * returns its length. The hot path of every reply: no printf.
+ */
+static size_t
+put_prefixed(char *buf, char prefix, long long v)
+{
+	char tmp[20];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+			       (unsigned long long)v;
+	size_t n = 0, k = 0;
+
+	buf[n++] = prefix;
+	if (v < 0)
+		buf[n++] = '-';
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	while (k > 0)
+		buf[n++] = tmp[--k];
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	return n;
+}
+
 /* reply_prefixed -- ":123\r\n", "*3\r\n", "$5\r\n". */
 static void
 reply_prefixed(struct kv_client *c, char prefix, long long v)
 {
 	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%c%lld\r\n", prefix, v);
 
-	kv_reply_raw(c, buf, (size_t)n);
+	kv_reply_raw(c, buf, put_prefixed(buf, prefix, v));
 }
 
 void
@@ -79,6 +104,16 @@ kv_reply_array(struct kv_client *c, long long n)
 void
 kv_reply_bulk(struct kv_client *c, const void *p, size_t len)
 {
+	char buf[512];
+
+	/* Small values leave in one write, large ones without a copy. */
+	if (len <= sizeof(buf) - 32) {
+		size_t n = put_prefixed(buf, '$', (long long)len);
+		memcpy(buf + n, p, len);
+		memcpy(buf + n + len, "\r\n", 2);
+		kv_reply_raw(c, buf, n + len + 2);
+		return;
+	}
 	reply_prefixed(c, '$', (long long)len);
 	kv_reply_raw(c, p, len);
 	kv_reply_raw(c, "\r\n", 2);
