@@ -1,12 +1,13 @@
 /*
  * pm.h -- per-core durable regions on persistent memory (libpmem).
  *
- * One region per worker: a header (magic, version, layout, core,
- * generation), then a log of checksummed records. Records are opaque bytes
- * to this layer: the store decides what they mean and replays them through
- * a callback. Persistence follows PMDK's order: copy without drain, persist
- * the range, then update and persist the 8-byte commit field; one drain per
- * poll iteration (group commit).
+ * One region per worker: a header (magic, version, layout, core, size,
+ * log start, and a commit word holding the log's tail and generation),
+ * then a log of checksummed, chained records (docs/persistence.md).
+ * Records are opaque bytes to this layer: the store decides what they mean
+ * and replays them through a callback. Persistence follows PMDK's order:
+ * copy without drain, persist the range, then update and persist the
+ * 8-byte commit word; one drain per poll iteration (group commit).
  *
  * Functions return 0 or a negative errno; constructors return NULL and
  * write a reason into the caller's error buffer.
@@ -32,7 +33,8 @@ struct pm_replay_stats {
 /*
  * pm_log_open -- map (creating if needed) the region file and validate its
  * header.
- *   path:  region file (created with size bytes if absent).
+ *   path:  region file (created with size bytes if absent, by way of
+ *          "path.new" renamed into place).
  *   size:  bytes; an existing file keeps its own size.
  *   core:  worker index recorded in (and checked against) the header.
  *   err:   reason on failure ("path: not a redpoll region", ...).
@@ -42,13 +44,14 @@ struct pm_replay_stats {
 struct pm_log *pm_log_open(const char *path, uint64_t size, unsigned core,
 			   char *err, size_t errlen);
 
-/* pm_log_close -- drain and unmap. NULL is a no-op. */
+/* pm_log_close -- commit what is pending, unmap. NULL is a no-op. */
 void pm_log_close(struct pm_log *log);
 
 /*
  * pm_log_append -- copy one record into the log and flush it, without
  * draining: the record becomes durable at the next pm_log_commit.
- * Returns 0, -ENOSPC if the log has no room, -EINVAL for len 0.
+ * Returns 0, -ENOSPC if the log has no room, -EINVAL for len 0, -EBUSY
+ * before pm_log_replay (or pm_log_reset) has run.
  */
 int pm_log_append(struct pm_log *log, const void *rec, uint32_t len);
 
@@ -76,14 +79,20 @@ bool pm_log_is_pmem(const struct pm_log *log);
 
 /*
  * pm_log_replay -- scan the log from the start and hand every intact
- * record to cb in order. A torn or corrupt record at the tail ends the
- * scan: it and everything after it is discarded (the tail is reset so new
- * appends follow the intact prefix) and counted in stats->torn_bytes.
- * A corrupt record followed by intact ones is corruption in the middle:
- * -EBADMSG with the offset in err, unless repair is true, in which case
- * the log is truncated there.
- * cb returns 0 to go on or a negative errno to stop (returned as is).
- * Must be called once after pm_log_open, before any append.
+ * record to cb (NULL: just scan) in order.
+ * Every record before the commit point must be intact: a bad one there is
+ * corruption in the middle of committed data: -EBADMSG with the offset in
+ * err (the log is left as it is; cb has seen the records before it),
+ * unless repair is true, in which case the log is truncated there.
+ * Past the commit point, records are replayed while they are intact
+ * (length, CRC, sequence number the previous one plus one): they may have
+ * been durable. The first one that is not ends the log: it and what
+ * follows is the torn tail, discarded and counted in stats->torn_bytes;
+ * the commit word moves to the end of what was replayed, and appends
+ * follow it.
+ * cb returns 0 to go on or a negative errno to stop (returned as is, the
+ * log untouched). Must be called once after pm_log_open, before any
+ * append.
  */
 int pm_log_replay(struct pm_log *log,
 		  int (*cb)(void *ctx, uint64_t seq, const void *rec,
@@ -92,8 +101,11 @@ int pm_log_replay(struct pm_log *log,
 		  char *err, size_t errlen);
 
 /*
- * pm_log_reset -- drop every record (FLUSHALL in sync with the keyspace,
- * or after a snapshot that covers the whole log); bumps the generation.
+ * pm_log_reset -- drop every record, committed or pending (FLUSHALL in
+ * sync with the keyspace, or after a snapshot that covers the whole log);
+ * bumps the generation in one atomic store, so that a crash during the
+ * reset finds either the old log whole or an empty one. Call it after
+ * pm_log_replay, which learns the next sequence number.
  */
 void pm_log_reset(struct pm_log *log);
 

@@ -1,54 +1,70 @@
 /*
  * pm_log.c -- a per-core log of checksummed records on persistent memory.
  *
- * Layout of a region (all fields little-endian, fixed width):
+ * Region layout (fixed-width little-endian fields; docs/persistence.md):
  *
- *   0     header: magic, version, layout, core, generation, size,
- *         log start, first sequence number
- *   64    commit field: offset of the end of the committed log (8 bytes,
- *         alone on its cache line, updated only after the records before
- *         it are persistent)
+ *   0     header: magic, version, layout, core, size, log start,
+ *         first sequence number
+ *   64    commit word, alone on its cache line: bits 0-47 the offset of
+ *         the end of the committed log, bits 48-63 the generation
  *   4096  records: { u32 len, u32 crc, u64 seq, payload, pad to 8 }
  *
- * The CRC32C covers seq, len and the payload and is seeded with the
- * generation, so that records left over from before a reset never pass
- * for current ones. Order of persistence follows PMDK: copy without
- * drain, then one drain per group commit, then the commit field.
+ * A record's CRC32C covers its seq, len and payload and is seeded with the
+ * CRC of the record before it (the first record of a generation: a value
+ * derived from the generation). Records thus form a chain: bytes left
+ * from an earlier generation, or from a tail that recovery discarded,
+ * cannot pass for the successor of a current record.
+ *
+ * Order of persistence (PMDK's): records are copied without a drain, one
+ * drain makes a group durable, and only then does the commit word move.
+ * Generation and tail share that one 8-byte word so that a reset is a
+ * single atomic store.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpmem.h>
 
-#ifdef __SSE4_2__
-#include <nmmintrin.h>
-#endif
-
 #include "pm.h"
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the region layout is little-endian: add byte swaps");
+
 #define PM_MAGIC      0x31474f4c4d505052ULL /* "RPPMLOG1" */
-#define PM_VERSION    1
-#define PM_LAYOUT     1
-#define PM_LOG_START  4096
-#define PM_REC_HDR    16
-#define PM_ALIGN(x)   (((x) + 7) & ~(uint64_t)7)
+#define PM_VERSION    2
+#define PM_LAYOUT     1                     /* header + log */
+#define PM_LOG_START  4096ULL
+#define PM_MIN_SIZE   (PM_LOG_START + 4096)
+#define PM_REC_HDR    16ULL
+#define PM_OFF_BITS   48
+#define PM_OFF_MASK   ((1ULL << PM_OFF_BITS) - 1)
+#define PM_CHAIN_SEED 0x52504c47u           /* xor the generation */
+#define PM_ALIGN8(x)  (((uint64_t)(x) + 7) & ~7ULL)
 
 struct pm_header {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t layout;
 	uint32_t core;
-	uint32_t reserved;
-	uint64_t generation;
-	uint64_t size;
-	uint64_t log_start;
-	uint64_t first_seq;
-	uint8_t pad[64 - 56];
-	uint64_t commit;              /* offset 64: its own cache line */
+	uint32_t reserved0;
+	uint64_t size;          /* bytes of the region file */
+	uint64_t log_start;     /* offset of the first record */
+	uint64_t first_seq;     /* sequence number after the last reset */
+	uint64_t reserved1[2];
+	uint64_t commit;        /* tail offset | generation << 48 */
+	uint64_t reserved2[7];
 };
+
+_Static_assert(offsetof(struct pm_header, commit) == 64,
+	       "the commit word starts its own cache line");
+_Static_assert(sizeof(struct pm_header) == 128, "header is two lines");
 
 struct pm_rec {
 	uint32_t len;
@@ -56,194 +72,291 @@ struct pm_rec {
 	uint64_t seq;
 };
 
-struct pm_log {
-	char *base;
-	size_t size;
-	int is_pmem;
-	struct pm_header *hdr;
-	uint64_t tail;          /* end of the appended records */
-	uint64_t committed;     /* = hdr->commit */
-	uint64_t next_seq;
-	uint64_t records;
-	int replayed;
+_Static_assert(sizeof(struct pm_rec) == PM_REC_HDR, "record header");
+
+/* How bytes reach the media, chosen once at open. */
+struct pm_ops {
+	/* copy into the mapping, flushed where that applies, not drained */
+	void *(*copy)(void *dst, const void *src, size_t len);
+	/* make what copy wrote in [addr, addr + len) durable */
+	void (*sync)(const void *addr, size_t len);
+	/* make a small field just stored durable */
 	void (*persist)(const void *addr, size_t len);
-	void (*flush)(const void *addr, size_t len);
-	void (*drain)(void);
+	const char *name;
 };
 
-/* persist/flush/drain pairs chosen once at open. */
+struct pm_log {
+	char *base;
+	uint64_t size;
+	uint64_t tail;          /* end of the appended records */
+	uint64_t committed;     /* tail offset in the commit word */
+	uint64_t next_seq;
+	uint64_t n_tail;        /* records up to tail */
+	uint64_t n_committed;   /* records up to committed */
+	uint32_t prev_crc;      /* seed of the next record's CRC */
+	uint16_t gen;
+	bool replayed;
+	struct pm_ops ops;
+	struct pm_header *hdr;
+	bool is_pmem;
+	char *path;
+};
+
+/* drain_range -- pmem: the copies were flushed; wait for them. */
 static void
-msync_persist(const void *addr, size_t len)
+drain_range(const void *addr, size_t len)
+{
+	(void)addr;
+	(void)len;
+	pmem_drain();
+}
+
+/*
+ * msync_range -- file mapping: write the range back. pmem_msync fails
+ * only for ranges outside the mapping, which callers never pass.
+ */
+static void
+msync_range(const void *addr, size_t len)
 {
 	pmem_msync(addr, len);
 }
 
-static void
-no_flush(const void *addr, size_t len)
+static const struct pm_ops pm_ops_pmem = {
+	.copy = pmem_memcpy_nodrain,
+	.sync = drain_range,
+	.persist = pmem_persist,
+	.name = "cache lines",
+};
+
+static const struct pm_ops pm_ops_msync = {
+	.copy = memcpy,
+	.sync = msync_range,
+	.persist = msync_range,
+	.name = "msync",
+};
+
+/* commit_word -- pack a tail offset and a generation. */
+static inline uint64_t
+commit_word(uint64_t off, uint16_t gen)
 {
-	(void)addr;
-	(void)len;
+	return off | (uint64_t)gen << PM_OFF_BITS;
 }
 
-static void
-no_drain(void)
+/* gen_seed -- CRC seed of the first record of a generation. */
+static inline uint32_t
+gen_seed(uint16_t gen)
 {
+	return PM_CHAIN_SEED ^ gen;
 }
 
-static uint32_t crc_table[256];
-
-/* crc_table_init -- the reflected CRC32C table (polynomial 0x82F63B78). */
-static void
-crc_table_init(void)
+/* rec_crc -- CRC32C of seq, len and payload, seeded with seed. */
+static inline uint32_t
+rec_crc(uint32_t seed, uint64_t seq, uint32_t len, const void *payload)
 {
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-		crc_table[i] = c;
-	}
-}
+	uint32_t crc = pm_crc32c(seed, &seq, sizeof(seq));
 
-/* crc32c_sw -- table-driven CRC32C, without pre/post inversion. */
-static uint32_t
-crc32c_sw(uint32_t crc, const uint8_t *p, size_t len)
-{
-	if (crc_table[1] == 0)
-		crc_table_init();
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
-uint32_t
-pm_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	crc = ~crc;
-#ifdef __SSE4_2__
-	while (len >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		crc = (uint32_t)_mm_crc32_u64(crc, v);
-		p += 8;
-		len -= 8;
-	}
-	while (len--)
-		crc = _mm_crc32_u8(crc, *p++);
-#else
-	crc = crc32c_sw(crc, p, len);
-#endif
-	return ~crc;
-}
-
-/* pm_crc32c_sw -- the portable path, for tests that compare both. */
-uint32_t pm_crc32c_sw(uint32_t crc, const void *buf, size_t len);
-uint32_t
-pm_crc32c_sw(uint32_t crc, const void *buf, size_t len)
-{
-	return ~crc32c_sw(~crc, buf, len);
-}
-
-/* rec_crc -- checksum of a record, seeded with the generation. */
-static uint32_t
-rec_crc(uint64_t gen, uint64_t seq, uint32_t len, const void *payload)
-{
-	uint32_t crc = pm_crc32c((uint32_t)gen ^ (uint32_t)(gen >> 32), &seq,
-				 sizeof(seq));
 	crc = pm_crc32c(crc, &len, sizeof(len));
 	return pm_crc32c(crc, payload, len);
+}
+
+/* rec_size -- bytes a record of len payload bytes takes in the log. */
+static inline uint64_t
+rec_size(uint32_t len)
+{
+	return PM_REC_HDR + PM_ALIGN8(len);
+}
+
+/* set_commit -- store and persist the commit word. */
+static void
+set_commit(struct pm_log *log, uint64_t off)
+{
+	log->hdr->commit = commit_word(off, log->gen);
+	log->ops.persist(&log->hdr->commit, sizeof(log->hdr->commit));
+}
+
+/* zero_rec_header -- durably clear the record header at off, if any. */
+static void
+zero_rec_header(struct pm_log *log, uint64_t off)
+{
+	if (log->size - off < PM_REC_HDR)
+		return;
+	memset(log->base + off, 0, PM_REC_HDR);
+	log->ops.persist(log->base + off, PM_REC_HDR);
+}
+
+/* sync_dir -- fsync the directory holding path (after a rename). */
+static int
+sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc = 0;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * region_create -- write a new, empty region at path. It is built under
+ * "path.new" and renamed into place, so that a file at path is always a
+ * whole region (or not ours): open never has to guess whether a zero
+ * header is a half-made region or foreign data.
+ */
+static int
+region_create(const char *path, uint64_t size, unsigned core, char *err,
+	      size_t errlen)
+{
+	char tmp[PATH_MAX];
+	struct pm_header *h;
+	size_t mapped;
+	int is_pmem, rc;
+
+	if (size < PM_MIN_SIZE || size > PM_OFF_MASK) {
+		snprintf(err, errlen, "%s: pmem size %llu out of range "
+			 "(%llu bytes to 256 TiB)", path,
+			 (unsigned long long)size,
+			 (unsigned long long)PM_MIN_SIZE);
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >=
+	    sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	unlink(tmp);
+	h = pmem_map_file(tmp, size, PMEM_FILE_CREATE | PMEM_FILE_EXCL, 0600,
+			  &mapped, &is_pmem);
+	if (h == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot create: %s", tmp,
+			 pmem_errormsg());
+		return rc;
+	}
+	/* The new file reads as zeros: an empty log, a zero first header. */
+	h->version = PM_VERSION;
+	h->layout = PM_LAYOUT;
+	h->core = core;
+	h->size = mapped;
+	h->log_start = PM_LOG_START;
+	h->first_seq = 1;
+	h->commit = commit_word(PM_LOG_START, 0);
+	h->magic = PM_MAGIC;
+	(is_pmem ? pm_ops_pmem : pm_ops_msync).persist(h, sizeof(*h));
+	pmem_unmap(h, mapped);
+	if (rename(tmp, path) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot rename %s: %s", path, tmp,
+			 strerror(errno));
+		unlink(tmp);
+		return rc;
+	}
+	rc = sync_dir(path);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: cannot sync its directory: %s",
+			 path, strerror(-rc));
+	return rc;
+}
+
+/* header_check -- validate a mapped region's header against core. */
+static int
+header_check(const struct pm_log *log, unsigned core, char *err,
+	     size_t errlen)
+{
+	const struct pm_header *h = log->hdr;
+	const char *path = log->path;
+	uint64_t tail = h->commit & PM_OFF_MASK;
+
+	if (log->size < sizeof(*h)) {
+		snprintf(err, errlen, "%s: not a redpoll region (%llu bytes)",
+			 path, (unsigned long long)log->size);
+		return -EINVAL;
+	}
+	if (h->magic != PM_MAGIC) {
+		snprintf(err, errlen, "%s: not a redpoll region (bad magic)",
+			 path);
+		return -EINVAL;
+	}
+	if (h->version != PM_VERSION || h->layout != PM_LAYOUT) {
+		snprintf(err, errlen, "%s: region format version %u layout "
+			 "%u, this redpoll reads version %u layout %u", path,
+			 h->version, h->layout, PM_VERSION, PM_LAYOUT);
+		return -EINVAL;
+	}
+	if (h->core != core) {
+		snprintf(err, errlen, "%s: region belongs to core %u, not %u",
+			 path, h->core, core);
+		return -EINVAL;
+	}
+	if (h->size != log->size || h->log_start != PM_LOG_START ||
+	    tail < PM_LOG_START || tail > log->size || tail % 8 != 0) {
+		snprintf(err, errlen, "%s: header offsets out of bounds (size "
+			 "%llu, file %llu, log start %llu, commit %llu)", path,
+			 (unsigned long long)h->size,
+			 (unsigned long long)log->size,
+			 (unsigned long long)h->log_start,
+			 (unsigned long long)tail);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 struct pm_log *
 pm_log_open(const char *path, uint64_t size, unsigned core, char *err,
 	    size_t errlen)
 {
-	struct pm_log *log = calloc(1, sizeof(*log));
-	size_t mapped = 0;
-	int is_pmem = 0;
+	struct pm_log *log = NULL;
+	size_t mapped;
+	int is_pmem;
+	char *base;
 
-	if (log == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
+	/* An existing region keeps its size: map it whole (len 0). */
+	base = pmem_map_file(path, 0, 0, 0, &mapped, &is_pmem);
+	if (base == NULL && errno == ENOENT) {
+		if (region_create(path, size, core, err, errlen) != 0)
+			return NULL;
+		base = pmem_map_file(path, 0, 0, 0, &mapped, &is_pmem);
 	}
-	log->base = pmem_map_file(path, size, PMEM_FILE_CREATE, 0600, &mapped,
-				  &is_pmem);
-	if (log->base == NULL) {
+	if (base == NULL) {
 		snprintf(err, errlen, "%s: cannot map: %s", path,
 			 pmem_errormsg());
-		free(log);
 		return NULL;
 	}
+	log = calloc(1, sizeof(*log));
+	if (log == NULL || (log->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	log->base = base;
 	log->size = mapped;
-	log->is_pmem = is_pmem;
-	if (is_pmem) {
-		log->persist = pmem_persist;
-		log->flush = pmem_flush;
-		log->drain = pmem_drain;
-	} else {
-		log->persist = msync_persist;
-		log->flush = no_flush;
-		log->drain = no_drain;
-	}
-	log->hdr = (struct pm_header *)log->base;
-	struct pm_header *h = log->hdr;
-
-	if (mapped < PM_LOG_START + 4096) {
-		snprintf(err, errlen, "%s: region of %zu bytes is too small",
-			 path, mapped);
+	log->hdr = (struct pm_header *)base;
+	/* is_pmem is pmem_is_pmem()'s verdict on the whole mapping. */
+	log->is_pmem = is_pmem != 0;
+	log->ops = is_pmem ? pm_ops_pmem : pm_ops_msync;
+	if (header_check(log, core, err, errlen) != 0)
 		goto fail;
-	}
-	if (h->magic == 0) {
-		/* A new region: header first, magic last. */
-		memset(h, 0, sizeof(*h));
-		h->version = PM_VERSION;
-		h->layout = PM_LAYOUT;
-		h->core = core;
-		h->generation = 1;
-		h->size = mapped;
-		h->log_start = PM_LOG_START;
-		h->first_seq = 1;
-		h->commit = PM_LOG_START;
-		memset(log->base + PM_LOG_START, 0, PM_REC_HDR);
-		log->persist(log->base + PM_LOG_START, PM_REC_HDR);
-		log->persist(h, sizeof(*h));
-		h->magic = PM_MAGIC;
-		log->persist(&h->magic, sizeof(h->magic));
-	} else if (h->magic != PM_MAGIC) {
-		snprintf(err, errlen, "%s: not a redpoll region (bad magic)",
-			 path);
-		goto fail;
-	}
-	if (h->version != PM_VERSION || h->layout != PM_LAYOUT) {
-		snprintf(err, errlen, "%s: region version %u layout %u, this "
-			 "redpoll reads version %u layout %u", path, h->version,
-			 h->layout, PM_VERSION, PM_LAYOUT);
-		goto fail;
-	}
-	if (h->core != core) {
-		snprintf(err, errlen, "%s: region belongs to worker %u, not %u",
-			 path, h->core, core);
-		goto fail;
-	}
-	if (h->size != mapped || h->log_start != PM_LOG_START ||
-	    h->commit < h->log_start || h->commit > h->size) {
-		snprintf(err, errlen, "%s: header offsets out of bounds (size "
-			 "%llu, mapped %zu, commit %llu)", path,
-			 (unsigned long long)h->size, mapped,
-			 (unsigned long long)h->commit);
-		goto fail;
-	}
-	log->tail = log->committed = h->commit;
-	log->next_seq = h->first_seq;
+	log->committed = log->tail = log->hdr->commit & PM_OFF_MASK;
+	log->gen = (uint16_t)(log->hdr->commit >> PM_OFF_BITS);
+	log->next_seq = log->hdr->first_seq;
 	fprintf(stderr, "pmem: %s mapped %zu bytes, real pmem: %s (flush: "
-		"%s)\n", path, mapped, is_pmem ? "yes" : "no",
-		is_pmem ? "cache lines" : "msync");
+		"%s)\n", path, mapped, is_pmem ? "yes" : "no", log->ops.name);
 	return log;
 
 fail:
-	pmem_unmap(log->base, mapped);
+	if (log != NULL)
+		free(log->path);
 	free(log);
+	pmem_unmap(base, mapped);
 	return NULL;
 }
 
@@ -254,50 +367,56 @@ pm_log_close(struct pm_log *log)
 		return;
 	pm_log_commit(log);
 	pmem_unmap(log->base, log->size);
+	free(log->path);
 	free(log);
 }
 
 int
 pm_log_append(struct pm_log *log, const void *rec, uint32_t len)
 {
-	uint64_t need = PM_REC_HDR + PM_ALIGN(len);
+	uint64_t need = rec_size(len);
+	struct pm_rec h;
+	char *dst;
 
 	if (len == 0)
 		return -EINVAL;
-	if (log->tail + need > log->size)
+	if (!log->replayed)
+		return -EBUSY;
+	if (need > log->size - log->tail)
 		return -ENOSPC;
-	struct pm_rec h = {
-		.len = len,
-		.seq = log->next_seq,
-		.crc = rec_crc(log->hdr->generation, log->next_seq, len, rec),
-	};
-	char *dst = log->base + log->tail;
-	if (log->is_pmem) {
-		pmem_memcpy_nodrain(dst, &h, sizeof(h));
-		pmem_memcpy_nodrain(dst + PM_REC_HDR, rec, len);
-	} else {
-		memcpy(dst, &h, sizeof(h));
-		memcpy(dst + PM_REC_HDR, rec, len);
-	}
+	h.len = len;
+	h.seq = log->next_seq;
+	h.crc = rec_crc(log->prev_crc, h.seq, len, rec);
+	dst = log->base + log->tail;
+	log->ops.copy(dst + PM_REC_HDR, rec, len);
+	log->ops.copy(dst, &h, sizeof(h));
 	log->tail += need;
 	log->next_seq++;
-	log->records++;
+	log->prev_crc = h.crc;
+	log->n_tail++;
 	return 0;
 }
 
 void
 pm_log_commit(struct pm_log *log)
 {
+	static const uint8_t zero[PM_REC_HDR];
+	uint64_t end = log->tail;
+
 	if (log->tail == log->committed)
 		return;
-	if (log->is_pmem)
-		log->drain();
-	else
-		log->persist(log->base + log->committed,
-			     log->tail - log->committed);
-	log->hdr->commit = log->tail;
-	log->persist(&log->hdr->commit, sizeof(log->hdr->commit));
+	/*
+	 * A zero header after the last record marks the clean end of the
+	 * log, so that recovery tells a torn tail from an ended one.
+	 */
+	if (log->size - log->tail >= PM_REC_HDR) {
+		log->ops.copy(log->base + log->tail, zero, PM_REC_HDR);
+		end += PM_REC_HDR;
+	}
+	log->ops.sync(log->base + log->committed, end - log->committed);
+	set_commit(log, log->tail);
 	log->committed = log->tail;
+	log->n_committed = log->n_tail;
 }
 
 bool
@@ -311,7 +430,7 @@ pm_log_free_bytes(const struct pm_log *log)
 {
 	uint64_t room = log->size - log->tail;
 
-	return room > PM_REC_HDR ? room - PM_REC_HDR : 0;
+	return room > PM_REC_HDR ? (room - PM_REC_HDR) & ~7ULL : 0;
 }
 
 uint64_t
@@ -323,65 +442,66 @@ pm_log_used_bytes(const struct pm_log *log)
 uint64_t
 pm_log_records(const struct pm_log *log)
 {
-	return log->records;
+	return log->n_committed;
 }
 
 bool
 pm_log_is_pmem(const struct pm_log *log)
 {
-	return log->is_pmem != 0;
+	return log->is_pmem;
 }
 
 /*
- * rec_valid -- whether a record at off is intact: sane length, CRC, and
- * (if want_seq != 0) the expected sequence number.
+ * rec_at -- the record at off if it is intact: its length inside the
+ * region, its sequence number want_seq (any for the first record), its
+ * CRC right under seed. NULL otherwise.
  */
-static bool
-rec_valid(const struct pm_log *log, uint64_t off, uint64_t want_seq,
-	  const struct pm_rec **out)
-{
-	if (off + PM_REC_HDR > log->size)
-		return false;
-	const struct pm_rec *r = (const struct pm_rec *)(log->base + off);
-	if (r->len == 0 || r->len > log->size - off - PM_REC_HDR)
-		return false;
-	if (want_seq != 0 && r->seq != want_seq)
-		return false;
-	if (r->crc != rec_crc(log->hdr->generation, r->seq, r->len,
-			      log->base + off + PM_REC_HDR))
-		return false;
-	*out = r;
-	return true;
-}
-
-/*
- * intact_after -- whether any intact record with a later sequence number
- * follows off (before limit): then a bad record at off is corruption in
- * the middle, not a torn tail.
- */
-static bool
-intact_after(const struct pm_log *log, uint64_t off, uint64_t limit,
-	     uint64_t after_seq)
+static const struct pm_rec *
+rec_at(const struct pm_log *log, uint64_t off, uint32_t seed, bool first,
+       uint64_t want_seq)
 {
 	const struct pm_rec *r;
 
-	for (uint64_t o = off + 8; o + PM_REC_HDR <= limit; o += 8)
-		if (rec_valid(log, o, 0, &r) && r->seq > after_seq)
-			return true;
-	return false;
+	if (log->size - off < PM_REC_HDR)
+		return NULL;
+	r = (const struct pm_rec *)(log->base + off);
+	if (r->len == 0 || rec_size(r->len) > log->size - off)
+		return NULL;
+	if (!first && r->seq != want_seq)
+		return NULL;
+	if (r->crc != rec_crc(seed, r->seq, r->len, r + 1))
+		return NULL;
+	return r;
 }
 
-/* truncate_at -- make off the end of the log, durably. */
-static void
-truncate_at(struct pm_log *log, uint64_t off)
+/*
+ * bad_extent -- bytes of the non-intact record at off: 0 for a clean end
+ * (a zero header, or no room for one), its length if that is plausible,
+ * else its header.
+ */
+static uint64_t
+bad_extent(const struct pm_log *log, uint64_t off)
 {
-	if (off + PM_REC_HDR <= log->size) {
-		memset(log->base + off, 0, PM_REC_HDR);
-		log->persist(log->base + off, PM_REC_HDR);
-	}
-	log->hdr->commit = off;
-	log->persist(&log->hdr->commit, sizeof(log->hdr->commit));
-	log->tail = log->committed = off;
+	static const uint8_t zero[PM_REC_HDR];
+	const struct pm_rec *r = (const struct pm_rec *)(log->base + off);
+
+	if (log->size - off < PM_REC_HDR ||
+	    memcmp(r, zero, PM_REC_HDR) == 0)
+		return 0;
+	if (r->len != 0 && rec_size(r->len) <= log->size - off)
+		return rec_size(r->len);
+	return PM_REC_HDR;
+}
+
+/* elapsed -- seconds since t0. */
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 int
@@ -391,68 +511,76 @@ pm_log_replay(struct pm_log *log,
 	      void *ctx, bool repair, struct pm_replay_stats *stats,
 	      char *err, size_t errlen)
 {
-	struct timespec t0, t1;
-	uint64_t off = PM_LOG_START, seq = log->hdr->first_seq;
-	uint64_t commit = log->hdr->commit;
+	uint64_t commit = log->committed, off = PM_LOG_START, n = 0;
+	uint64_t bytes = 0, last_seq = 0, torn;
+	uint32_t seed = gen_seed(log->gen);
 	const struct pm_rec *r;
-	int rc = 0;
+	struct timespec t0;
+	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(stats, 0, sizeof(*stats));
-	log->records = 0;
-	while (rec_valid(log, off, seq, &r)) {
-		rc = cb(ctx, r->seq, log->base + off + PM_REC_HDR, r->len);
-		if (rc != 0)
-			return rc;
-		stats->records++;
-		stats->bytes += r->len;
-		stats->last_seq = r->seq;
-		off += PM_REC_HDR + PM_ALIGN(r->len);
-		seq++;
-	}
 	/*
-	 * off is the first record that is not intact. If an intact record
-	 * with a later number exists before the commit point, the damage is
-	 * in the middle of acknowledged data: refuse unless repairing.
+	 * Follow the chain as far as it is intact, past the commit point
+	 * too: records there were written in full before a crash and may
+	 * have been durable.
 	 */
-	if (off < commit && intact_after(log, off, commit, seq - 1)) {
+	while ((r = rec_at(log, off, seed, n == 0, last_seq + 1)) != NULL) {
+		if (cb != NULL) {
+			rc = cb(ctx, r->seq, r + 1, r->len);
+			if (rc != 0)
+				return rc;
+		}
+		n++;
+		bytes += r->len;
+		last_seq = r->seq;
+		seed = r->crc;
+		off += rec_size(r->len);
+	}
+	torn = bad_extent(log, off);
+	if (off < commit) {
+		/* Committed records are persisted before the commit word
+		 * moves: a bad one there is damage, not a torn write. */
 		if (!repair) {
-			snprintf(err, errlen, "corrupt record at offset %llu "
-				 "(sequence %llu) in the middle of the log; "
-				 "restart with repair to truncate there",
+			snprintf(err, errlen, "%s: corrupt record at offset "
+				 "%llu (record %llu) in the middle of the log, "
+				 "committed up to offset %llu; start with "
+				 "pmem-repair to truncate it there", log->path,
 				 (unsigned long long)off,
-				 (unsigned long long)seq);
+				 (unsigned long long)n + 1,
+				 (unsigned long long)commit);
 			return -EBADMSG;
 		}
-		fprintf(stderr, "pmem: repair: log truncated at offset %llu, "
-			"%llu committed bytes dropped\n",
-			(unsigned long long)off,
-			(unsigned long long)(commit - off));
-	}
-	stats->torn_bytes = commit > off ? commit - off : 0;
-	if (stats->torn_bytes == 0 && !rec_valid(log, off, 0, &r) &&
-	    off + PM_REC_HDR <= log->size &&
-	    ((const struct pm_rec *)(log->base + off))->len != 0) {
-		/* A torn record past the commit point. */
-		uint32_t len = ((const struct pm_rec *)(log->base + off))->len;
-		uint64_t end = off + PM_REC_HDR + PM_ALIGN(len);
-		stats->torn_bytes = (end <= log->size ? end : log->size) - off;
-	}
-	if (off != commit || stats->torn_bytes != 0) {
-		if (stats->torn_bytes != 0)
-			fprintf(stderr, "pmem: discarded a torn record at the "
-				"tail: %llu bytes at offset %llu\n",
-				(unsigned long long)stats->torn_bytes,
+		if (off + torn < commit)
+			torn = commit - off;
+		fprintf(stderr, "pmem: %s: repair: log truncated at offset "
+			"%llu, %llu bytes dropped\n", log->path,
+			(unsigned long long)off, (unsigned long long)torn);
+	} else {
+		if (torn != 0)
+			fprintf(stderr, "pmem: %s: discarded a torn tail of "
+				"%llu bytes at offset %llu\n", log->path,
+				(unsigned long long)torn,
 				(unsigned long long)off);
-		truncate_at(log, off);
+		if (off > commit)
+			log->ops.sync(log->base + commit, off - commit);
 	}
+	/* The new end first, then clear the bad header after it: a crash
+	 * in between leaves a torn tail past the commit point, which the
+	 * next recovery discards the same way. */
+	if (off != commit)
+		set_commit(log, off);
+	if (torn != 0)
+		zero_rec_header(log, off);
 	log->tail = log->committed = off;
-	log->next_seq = seq;
-	log->records = stats->records;
-	log->replayed = 1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	stats->seconds = (double)(t1.tv_sec - t0.tv_sec) +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	log->n_tail = log->n_committed = n;
+	log->next_seq = n != 0 ? last_seq + 1 : log->hdr->first_seq;
+	log->prev_crc = seed;
+	log->replayed = true;
+	stats->records = n;
+	stats->bytes = bytes;
+	stats->last_seq = last_seq;
+	stats->torn_bytes = torn;
+	stats->seconds = elapsed(&t0);
 	return 0;
 }
 
@@ -462,15 +590,21 @@ pm_log_reset(struct pm_log *log)
 	struct pm_header *h = log->hdr;
 
 	/*
-	 * Empty first (first record header zeroed, commit at the start):
-	 * a crash after this step finds an empty log. Then the new
-	 * generation and first sequence number, so that old records can
-	 * never pass for new ones even where they were not overwritten.
+	 * The commit word (start offset, next generation) is the one
+	 * atomic step: before it the old log is whole, after it the old
+	 * first record fails the new generation's seed and so does every
+	 * record chained to it. first_seq only keeps sequence numbers
+	 * growing across resets; it is written before the switch and is
+	 * not read while the log holds records. Clearing the old first
+	 * header afterwards only spares the next recovery a torn tail.
 	 */
-	pm_log_commit(log);
-	truncate_at(log, PM_LOG_START);
 	h->first_seq = log->next_seq;
-	h->generation++;
-	log->persist(h, sizeof(*h));
-	log->records = 0;
+	log->ops.persist(&h->first_seq, sizeof(h->first_seq));
+	log->gen++;
+	set_commit(log, PM_LOG_START);
+	zero_rec_header(log, PM_LOG_START);
+	log->tail = log->committed = PM_LOG_START;
+	log->n_tail = log->n_committed = 0;
+	log->prev_crc = gen_seed(log->gen);
+	log->replayed = true;
 }
