@@ -453,6 +453,19 @@ cmd_config_set(struct kv_req *r)
 		snprintf(value, sizeof(value), "%.*s",
 			 (int)r->argv[i + 1].len, r->argv[i + 1].ptr);
 		int rc = cfg_set(&next, name, value, err, sizeof(err));
+		/*
+		 * sync and async switch at run time; a worker started with
+		 * persistence off has no log to write, and one with a log
+		 * must not silently stop writing it (a later restart would
+		 * replay a log with holes): those need a restart.
+		 */
+		if (rc == 0 && strcasecmp(name, "persistence") == 0 &&
+		    (next.persistence == CFG_PERSIST_OFF) != (r->s->log == NULL)) {
+			snprintf(err, sizeof(err), "switching persistence on "
+				 "or off needs a restart (sync and async switch "
+				 "at run time)");
+			rc = -EPERM;
+		}
 		if (rc == -ENOENT) {
 			kv_reply_error(r->c, "ERR Unknown option or number of "
 				       "arguments for CONFIG SET - '%s'", name);

@@ -79,6 +79,12 @@ test_effects(void **state)
 	rx("INCR n", ":11\r\n");
 	rx("RPUSH l a b", ":2\r\n");
 	rx("GET t", "$1\r\nv\r\n");       /* reads log nothing */
+	/* With a log: async and sync switch, off needs a restart. */
+	rx("CONFIG SET persistence async", "+OK\r\n");
+	rx("CONFIG SET persistence off", "-ERR CONFIG SET failed (possibly "
+	   "related to argument 'persistence') - switching persistence on or "
+	   "off needs a restart (sync and async switch at run time)\r\n");
+	rx("CONFIG SET persistence sync", "+OK\r\n");
 	kv_commit(st_shard);
 	st_close();
 	pm_log_close(log);
