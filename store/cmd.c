@@ -213,8 +213,9 @@ kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
 	}
 	struct kv_req r = { .s = s, .c = c, .argc = argc, .argv = argv };
 	c->last_cmd = cmd->name;
-	s->stats.commands++;
 	cmd->fn(&r);
+	/* After the call, as Redis: INFO does not count itself. */
+	s->stats.commands++;
 }
 
 /* discard -- write function of the replay client. */

@@ -6,21 +6,33 @@
  * and cluster checks all read this one table. Arity, flags and key
  * positions match Redis 7.0's command specifications.
  *
- * Flags (KV_CMD_*):
+ * Flags (KV_CMD_*): every flag of Redis 7.0's specifications, so that
+ * gen_cmd_table.py can carry each one over (it refuses a flag missing
+ * here). redpoll acts on WRITE, DENYOOM, NO_AUTH; the rest are facts
+ * kept for COMMAND and later features.
  *   WRITE      may modify the keyspace: its effect goes to the pmem log
  *   READONLY   reads keys, never modifies them
  *   DENYOOM    refused when maxmemory is reached
  *   ADMIN      administrative (CONFIG, ...)
  *   PUBSUB     publish/subscribe
  *   NOSCRIPT   not allowed from scripts
+ *   BLOCKING   may block the client
  *   LOADING    allowed while loading
  *   STALE      allowed on a stale replica
  *   SKIP_MONITOR, SKIP_SLOWLOG  not shown in MONITOR / SLOWLOG
+ *   ASKING     accepted on an importing cluster slot
  *   FAST       O(1) or O(log n)
  *   NO_AUTH    allowed before AUTH
- *   ALLOW_BUSY allowed while a script is busy
+ *   MAY_REPLICATE  may produce replication traffic
+ *   SENTINEL, ONLY_SENTINEL  also / only in sentinel mode
+ *   NO_MANDATORY_KEYS  may be called with no key
+ *   PROTECTED  refused unless enabled in the configuration
+ *   NO_ASYNC_LOADING  refused during an asynchronous load
  *   NO_MULTI   not allowed inside MULTI
- * Names in COMMAND INFO come from kv_cmd_flag_names (lowercase).
+ *   MOVABLE_KEYS  keys not described by first/last/step (derived)
+ *   ALLOW_BUSY allowed while a script is busy
+ *   TOUCHES_ARBITRARY_KEYS  may touch keys not named in its arguments
+ * The names are Redis's, lowercase; COMMAND INFO itself is precomputed.
  */
 #ifndef RP_CMD_H
 #define RP_CMD_H
@@ -32,10 +44,16 @@
 #define KV_CMD_FLAGS(X)                                                 \
 	X(WRITE, "write") X(READONLY, "readonly") X(DENYOOM, "denyoom")  \
 	X(ADMIN, "admin") X(PUBSUB, "pubsub") X(NOSCRIPT, "noscript")    \
-	X(LOADING, "loading") X(STALE, "stale")                          \
+	X(BLOCKING, "blocking") X(LOADING, "loading") X(STALE, "stale")  \
 	X(SKIP_MONITOR, "skip_monitor") X(SKIP_SLOWLOG, "skip_slowlog")  \
-	X(FAST, "fast") X(NO_AUTH, "no_auth") X(ALLOW_BUSY, "allow_busy") \
-	X(NO_MULTI, "no_multi")
+	X(ASKING, "asking") X(FAST, "fast") X(NO_AUTH, "no_auth")        \
+	X(MAY_REPLICATE, "may_replicate") X(SENTINEL, "sentinel")        \
+	X(ONLY_SENTINEL, "only_sentinel")                                \
+	X(NO_MANDATORY_KEYS, "no_mandatory_keys")                        \
+	X(PROTECTED, "protected") X(NO_ASYNC_LOADING, "no_async_loading") \
+	X(NO_MULTI, "no_multi") X(MOVABLE_KEYS, "movablekeys")           \
+	X(ALLOW_BUSY, "allow_busy")                                      \
+	X(TOUCHES_ARBITRARY_KEYS, "touches_arbitrary_keys")
 
 enum {
 #define KV_CMD_BIT(f, s) KV_CMD_BIT_##f,

@@ -4,36 +4,77 @@ from Redis 7.0's command specifications (JSON) for the commands listed in
 store/commands.txt, so that arity, flags, key positions, ACL categories and
 the COMMAND INFO / COMMAND DOCS replies match Redis's facts.
 
-    store/gen_cmd_table.py [SPEC_DIR]     (default ../shared/redis-7.0-commands)
+    store/gen_cmd_table.py [SPEC_DIR]
+        write cmd_table.c and cmd_table.h (default SPEC_DIR:
+        ../shared/redis-7.0-commands relative to the repository)
+    store/gen_cmd_table.py --check PORT [SPEC_DIR]
+        compare the COMMAND INFO and COMMAND DOCS entries this script
+        encodes, for every specification in SPEC_DIR, with those of a Redis
+        7.0 server on 127.0.0.1:PORT; exits 1 on any difference
 
-The output is committed; rerun after editing commands.txt.
+The output is committed and the build does not run this script: rerun it
+after editing commands.txt (or cmd.h's KV_CMD_FLAGS).
+
+Naming: command "get" is handled by cmd_get, subcommand "client|id" by
+cmd_client_id ('-' becomes '_'). A container (CLIENT, CONFIG) has no
+handler unless commands.txt also lists it on its own line (COMMAND: run
+without a subcommand); cmd.c dispatches its subcommands on argv[1].
 """
+import glob
 import json
 import os
+import re
+import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SPECS = os.path.join(HERE, '..', '..', 'shared',
+                             'redis-7.0-commands')
 
-# Redis's command flags, in the order COMMAND INFO lists them.
-FLAGS = ['WRITE', 'READONLY', 'DENYOOM', 'MODULE', 'ADMIN', 'PUBSUB',
-         'NOSCRIPT', 'BLOCKING', 'LOADING', 'STALE', 'SKIP_MONITOR',
-         'SKIP_SLOWLOG', 'ASKING', 'FAST', 'NO_AUTH', 'MAY_REPLICATE',
-         'SENTINEL', 'ONLY_SENTINEL', 'NO_MANDATORY_KEYS', 'PROTECTED',
-         'MODULE_GETKEYS', 'MODULE_NO_CLUSTER', 'NO_ASYNC_LOADING',
-         'NO_MULTI', 'MOVABLE_KEYS', 'ALLOW_BUSY', 'MODULE_GETCHANNELS']
-# Flags that COMMAND INFO does not show.
-HIDDEN = {'SENTINEL', 'ONLY_SENTINEL'}
-# The KV_CMD_* bits redpoll keeps (cmd.h).
-KV_FLAGS = {'WRITE', 'READONLY', 'DENYOOM', 'ADMIN', 'PUBSUB', 'NOSCRIPT',
-            'LOADING', 'STALE', 'SKIP_MONITOR', 'SKIP_SLOWLOG', 'FAST',
-            'NO_AUTH', 'ALLOW_BUSY', 'NO_MULTI'}
-# ACL categories in Redis's order.
+# Every command flag a Redis 7.0 specification may carry, in the order
+# COMMAND INFO lists them; None marks the flags Redis never shows there.
+# MOVABLE_KEYS is not written in specifications: it is derived from the
+# key specs (legacy_range).
+REDIS_FLAGS = [
+    ('WRITE', 'write'), ('READONLY', 'readonly'), ('DENYOOM', 'denyoom'),
+    ('ADMIN', 'admin'), ('PUBSUB', 'pubsub'), ('NOSCRIPT', 'noscript'),
+    ('BLOCKING', 'blocking'), ('LOADING', 'loading'), ('STALE', 'stale'),
+    ('SKIP_MONITOR', 'skip_monitor'), ('SKIP_SLOWLOG', 'skip_slowlog'),
+    ('ASKING', 'asking'), ('FAST', 'fast'), ('NO_AUTH', 'no_auth'),
+    ('MAY_REPLICATE', None), ('SENTINEL', None), ('ONLY_SENTINEL', None),
+    ('NO_MANDATORY_KEYS', 'no_mandatory_keys'), ('PROTECTED', None),
+    ('NO_ASYNC_LOADING', 'no_async_loading'), ('NO_MULTI', 'no_multi'),
+    ('MOVABLE_KEYS', 'movablekeys'), ('ALLOW_BUSY', 'allow_busy'),
+    ('TOUCHES_ARBITRARY_KEYS', None),
+]
+REDIS_FLAG_NAMES = [f for f, _ in REDIS_FLAGS]
+# ACL categories, in Redis's order.
 ACL = ['KEYSPACE', 'READ', 'WRITE', 'SET', 'SORTEDSET', 'LIST', 'HASH',
        'STRING', 'BITMAP', 'HYPERLOGLOG', 'GEO', 'STREAM', 'PUBSUB',
        'ADMIN', 'FAST', 'SLOW', 'BLOCKING', 'DANGEROUS', 'CONNECTION',
        'TRANSACTION', 'SCRIPTING']
+# Key spec flags, in Redis's order; the first four are shown uppercase.
 KEYSPEC_FLAGS = ['RO', 'RW', 'OW', 'RM', 'ACCESS', 'UPDATE', 'INSERT',
                  'DELETE', 'NOT_KEY', 'INCOMPLETE', 'VARIABLE_FLAGS']
+DOC_FLAGS = ['DEPRECATED', 'SYSCMD']
+ARG_TYPES = {'string', 'integer', 'double', 'key', 'pattern', 'unix-time',
+             'pure-token', 'oneof', 'block'}
+ARG_FLAGS = ['optional', 'multiple', 'multiple_token']
+# Redis names the group of a command "sorted-set" where the specification
+# says "sorted_set" (its group enum is printed with '-').
+# Redis 7.0.15's compiled table spells the pure tokens of these commands in
+# uppercase where the published specification has them in lowercase
+# (NORMAL, MASTER, ...): COMMAND DOCS follows the binary.
+UPPER_TOKENS = {'client|kill', 'client|list'}
+
+
+class SpecError(Exception):
+    pass
+
+
+def need(cond, what):
+    if not cond:
+        raise SpecError(what)
 
 
 class Resp:
@@ -56,7 +97,38 @@ class Resp:
         self.out += b':%d\r\n' % v
 
 
+def kv_flags_of_header():
+    """The X(NAME, "name") pairs of KV_CMD_FLAGS in cmd.h."""
+    with open(os.path.join(HERE, 'cmd.h')) as f:
+        text = f.read()
+    m = re.search(r'#define KV_CMD_FLAGS\(X\)(.*?)\n\n', text, re.S)
+    need(m, 'cmd.h: KV_CMD_FLAGS not found')
+    return re.findall(r'X\((\w+),', m.group(1))
+
+
+def check_spec(name, c):
+    """Reject any fact this generator does not know how to reproduce."""
+    for f in c.get('command_flags', []):
+        need(f in REDIS_FLAG_NAMES, '%s: unknown command flag %s' % (name, f))
+    for a in c.get('acl_categories', []):
+        need(a in ACL, '%s: unknown ACL category %s' % (name, a))
+    for f in c.get('doc_flags', []):
+        need(f in DOC_FLAGS, '%s: unknown doc flag %s' % (name, f))
+    for ks in c.get('key_specs', []):
+        for f in ks.get('flags', []):
+            need(f in KEYSPEC_FLAGS, '%s: unknown key spec flag %s' %
+                 (name, f))
+
+    def walk(args):
+        for a in args:
+            need(a['type'] in ARG_TYPES, '%s: unknown argument type %s' %
+                 (name, a['type']))
+            walk(a.get('arguments', []))
+    walk(c.get('arguments', []))
+
+
 def acl_categories(c):
+    """Explicit categories plus those Redis implies from the flags."""
     cats = set(c.get('acl_categories', []))
     flags = set(c.get('command_flags', []))
     if 'WRITE' in flags:
@@ -71,38 +143,57 @@ def acl_categories(c):
         cats.add('FAST')
     if 'BLOCKING' in flags:
         cats.add('BLOCKING')
-    if 'FAST' not in flags:
+    if 'FAST' not in cats:
         cats.add('SLOW')
     return [a for a in ACL if a in cats]
 
 
+def is_range(ks):
+    return 'index' in ks['begin_search'] and 'range' in ks['find_keys']
+
+
 def legacy_range(c):
-    """first, last, step as Redis 7.0 derives them from key specs."""
+    """(first, last, step, movable) as Redis 7.0 derives them: one plain
+    index+range spec is taken as it is; otherwise consecutive step-1
+    range specs are merged and anything else makes the keys movable."""
     specs = c.get('key_specs', [])
-    first = last = step = 0
-    prev_last = None
+    if not specs:
+        return 0, 0, 0, False
+    if len(specs) == 1 and is_range(specs[0]):
+        ks = specs[0]
+        pos, r = ks['begin_search']['index']['pos'], ks['find_keys']['range']
+        last = pos + r['lastkey'] if r['lastkey'] >= 0 else r['lastkey']
+        return pos, last, r['step'], 'INCOMPLETE' in ks.get('flags', [])
+    first, last, prev_last, movable = None, 0, 0, False
     for ks in specs:
-        bs, fk = ks['begin_search'], ks['find_keys']
-        if 'index' not in bs or 'range' not in fk:
+        if not is_range(ks):
+            movable = True
             continue
-        pos = bs['index']['pos']
-        r = fk['range']
-        if r['lastkey'] >= 0:
-            lk = pos + r['lastkey']
-        else:
-            lk = r['lastkey']
-        if first == 0:
-            first, last, step = pos, lk, r['step']
-        elif prev_last is not None and prev_last >= 0 and pos == prev_last + 1 \
-                and r['step'] == step:
-            last = lk
-        prev_last = lk
-    return first, last, step
+        pos, r = ks['begin_search']['index']['pos'], ks['find_keys']['range']
+        if r['step'] != 1 or (prev_last and prev_last != pos - 1):
+            movable = True
+            continue
+        if 'INCOMPLETE' in ks.get('flags', []):
+            movable = True
+        first = pos if first is None else min(first, pos)
+        abs_last = pos + r['lastkey'] if r['lastkey'] >= 0 else r['lastkey']
+        # Redis compares as unsigned: a negative (from the end) wins.
+        last = max(last, abs_last, key=lambda v: v & 0xffffffff)
+        prev_last = last
+    if first is None:
+        return 0, 0, 0, True
+    return first, last, 1, movable
+
+
+def all_flags(c):
+    flags = set(c.get('command_flags', []))
+    if legacy_range(c)[3]:
+        flags.add('MOVABLE_KEYS')
+    return [f for f in REDIS_FLAG_NAMES if f in flags]
 
 
 def encode_keyspec(w, ks):
-    n = 6 + (2 if 'notes' in ks else 0)
-    w.arr(n)
+    w.arr(6 + (2 if 'notes' in ks else 0))
     if 'notes' in ks:
         w.bulk('notes')
         w.bulk(ks['notes'])
@@ -111,8 +202,8 @@ def encode_keyspec(w, ks):
     w.arr(len(fl))
     for f in fl:
         w.status(f if f in ('RO', 'RW', 'OW', 'RM') else f.lower())
+    bs, fk = ks['begin_search'], ks['find_keys']
     w.bulk('begin_search')
-    bs = ks['begin_search']
     w.arr(4)
     w.bulk('type')
     if 'index' in bs:
@@ -134,7 +225,6 @@ def encode_keyspec(w, ks):
         w.bulk('spec')
         w.arr(0)
     w.bulk('find_keys')
-    fk = ks['find_keys']
     w.arr(4)
     w.bulk('type')
     if 'range' in fk:
@@ -166,15 +256,16 @@ def encode_keyspec(w, ks):
 
 
 def encode_info(w, name, c, subs):
+    """One COMMAND INFO entry; subs: [(full name, spec)]."""
     w.arr(10)
     w.bulk(name)
     w.int(c['arity'])
-    fl = [f.lower() for f in FLAGS if f in c.get('command_flags', [])
-          and f not in HIDDEN]
+    shown = dict(REDIS_FLAGS)
+    fl = [shown[f] for f in all_flags(c) if shown[f] is not None]
     w.arr(len(fl))
     for f in fl:
         w.status(f)
-    first, last, step = legacy_range(c)
+    first, last, step, _ = legacy_range(c)
     w.int(first)
     w.int(last)
     w.int(step)
@@ -195,19 +286,16 @@ def encode_info(w, name, c, subs):
         encode_info(w, sname, sc, [])
 
 
-ARG_FLAGS = ['optional', 'multiple', 'multiple_token']
-
-
 def encode_arg(w, a):
     fields = [('name', a['name']), ('type', a['type'])]
-    if a['type'] == 'key':
+    if 'key_spec_index' in a:
         fields.append(('key_spec_index', a['key_spec_index']))
     for f in ('token', 'summary', 'since', 'deprecated_since'):
         if f in a:
             fields.append((f, a[f]))
     fl = [f for f in ARG_FLAGS if a.get(f)]
-    w.arr(2 * (len(fields) + (1 if fl else 0) +
-               (1 if 'arguments' in a else 0)))
+    nested = a['type'] in ('oneof', 'block')
+    w.arr(2 * (len(fields) + (1 if fl else 0) + (1 if nested else 0)))
     for k, v in fields:
         w.bulk(k)
         if isinstance(v, int):
@@ -219,148 +307,207 @@ def encode_arg(w, a):
         w.arr(len(fl))
         for f in fl:
             w.status(f)
-    if 'arguments' in a:
+    if nested:
         w.bulk('arguments')
-        w.arr(len(a['arguments']))
-        for s in a['arguments']:
+        w.arr(len(a.get('arguments', [])))
+        for s in a.get('arguments', []):
             encode_arg(w, s)
 
 
 def encode_docs(w, c, subs):
-    fields = []
+    """One COMMAND DOCS entry (the map after the name)."""
+    pairs = []
     for f in ('summary', 'since', 'group', 'complexity'):
         if f in c:
-            fields.append(f)
-    n = len(fields)
-    if c.get('history'):
-        n += 1
-    if c.get('arguments'):
-        n += 1
+            pairs.append((f, c[f]))
+    if c.get('doc_flags'):
+        pairs.append(('doc_flags', [f for f in DOC_FLAGS
+                                    if f in c['doc_flags']]))
+    for f in ('deprecated_since', 'replaced_by'):
+        if f in c:
+            pairs.append((f, c[f]))
+    for f in ('history', 'arguments'):
+        if c.get(f):
+            pairs.append((f, c[f]))
     if subs:
-        n += 1
-    w.arr(2 * n)
-    for f in fields:
-        w.bulk(f)
-        w.bulk(c[f])
-    if c.get('history'):
-        w.bulk('history')
-        w.arr(len(c['history']))
-        for ver, desc in c['history']:
-            w.arr(2)
-            w.bulk(ver)
-            w.bulk(desc)
-    if c.get('arguments'):
-        w.bulk('arguments')
-        w.arr(len(c['arguments']))
-        for a in c['arguments']:
-            encode_arg(w, a)
-    if subs:
-        w.bulk('subcommands')
-        w.arr(2 * len(subs))
-        for sname, sc in subs:
-            w.bulk(sname)
-            encode_docs(w, sc, [])
-
-
-def cstr(b):
-    out = []
-    for ch in b:
-        if ch == 0x5c:
-            out.append('\\\\')
-        elif ch == 0x22:
-            out.append('\\"')
-        elif ch == 13:
-            out.append('\\r')
-        elif ch == 10:
-            out.append('\\n')
-        elif 32 <= ch < 127:
-            out.append(chr(ch))
+        pairs.append(('subcommands', subs))
+    w.arr(2 * len(pairs))
+    for k, v in pairs:
+        w.bulk(k)
+        if k == 'doc_flags':
+            w.arr(len(v))
+            for f in v:
+                w.status(f.lower())
+        elif k == 'history':
+            w.arr(len(v))
+            for ver, desc in v:
+                w.arr(2)
+                w.bulk(ver)
+                w.bulk(desc)
+        elif k == 'arguments':
+            w.arr(len(v))
+            for a in v:
+                encode_arg(w, a)
+        elif k == 'subcommands':
+            w.arr(2 * len(v))
+            for sname, sc in v:
+                w.bulk(sname)
+                encode_docs(w, sc, [])
         else:
-            out.append('\\%03o' % ch)
-    return '"' + ''.join(out) + '"'
+            w.bulk(v)
 
 
-def load(spec_dir, fname):
-    with open(os.path.join(spec_dir, fname)) as f:
-        d = json.load(f)
-    (name, c), = d.items()
-    return name.lower(), c
+def info_bytes(name, c, subs):
+    w = Resp()
+    encode_info(w, name, c, subs)
+    return bytes(w.out)
 
 
-def main():
-    spec_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        HERE, '..', '..', 'shared', 'redis-7.0-commands')
+def docs_bytes(c, subs):
+    w = Resp()
+    encode_docs(w, c, subs)
+    return bytes(w.out)
+
+
+def upper_tokens(args):
+    for a in args:
+        if a['type'] == 'pure-token':
+            a['token'] = a['token'].upper()
+        upper_tokens(a.get('arguments', []))
+
+
+def load_specs(spec_dir):
+    """{full name: spec} and {container: [subcommand full names]}."""
+    specs, subs = {}, {}
+    paths = sorted(glob.glob(os.path.join(spec_dir, '*.json')))
+    need(paths, '%s: no specifications' % spec_dir)
+    for p in paths:
+        with open(p) as f:
+            (name, c), = json.load(f).items()
+        name = name.lower()
+        if 'container' in c:
+            top = c['container'].lower()
+            name = '%s|%s' % (top, name)
+            subs.setdefault(top, []).append(name)
+        check_spec(name, c)
+        c['group'] = c['group'].replace('_', '-')
+        if name in UPPER_TOKENS:
+            upper_tokens(c.get('arguments', []))
+        specs[name] = c
+    return specs, subs
+
+
+def cstr(b, indent):
+    """A C string literal, split after CRLFs to stay within 80 columns."""
+    def esc(ch):
+        if ch == 0x5c:
+            return '\\\\'
+        if ch == 0x22:
+            return '\\"'
+        if ch == 13:
+            return '\\r'
+        if ch == 10:
+            return '\\n'
+        if 32 <= ch < 127:
+            return chr(ch)
+        return '\\%03o' % ch
+    width = 77 - 8 * indent
+    lines, cur = [], ''
+    for i, ch in enumerate(b):
+        e = esc(ch)
+        if len(cur) + len(e) > width:
+            lines.append(cur)
+            cur = ''
+        cur += e
+        if ch == 10 and i + 1 < len(b) and len(cur) > width // 2:
+            lines.append(cur)
+            cur = ''
+    lines.append(cur)
+    sep = '"\n' + '\t' * indent + '"'
+    return '"' + sep.join(lines) + '"'
+
+
+def handler(name):
+    return 'cmd_' + name.replace('|', '_').replace('-', '_')
+
+
+def read_list():
     wanted = []
     with open(os.path.join(HERE, 'commands.txt')) as f:
         for line in f:
-            line = line.split('#')[0].strip()
+            line = line.split('#')[0].strip().lower()
             if line:
                 wanted.append(line)
-    tops = {}
-    explicit = set()
-    for w in wanted:
+    return wanted
+
+
+def entry(name, c, subs, fn, sub_ref, kv_bits):
+    """The C initializer of one struct kv_cmd."""
+    flags = all_flags(c)
+    for f in flags:
+        need(f in kv_bits, '%s: flag %s has no KV_CMD bit: add it to '
+             'KV_CMD_FLAGS in cmd.h' % (name, f))
+    first, last, step, _ = legacy_range(c)
+    info, docs = info_bytes(name, c, subs), docs_bytes(c, subs)
+    cats = ' '.join('@' + a.lower() for a in acl_categories(c))
+    fields = [
+        ('name', name.encode()), ('fn', fn or 'NULL'),
+        ('arity', c['arity']),
+        ('flags', ' |\n\t\t\t '.join('KV_CMD_FLAG(%s)' % f
+                                      for f in flags) or '0'),
+        ('first_key', first), ('last_key', last), ('key_step', step),
+        ('group', c['group'].encode()),
+        ('summary', c.get('summary', '').encode()),
+        ('since', c.get('since', '').encode()),
+        ('complexity', c.get('complexity', '').encode()),
+        ('acl_categories', cats.encode()),
+        ('subcmds', sub_ref or 'NULL'), ('n_subcmds', len(subs)),
+        ('info_resp', info), ('info_len', len(info)),
+        ('docs_resp', docs), ('docs_len', len(docs)),
+    ]
+    out = '\t{\n'
+    for k, v in fields:
+        if not isinstance(v, bytes):
+            out += '\t\t.%s = %s,\n' % (k, v)
+            continue
+        line = '\t\t.%s = %s,' % (k, cstr(v, 2))
+        if '\n' in line or len(line) + 14 > 80:
+            line = '\t\t.%s =\n\t\t\t%s,' % (k, cstr(v, 3))
+        out += line + '\n'
+    return out + '\t},\n'
+
+
+def generate(spec_dir):
+    specs, _ = load_specs(spec_dir)
+    kv_bits = kv_flags_of_header()
+    tops, explicit = {}, set()
+    for w in read_list():
         top, _, sub = w.partition('|')
         tops.setdefault(top, [])
         if sub:
-            tops[top].append(sub)
+            tops[top].append(w)
         else:
             explicit.add(top)
+        need(w in specs, 'commands.txt: no specification for %s' % w)
 
-    rows, protos, subtables = [], [], []
+    protos, subtables, body = [], [], []
     for top in sorted(tops):
-        name, c = load(spec_dir, top + '.json')
-        subs = []
-        for sub in sorted(tops[top]):
-            sname, sc = load(spec_dir, '%s-%s.json' % (top, sub))
-            subs.append(('%s|%s' % (top, sname), sc))
-        rows.append((name, c, subs))
-
-    def entry(name, c, subs, handler, sub_ref):
-        info, docs = Resp(), Resp()
-        encode_info(info, name, c, subs)
-        encode_docs(docs, c, subs)
-        flags = [f for f in c.get('command_flags', []) if f in KV_FLAGS]
-        first, last, step = legacy_range(c)
-        return ('\t{\n\t\t.name = %s,\n\t\t.fn = %s,\n\t\t.arity = %d,\n'
-                '\t\t.flags = %s,\n\t\t.first_key = %d,\n'
-                '\t\t.last_key = %d,\n\t\t.key_step = %d,\n'
-                '\t\t.group = %s,\n\t\t.summary = %s,\n\t\t.since = %s,\n'
-                '\t\t.complexity = %s,\n\t\t.acl_categories = %s,\n'
-                '\t\t.subcmds = %s,\n\t\t.n_subcmds = %d,\n'
-                '\t\t.info_resp = %s,\n\t\t.info_len = %d,\n'
-                '\t\t.docs_resp = %s,\n\t\t.docs_len = %d,\n\t},\n') % (
-            cstr(name.encode()), handler or 'NULL', c['arity'],
-            ' | '.join('KV_CMD_FLAG(%s)' % f for f in flags) or '0',
-            first, last, step, cstr(c.get('group', '').encode()),
-            cstr(c.get('summary', '').encode()),
-            cstr(c.get('since', '').encode()),
-            cstr(c.get('complexity', '').encode()),
-            cstr(' '.join('@' + a.lower()
-                          for a in acl_categories(c)).encode()),
-            sub_ref or 'NULL', len(subs), cstr(bytes(info.out)),
-            len(info.out), cstr(bytes(docs.out)), len(docs.out))
-
-    body = []
-    for name, c, subs in rows:
+        c = specs[top]
+        subs = [(s, specs[s]) for s in sorted(set(tops[top]))]
+        fn = None
         if subs:
-            sub_rows = []
+            rows = []
             for sname, sc in subs:
-                h = 'cmd_' + sname.replace('|', '_').replace('-', '_')
-                protos.append(h)
-                sub_rows.append(entry(sname, sc, [], h, None))
+                protos.append(handler(sname))
+                rows.append(entry(sname, sc, [], handler(sname), None,
+                                  kv_bits))
             subtables.append('static const struct kv_cmd %s_subcmds[] = {\n'
-                             '%s};\n' % (name, ''.join(sub_rows)))
-            # A container listed on its own line (COMMAND) also runs
-            # without a subcommand.
-            h = None
-            if name in explicit:
-                h = 'cmd_' + name.replace('-', '_')
-                protos.append(h)
-            body.append(entry(name, c, subs, h, name + '_subcmds'))
-        else:
-            h = 'cmd_' + name.replace('-', '_')
-            protos.append(h)
-            body.append(entry(name, c, [], h, None))
+                             '%s};\n' % (top, ''.join(rows)))
+        if not subs or top in explicit:
+            fn = handler(top)
+            protos.append(fn)
+        body.append(entry(top, c, subs, fn,
+                          top + '_subcmds' if subs else None, kv_bits))
 
     with open(os.path.join(HERE, 'cmd_table.h'), 'w') as f:
         f.write('/*\n * cmd_table.h -- command handlers (generated by '
@@ -373,7 +520,7 @@ def main():
     with open(os.path.join(HERE, 'cmd_table.c'), 'w') as f:
         f.write('/*\n * cmd_table.c -- the command table (generated by '
                 'gen_cmd_table.py from\n * Redis 7.0\'s command '
-                'specifications: do not edit).\n */\n'
+                'specifications and commands.txt: do not edit).\n */\n'
                 '#include "cmd_table.h"\n\n')
         f.write('\n'.join(subtables))
         f.write('\nconst struct kv_cmd kv_cmd_table[] = {\n%s};\n\n'
@@ -381,5 +528,116 @@ def main():
                 (''.join(body), len(body)))
 
 
+class Conn:
+    """A raw RESP connection to the oracle."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(('127.0.0.1', port), timeout=10)
+        self.buf = b''
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.s.recv(1 << 20)
+            need(chunk, 'oracle closed the connection')
+            self.buf += chunk
+
+    def _line(self):
+        while b'\r\n' not in self.buf:
+            self._need(len(self.buf) + 1)
+        i = self.buf.index(b'\r\n') + 2
+        line, self.buf = self.buf[:i], self.buf[i:]
+        return line
+
+    def _tree(self):
+        line = self._line()
+        if line[:1] == b'$':
+            n = int(line[1:-2])
+            if n < 0:
+                return None
+            self._need(n + 2)
+            v, self.buf = self.buf[:n], self.buf[n + 2:]
+            return v
+        if line[:1] == b'*':
+            return [self._tree() for _ in range(int(line[1:-2]))]
+        return line[:-2]
+
+    def call(self, *args):
+        out = b'*%d\r\n' % len(args)
+        for a in args:
+            out += b'$%d\r\n%s\r\n' % (len(a), a.encode())
+        self.s.sendall(out)
+        return self._tree()
+
+
+def parse(b):
+    """A RESP reply as a tree (the same shape as Conn's)."""
+    c = Conn.__new__(Conn)
+    c.buf = b
+    return c._tree()
+
+
+def strip_subs(tree, docs):
+    """A container's entry without its subcommands: Redis lists them in
+    its dict's (random) order and each is checked on its own."""
+    if docs:
+        m = tree[1]
+        tree[1] = [x for i in range(0, len(m), 2)
+                   if m[i] != b'subcommands' for x in m[i:i + 2]]
+    else:
+        tree[9] = []
+    return tree
+
+
+def check(port, spec_dir):
+    """Every specification is compared, but only a difference in a
+    command of commands.txt fails: elsewhere the published specification
+    and Redis's compiled table disagree in places (argument names and
+    tokens in another case) that redpoll does not need to fix."""
+    specs, subs = load_specs(spec_dir)
+    ours = set(read_list()) | {w.partition('|')[0] for w in read_list()}
+    conn = Conn(port)
+    bad = other = 0
+    for name in sorted(specs):
+        c = specs[name]
+        sl = [(s, specs[s]) for s in sorted(subs.get(name, []))]
+        want_i = conn.call('COMMAND', 'INFO', name)[0]
+        want_d = conn.call('COMMAND', 'DOCS', name)
+        if want_i is None:
+            print('%s: unknown to the oracle (skipped)' % name)
+            continue
+        got_i = parse(info_bytes(name, c, sl))
+        got_d = [name.encode(), parse(docs_bytes(c, sl))]
+        if sl:
+            want_i, got_i = strip_subs(want_i, 0), strip_subs(got_i, 0)
+            want_d, got_d = strip_subs(want_d, 1), strip_subs(got_d, 1)
+        for what, want, got in (('INFO', want_i, got_i),
+                                ('DOCS', want_d, got_d)):
+            if want == got:
+                continue
+            if name not in ours:
+                other += 1
+                continue
+            bad += 1
+            print('%s %s differs:\n  redis:  %r\n  ours:   %r' %
+                  (what, name, want, got))
+    print('%d specifications checked: %d differences in redpoll\'s '
+          'commands, %d in others' % (len(specs), bad, other))
+    return 1 if bad else 0
+
+
+def main(argv):
+    try:
+        if argv[:1] == ['--check']:
+            need(len(argv) in (2, 3), 'usage: --check PORT [SPEC_DIR]')
+            return check(int(argv[1]),
+                         argv[2] if len(argv) > 2 else DEFAULT_SPECS)
+        need(len(argv) <= 1, 'usage: gen_cmd_table.py [SPEC_DIR]')
+        generate(argv[0] if argv else DEFAULT_SPECS)
+        return 0
+    except SpecError as e:
+        print('gen_cmd_table.py: %s' % e, file=sys.stderr)
+        return 1
+
+
 if __name__ == '__main__':
-    main()
+    sys.exit(main(sys.argv[1:]))

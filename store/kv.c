@@ -453,6 +453,7 @@ kv_cron(struct kv_shard *s)
 	unsigned budget = KV_ACTIVE_SAMPLE * (1 + effort) * 4;
 
 	kv_now_refresh(s);
+	kv_ops_sample(s);
 	/*
 	 * Redis's active cycle, bounded: sample keys with a TTL in one
 	 * database, delete the expired ones, go on while more than a quarter

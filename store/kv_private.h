@@ -75,6 +75,20 @@ struct kv_db {
 	uint32_t n_vol, cap_vol;
 };
 
+#define KV_OPS_SAMPLES 16
+
+/*
+ * INFO's instantaneous_ops_per_sec as Redis computes it: the mean of the
+ * command rates measured over the last KV_OPS_SAMPLES periods of 100 ms.
+ */
+struct kv_ops_meter {
+	uint64_t last_ms;
+	uint64_t last_commands;
+	uint64_t samples[KV_OPS_SAMPLES];
+	unsigned idx;
+};
+
+/* Counters of INFO stats; CONFIG RESETSTAT zeroes them all. */
 struct kv_stats {
 	uint64_t commands;
 	uint64_t keyspace_hits;
@@ -85,6 +99,7 @@ struct kv_stats {
 	uint64_t log_records;
 	uint64_t log_full_errors;
 	uint64_t rehashes;
+	struct kv_ops_meter ops;
 };
 
 struct kv_shard {
@@ -181,6 +196,12 @@ int kv_replay_command(struct kv_shard *s, unsigned db, int argc,
 		      const struct kv_arg *argv);
 /* kv_log_has_room -- whether a write of about bytes may be logged. */
 bool kv_log_has_room(const struct kv_shard *s, size_t bytes);
+
+/* Server statistics (server.c). */
+/* kv_ops_sample -- sample the command rate (from kv_cron, at most 10/s). */
+void kv_ops_sample(struct kv_shard *s);
+/* kv_ops_per_sec -- INFO's instantaneous_ops_per_sec. */
+uint64_t kv_ops_per_sec(const struct kv_shard *s);
 
 /* Replies shared by several handlers. */
 static inline bool

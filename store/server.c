@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <rte_common.h>
 
 #include "cmd_table.h"
 #include "kv_private.h"
@@ -25,6 +28,7 @@
 #define KV_REDIS_VERSION "7.0.15"
 #define INFO_BUF (64 * 1024)
 
+/* cmd_ping -- PING [message]: PONG or the message. */
 void
 cmd_ping(struct kv_req *r)
 {
@@ -39,12 +43,14 @@ cmd_ping(struct kv_req *r)
 		kv_reply_simple(r->c, "PONG");
 }
 
+/* cmd_echo -- ECHO message. */
 void
 cmd_echo(struct kv_req *r)
 {
 	kv_reply_bulk(r->c, r->argv[1].ptr, r->argv[1].len);
 }
 
+/* cmd_quit -- QUIT: +OK, then the connection closes. */
 void
 cmd_quit(struct kv_req *r)
 {
@@ -52,14 +58,19 @@ cmd_quit(struct kv_req *r)
 	r->c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
 }
 
+/* cmd_select -- SELECT index: the client's database. */
 void
 cmd_select(struct kv_req *r)
 {
 	long long id;
 
-	if (!kv_str2ll(r->argv[1].ptr, r->argv[1].len, &id) ||
-	    id < INT32_MIN || id > INT32_MAX) {
+	if (!kv_str2ll(r->argv[1].ptr, r->argv[1].len, &id)) {
 		kv_reply_error(r->c, KV_ERR_NOT_INT);
+		return;
+	}
+	if (id < INT32_MIN || id > INT32_MAX) {
+		kv_reply_error(r->c, "ERR value is out of range, value must "
+			       "between %d and %d", INT32_MIN, INT32_MAX);
 		return;
 	}
 	if (id < 0 || id >= (long long)r->s->n_db) {
@@ -70,19 +81,27 @@ cmd_select(struct kv_req *r)
 	kv_reply_ok(r->c);
 }
 
-/* check_password -- AUTH's rule: the default user and requirepass. */
+/*
+ * check_password -- AUTH's rule for the one user redpoll has, "default":
+ * without requirepass it is Redis's "nopass" user (any password goes).
+ */
 static bool
 check_password(struct kv_req *r, const struct kv_arg *user,
 	       const struct kv_arg *pass)
 {
 	const char *want = r->s->cfg->requirepass;
 
-	if (user != NULL && !kv_arg_is(user, "default"))
+	/* User names are case-sensitive. */
+	if (user != NULL && (user->len != 7 ||
+			     memcmp(user->ptr, "default", 7) != 0))
 		return false;
+	if (want[0] == '\0')
+		return true;
 	return pass->len == strlen(want) &&
 	       memcmp(pass->ptr, want, pass->len) == 0;
 }
 
+/* cmd_auth -- AUTH [user] password. */
 void
 cmd_auth(struct kv_req *r)
 {
@@ -138,6 +157,7 @@ set_name(struct kv_req *r, const struct kv_arg *a)
 	return true;
 }
 
+/* cmd_hello -- HELLO [protover [AUTH u p] [SETNAME name]], RESP2 only. */
 void
 cmd_hello(struct kv_req *r)
 {
@@ -214,12 +234,14 @@ cmd_hello(struct kv_req *r)
 	kv_reply_array(r->c, 0);
 }
 
+/* cmd_client_id -- CLIENT ID. */
 void
 cmd_client_id(struct kv_req *r)
 {
 	kv_reply_int(r->c, (long long)r->c->id);
 }
 
+/* cmd_client_setname -- CLIENT SETNAME name. */
 void
 cmd_client_setname(struct kv_req *r)
 {
@@ -227,6 +249,7 @@ cmd_client_setname(struct kv_req *r)
 		kv_reply_ok(r->c);
 }
 
+/* cmd_client_getname -- CLIENT GETNAME. */
 void
 cmd_client_getname(struct kv_req *r)
 {
@@ -251,6 +274,7 @@ format_client(const struct kv_shard *s, const struct kv_client *c,
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
+/* cmd_client_info -- CLIENT INFO: this client, as a CLIENT LIST line. */
 void
 cmd_client_info(struct kv_req *r)
 {
@@ -283,6 +307,7 @@ list_one(struct kv_client *c, void *arg)
 	x->len += format_client(x->s, c, x->buf + x->len, x->cap - x->len);
 }
 
+/* cmd_client_list -- CLIENT LIST: every client of this worker. */
 void
 cmd_client_list(struct kv_req *r)
 {
@@ -305,6 +330,7 @@ cmd_client_list(struct kv_req *r)
 	free(x.buf);
 }
 
+/* cmd_command -- COMMAND: the COMMAND INFO entry of every command. */
 void
 cmd_command(struct kv_req *r)
 {
@@ -314,6 +340,7 @@ cmd_command(struct kv_req *r)
 			     kv_cmd_table[i].info_len);
 }
 
+/* cmd_command_count -- COMMAND COUNT. */
 void
 cmd_command_count(struct kv_req *r)
 {
@@ -341,6 +368,7 @@ lookup_full(const struct kv_arg *a)
 	return NULL;
 }
 
+/* cmd_command_info -- COMMAND INFO [name ...]: nil for unknown names. */
 void
 cmd_command_info(struct kv_req *r)
 {
@@ -358,6 +386,7 @@ cmd_command_info(struct kv_req *r)
 	}
 }
 
+/* cmd_command_docs -- COMMAND DOCS [name ...]: unknown names left out. */
 void
 cmd_command_docs(struct kv_req *r)
 {
@@ -385,96 +414,230 @@ cmd_command_docs(struct kv_req *r)
 	}
 }
 
+enum list_filter { LIST_ALL, LIST_MODULE, LIST_ACLCAT, LIST_PATTERN };
+
+/* has_category -- whether "@a @b" holds @cat (Redis: case-insensitive). */
+static bool
+has_category(const char *cats, const struct kv_arg *cat)
+{
+	for (const char *p = cats; *p != '\0'; ) {
+		const char *w = p + 1;             /* past '@' */
+		const char *e = strchr(w, ' ');
+		size_t n = e != NULL ? (size_t)(e - w) : strlen(w);
+		if (n == cat->len && strncasecmp(w, cat->ptr, n) == 0)
+			return true;
+		p = w + n + (e != NULL);
+	}
+	return false;
+}
+
+/* list_add -- COMMAND LIST: cmd and its subcommands that pass the filter. */
+static unsigned
+list_add(struct kv_req *r, const struct kv_cmd *cmd, enum list_filter f,
+	 const struct kv_arg *arg, bool emit)
+{
+	unsigned n = 0;
+	bool keep = f == LIST_ALL ||
+		    (f == LIST_ACLCAT &&
+		     has_category(cmd->acl_categories, arg)) ||
+		    (f == LIST_PATTERN &&
+		     kv_stringmatch(arg->ptr, arg->len, cmd->name,
+				    strlen(cmd->name), true));
+
+	if (keep) {
+		n++;
+		if (emit)
+			kv_reply_bulk_cstr(r->c, cmd->name);
+	}
+	for (unsigned i = 0; i < cmd->n_subcmds; i++)
+		n += list_add(r, &cmd->subcmds[i], f, arg, emit);
+	return n;
+}
+
+/*
+ * cmd_command_list -- COMMAND LIST [FILTERBY MODULE name | ACLCAT cat |
+ * PATTERN pattern]: commands and subcommands by full name. redpoll has no
+ * modules, so MODULE matches nothing.
+ */
 void
 cmd_command_list(struct kv_req *r)
 {
-	if (r->argc > 2) {
+	enum list_filter f = LIST_ALL;
+	const struct kv_arg *arg = NULL;
+	unsigned n = 0;
+
+	if (r->argc == 5 && kv_arg_is(&r->argv[2], "filterby")) {
+		arg = &r->argv[4];
+		if (kv_arg_is(&r->argv[3], "module"))
+			f = LIST_MODULE;
+		else if (kv_arg_is(&r->argv[3], "aclcat"))
+			f = LIST_ACLCAT;
+		else if (kv_arg_is(&r->argv[3], "pattern"))
+			f = LIST_PATTERN;
+	}
+	if (r->argc != 2 && f == LIST_ALL) {
 		kv_reply_error(r->c, KV_ERR_SYNTAX);
 		return;
 	}
-	kv_reply_array(r->c, kv_cmd_table_len);
 	for (unsigned i = 0; i < kv_cmd_table_len; i++)
-		kv_reply_bulk_cstr(r->c, kv_cmd_table[i].name);
+		n += list_add(r, &kv_cmd_table[i], f, arg, false);
+	kv_reply_array(r->c, n);
+	for (unsigned i = 0; i < kv_cmd_table_len; i++)
+		list_add(r, &kv_cmd_table[i], f, arg, true);
 }
 
+#define CONFIG_MAX_NAMES 128
+#define CONFIG_NAME_LEN 64
+
+/* CONFIG GET's matches: the name to reply with and the directive's. */
 struct config_get_ctx {
-	const struct kv_req *r;
-	const char *names[128];
+	const struct kv_arg *pat;
 	unsigned n;
+	struct {
+		const char *reply;   /* as the client wrote it, or table's */
+		size_t reply_len;
+		char name[CONFIG_NAME_LEN];
+	} m[CONFIG_MAX_NAMES];
 };
 
-/* config_match -- cfg_foreach callback: names matching any pattern. */
+/* config_add -- add a match unless the directive is already there. */
+static void
+config_add(struct config_get_ctx *x, const char *reply, size_t len,
+	   const char *name)
+{
+	for (unsigned i = 0; i < x->n; i++)
+		if (strcasecmp(x->m[i].name, name) == 0)
+			return;
+	if (x->n == CONFIG_MAX_NAMES)
+		return;
+	x->m[x->n].reply = reply;
+	x->m[x->n].reply_len = len;
+	snprintf(x->m[x->n].name, CONFIG_NAME_LEN, "%s", name);
+	x->n++;
+}
+
+/* config_match -- cfg_foreach callback: names matching the pattern. */
 static void
 config_match(const char *name, void *arg)
 {
 	struct config_get_ctx *x = arg;
 
-	for (int i = 2; i < x->r->argc; i++) {
-		const struct kv_arg *p = &x->r->argv[i];
-		if (kv_stringmatch(p->ptr, p->len, name, strlen(name), true)) {
-			if (x->n < 128)
-				x->names[x->n++] = name;
-			return;
-		}
-	}
+	if (kv_stringmatch(x->pat->ptr, x->pat->len, name, strlen(name), true))
+		config_add(x, name, strlen(name), name);
 }
 
+/*
+ * cmd_config_get -- as Redis 7.0: a name without glob characters is looked
+ * up and answered under the spelling the client used; a pattern matches
+ * the directive names. Each directive is answered once.
+ */
 void
 cmd_config_get(struct kv_req *r)
 {
-	struct config_get_ctx x = { .r = r };
-	char val[PATH_MAX + 64];
+	struct config_get_ctx x = { .n = 0 };
+	char name[CONFIG_NAME_LEN], val[PATH_MAX + 64];
 
-	cfg_foreach(config_match, &x);
+	for (int i = 2; i < r->argc; i++) {
+		const struct kv_arg *a = &r->argv[i];
+		x.pat = a;
+		if (memchr(a->ptr, '*', a->len) == NULL &&
+		    memchr(a->ptr, '?', a->len) == NULL &&
+		    memchr(a->ptr, '[', a->len) == NULL) {
+			if (a->len >= sizeof(name))
+				continue;
+			memcpy(name, a->ptr, a->len);
+			name[a->len] = '\0';
+			if (cfg_get(r->s->cfg, name, val, sizeof(val)) >= 0)
+				config_add(&x, a->ptr, a->len, name);
+		} else {
+			cfg_foreach(config_match, &x);
+		}
+	}
 	kv_reply_array(r->c, 2 * (long long)x.n);
 	for (unsigned i = 0; i < x.n; i++) {
-		int n = cfg_get(r->s->cfg, x.names[i], val, sizeof(val));
-		kv_reply_bulk_cstr(r->c, x.names[i]);
+		int n = cfg_get(r->s->cfg, x.m[i].name, val, sizeof(val));
+		kv_reply_bulk(r->c, x.m[i].reply, x.m[i].reply_len);
 		kv_reply_bulk(r->c, val, n > 0 ? (size_t)n : 0);
 	}
 }
 
+/*
+ * cmd_config_set -- as Redis 7.0: first every name is checked (an unknown
+ * one wins over any other error, then immutable and duplicate names),
+ * then the values are applied to a copy of the configuration, which
+ * replaces the live one only if all of them were valid.
+ */
 void
 cmd_config_set(struct kv_req *r)
 {
-	struct rp_config next = *r->s->cfg;
-	char err[CFG_ERR_LEN], name[128];
+	struct rp_config next;
+	char names[CONFIG_MAX_NAMES][CONFIG_NAME_LEN];
+	char err[CFG_ERR_LEN], value[PATH_MAX], val[PATH_MAX + 64];
+	int n = (r->argc - 2) / 2, bad = -1;
+	const char *why = NULL;
 
-	if (r->argc % 2 != 0) {
-		kv_reply_error(r->c, "ERR wrong number of arguments for "
-			       "'config|set' command");
+	if (r->argc % 2 != 0 || n > CONFIG_MAX_NAMES) {
+		kv_reply_error(r->c, KV_ERR_SYNTAX);
 		return;
 	}
-	/* Apply to a copy: all or nothing. */
-	for (int i = 2; i < r->argc; i += 2) {
-		char value[PATH_MAX];
-		snprintf(name, sizeof(name), "%.*s", (int)r->argv[i].len,
-			 r->argv[i].ptr);
-		snprintf(value, sizeof(value), "%.*s",
-			 (int)r->argv[i + 1].len, r->argv[i + 1].ptr);
-		int rc = cfg_set(&next, name, value, err, sizeof(err));
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *a = &r->argv[2 + 2 * i];
+		snprintf(names[i], CONFIG_NAME_LEN, "%.*s", (int)a->len,
+			 a->ptr);
+		if (a->len >= CONFIG_NAME_LEN ||
+		    cfg_get(r->s->cfg, names[i], val, sizeof(val)) < 0) {
+			kv_reply_error(r->c, "ERR Unknown option or number of "
+				       "arguments for CONFIG SET - '%.*s'",
+				       (int)a->len, a->ptr);
+			return;
+		}
+		if (why != NULL)
+			continue;
+		if (!cfg_is_mutable(names[i]))
+			why = "can't set immutable config";
+		for (int j = 0; j < i && why == NULL; j++)
+			if (strcasecmp(names[j], names[i]) == 0)
+				why = "duplicate parameter";
+		if (why != NULL)
+			bad = i;
+	}
+	if (why != NULL) {
+		kv_reply_error(r->c, "ERR CONFIG SET failed (possibly "
+			       "related to argument '%s') - %s", names[bad],
+			       why);
+		return;
+	}
+	next = *r->s->cfg;
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *v = &r->argv[3 + 2 * i];
+		int rc = -EINVAL;
+		snprintf(err, sizeof(err), "argument too long");
+		if (v->len < sizeof(value)) {
+			memcpy(value, v->ptr, v->len);
+			value[v->len] = '\0';
+			rc = cfg_set(&next, names[i], value, err, sizeof(err));
+		}
 		/*
 		 * sync and async switch at run time; a worker started with
 		 * persistence off has no log to write, and one with a log
 		 * must not silently stop writing it (a later restart would
 		 * replay a log with holes): those need a restart.
 		 */
-		if (rc == 0 && strcasecmp(name, "persistence") == 0 &&
-		    (next.persistence == CFG_PERSIST_OFF) != (r->s->log == NULL)) {
-			snprintf(err, sizeof(err), "switching persistence on "
-				 "or off needs a restart (sync and async switch "
-				 "at run time)");
+		if (rc == 0 && strcasecmp(names[i], "persistence") == 0 &&
+		    (next.persistence == CFG_PERSIST_OFF) !=
+		    (r->s->log == NULL)) {
+			snprintf(err, sizeof(err), "switching persistence "
+				 "on or off needs a restart (sync and async "
+				 "switch at run time)");
 			rc = -EPERM;
 		}
-		if (rc == -ENOENT) {
-			kv_reply_error(r->c, "ERR Unknown option or number of "
-				       "arguments for CONFIG SET - '%s'", name);
-			return;
-		}
 		if (rc != 0) {
+			/* Redis names the directive itself here. */
+			for (char *p = names[i]; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
 			kv_reply_error(r->c, "ERR CONFIG SET failed (possibly "
-				       "related to argument '%s') - %s", name,
-				       err);
+				       "related to argument '%s') - %s",
+				       names[i], err);
 			return;
 		}
 	}
@@ -482,6 +645,7 @@ cmd_config_set(struct kv_req *r)
 	kv_reply_ok(r->c);
 }
 
+/* cmd_config_resetstat -- CONFIG RESETSTAT: zero the INFO stats. */
 void
 cmd_config_resetstat(struct kv_req *r)
 {
@@ -489,12 +653,14 @@ cmd_config_resetstat(struct kv_req *r)
 	kv_reply_ok(r->c);
 }
 
+/* cmd_dbsize -- DBSIZE: keys of the client's database. */
 void
 cmd_dbsize(struct kv_req *r)
 {
 	kv_reply_int(r->c, (long long)kv_dbsize(r->s, r->c->db));
 }
 
+/* cmd_time -- TIME: unix seconds and microseconds. */
 void
 cmd_time(struct kv_req *r)
 {
@@ -504,6 +670,37 @@ cmd_time(struct kv_req *r)
 	kv_reply_array(r->c, 2);
 	kv_reply_bulk_ll(r->c, (long long)tv.tv_sec);
 	kv_reply_bulk_ll(r->c, (long long)tv.tv_usec);
+}
+
+#define KV_OPS_PERIOD_MS 100
+
+/* kv_ops_sample -- sample the command rate every KV_OPS_PERIOD_MS. */
+void
+kv_ops_sample(struct kv_shard *s)
+{
+	struct kv_ops_meter *m = &s->stats.ops;
+	uint64_t dt = s->now_ms - m->last_ms;
+
+	if (dt < KV_OPS_PERIOD_MS)
+		return;
+	if (m->last_ms != 0) {
+		m->samples[m->idx] = (s->stats.commands - m->last_commands) *
+				     1000 / dt;
+		m->idx = (m->idx + 1) % KV_OPS_SAMPLES;
+	}
+	m->last_ms = s->now_ms;
+	m->last_commands = s->stats.commands;
+}
+
+/* kv_ops_per_sec -- the mean of the last KV_OPS_SAMPLES rates. */
+uint64_t
+kv_ops_per_sec(const struct kv_shard *s)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < KV_OPS_SAMPLES; i++)
+		sum += s->stats.ops.samples[i];
+	return sum / KV_OPS_SAMPLES;
 }
 
 /* A text buffer for INFO. */
@@ -550,129 +747,203 @@ static const char *const policy_names[] = {
 	"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
 };
 
-/* info_section -- append one section if wanted. */
+/* info_server -- INFO server: what a Redis client looks for, and ours. */
 static void
-info_section(struct kv_req *r, struct info_buf *b, const char *name)
+info_server(struct kv_shard *s, struct info_buf *b)
 {
-	struct kv_shard *s = r->s;
 	const struct rp_config *cfg = s->cfg;
 	uint64_t up = (s->now_ms - s->start_ms) / 1000;
-	char h1[32], h2[32];
+	char exe[PATH_MAX];
+	struct utsname u;
+	struct timeval tv;
 
-	if (b->len > 0)
-		info_add(b, "\r\n");
-	if (!strcmp(name, "server")) {
-		struct utsname u;
-		uname(&u);
-		info_add(b, "# Server\r\nredis_version:%s\r\n"
-			 "redpoll_version:%s\r\nredis_mode:standalone\r\n"
-			 "os:%s %s %s\r\narch_bits:%zu\r\n"
-			 "multiplexing_api:dpdk\r\nprocess_id:%d\r\n"
-			 "tcp_port:%u\r\nuptime_in_seconds:%llu\r\n"
-			 "uptime_in_days:%llu\r\nhz:%u\r\n"
-			 "executable:redpoll\r\nconfig_file:\r\n",
-			 KV_REDIS_VERSION, RP_VERSION, u.sysname, u.release,
-			 u.machine, sizeof(void *) * 8, (int)getpid(),
-			 cfg->port, (unsigned long long)up,
-			 (unsigned long long)up / 86400, cfg->hz);
-	} else if (!strcmp(name, "memory")) {
-		human_bytes(h1, sizeof(h1), s->used_memory);
-		human_bytes(h2, sizeof(h2), cfg->maxmemory);
-		info_add(b, "# Memory\r\nused_memory:%llu\r\n"
-			 "used_memory_human:%s\r\nmaxmemory:%llu\r\n"
-			 "maxmemory_human:%s\r\nmaxmemory_policy:%s\r\n",
-			 (unsigned long long)s->used_memory, h1,
-			 (unsigned long long)cfg->maxmemory, h2,
-			 policy_names[cfg->maxmemory_policy]);
-	} else if (!strcmp(name, "persistence")) {
-		info_add(b, "# Persistence\r\nloading:0\r\n"
-			 "aof_enabled:0\r\nrdb_bgsave_in_progress:0\r\n"
-			 "redpoll_persistence:%s\r\n",
-			 s->log == NULL ? "off" :
-			 cfg->persistence == CFG_PERSIST_SYNC ? "sync" :
-			 "async");
-		if (s->log != NULL)
-			info_add(b, "pmem_is_pmem:%d\r\npmem_log_bytes:%llu\r\n"
-				 "pmem_log_free_bytes:%llu\r\n"
-				 "pmem_log_records:%llu\r\n",
-				 pm_log_is_pmem(s->log),
-				 (unsigned long long)pm_log_used_bytes(s->log),
-				 (unsigned long long)pm_log_free_bytes(s->log),
-				 (unsigned long long)pm_log_records(s->log));
-	} else if (!strcmp(name, "stats")) {
-		info_add(b, "# Stats\r\ntotal_commands_processed:%llu\r\n"
-			 "rejected_calls:%llu\r\nexpired_keys:%llu\r\n"
-			 "evicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
-			 "keyspace_misses:%llu\r\nkeyspace_rehashes:%llu\r\n"
-			 "pmem_log_full_errors:%llu\r\n",
-			 (unsigned long long)s->stats.commands,
-			 (unsigned long long)s->stats.rejected_calls,
-			 (unsigned long long)s->stats.expired_keys,
-			 (unsigned long long)s->stats.evicted_keys,
-			 (unsigned long long)s->stats.keyspace_hits,
-			 (unsigned long long)s->stats.keyspace_misses,
-			 (unsigned long long)s->stats.rehashes,
-			 (unsigned long long)s->stats.log_full_errors);
-	} else if (!strcmp(name, "keyspace")) {
-		info_add(b, "# Keyspace\r\n");
-		for (unsigned db = 0; db < s->n_db; db++)
-			if (s->db[db].keys > 0)
-				info_add(b, "db%u:keys=%llu,expires=%llu,"
-					 "avg_ttl=0\r\n", db,
-					 (unsigned long long)s->db[db].keys,
-					 (unsigned long long)kv_expires(s, db));
-	} else if (s->hooks.info != NULL) {
-		size_t n = s->hooks.info(s->hooks.ctx, name, b->p + b->len,
-					 b->cap - b->len);
-		if (n == 0 && b->len >= 2)
-			b->len -= 2;    /* nothing: drop the separator */
-		else
-			b->len += n;
-	} else if (b->len >= 2) {
-		b->len -= 2;
-	}
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	gettimeofday(&tv, NULL);
+	info_add(b, "# Server\r\nredis_version:%s\r\nredpoll_version:%s\r\n"
+		 "redis_git_sha1:00000000\r\nredis_git_dirty:0\r\n"
+		 "redis_mode:standalone\r\nos:%s %s %s\r\narch_bits:%zu\r\n"
+		 "multiplexing_api:dpdk\r\ngcc_version:%d.%d.%d\r\n"
+		 "process_id:%d\r\nprocess_supervised:no\r\n"
+		 "tcp_port:%u\r\nserver_time_usec:%llu\r\n"
+		 "uptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\n"
+		 "hz:%u\r\nconfigured_hz:%u\r\nexecutable:%s\r\n"
+		 "config_file:\r\n",
+		 KV_REDIS_VERSION, RP_VERSION, u.sysname, u.release,
+		 u.machine, sizeof(void *) * 8, __GNUC__, __GNUC_MINOR__,
+		 __GNUC_PATCHLEVEL__, (int)getpid(), cfg->port,
+		 (unsigned long long)tv.tv_sec * 1000000 +
+		 (unsigned long long)tv.tv_usec, (unsigned long long)up,
+		 (unsigned long long)up / 86400, cfg->hz, cfg->hz, exe);
 }
 
+/* info_memory -- INFO memory: the shard's accounting and the limit. */
+static void
+info_memory(struct kv_shard *s, struct info_buf *b)
+{
+	const struct rp_config *cfg = s->cfg;
+	char h1[32], h2[32];
+
+	human_bytes(h1, sizeof(h1), s->used_memory);
+	human_bytes(h2, sizeof(h2), cfg->maxmemory);
+	info_add(b, "# Memory\r\nused_memory:%llu\r\n"
+		 "used_memory_human:%s\r\nmaxmemory:%llu\r\n"
+		 "maxmemory_human:%s\r\nmaxmemory_policy:%s\r\n",
+		 (unsigned long long)s->used_memory, h1,
+		 (unsigned long long)cfg->maxmemory, h2,
+		 policy_names[cfg->maxmemory_policy]);
+}
+
+/* info_persistence -- INFO persistence: Redis's idle flags, the pmem log. */
+static void
+info_persistence(struct kv_shard *s, struct info_buf *b)
+{
+	info_add(b, "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
+		 "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n"
+		 "redpoll_persistence:%s\r\n",
+		 s->log == NULL ? "off" :
+		 s->cfg->persistence == CFG_PERSIST_SYNC ? "sync" : "async");
+	if (s->log != NULL)
+		info_add(b, "pmem_is_pmem:%d\r\npmem_log_bytes:%llu\r\n"
+			 "pmem_log_free_bytes:%llu\r\n"
+			 "pmem_log_records:%llu\r\n",
+			 pm_log_is_pmem(s->log),
+			 (unsigned long long)pm_log_used_bytes(s->log),
+			 (unsigned long long)pm_log_free_bytes(s->log),
+			 (unsigned long long)pm_log_records(s->log));
+}
+
+/* info_stats -- INFO stats: the shard's counters. */
+static void
+info_stats(struct kv_shard *s, struct info_buf *b)
+{
+	const struct kv_stats *st = &s->stats;
+
+	info_add(b, "# Stats\r\ntotal_commands_processed:%llu\r\n"
+		 "instantaneous_ops_per_sec:%llu\r\n"
+		 "expired_keys:%llu\r\nevicted_keys:%llu\r\n"
+		 "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
+		 "rejected_calls:%llu\r\nkeyspace_rehashes:%llu\r\n"
+		 "pmem_log_full_errors:%llu\r\n",
+		 (unsigned long long)st->commands,
+		 (unsigned long long)kv_ops_per_sec(s),
+		 (unsigned long long)st->expired_keys,
+		 (unsigned long long)st->evicted_keys,
+		 (unsigned long long)st->keyspace_hits,
+		 (unsigned long long)st->keyspace_misses,
+		 (unsigned long long)st->rejected_calls,
+		 (unsigned long long)st->rehashes,
+		 (unsigned long long)st->log_full_errors);
+}
+
+/* info_replication -- INFO replication: a master without replicas. */
+static void
+info_replication(struct kv_shard *s, struct info_buf *b)
+{
+	(void)s;
+	info_add(b, "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"
+		 "master_repl_offset:0\r\n");
+}
+
+/* info_cpu -- INFO cpu: the process's CPU time. */
+static void
+info_cpu(struct kv_shard *s, struct info_buf *b)
+{
+	struct rusage self, children;
+
+	(void)s;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	info_add(b, "# CPU\r\nused_cpu_sys:%ld.%06ld\r\n"
+		 "used_cpu_user:%ld.%06ld\r\nused_cpu_sys_children:%ld.%06ld"
+		 "\r\nused_cpu_user_children:%ld.%06ld\r\n",
+		 (long)self.ru_stime.tv_sec, (long)self.ru_stime.tv_usec,
+		 (long)self.ru_utime.tv_sec, (long)self.ru_utime.tv_usec,
+		 (long)children.ru_stime.tv_sec,
+		 (long)children.ru_stime.tv_usec,
+		 (long)children.ru_utime.tv_sec,
+		 (long)children.ru_utime.tv_usec);
+}
+
+/* info_keyspace -- INFO keyspace: one line per non-empty database. */
+static void
+info_keyspace(struct kv_shard *s, struct info_buf *b)
+{
+	info_add(b, "# Keyspace\r\n");
+	for (unsigned db = 0; db < s->n_db; db++)
+		if (s->db[db].keys > 0)
+			info_add(b, "db%u:keys=%llu,expires=%llu,avg_ttl=0\r\n",
+				 db, (unsigned long long)s->db[db].keys,
+				 (unsigned long long)kv_expires(s, db));
+}
+
+/*
+ * INFO's sections in the order Redis prints them whatever the order asked
+ * (redpoll's own last); fn NULL: the section belongs to the dataplane
+ * (hooks.info). dflt: part of INFO without arguments and "default".
+ */
+static const struct {
+	const char *name;
+	bool dflt;
+	void (*fn)(struct kv_shard *s, struct info_buf *b);
+} info_sections[] = {
+	{ "server", true, info_server },
+	{ "clients", true, NULL },
+	{ "memory", true, info_memory },
+	{ "persistence", true, info_persistence },
+	{ "stats", true, info_stats },
+	{ "replication", true, info_replication },
+	{ "cpu", true, info_cpu },
+	{ "keyspace", true, info_keyspace },
+	{ "network", false, NULL },
+	{ "workers", false, NULL },
+};
+#define N_INFO_SECTIONS RTE_DIM(info_sections)
+
+/*
+ * cmd_info -- INFO [section ...]: the sections asked for ("default",
+ * "all" and "everything" included), separated by an empty line.
+ */
 void
 cmd_info(struct kv_req *r)
 {
-	static const char *const defaults[] = {
-		"server", "clients", "memory", "persistence", "stats",
-		"keyspace", NULL };
-	static const char *const all[] = {
-		"server", "clients", "memory", "persistence", "stats",
-		"keyspace", "network", "workers", NULL };
+	struct kv_shard *s = r->s;
 	struct info_buf b = { .cap = INFO_BUF };
-	char name[32];
+	bool want[N_INFO_SECTIONS] = { false };
 
+	for (unsigned k = 0; k < N_INFO_SECTIONS; k++)
+		want[k] = r->argc == 1 && info_sections[k].dflt;
+	for (int i = 1; i < r->argc; i++) {
+		bool all = kv_arg_is(&r->argv[i], "all") ||
+			   kv_arg_is(&r->argv[i], "everything");
+		bool dflt = kv_arg_is(&r->argv[i], "default");
+		for (unsigned k = 0; k < N_INFO_SECTIONS; k++)
+			if (all || (dflt && info_sections[k].dflt) ||
+			    kv_arg_is(&r->argv[i], info_sections[k].name))
+				want[k] = true;
+	}
 	b.p = malloc(b.cap);
 	if (b.p == NULL) {
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
-	b.p[0] = '\0';
-	if (r->argc == 1) {
-		for (int i = 0; defaults[i] != NULL; i++)
-			info_section(r, &b, defaults[i]);
+	for (unsigned k = 0; k < N_INFO_SECTIONS; k++) {
+		size_t before = b.len;
+		if (!want[k])
+			continue;
+		if (b.len > 0)
+			info_add(&b, "\r\n");
+		if (info_sections[k].fn != NULL)
+			info_sections[k].fn(s, &b);
+		else if (s->hooks.info != NULL && b.len < b.cap)
+			b.len += s->hooks.info(s->hooks.ctx,
+					       info_sections[k].name,
+					       b.p + b.len, b.cap - b.len);
+		if (b.len == before + 2 * (before > 0))
+			b.len = before;    /* nothing: drop the separator */
 	}
-	for (int i = 1; i < r->argc; i++) {
-		snprintf(name, sizeof(name), "%.*s", (int)r->argv[i].len,
-			 r->argv[i].ptr);
-		for (char *p = name; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		if (!strcmp(name, "default")) {
-			for (int k = 0; defaults[k] != NULL; k++)
-				info_section(r, &b, defaults[k]);
-		} else if (!strcmp(name, "all") ||
-			   !strcmp(name, "everything")) {
-			for (int k = 0; all[k] != NULL; k++)
-				info_section(r, &b, all[k]);
-		} else {
-			info_section(r, &b, name);
-		}
-	}
-	if (b.len > 0)
-		info_add(&b, "\r\n");
 	kv_reply_bulk(r->c, b.p, b.len);
 	free(b.p);
 }

@@ -6,6 +6,14 @@
 
 #include "store_test.h"
 
+/* runz -- run, and end the reply with a NUL for strstr. */
+static void
+runz(const char *line)
+{
+	run(line);
+	st_out[st_len] = '\0';
+}
+
 static void
 test_ping_echo_quit(void **state)
 {
@@ -27,25 +35,58 @@ test_select(void **state)
 	rx("SELECT 16", "-ERR DB index is out of range\r\n");
 	rx("SELECT -1", "-ERR DB index is out of range\r\n");
 	rx("SELECT x", "-ERR value is not an integer or out of range\r\n");
+	rx("SELECT 2147483648", "-ERR value is out of range, value must "
+	   "between -2147483648 and 2147483647\r\n");
+	st_cfg.databases = 4;
+	st_close();
+	st_open(NULL);
+	rx("SELECT 4", "-ERR DB index is out of range\r\n");
+	rx("SELECT 3", "+OK\r\n");
+	rx("SET k v", "+OK\r\n");
+	rx("DBSIZE", ":1\r\n");
+	rx("SELECT 0", "+OK\r\n");
+	rx("DBSIZE", ":0\r\n");
 }
 
 static void
 test_hello_auth(void **state)
 {
 	(void)state;
-	run("HELLO");
+	runz("HELLO");
 	assert_memory_equal(st_out, "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n", 28);
 	rx("HELLO 4", "-NOPROTO unsupported protocol version\r\n");
 	rx("HELLO 3", "-NOPROTO unsupported protocol version\r\n");
 	rx("HELLO abc", "-ERR Protocol version is not an integer or out of "
 	   "range\r\n");
+	rx("HELLO 2 FOO", "-ERR Syntax error in HELLO option 'FOO'\r\n");
+	rx("HELLO 2 SETNAME", "-ERR Syntax error in HELLO option "
+	   "'SETNAME'\r\n");
+	runz("HELLO 2 SETNAME me");
+	assert_string_equal(st_client.name, "me");
 	rx("AUTH x", "-ERR AUTH <password> called without any password "
 	   "configured for the default user. Are you sure your configuration "
 	   "is correct?\r\n");
+	/* Without requirepass, "default" takes any password (nopass). */
+	rx("AUTH default anything", "+OK\r\n");
+	rx("AUTH DEFAULT anything", "-WRONGPASS invalid username-password "
+	   "pair or user is disabled.\r\n");
+	rx("AUTH a b c", "-ERR syntax error\r\n");
+	st_client.flags &= ~KV_CLIENT_AUTHENTICATED;
 	snprintf(st_cfg.requirepass, sizeof(st_cfg.requirepass), "secret");
 	rx("GET k", "-NOAUTH Authentication required.\r\n");
 	rx("AUTH wrong", "-WRONGPASS invalid username-password pair or user "
 	   "is disabled.\r\n");
+	rx("HELLO", "-NOAUTH HELLO must be called with the client already "
+	   "authenticated, otherwise the HELLO <proto> AUTH <user> <pass> "
+	   "option can be used to authenticate the client and select the RESP "
+	   "protocol version at the same time\r\n");
+	rx("HELLO 2 AUTH default wrong", "-WRONGPASS invalid "
+	   "username-password pair or user is disabled.\r\n");
+	rx("AUTH secret", "+OK\r\n");
+	st_client.flags &= ~KV_CLIENT_AUTHENTICATED;
+	runz("HELLO 2 AUTH default secret");
+	assert_memory_equal(st_out, "*14\r\n", 5);
+	st_client.flags &= ~KV_CLIENT_AUTHENTICATED;
 	rx("AUTH default secret", "+OK\r\n");
 	rx("GET k", "$-1\r\n");
 }
@@ -68,9 +109,9 @@ test_client(void **state)
 	   "HELP.\r\n");
 	rx("CLIENT SETNAME a b", "-ERR wrong number of arguments for "
 	   "'client|setname' command\r\n");
-	run("CLIENT INFO");
+	runz("CLIENT INFO");
 	assert_non_null(strstr(st_out, " name=me "));
-	run("CLIENT LIST");
+	runz("CLIENT LIST");
 	assert_non_null(strstr(st_out, " name=me "));
 }
 
@@ -81,11 +122,46 @@ test_command(void **state)
 	char want[32];
 	snprintf(want, sizeof(want), ":%u\r\n", kv_cmd_table_len);
 	rx("COMMAND COUNT", want);
-	run("COMMAND INFO get nosuch");
-	assert_memory_equal(st_out, "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n", 22);
-	assert_memory_equal(st_out + st_len - 5, "$-1\r\n", 5);
-	run("COMMAND DOCS get");
-	assert_non_null(strstr(st_out, "Get the value of a key"));
+	/* Redis 7.0.15's bytes. */
+	rx("COMMAND INFO get", "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n"
+	   "+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+	   "+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n"
+	   "+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n"
+	   "$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n"
+	   "$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+	   "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+	   ":1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n");
+	rx("COMMAND INFO CLIENT|ID", "*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"
+	   "*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
+	   "*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n");
+	rx("COMMAND DOCS client|getname nosuch", "*2\r\n$14\r\n"
+	   "client|getname\r\n*8\r\n$7\r\nsummary\r\n$31\r\n"
+	   "Get the current connection name\r\n$5\r\nsince\r\n$5\r\n"
+	   "2.6.9\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\n"
+	   "complexity\r\n$4\r\nO(1)\r\n");
+	runz("COMMAND INFO get nosuch client|nosuch");
+	assert_memory_equal(st_out, "*3\r\n*10\r\n$3\r\nget\r\n:2\r\n", 22);
+	assert_memory_equal(st_out + st_len - 10, "$-1\r\n$-1\r\n", 10);
+	runz("COMMAND DOCS getset");
+	assert_non_null(strstr(st_out, "$9\r\ndoc_flags\r\n*1\r\n+deprecated"
+			       "\r\n$16\r\ndeprecated_since\r\n$5\r\n6.2.0"));
+	rx("COMMAND DOCS nosuch", "*0\r\n");
+	runz("COMMAND");
+	snprintf(want, sizeof(want), "*%u\r\n", kv_cmd_table_len);
+	assert_memory_equal(st_out, want, strlen(want));
+	rx("COMMAND LIST FILTERBY PATTERN config|g*", "*1\r\n$10\r\n"
+	   "config|get\r\n");
+	rx("COMMAND LIST FILTERBY pattern CLIENT|I*", "*2\r\n$9\r\nclient|id"
+	   "\r\n$11\r\nclient|info\r\n");
+	runz("COMMAND LIST FILTERBY ACLCAT Admin");
+	assert_non_null(strstr(st_out, "$10\r\nconfig|set\r\n"));
+	assert_null(strstr(st_out, "$3\r\nget\r\n"));
+	rx("COMMAND LIST FILTERBY ACLCAT nosuch", "*0\r\n");
+	rx("COMMAND LIST FILTERBY MODULE x", "*0\r\n");
+	rx("COMMAND LIST FILTERBY NOSUCH x", "-ERR syntax error\r\n");
+	rx("COMMAND LIST x", "-ERR syntax error\r\n");
+	runz("COMMAND LIST");
+	assert_non_null(strstr(st_out, "$13\r\ncommand|count\r\n"));
 	rx("COMMAND NOSUCH", "-ERR unknown subcommand 'NOSUCH'. Try COMMAND "
 	   "HELP.\r\n");
 }
@@ -96,6 +172,12 @@ test_config(void **state)
 	(void)state;
 	rx("CONFIG GET maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
 	rx("CONFIG GET nosuch", "*0\r\n");
+	/* A plain name is answered as written, each directive once. */
+	rx("CONFIG GET MAXMEMORY maxmemory", "*2\r\n$9\r\nMAXMEMORY\r\n"
+	   "$1\r\n0\r\n");
+	rx("CONFIG GET max*ory maxmemory", "*2\r\n$9\r\nmaxmemory\r\n"
+	   "$1\r\n0\r\n");
+	rx("CONFIG GET tim[e]out", "*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n");
 	rx("CONFIG SET maxmemory 1mb", "+OK\r\n");
 	rx("CONFIG GET maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$7\r\n1048576\r\n");
 	rx("CONFIG SET nosuch 1", "-ERR Unknown option or number of arguments "
@@ -111,6 +193,22 @@ test_config(void **state)
 	assert_int_equal(st_cfg.timeout, 0);
 	rx("CONFIG SET a", "-ERR wrong number of arguments for 'config|set' "
 	   "command\r\n");
+	rx("CONFIG SET timeout 1 maxmemory", "-ERR syntax error\r\n");
+	/* The value error names the directive, not the spelling. */
+	rx("CONFIG SET MAXMEMORY abc", "-ERR CONFIG SET failed (possibly "
+	   "related to argument 'maxmemory') - argument must be a memory "
+	   "value\r\n");
+	/* An unknown name wins over any other error. */
+	rx("CONFIG SET maxmemory abc nosuch 1", "-ERR Unknown option or number "
+	   "of arguments for CONFIG SET - 'nosuch'\r\n");
+	rx("CONFIG SET timeout 1 TIMEOUT 2", "-ERR CONFIG SET failed (possibly "
+	   "related to argument 'TIMEOUT') - duplicate parameter\r\n");
+	rx("CONFIG SET timeout 1 Port 2", "-ERR CONFIG SET failed (possibly "
+	   "related to argument 'Port') - can't set immutable config\r\n");
+	assert_int_equal(st_cfg.timeout, 0);
+	rx("CONFIG SET timeout 7 maxmemory 2mb", "+OK\r\n");
+	assert_int_equal(st_cfg.timeout, 7);
+	assert_int_equal(st_cfg.maxmemory, 2 << 20);
 	/* This shard has no log: only "off" is accepted. */
 	rx("CONFIG SET persistence sync", "-ERR CONFIG SET failed (possibly "
 	   "related to argument 'persistence') - switching persistence on or "
@@ -122,16 +220,59 @@ static void
 test_info_dbsize_time(void **state)
 {
 	(void)state;
+	rx("INFO keyspace", "$12\r\n# Keyspace\r\n\r\n");
+	rx("INFO nosuch", "$0\r\n\r\n");
 	rx("SET k v EX 100", "+OK\r\n");
+	rx("GET k", "$1\r\nv\r\n");
+	rx("GET nosuch", "$-1\r\n");
 	rx("DBSIZE", ":1\r\n");
-	run("INFO");
-	assert_non_null(strstr(st_out, "# Server\r\nredis_version:7.0.15\r\n"));
-	assert_non_null(strstr(st_out, "db0:keys=1,expires=1,avg_ttl=0\r\n"));
-	assert_non_null(strstr(st_out, "total_commands_processed:"));
-	run("INFO keyspace");
-	assert_null(strstr(st_out, "# Server"));
-	run("TIME");
+	runz("INFO");
+	assert_non_null(strstr(st_out, "# Server\r\nredis_version:7.0.15\r\n"
+			       "redpoll_version:"));
+	assert_non_null(strstr(st_out, "\r\n\r\n# Keyspace\r\n"
+			       "db0:keys=1,expires=1,avg_ttl=0\r\n\r\n"));
+	assert_non_null(strstr(st_out, "total_commands_processed:6\r\n"));
+	assert_non_null(strstr(st_out, "keyspace_hits:1\r\n"
+			       "keyspace_misses:1\r\n"));
+	assert_non_null(strstr(st_out, "# Memory\r\nused_memory:"));
+	assert_non_null(strstr(st_out, "# Replication\r\nrole:master\r\n"));
+	assert_null(strstr(st_out, "# Network"));
+	/* Redis's order whatever the order asked, each section once. */
+	runz("INFO keyspace SERVER keyspace");
+	assert_memory_equal(strchr(st_out, '\n') + 1, "# Server\r\n", 10);
+	assert_non_null(strstr(st_out, "config_file:\r\n\r\n# Keyspace\r\n"));
+	assert_null(strstr(strstr(st_out, "# Keyspace") + 1, "# Keyspace"));
+	runz("INFO default");
+	assert_non_null(strstr(st_out, "# CPU\r\nused_cpu_sys:"));
+	rx("CONFIG RESETSTAT", "+OK\r\n");
+	runz("INFO stats");
+	assert_non_null(strstr(st_out, "total_commands_processed:1\r\n"));
+	assert_non_null(strstr(st_out, "keyspace_hits:0\r\n"));
+	runz("TIME");
 	assert_memory_equal(st_out, "*2\r\n$10\r\n", 9);
+}
+
+static void
+test_ops_per_sec(void **state)
+{
+	(void)state;
+	struct kv_shard *s = st_shard;
+
+	s->now_ms = 1000;
+	kv_ops_sample(s);          /* first sample: a starting point */
+	s->stats.commands += 50;
+	s->now_ms = 1050;
+	kv_ops_sample(s);          /* too soon: ignored */
+	assert_int_equal(kv_ops_per_sec(s), 0);
+	s->now_ms = 1100;
+	kv_ops_sample(s);          /* 50 in 100 ms: 500/s */
+	assert_int_equal(kv_ops_per_sec(s), 500 / KV_OPS_SAMPLES);
+	for (int i = 0; i < KV_OPS_SAMPLES; i++) {
+		s->stats.commands += 160;
+		s->now_ms += 200;
+		kv_ops_sample(s);  /* 160 in 200 ms: 800/s */
+	}
+	assert_int_equal(kv_ops_per_sec(s), 800);
 }
 
 static const struct CMUnitTest tests[] = {
@@ -142,6 +283,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_command),
 	ST_TEST(test_config),
 	ST_TEST(test_info_dbsize_time),
+	ST_TEST(test_ops_per_sec),
 };
 
 RP_TEST_MAIN(tests, 1)
