@@ -17,7 +17,7 @@ static const struct kv_cmd client_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Get the current connection name",
+		.summary = "The name this connection set, if any",
 		.since = "2.6.9",
 		.complexity = "O(1)",
 		.acl_categories = "@slow @connection",
@@ -31,13 +31,13 @@ static const struct kv_cmd client_subcmds[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 113,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$31\r\n"
-			"Get the current connection name\r\n"
+			"*8\r\n$7\r\nsummary\r\n$36\r\n"
+			"The name this connection set, if any\r\n"
 			"$5\r\nsince\r\n$5\r\n2.6.9\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n",
-		.docs_len = 132,
+		.docs_len = 137,
 	},
 	{
 		.name = "client|id",
@@ -51,7 +51,7 @@ static const struct kv_cmd client_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Returns the client ID for the current connection",
+		.summary = "The unique number of this connection",
 		.since = "5.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@slow @connection",
@@ -65,13 +65,13 @@ static const struct kv_cmd client_subcmds[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 107,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$48\r\n"
-			"Returns the client ID for the current connection\r\n"
+			"*8\r\n$7\r\nsummary\r\n$36\r\n"
+			"The unique number of this connection\r\n"
 			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n",
-		.docs_len = 149,
+		.docs_len = 137,
 	},
 	{
 		.name = "client|info",
@@ -85,9 +85,7 @@ static const struct kv_cmd client_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary =
-			"Returns information about the current client connecti"
-			"on.",
+		.summary = "One line describing this connection",
 		.since = "6.2.0",
 		.complexity = "O(1)",
 		.acl_categories = "@slow @connection",
@@ -102,13 +100,13 @@ static const struct kv_cmd client_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 140,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$56\r\n"
-			"Returns information about the current client connecti"
-			"on.\r\n$5\r\nsince\r\n$5\r\n"
-			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
-			"connection\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n",
-		.docs_len = 157,
+			"*8\r\n$7\r\nsummary\r\n$35\r\n"
+			"One line describing this connection\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 136,
 	},
 	{
 		.name = "client|list",
@@ -123,7 +121,7 @@ static const struct kv_cmd client_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Get the list of client connections",
+		.summary = "One line per connected client",
 		.since = "2.4.0",
 		.complexity =
 			"O(N) where N is the number of client connections",
@@ -140,26 +138,14 @@ static const struct kv_cmd client_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 171,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$34\r\n"
-			"Get the list of client connections\r\n"
+			"*10\r\n$7\r\nsummary\r\n$29\r\n"
+			"One line per connected client\r\n"
 			"$5\r\nsince\r\n$5\r\n2.4.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$48\r\n"
 			"O(N) where N is the number of client connections\r\n"
-			"$7\r\nhistory\r\n*6\r\n*2\r\n"
-			"$6\r\n2.8.12\r\n$31\r\nAdded unique client `id` field"
-			".\r\n*2\r\n$5\r\n5.0.0\r\n$29\r\n"
-			"Added optional `TYPE` filter.\r\n"
-			"*2\r\n$5\r\n6.0.0\r\n$19\r\n"
-			"Added `user` field.\r\n*2\r\n"
-			"$5\r\n6.2.0\r\n$85\r\nAdded `argv-mem`, `tot-mem`, `l"
-			"addr` and `redir` fields and the optional `ID` filter"
-			".\r\n*2\r\n$5\r\n7.0.0\r\n$50\r\n"
-			"Added `resp`, `multi-mem`, `rbs` and `rbp` fields.\r"
-			"\n*2\r\n$5\r\n7.0.3\r\n$19\r\n"
-			"Added `ssub` field.\r\n$9\r\n"
-			"arguments\r\n*2\r\n*12\r\n$4\r\n"
-			"name\r\n$28\r\nnormal_master_replica_pubsub\r\n"
+			"$9\r\narguments\r\n*2\r\n*12\r\n"
+			"$4\r\nname\r\n$28\r\nnormal_master_replica_pubsub\r\n"
 			"$4\r\ntype\r\n$5\r\noneof\r\n"
 			"$5\r\ntoken\r\n$4\r\nTYPE\r\n"
 			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
@@ -186,7 +172,7 @@ static const struct kv_cmd client_subcmds[] = {
 			"$4\r\nname\r\n$9\r\nclient-id\r\n"
 			"$4\r\ntype\r\n$7\r\ninteger\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 1256,
+		.docs_len = 868,
 	},
 	{
 		.name = "client|setname",
@@ -200,7 +186,7 @@ static const struct kv_cmd client_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Set the current connection name",
+		.summary = "Give this connection a name",
 		.since = "2.6.9",
 		.complexity = "O(1)",
 		.acl_categories = "@slow @connection",
@@ -214,8 +200,8 @@ static const struct kv_cmd client_subcmds[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 113,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$31\r\n"
-			"Set the current connection name\r\n"
+			"*10\r\n$7\r\nsummary\r\n$27\r\n"
+			"Give this connection a name\r\n"
 			"$5\r\nsince\r\n$5\r\n2.6.9\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -223,7 +209,7 @@ static const struct kv_cmd client_subcmds[] = {
 			"*1\r\n*4\r\n$4\r\nname\r\n$15\r\n"
 			"connection-name\r\n$4\r\ntype\r\n"
 			"$6\r\nstring\r\n",
-		.docs_len = 210,
+		.docs_len = 206,
 	},
 };
 
@@ -239,7 +225,7 @@ static const struct kv_cmd command_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Get total number of Redis commands",
+		.summary = "How many commands the server knows",
 		.since = "2.8.13",
 		.complexity = "O(1)",
 		.acl_categories = "@slow @connection",
@@ -254,7 +240,7 @@ static const struct kv_cmd command_subcmds[] = {
 		.info_len = 101,
 		.docs_resp =
 			"*8\r\n$7\r\nsummary\r\n$34\r\n"
-			"Get total number of Redis commands\r\n"
+			"How many commands the server knows\r\n"
 			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -272,7 +258,7 @@ static const struct kv_cmd command_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Get array of specific Redis command documentation",
+		.summary = "Documentation of the named commands, or of all",
 		.since = "7.0.0",
 		.complexity =
 			"O(N) where N is the number of commands to look up",
@@ -288,8 +274,8 @@ static const struct kv_cmd command_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 137,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$49\r\n"
-			"Get array of specific Redis command documentation\r\n"
+			"*10\r\n$7\r\nsummary\r\n$46\r\n"
+			"Documentation of the named commands, or of all\r\n"
 			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$49\r\n"
@@ -299,7 +285,7 @@ static const struct kv_cmd command_subcmds[] = {
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*2\r\n+optional\r\n"
 			"+multiple\r\n",
-		.docs_len = 303,
+		.docs_len = 300,
 	},
 	{
 		.name = "command|info",
@@ -313,8 +299,7 @@ static const struct kv_cmd command_subcmds[] = {
 		.key_step = 0,
 		.group = "server",
 		.summary =
-			"Get array of specific Redis command details, or all w"
-			"hen no argument is given.",
+			"Arity, flags and key positions of the named commands",
 		.since = "2.8.13",
 		.complexity =
 			"O(N) where N is the number of commands to look up",
@@ -330,22 +315,18 @@ static const struct kv_cmd command_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 137,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$78\r\n"
-			"Get array of specific Redis command details, or all w"
-			"hen no argument is given.\r\n"
-			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"*10\r\n$7\r\nsummary\r\n$52\r\n"
+			"Arity, flags and key positions of the named commands"
+			"\r\n$5\r\nsince\r\n$6\r\n2.8.13\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$49\r\n"
 			"O(N) where N is the number of commands to look up\r\n"
-			"$7\r\nhistory\r\n*1\r\n*2\r\n"
-			"$5\r\n7.0.0\r\n$66\r\nAllowed to be called with no ar"
-			"gument to get info on all commands.\r\n"
 			"$9\r\narguments\r\n*1\r\n*6\r\n"
 			"$4\r\nname\r\n$12\r\ncommand-name\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*2\r\n+optional\r\n"
 			"+multiple\r\n",
-		.docs_len = 438,
+		.docs_len = 307,
 	},
 	{
 		.name = "command|list",
@@ -358,7 +339,7 @@ static const struct kv_cmd command_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Get an array of Redis command names",
+		.summary = "The names of the commands the server knows",
 		.since = "7.0.0",
 		.complexity =
 			"O(N) where N is the total number of Redis commands",
@@ -374,8 +355,8 @@ static const struct kv_cmd command_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 137,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$35\r\n"
-			"Get an array of Redis command names\r\n"
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"The names of the commands the server knows\r\n"
 			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$50\r\n"
@@ -396,7 +377,7 @@ static const struct kv_cmd command_subcmds[] = {
 			"$4\r\nname\r\n$7\r\npattern\r\n"
 			"$4\r\ntype\r\n$7\r\npattern\r\n"
 			"$5\r\ntoken\r\n$7\r\nPATTERN\r\n",
-		.docs_len = 542,
+		.docs_len = 549,
 	},
 };
 
@@ -413,7 +394,7 @@ static const struct kv_cmd config_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Get the values of configuration parameters",
+		.summary = "The settings whose names match the patterns",
 		.since = "2.0.0",
 		.complexity =
 			"O(N) when N is the number of configuration parameters"
@@ -430,24 +411,21 @@ static const struct kv_cmd config_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 126,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$42\r\n"
-			"Get the values of configuration parameters\r\n"
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"The settings whose names match the patterns\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$62\r\n"
 			"O(N) when N is the number of configuration parameters"
-			" provided\r\n$7\r\nhistory\r\n"
-			"*1\r\n*2\r\n$5\r\n7.0.0\r\n"
-			"$65\r\nAdded the ability to pass multiple pattern par"
-			"ameters in one call\r\n$9\r\n"
-			"arguments\r\n*1\r\n*8\r\n$4\r\n"
-			"name\r\n$9\r\nparameter\r\n"
-			"$4\r\ntype\r\n$5\r\nblock\r\n"
-			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
-			"$9\r\narguments\r\n*1\r\n*4\r\n"
-			"$4\r\nname\r\n$9\r\nparameter\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n",
-		.docs_len = 467,
+			" provided\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$9\r\n"
+			"parameter\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*1\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"parameter\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 364,
 	},
 	{
 		.name = "config|resetstat",
@@ -461,7 +439,7 @@ static const struct kv_cmd config_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Reset the stats returned by INFO",
+		.summary = "Zero the statistics INFO reports",
 		.since = "2.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@admin @slow @dangerous",
@@ -477,7 +455,7 @@ static const struct kv_cmd config_subcmds[] = {
 		.info_len = 131,
 		.docs_resp =
 			"*8\r\n$7\r\nsummary\r\n$32\r\n"
-			"Reset the stats returned by INFO\r\n"
+			"Zero the statistics INFO reports\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -496,7 +474,7 @@ static const struct kv_cmd config_subcmds[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Set configuration parameters to the given values",
+		.summary = "Change settings; all of them or none",
 		.since = "2.0.0",
 		.complexity =
 			"O(N) when N is the number of configuration parameters"
@@ -515,16 +493,13 @@ static const struct kv_cmd config_subcmds[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 193,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$48\r\n"
-			"Set configuration parameters to the given values\r\n"
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Change settings; all of them or none\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$62\r\n"
 			"O(N) when N is the number of configuration parameters"
-			" provided\r\n$7\r\nhistory\r\n"
-			"*1\r\n*2\r\n$5\r\n7.0.0\r\n"
-			"$57\r\nAdded the ability to set multiple parameters i"
-			"n one call.\r\n$9\r\narguments\r\n"
+			" provided\r\n$9\r\narguments\r\n"
 			"*1\r\n*8\r\n$4\r\nname\r\n$15\r\n"
 			"parameter_value\r\n$4\r\ntype\r\n"
 			"$5\r\nblock\r\n$5\r\nflags\r\n"
@@ -534,7 +509,7 @@ static const struct kv_cmd config_subcmds[] = {
 			"$6\r\nstring\r\n*4\r\n$4\r\n"
 			"name\r\n$5\r\nvalue\r\n$4\r\n"
 			"type\r\n$6\r\nstring\r\n",
-		.docs_len = 519,
+		.docs_len = 411,
 	},
 };
 
@@ -550,7 +525,9 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Append a value to a key",
+		.summary =
+			"Add bytes at the end of a string value; returns its n"
+			"ew length",
 		.since = "2.0.0",
 		.complexity =
 			"O(1). The amortized time complexity is O(1) assuming "
@@ -578,23 +555,23 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 314,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$23\r\n"
-			"Append a value to a key\r\n"
-			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
-			"$5\r\ngroup\r\n$6\r\nstring\r\n"
-			"$10\r\ncomplexity\r\n$233\r\n"
-			"O(1). The amortized time complexity is O(1) assuming "
-			"the appended value is small and the already present v"
-			"alue is of any size, since the dynamic string library"
-			" used by Redis will double the free space available o"
-			"n every reallocation.\r\n$9\r\n"
-			"arguments\r\n*2\r\n*6\r\n$4\r\n"
-			"name\r\n$3\r\nkey\r\n$4\r\n"
-			"type\r\n$3\r\nkey\r\n$14\r\n"
-			"key_spec_index\r\n:0\r\n*4\r\n"
-			"$4\r\nname\r\n$5\r\nvalue\r\n"
+			"*10\r\n$7\r\nsummary\r\n$62\r\n"
+			"Add bytes at the end of a string value; returns its n"
+			"ew length\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nstring\r\n$10\r\ncomplexity\r\n"
+			"$233\r\nO(1). The amortized time complexity is O(1) a"
+			"ssuming the appended value is small and the already p"
+			"resent value is of any size, since the dynamic string"
+			" library used by Redis will double the free space ava"
+			"ilable on every reallocation.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n",
-		.docs_len = 484,
+		.docs_len = 523,
 	},
 	{
 		.name = "auth",
@@ -611,7 +588,9 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Authenticate to the server",
+		.summary =
+			"Prove the client knows the password set by requirepas"
+			"s",
 		.since = "1.0.0",
 		.complexity =
 			"O(N) where N is the number of passwords defined for t"
@@ -628,23 +607,21 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 133,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$26\r\n"
-			"Authenticate to the server\r\n"
-			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Prove the client knows the password set by requirepas"
+			"s\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$60\r\n"
 			"O(N) where N is the number of passwords defined for t"
-			"he user\r\n$7\r\nhistory\r\n"
-			"*1\r\n*2\r\n$5\r\n6.0.0\r\n"
-			"$40\r\nAdded ACL style (username and password).\r\n"
-			"$9\r\narguments\r\n*2\r\n*8\r\n"
-			"$4\r\nname\r\n$8\r\nusername\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n"
-			"$5\r\nsince\r\n$5\r\n6.0.0\r\n"
-			"$5\r\nflags\r\n*1\r\n+optional\r\n"
-			"*4\r\n$4\r\nname\r\n$8\r\npassword\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n",
-		.docs_len = 431,
+			"he user\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$8\r\n"
+			"username\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nsince\r\n$5\r\n"
+			"6.0.0\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*4\r\n$4\r\nname\r\n"
+			"$8\r\npassword\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 380,
 	},
 	{
 		.name = "client",
@@ -655,7 +632,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "A container for client connection commands",
+		.summary = "Inspect and name client connections",
 		.since = "2.4.0",
 		.complexity = "Depends on subcommand.",
 		.acl_categories = "@slow",
@@ -692,51 +669,39 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 706,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$42\r\n"
-			"A container for client connection commands\r\n"
+			"*10\r\n$7\r\nsummary\r\n$35\r\n"
+			"Inspect and name client connections\r\n"
 			"$5\r\nsince\r\n$5\r\n2.4.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$22\r\n"
 			"Depends on subcommand.\r\n$11\r\n"
 			"subcommands\r\n*10\r\n$14\r\n"
 			"client|getname\r\n*8\r\n$7\r\n"
-			"summary\r\n$31\r\nGet the current connection name\r\n"
-			"$5\r\nsince\r\n$5\r\n2.6.9\r\n"
+			"summary\r\n$36\r\nThe name this connection set, if an"
+			"y\r\n$5\r\nsince\r\n$5\r\n2.6.9\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$9\r\nclient|id\r\n"
-			"*8\r\n$7\r\nsummary\r\n$48\r\n"
-			"Returns the client ID for the current connection\r\n"
+			"*8\r\n$7\r\nsummary\r\n$36\r\n"
+			"The unique number of this connection\r\n"
 			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$11\r\nclient|info\r\n"
-			"*8\r\n$7\r\nsummary\r\n$56\r\n"
-			"Returns information about the current client connecti"
-			"on.\r\n$5\r\nsince\r\n$5\r\n"
-			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
-			"connection\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$11\r\nclient|list\r\n"
-			"*12\r\n$7\r\nsummary\r\n$34\r\n"
-			"Get the list of client connections\r\n"
+			"*8\r\n$7\r\nsummary\r\n$35\r\n"
+			"One line describing this connection\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$11\r\nclient|list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$29\r\n"
+			"One line per connected client\r\n"
 			"$5\r\nsince\r\n$5\r\n2.4.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$48\r\n"
 			"O(N) where N is the number of client connections\r\n"
-			"$7\r\nhistory\r\n*6\r\n*2\r\n"
-			"$6\r\n2.8.12\r\n$31\r\nAdded unique client `id` field"
-			".\r\n*2\r\n$5\r\n5.0.0\r\n$29\r\n"
-			"Added optional `TYPE` filter.\r\n"
-			"*2\r\n$5\r\n6.0.0\r\n$19\r\n"
-			"Added `user` field.\r\n*2\r\n"
-			"$5\r\n6.2.0\r\n$85\r\nAdded `argv-mem`, `tot-mem`, `l"
-			"addr` and `redir` fields and the optional `ID` filter"
-			".\r\n*2\r\n$5\r\n7.0.0\r\n$50\r\n"
-			"Added `resp`, `multi-mem`, `rbs` and `rbp` fields.\r"
-			"\n*2\r\n$5\r\n7.0.3\r\n$19\r\n"
-			"Added `ssub` field.\r\n$9\r\n"
-			"arguments\r\n*2\r\n*12\r\n$4\r\n"
-			"name\r\n$28\r\nnormal_master_replica_pubsub\r\n"
+			"$9\r\narguments\r\n*2\r\n*12\r\n"
+			"$4\r\nname\r\n$28\r\nnormal_master_replica_pubsub\r\n"
 			"$4\r\ntype\r\n$5\r\noneof\r\n"
 			"$5\r\ntoken\r\n$4\r\nTYPE\r\n"
 			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
@@ -764,15 +729,15 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$7\r\ninteger\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
 			"$14\r\nclient|setname\r\n*10\r\n"
-			"$7\r\nsummary\r\n$31\r\nSet the current connection na"
-			"me\r\n$5\r\nsince\r\n$5\r\n"
-			"2.6.9\r\n$5\r\ngroup\r\n$10\r\n"
-			"connection\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"$7\r\nsummary\r\n$27\r\nGive this connection a name\r"
+			"\n$5\r\nsince\r\n$5\r\n2.6.9\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*1\r\n*4\r\n$4\r\nname\r\n$15\r\n"
 			"connection-name\r\n$4\r\ntype\r\n"
 			"$6\r\nstring\r\n",
-		.docs_len = 2183,
+		.docs_len = 1756,
 	},
 	{
 		.name = "command",
@@ -785,7 +750,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Get array of Redis command details",
+		.summary = "Describe the commands this server knows",
 		.since = "2.8.13",
 		.complexity =
 			"O(N) where N is the total number of Redis commands",
@@ -820,21 +785,21 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 643,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$34\r\n"
-			"Get array of Redis command details\r\n"
+			"*10\r\n$7\r\nsummary\r\n$39\r\n"
+			"Describe the commands this server knows\r\n"
 			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$50\r\n"
 			"O(N) where N is the total number of Redis commands\r"
 			"\n$11\r\nsubcommands\r\n*8\r\n"
 			"$13\r\ncommand|count\r\n*8\r\n"
-			"$7\r\nsummary\r\n$34\r\nGet total number of Redis com"
-			"mands\r\n$5\r\nsince\r\n$6\r\n"
+			"$7\r\nsummary\r\n$34\r\nHow many commands the server "
+			"knows\r\n$5\r\nsince\r\n$6\r\n"
 			"2.8.13\r\n$5\r\ngroup\r\n$6\r\n"
 			"server\r\n$10\r\ncomplexity\r\n"
 			"$4\r\nO(1)\r\n$12\r\ncommand|docs\r\n"
-			"*10\r\n$7\r\nsummary\r\n$49\r\n"
-			"Get array of specific Redis command documentation\r\n"
+			"*10\r\n$7\r\nsummary\r\n$46\r\n"
+			"Documentation of the named commands, or of all\r\n"
 			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$49\r\n"
@@ -844,23 +809,19 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*2\r\n+optional\r\n"
 			"+multiple\r\n$12\r\ncommand|info\r\n"
-			"*12\r\n$7\r\nsummary\r\n$78\r\n"
-			"Get array of specific Redis command details, or all w"
-			"hen no argument is given.\r\n"
-			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"*10\r\n$7\r\nsummary\r\n$52\r\n"
+			"Arity, flags and key positions of the named commands"
+			"\r\n$5\r\nsince\r\n$6\r\n2.8.13\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$49\r\n"
 			"O(N) where N is the number of commands to look up\r\n"
-			"$7\r\nhistory\r\n*1\r\n*2\r\n"
-			"$5\r\n7.0.0\r\n$66\r\nAllowed to be called with no ar"
-			"gument to get info on all commands.\r\n"
 			"$9\r\narguments\r\n*1\r\n*6\r\n"
 			"$4\r\nname\r\n$12\r\ncommand-name\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*2\r\n+optional\r\n"
 			"+multiple\r\n$12\r\ncommand|list\r\n"
-			"*10\r\n$7\r\nsummary\r\n$35\r\n"
-			"Get an array of Redis command names\r\n"
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"The names of the commands the server knows\r\n"
 			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$50\r\n"
@@ -881,7 +842,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\nname\r\n$7\r\npattern\r\n"
 			"$4\r\ntype\r\n$7\r\npattern\r\n"
 			"$5\r\ntoken\r\n$7\r\nPATTERN\r\n",
-		.docs_len = 1692,
+		.docs_len = 1570,
 	},
 	{
 		.name = "config",
@@ -892,7 +853,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "A container for server configuration commands",
+		.summary = "Read and change settings at run time",
 		.since = "2.0.0",
 		.complexity = "Depends on subcommand.",
 		.acl_categories = "@slow",
@@ -922,47 +883,40 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 512,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$45\r\n"
-			"A container for server configuration commands\r\n"
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Read and change settings at run time\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$22\r\n"
 			"Depends on subcommand.\r\n$11\r\n"
 			"subcommands\r\n*6\r\n$10\r\n"
-			"config|get\r\n*12\r\n$7\r\n"
-			"summary\r\n$42\r\nGet the values of configuration par"
-			"ameters\r\n$5\r\nsince\r\n$5\r\n"
-			"2.0.0\r\n$5\r\ngroup\r\n$6\r\n"
-			"server\r\n$10\r\ncomplexity\r\n"
+			"config|get\r\n*10\r\n$7\r\n"
+			"summary\r\n$43\r\nThe settings whose names match the "
+			"patterns\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nserver\r\n$10\r\ncomplexity\r\n"
 			"$62\r\nO(N) when N is the number of configuration par"
-			"ameters provided\r\n$7\r\nhistory\r\n"
-			"*1\r\n*2\r\n$5\r\n7.0.0\r\n"
-			"$65\r\nAdded the ability to pass multiple pattern par"
-			"ameters in one call\r\n$9\r\n"
-			"arguments\r\n*1\r\n*8\r\n$4\r\n"
-			"name\r\n$9\r\nparameter\r\n"
-			"$4\r\ntype\r\n$5\r\nblock\r\n"
-			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
-			"$9\r\narguments\r\n*1\r\n*4\r\n"
-			"$4\r\nname\r\n$9\r\nparameter\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n"
-			"$16\r\nconfig|resetstat\r\n"
+			"ameters provided\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$9\r\n"
+			"parameter\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*1\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"parameter\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n$16\r\nconfig|resetstat\r\n"
 			"*8\r\n$7\r\nsummary\r\n$32\r\n"
-			"Reset the stats returned by INFO\r\n"
+			"Zero the statistics INFO reports\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$10\r\nconfig|set\r\n"
-			"*12\r\n$7\r\nsummary\r\n$48\r\n"
-			"Set configuration parameters to the given values\r\n"
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Change settings; all of them or none\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$62\r\n"
 			"O(N) when N is the number of configuration parameters"
-			" provided\r\n$7\r\nhistory\r\n"
-			"*1\r\n*2\r\n$5\r\n7.0.0\r\n"
-			"$57\r\nAdded the ability to set multiple parameters i"
-			"n one call.\r\n$9\r\narguments\r\n"
+			" provided\r\n$9\r\narguments\r\n"
 			"*1\r\n*8\r\n$4\r\nname\r\n$15\r\n"
 			"parameter_value\r\n$4\r\ntype\r\n"
 			"$5\r\nblock\r\n$5\r\nflags\r\n"
@@ -972,7 +926,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$6\r\nstring\r\n*4\r\n$4\r\n"
 			"name\r\n$5\r\nvalue\r\n$4\r\n"
 			"type\r\n$6\r\nstring\r\n",
-		.docs_len = 1354,
+		.docs_len = 1134,
 	},
 	{
 		.name = "dbsize",
@@ -984,7 +938,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Return the number of keys in the selected database",
+		.summary = "Number of keys in the selected database",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @read @fast",
@@ -1000,13 +954,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 161,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$50\r\n"
-			"Return the number of keys in the selected database\r"
-			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"*8\r\n$7\r\nsummary\r\n$39\r\n"
+			"Number of keys in the selected database\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n",
-		.docs_len = 146,
+		.docs_len = 135,
 	},
 	{
 		.name = "decr",
@@ -1019,7 +973,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Decrement the integer value of a key by one",
+		.summary = "Subtract one from an integer value",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1043,8 +997,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 321,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$43\r\n"
-			"Decrement the integer value of a key by one\r\n"
+			"*10\r\n$7\r\nsummary\r\n$34\r\n"
+			"Subtract one from an integer value\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -1053,7 +1007,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
-		.docs_len = 226,
+		.docs_len = 217,
 	},
 	{
 		.name = "decrby",
@@ -1066,9 +1020,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary =
-			"Decrement the integer value of a key by the given num"
-			"ber",
+		.summary = "Subtract an amount from an integer value",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1092,19 +1044,19 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 323,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$56\r\n"
-			"Decrement the integer value of a key by the given num"
-			"ber\r\n$5\r\nsince\r\n$5\r\n"
-			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
-			"string\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Subtract an amount from an integer value\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nstring\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n*4\r\n$4\r\nname\r\n$9\r\n"
 			"decrement\r\n$4\r\ntype\r\n"
 			"$7\r\ninteger\r\n",
-		.docs_len = 291,
+		.docs_len = 275,
 	},
 	{
 		.name = "del",
@@ -1115,7 +1067,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = -1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Delete a key",
+		.summary = "Remove keys; returns how many existed",
 		.since = "1.0.0",
 		.complexity =
 			"O(N) where N is the number of keys that will be remov"
@@ -1145,22 +1097,23 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 362,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$12\r\n"
-			"Delete a key\r\n$5\r\nsince\r\n"
-			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
-			"$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
-			"$288\r\nO(N) where N is the number of keys that will "
-			"be removed. When a key to remove holds a value other "
-			"than a string, the individual complexity for this key"
-			" is O(M) where M is the number of elements in the lis"
-			"t, set, sorted set or hash. Removing a single key tha"
-			"t holds a string value is O(1).\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Remove keys; returns how many existed\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$288\r\n"
+			"O(N) where N is the number of keys that will be remov"
+			"ed. When a key to remove holds a value other than a s"
+			"tring, the individual complexity for this key is O(M)"
+			" where M is the number of elements in the list, set, "
+			"sorted set or hash. Removing a single key that holds "
+			"a string value is O(1).\r\n"
 			"$9\r\narguments\r\n*1\r\n*8\r\n"
 			"$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 508,
+		.docs_len = 533,
 	},
 	{
 		.name = "echo",
@@ -1173,7 +1126,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Echo the given string",
+		.summary = "Send the argument back",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@fast @connection",
@@ -1187,8 +1140,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 98,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$21\r\n"
-			"Echo the given string\r\n$5\r\n"
+			"*10\r\n$7\r\nsummary\r\n$22\r\n"
+			"Send the argument back\r\n$5\r\n"
 			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
 			"group\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -1196,7 +1149,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*1\r\n*4\r\n$4\r\nname\r\n$7\r\n"
 			"message\r\n$4\r\ntype\r\n$6\r\n"
 			"string\r\n",
-		.docs_len = 191,
+		.docs_len = 192,
 	},
 	{
 		.name = "exists",
@@ -1208,7 +1161,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = -1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Determine if a key exists",
+		.summary = "Count how many of the given keys exist",
 		.since = "1.0.0",
 		.complexity = "O(N) where N is the number of keys to check.",
 		.acl_categories = "@keyspace @read @fast",
@@ -1232,20 +1185,18 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 365,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$25\r\n"
-			"Determine if a key exists\r\n"
+			"*10\r\n$7\r\nsummary\r\n$38\r\n"
+			"Count how many of the given keys exist\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$44\r\n"
 			"O(N) where N is the number of keys to check.\r\n"
-			"$7\r\nhistory\r\n*1\r\n*2\r\n"
-			"$5\r\n3.0.3\r\n$33\r\nAccepts multiple `key` argument"
-			"s.\r\n$9\r\narguments\r\n*1\r\n"
-			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$9\r\narguments\r\n*1\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 348,
+		.docs_len = 289,
 	},
 	{
 		.name = "expire",
@@ -1257,7 +1208,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Set a key's time to live in seconds",
+		.summary = "Give a key a time to live, in seconds",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @fast",
@@ -1280,22 +1231,19 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 307,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$35\r\n"
-			"Set a key's time to live in seconds\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Give a key a time to live, in seconds\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n7.0.0\r\n$41\r\n"
-			"Added options: `NX`, `XX`, `GT` and `LT`.\r\n"
-			"$9\r\narguments\r\n*3\r\n*6\r\n"
-			"$4\r\nname\r\n$3\r\nkey\r\n"
-			"$4\r\ntype\r\n$3\r\nkey\r\n"
-			"$14\r\nkey_spec_index\r\n:0\r\n"
-			"*4\r\n$4\r\nname\r\n$7\r\nseconds\r\n"
-			"$4\r\ntype\r\n$7\r\ninteger\r\n"
-			"*10\r\n$4\r\nname\r\n$9\r\n"
-			"condition\r\n$4\r\ntype\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"seconds\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\ncondition\r\n$4\r\ntype\r\n"
 			"$5\r\noneof\r\n$5\r\nsince\r\n"
 			"$5\r\n7.0.0\r\n$5\r\nflags\r\n"
 			"*1\r\n+optional\r\n$9\r\narguments\r\n"
@@ -1312,7 +1260,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$2\r\nlt\r\n$4\r\ntype\r\n$10\r\n"
 			"pure-token\r\n$5\r\ntoken\r\n"
 			"$2\r\nLT\r\n",
-		.docs_len = 739,
+		.docs_len = 661,
 	},
 	{
 		.name = "expireat",
@@ -1324,7 +1272,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Set the expiration for a key as a UNIX timestamp",
+		.summary = "Make a key expire at a unix time, in seconds",
 		.since = "1.2.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @fast",
@@ -1347,19 +1295,16 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 309,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$48\r\n"
-			"Set the expiration for a key as a UNIX timestamp\r\n"
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Make a key expire at a unix time, in seconds\r\n"
 			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n7.0.0\r\n$41\r\n"
-			"Added options: `NX`, `XX`, `GT` and `LT`.\r\n"
-			"$9\r\narguments\r\n*3\r\n*6\r\n"
-			"$4\r\nname\r\n$3\r\nkey\r\n"
-			"$4\r\ntype\r\n$3\r\nkey\r\n"
-			"$14\r\nkey_spec_index\r\n:0\r\n"
-			"*4\r\n$4\r\nname\r\n$17\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$17\r\n"
 			"unix-time-seconds\r\n$4\r\n"
 			"type\r\n$9\r\nunix-time\r\n"
 			"*10\r\n$4\r\nname\r\n$9\r\n"
@@ -1380,7 +1325,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$2\r\nlt\r\n$4\r\ntype\r\n$10\r\n"
 			"pure-token\r\n$5\r\ntoken\r\n"
 			"$2\r\nLT\r\n",
-		.docs_len = 765,
+		.docs_len = 681,
 	},
 	{
 		.name = "flushall",
@@ -1391,7 +1336,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Remove all keys from all databases",
+		.summary = "Remove every key of every database",
 		.since = "1.0.0",
 		.complexity =
 			"O(N) where N is the total number of keys in all datab"
@@ -1409,31 +1354,27 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 174,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$34\r\n"
-			"Remove all keys from all databases\r\n"
+			"*10\r\n$7\r\nsummary\r\n$34\r\n"
+			"Remove every key of every database\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$57\r\n"
 			"O(N) where N is the total number of keys in all datab"
-			"ases\r\n$7\r\nhistory\r\n*2\r\n"
-			"*2\r\n$5\r\n4.0.0\r\n$41\r\n"
-			"Added the `ASYNC` flushing mode modifier.\r\n"
-			"*2\r\n$5\r\n6.2.0\r\n$40\r\n"
-			"Added the `SYNC` flushing mode modifier.\r\n"
-			"$9\r\narguments\r\n*1\r\n*8\r\n"
-			"$4\r\nname\r\n$5\r\nasync\r\n"
-			"$4\r\ntype\r\n$5\r\noneof\r\n"
-			"$5\r\nflags\r\n*1\r\n+optional\r\n"
-			"$9\r\narguments\r\n*2\r\n*8\r\n"
-			"$4\r\nname\r\n$5\r\nasync\r\n"
-			"$4\r\ntype\r\n$10\r\npure-token\r\n"
-			"$5\r\ntoken\r\n$5\r\nASYNC\r\n"
-			"$5\r\nsince\r\n$5\r\n4.0.0\r\n"
-			"*8\r\n$4\r\nname\r\n$4\r\nsync\r\n"
-			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"ases\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"async\r\n$4\r\ntype\r\n$5\r\n"
+			"oneof\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"async\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$5\r\nASYNC\r\n$5\r\nsince\r\n"
+			"$5\r\n4.0.0\r\n*8\r\n$4\r\n"
+			"name\r\n$4\r\nsync\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
 			"$5\r\ntoken\r\n$4\r\nSYNC\r\n"
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n",
-		.docs_len = 627,
+		.docs_len = 485,
 	},
 	{
 		.name = "flushdb",
@@ -1444,7 +1385,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Remove all keys from the current database",
+		.summary = "Remove every key of the selected database",
 		.since = "1.0.0",
 		.complexity =
 			"O(N) where N is the number of keys in the selected da"
@@ -1462,31 +1403,27 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 173,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$41\r\n"
-			"Remove all keys from the current database\r\n"
+			"*10\r\n$7\r\nsummary\r\n$41\r\n"
+			"Remove every key of the selected database\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$59\r\n"
 			"O(N) where N is the number of keys in the selected da"
-			"tabase\r\n$7\r\nhistory\r\n"
-			"*2\r\n*2\r\n$5\r\n4.0.0\r\n"
-			"$41\r\nAdded the `ASYNC` flushing mode modifier.\r\n"
-			"*2\r\n$5\r\n6.2.0\r\n$40\r\n"
-			"Added the `SYNC` flushing mode modifier.\r\n"
-			"$9\r\narguments\r\n*1\r\n*8\r\n"
-			"$4\r\nname\r\n$5\r\nasync\r\n"
-			"$4\r\ntype\r\n$5\r\noneof\r\n"
-			"$5\r\nflags\r\n*1\r\n+optional\r\n"
-			"$9\r\narguments\r\n*2\r\n*8\r\n"
-			"$4\r\nname\r\n$5\r\nasync\r\n"
-			"$4\r\ntype\r\n$10\r\npure-token\r\n"
-			"$5\r\ntoken\r\n$5\r\nASYNC\r\n"
-			"$5\r\nsince\r\n$5\r\n4.0.0\r\n"
-			"*8\r\n$4\r\nname\r\n$4\r\nsync\r\n"
-			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"tabase\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"async\r\n$4\r\ntype\r\n$5\r\n"
+			"oneof\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"async\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$5\r\nASYNC\r\n$5\r\nsince\r\n"
+			"$5\r\n4.0.0\r\n*8\r\n$4\r\n"
+			"name\r\n$4\r\nsync\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
 			"$5\r\ntoken\r\n$4\r\nSYNC\r\n"
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n",
-		.docs_len = 636,
+		.docs_len = 494,
 	},
 	{
 		.name = "get",
@@ -1498,7 +1435,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Get the value of a key",
+		.summary = "Read a string value",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@read @string @fast",
@@ -1521,8 +1458,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 303,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$22\r\n"
-			"Get the value of a key\r\n$5\r\n"
+			"*10\r\n$7\r\nsummary\r\n$19\r\n"
+			"Read a string value\r\n$5\r\n"
 			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
 			"group\r\n$6\r\nstring\r\n$10\r\n"
 			"complexity\r\n$4\r\nO(1)\r\n"
@@ -1530,7 +1467,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n",
-		.docs_len = 205,
+		.docs_len = 202,
 	},
 	{
 		.name = "getdel",
@@ -1542,7 +1479,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Get the value of a key and delete the key",
+		.summary = "Read a string value and remove its key",
 		.since = "6.2.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1565,8 +1502,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 313,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$41\r\n"
-			"Get the value of a key and delete the key\r\n"
+			"*10\r\n$7\r\nsummary\r\n$38\r\n"
+			"Read a string value and remove its key\r\n"
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -1575,7 +1512,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
-		.docs_len = 224,
+		.docs_len = 221,
 	},
 	{
 		.name = "getex",
@@ -1587,9 +1524,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary =
-			"Get the value of a key and optionally set its expirat"
-			"ion",
+		.summary = "Read a string value and change its time to live",
 		.since = "6.2.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1614,12 +1549,12 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 371,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$56\r\n"
-			"Get the value of a key and optionally set its expirat"
-			"ion\r\n$5\r\nsince\r\n$5\r\n"
-			"6.2.0\r\n$5\r\ngroup\r\n$6\r\n"
-			"string\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"Read a string value and change its time to live\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nstring\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
@@ -1644,7 +1579,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*6\r\n$4\r\nname\r\n$7\r\npersist\r\n"
 			"$4\r\ntype\r\n$10\r\npure-token\r\n"
 			"$5\r\ntoken\r\n$7\r\nPERSIST\r\n",
-		.docs_len = 731,
+		.docs_len = 722,
 	},
 	{
 		.name = "getrange",
@@ -1655,7 +1590,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Get a substring of the string stored at a key",
+		.summary = "Read part of a string value by offsets",
 		.since = "2.4.0",
 		.complexity =
 			"O(N) where N is the length of the returned string. Th"
@@ -1682,8 +1617,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 301,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$45\r\n"
-			"Get a substring of the string stored at a key\r\n"
+			"*10\r\n$7\r\nsummary\r\n$38\r\n"
+			"Read part of a string value by offsets\r\n"
 			"$5\r\nsince\r\n$5\r\n2.4.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$231\r\n"
@@ -1700,7 +1635,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$7\r\ninteger\r\n"
 			"*4\r\n$4\r\nname\r\n$3\r\nend\r\n"
 			"$4\r\ntype\r\n$7\r\ninteger\r\n",
-		.docs_len = 551,
+		.docs_len = 544,
 	},
 	{
 		.name = "getset",
@@ -1713,9 +1648,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary =
-			"Set the string value of a key and return its old valu"
-			"e",
+		.summary = "Replace a string value and return the previous one",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1739,9 +1672,9 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 323,
 		.docs_resp =
-			"*16\r\n$7\r\nsummary\r\n$54\r\n"
-			"Set the string value of a key and return its old valu"
-			"e\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"*16\r\n$7\r\nsummary\r\n$50\r\n"
+			"Replace a string value and return the previous one\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$9\r\ndoc_flags\r\n"
@@ -1755,7 +1688,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n",
-		.docs_len = 405,
+		.docs_len = 401,
 	},
 	{
 		.name = "hello",
@@ -1772,7 +1705,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Handshake with Redis",
+		.summary =
+			"Choose the protocol version and show server details",
 		.since = "6.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@fast @connection",
@@ -1787,27 +1721,23 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 134,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$20\r\n"
-			"Handshake with Redis\r\n$5\r\n"
-			"since\r\n$5\r\n6.0.0\r\n$5\r\n"
-			"group\r\n$10\r\nconnection\r\n"
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Choose the protocol version and show server details\r"
+			"\n$5\r\nsince\r\n$5\r\n6.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n6.2.0\r\n$109\r\n"
-			"`protover` made optional; when called without argumen"
-			"ts the command reports the current connection's conte"
-			"xt.\r\n$9\r\narguments\r\n*1\r\n"
-			"*8\r\n$4\r\nname\r\n$9\r\narguments\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$9\r\n"
+			"arguments\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"protover\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*10\r\n$4\r\nname\r\n"
+			"$17\r\nusername_password\r\n"
 			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$4\r\nAUTH\r\n"
 			"$5\r\nflags\r\n*1\r\n+optional\r\n"
-			"$9\r\narguments\r\n*3\r\n*4\r\n"
-			"$4\r\nname\r\n$8\r\nprotover\r\n"
-			"$4\r\ntype\r\n$7\r\ninteger\r\n"
-			"*10\r\n$4\r\nname\r\n$17\r\n"
-			"username_password\r\n$4\r\n"
-			"type\r\n$5\r\nblock\r\n$5\r\n"
-			"token\r\n$4\r\nAUTH\r\n$5\r\n"
-			"flags\r\n*1\r\n+optional\r\n"
 			"$9\r\narguments\r\n*2\r\n*4\r\n"
 			"$4\r\nname\r\n$8\r\nusername\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
@@ -1818,7 +1748,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$6\r\nstring\r\n$5\r\ntoken\r\n"
 			"$7\r\nSETNAME\r\n$5\r\nflags\r\n"
 			"*1\r\n+optional\r\n",
-		.docs_len = 765,
+		.docs_len = 647,
 	},
 	{
 		.name = "incr",
@@ -1831,7 +1761,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Increment the integer value of a key by one",
+		.summary = "Add one to an integer value",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1855,8 +1785,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 321,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$43\r\n"
-			"Increment the integer value of a key by one\r\n"
+			"*10\r\n$7\r\nsummary\r\n$27\r\n"
+			"Add one to an integer value\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -1865,7 +1795,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
-		.docs_len = 226,
+		.docs_len = 210,
 	},
 	{
 		.name = "incrby",
@@ -1878,9 +1808,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary =
-			"Increment the integer value of a key by the given amo"
-			"unt",
+		.summary = "Add an amount to an integer value",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1904,19 +1832,19 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 323,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$56\r\n"
-			"Increment the integer value of a key by the given amo"
-			"unt\r\n$5\r\nsince\r\n$5\r\n"
-			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
-			"string\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"Add an amount to an integer value\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nstring\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n*4\r\n$4\r\nname\r\n$9\r\n"
 			"increment\r\n$4\r\ntype\r\n"
 			"$7\r\ninteger\r\n",
-		.docs_len = 291,
+		.docs_len = 268,
 	},
 	{
 		.name = "incrbyfloat",
@@ -1929,9 +1857,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary =
-			"Increment the float value of a key by the given amoun"
-			"t",
+		.summary = "Add a floating point amount to a number value",
 		.since = "2.6.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -1955,9 +1881,9 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 329,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$54\r\n"
-			"Increment the float value of a key by the given amoun"
-			"t\r\n$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"*10\r\n$7\r\nsummary\r\n$45\r\n"
+			"Add a floating point amount to a number value\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$9\r\narguments\r\n"
@@ -1967,7 +1893,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			":0\r\n*4\r\n$4\r\nname\r\n$9\r\n"
 			"increment\r\n$4\r\ntype\r\n"
 			"$6\r\ndouble\r\n",
-		.docs_len = 288,
+		.docs_len = 279,
 	},
 	{
 		.name = "info",
@@ -1980,7 +1906,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Get information and statistics about the server",
+		.summary = "Server information and statistics, by section",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@slow @dangerous",
@@ -1997,20 +1923,17 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 183,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$47\r\n"
-			"Get information and statistics about the server\r\n"
+			"*10\r\n$7\r\nsummary\r\n$45\r\n"
+			"Server information and statistics, by section\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n7.0.0\r\n$52\r\n"
-			"Added support for taking multiple section arguments."
-			"\r\n$9\r\narguments\r\n*1\r\n"
-			"*6\r\n$4\r\nname\r\n$7\r\nsection\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n"
-			"$5\r\nflags\r\n*2\r\n+optional\r\n"
-			"+multiple\r\n",
-		.docs_len = 340,
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"section\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*2\r\n"
+			"+optional\r\n+multiple\r\n",
+		.docs_len = 247,
 	},
 	{
 		.name = "keys",
@@ -2021,7 +1944,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "generic",
-		.summary = "Find all keys matching the given pattern",
+		.summary = "Every key whose name matches a pattern",
 		.since = "1.0.0",
 		.complexity =
 			"O(N) with N being the number of keys in the database,"
@@ -2040,8 +1963,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 171,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$40\r\n"
-			"Find all keys matching the given pattern\r\n"
+			"*10\r\n$7\r\nsummary\r\n$38\r\n"
+			"Every key whose name matches a pattern\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$152\r\n"
@@ -2051,7 +1974,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$9\r\narguments\r\n*1\r\n*4\r\n"
 			"$4\r\nname\r\n$7\r\npattern\r\n"
 			"$4\r\ntype\r\n$7\r\npattern\r\n",
-		.docs_len = 357,
+		.docs_len = 355,
 	},
 	{
 		.name = "llen",
@@ -2063,7 +1986,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "list",
-		.summary = "Get the length of a list",
+		.summary = "Number of elements of a list",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@read @list @fast",
@@ -2085,8 +2008,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 293,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$24\r\n"
-			"Get the length of a list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$28\r\n"
+			"Number of elements of a list\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$4\r\nlist\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -2095,7 +2018,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
-		.docs_len = 205,
+		.docs_len = 209,
 	},
 	{
 		.name = "lpop",
@@ -2107,7 +2030,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "list",
-		.summary = "Remove and get the first elements in a list",
+		.summary = "Take elements from the head of a list",
 		.since = "1.0.0",
 		.complexity = "O(N) where N is the number of elements returned",
 		.acl_categories = "@write @list @fast",
@@ -2130,14 +2053,12 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 310,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$43\r\n"
-			"Remove and get the first elements in a list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Take elements from the head of a list\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$4\r\nlist\r\n"
 			"$10\r\ncomplexity\r\n$47\r\n"
 			"O(N) where N is the number of elements returned\r\n"
-			"$7\r\nhistory\r\n*1\r\n*2\r\n"
-			"$5\r\n6.2.0\r\n$27\r\nAdded the `count` argument.\r\n"
 			"$9\r\narguments\r\n*2\r\n*6\r\n"
 			"$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
@@ -2146,7 +2067,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$7\r\ninteger\r\n"
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
 			"$5\r\nflags\r\n*1\r\n+optional\r\n",
-		.docs_len = 430,
+		.docs_len = 358,
 	},
 	{
 		.name = "lpush",
@@ -2159,7 +2080,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "list",
-		.summary = "Prepend one or multiple elements to a list",
+		.summary = "Insert elements at the head of a list",
 		.since = "1.0.0",
 		.complexity =
 			"O(1) for each element added, so O(N) to add N element"
@@ -2184,24 +2105,21 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 312,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$42\r\n"
-			"Prepend one or multiple elements to a list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Insert elements at the head of a list\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$4\r\nlist\r\n"
 			"$10\r\ncomplexity\r\n$106\r\n"
 			"O(1) for each element added, so O(N) to add N element"
 			"s when the command is called with multiple arguments."
-			"\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n2.4.0\r\n$37\r\n"
-			"Accepts multiple `element` arguments.\r\n"
-			"$9\r\narguments\r\n*2\r\n*6\r\n"
-			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 478,
+		.docs_len = 397,
 	},
 	{
 		.name = "lrange",
@@ -2212,7 +2130,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "list",
-		.summary = "Get a range of elements from a list",
+		.summary = "Elements of a list between two positions",
 		.since = "1.0.0",
 		.complexity =
 			"O(S+N) where S is the distance of start offset from H"
@@ -2238,8 +2156,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 297,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$35\r\n"
-			"Get a range of elements from a list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Elements of a list between two positions\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$4\r\nlist\r\n"
 			"$10\r\ncomplexity\r\n$178\r\n"
@@ -2255,7 +2173,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$7\r\ninteger\r\n"
 			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
 			"$4\r\ntype\r\n$7\r\ninteger\r\n",
-		.docs_len = 487,
+		.docs_len = 492,
 	},
 	{
 		.name = "mget",
@@ -2267,7 +2185,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = -1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Get the values of all the given keys",
+		.summary = "Read several string values at once",
 		.since = "1.0.0",
 		.complexity = "O(N) where N is the number of keys to retrieve.",
 		.acl_categories = "@read @string @fast",
@@ -2291,8 +2209,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 340,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$36\r\n"
-			"Get the values of all the given keys\r\n"
+			"*10\r\n$7\r\nsummary\r\n$34\r\n"
+			"Read several string values at once\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$47\r\n"
@@ -2302,7 +2220,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 289,
+		.docs_len = 287,
 	},
 	{
 		.name = "mset",
@@ -2314,7 +2232,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = -1,
 		.key_step = 2,
 		.group = "string",
-		.summary = "Set multiple keys to multiple values",
+		.summary = "Write several string values at once",
 		.since = "1.0.1",
 		.complexity = "O(N) where N is the number of keys to set.",
 		.acl_categories = "@write @string @slow",
@@ -2339,8 +2257,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 377,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$36\r\n"
-			"Set multiple keys to multiple values\r\n"
+			"*10\r\n$7\r\nsummary\r\n$35\r\n"
+			"Write several string values at once\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.1\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$42\r\n"
@@ -2355,7 +2273,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n",
-		.docs_len = 400,
+		.docs_len = 399,
 	},
 	{
 		.name = "msetnx",
@@ -2368,8 +2286,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.key_step = 2,
 		.group = "string",
 		.summary =
-			"Set multiple keys to multiple values, only if none of"
-			" the keys exist",
+			"Write several string values, only if none of the keys"
+			" exists",
 		.since = "1.0.1",
 		.complexity = "O(N) where N is the number of keys to set.",
 		.acl_categories = "@write @string @slow",
@@ -2394,11 +2312,11 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 373,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$68\r\n"
-			"Set multiple keys to multiple values, only if none of"
-			" the keys exist\r\n$5\r\nsince\r\n"
-			"$5\r\n1.0.1\r\n$5\r\ngroup\r\n"
-			"$6\r\nstring\r\n$10\r\ncomplexity\r\n"
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Write several string values, only if none of the keys"
+			" exists\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.1\r\n$5\r\ngroup\r\n$6\r\n"
+			"string\r\n$10\r\ncomplexity\r\n"
 			"$42\r\nO(N) where N is the number of keys to set.\r\n"
 			"$9\r\narguments\r\n*1\r\n*8\r\n"
 			"$4\r\nname\r\n$9\r\nkey_value\r\n"
@@ -2410,7 +2328,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n",
-		.docs_len = 432,
+		.docs_len = 424,
 	},
 	{
 		.name = "persist",
@@ -2422,7 +2340,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Remove the expiration from a key",
+		.summary = "Remove the time to live of a key",
 		.since = "2.2.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @fast",
@@ -2446,7 +2364,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.info_len = 307,
 		.docs_resp =
 			"*10\r\n$7\r\nsummary\r\n$32\r\n"
-			"Remove the expiration from a key\r\n"
+			"Remove the time to live of a key\r\n"
 			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -2467,7 +2385,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Set a key's time to live in milliseconds",
+		.summary = "Give a key a time to live, in milliseconds",
 		.since = "2.6.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @fast",
@@ -2490,19 +2408,16 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 308,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$40\r\n"
-			"Set a key's time to live in milliseconds\r\n"
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"Give a key a time to live, in milliseconds\r\n"
 			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n7.0.0\r\n$41\r\n"
-			"Added options: `NX`, `XX`, `GT` and `LT`.\r\n"
-			"$9\r\narguments\r\n*3\r\n*6\r\n"
-			"$4\r\nname\r\n$3\r\nkey\r\n"
-			"$4\r\ntype\r\n$3\r\nkey\r\n"
-			"$14\r\nkey_spec_index\r\n:0\r\n"
-			"*4\r\n$4\r\nname\r\n$12\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$12\r\n"
 			"milliseconds\r\n$4\r\ntype\r\n"
 			"$7\r\ninteger\r\n*10\r\n$4\r\n"
 			"name\r\n$9\r\ncondition\r\n"
@@ -2522,7 +2437,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*6\r\n$4\r\nname\r\n$2\r\nlt\r\n"
 			"$4\r\ntype\r\n$10\r\npure-token\r\n"
 			"$5\r\ntoken\r\n$2\r\nLT\r\n",
-		.docs_len = 750,
+		.docs_len = 672,
 	},
 	{
 		.name = "pexpireat",
@@ -2534,9 +2449,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary =
-			"Set the expiration for a key as a UNIX timestamp spec"
-			"ified in milliseconds",
+		.summary = "Make a key expire at a unix time, in milliseconds",
 		.since = "2.6.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @fast",
@@ -2559,15 +2472,12 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 310,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$74\r\n"
-			"Set the expiration for a key as a UNIX timestamp spec"
-			"ified in milliseconds\r\n$5\r\n"
-			"since\r\n$5\r\n2.6.0\r\n$5\r\n"
-			"group\r\n$7\r\ngeneric\r\n$10\r\n"
-			"complexity\r\n$4\r\nO(1)\r\n"
-			"$7\r\nhistory\r\n*1\r\n*2\r\n"
-			"$5\r\n7.0.0\r\n$41\r\nAdded options: `NX`, `XX`, `GT`"
-			" and `LT`.\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$49\r\n"
+			"Make a key expire at a unix time, in milliseconds\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
@@ -2592,7 +2502,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$2\r\nlt\r\n$4\r\ntype\r\n$10\r\n"
 			"pure-token\r\n$5\r\ntoken\r\n"
 			"$2\r\nLT\r\n",
-		.docs_len = 796,
+		.docs_len = 691,
 	},
 	{
 		.name = "ping",
@@ -2604,7 +2514,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Ping the server",
+		.summary = "Check that the server answers",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@fast @connection",
@@ -2619,16 +2529,17 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 149,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$15\r\n"
-			"Ping the server\r\n$5\r\nsince\r\n"
-			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
-			"$10\r\nconnection\r\n$10\r\n"
-			"complexity\r\n$4\r\nO(1)\r\n"
-			"$9\r\narguments\r\n*1\r\n*6\r\n"
-			"$4\r\nname\r\n$7\r\nmessage\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n"
-			"$5\r\nflags\r\n*1\r\n+optional\r\n",
-		.docs_len = 211,
+			"*10\r\n$7\r\nsummary\r\n$29\r\n"
+			"Check that the server answers\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"message\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 225,
 	},
 	{
 		.name = "psetex",
@@ -2641,7 +2552,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.key_step = 1,
 		.group = "string",
 		.summary =
-			"Set the value and expiration in milliseconds of a key",
+			"Write a string value with a time to live in milliseco"
+			"nds",
 		.since = "2.6.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @slow",
@@ -2664,12 +2576,12 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 307,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$53\r\n"
-			"Set the value and expiration in milliseconds of a key"
-			"\r\n$5\r\nsince\r\n$5\r\n2.6.0\r\n"
-			"$5\r\ngroup\r\n$6\r\nstring\r\n"
-			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Write a string value with a time to live in milliseco"
+			"nds\r\n$5\r\nsince\r\n$5\r\n"
+			"2.6.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"string\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
 			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
@@ -2678,7 +2590,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$7\r\ninteger\r\n*4\r\n$4\r\n"
 			"name\r\n$5\r\nvalue\r\n$4\r\n"
 			"type\r\n$6\r\nstring\r\n",
-		.docs_len = 339,
+		.docs_len = 342,
 	},
 	{
 		.name = "pttl",
@@ -2690,7 +2602,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Get the time to live for a key in milliseconds",
+		.summary = "Remaining time to live of a key, in milliseconds",
 		.since = "2.6.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @read @fast",
@@ -2714,19 +2626,17 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 336,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$46\r\n"
-			"Get the time to live for a key in milliseconds\r\n"
+			"*10\r\n$7\r\nsummary\r\n$48\r\n"
+			"Remaining time to live of a key, in milliseconds\r\n"
 			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n2.8.0\r\n$19\r\n"
-			"Added the -2 reply.\r\n$9\r\n"
-			"arguments\r\n*1\r\n*6\r\n$4\r\n"
-			"name\r\n$3\r\nkey\r\n$4\r\n"
-			"type\r\n$3\r\nkey\r\n$14\r\n"
-			"key_spec_index\r\n:0\r\n",
-		.docs_len = 288,
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 232,
 	},
 	{
 		.name = "quit",
@@ -2742,7 +2652,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary = "Close the connection",
+		.summary = "Close the connection after replying",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@fast @connection",
@@ -2757,13 +2667,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 133,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$20\r\n"
-			"Close the connection\r\n$5\r\n"
-			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
-			"group\r\n$10\r\nconnection\r\n"
+			"*8\r\n$7\r\nsummary\r\n$35\r\n"
+			"Close the connection after replying\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n",
-		.docs_len = 121,
+		.docs_len = 136,
 	},
 	{
 		.name = "randomkey",
@@ -2775,7 +2685,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "generic",
-		.summary = "Return a random key from the keyspace",
+		.summary = "A key of the selected database, chosen at random",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @read @slow",
@@ -2790,13 +2700,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 157,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$37\r\n"
-			"Return a random key from the keyspace\r\n"
+			"*8\r\n$7\r\nsummary\r\n$48\r\n"
+			"A key of the selected database, chosen at random\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n",
-		.docs_len = 134,
+		.docs_len = 145,
 	},
 	{
 		.name = "rename",
@@ -2807,7 +2717,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 2,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Rename a key",
+		.summary =
+			"Give a key a new name, replacing any key of that name",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @slow",
@@ -2839,11 +2750,12 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 517,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$12\r\n"
-			"Rename a key\r\n$5\r\nsince\r\n"
-			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
-			"$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$53\r\n"
+			"Give a key a new name, replacing any key of that name"
+			"\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
@@ -2851,7 +2763,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"newkey\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":1\r\n",
-		.docs_len = 266,
+		.docs_len = 307,
 	},
 	{
 		.name = "renamenx",
@@ -2863,7 +2775,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 2,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Rename a key, only if the new key does not exist",
+		.summary = "Give a key a new name, only if that name is free",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @write @fast",
@@ -2895,23 +2807,20 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 526,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$48\r\n"
-			"Rename a key, only if the new key does not exist\r\n"
+			"*10\r\n$7\r\nsummary\r\n$48\r\n"
+			"Give a key a new name, only if that name is free\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n3.2.0\r\n$86\r\n"
-			"The command no longer returns an error when source an"
-			"d destination names are the same.\r\n"
-			"$9\r\narguments\r\n*2\r\n*6\r\n"
-			"$4\r\nname\r\n$3\r\nkey\r\n"
-			"$4\r\ntype\r\n$3\r\nkey\r\n"
-			"$14\r\nkey_spec_index\r\n:0\r\n"
-			"*6\r\n$4\r\nname\r\n$6\r\nnewkey\r\n"
-			"$4\r\ntype\r\n$3\r\nkey\r\n"
-			"$14\r\nkey_spec_index\r\n:1\r\n",
-		.docs_len = 427,
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"newkey\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n",
+		.docs_len = 302,
 	},
 	{
 		.name = "rpop",
@@ -2923,7 +2832,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "list",
-		.summary = "Remove and get the last elements in a list",
+		.summary = "Take elements from the tail of a list",
 		.since = "1.0.0",
 		.complexity = "O(N) where N is the number of elements returned",
 		.acl_categories = "@write @list @fast",
@@ -2946,14 +2855,12 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 310,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$42\r\n"
-			"Remove and get the last elements in a list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Take elements from the tail of a list\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$4\r\nlist\r\n"
 			"$10\r\ncomplexity\r\n$47\r\n"
 			"O(N) where N is the number of elements returned\r\n"
-			"$7\r\nhistory\r\n*1\r\n*2\r\n"
-			"$5\r\n6.2.0\r\n$27\r\nAdded the `count` argument.\r\n"
 			"$9\r\narguments\r\n*2\r\n*6\r\n"
 			"$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
@@ -2962,7 +2869,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$7\r\ninteger\r\n"
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
 			"$5\r\nflags\r\n*1\r\n+optional\r\n",
-		.docs_len = 429,
+		.docs_len = 358,
 	},
 	{
 		.name = "rpush",
@@ -2975,7 +2882,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "list",
-		.summary = "Append one or multiple elements to a list",
+		.summary = "Insert elements at the tail of a list",
 		.since = "1.0.0",
 		.complexity =
 			"O(1) for each element added, so O(N) to add N element"
@@ -3000,24 +2907,21 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 312,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$41\r\n"
-			"Append one or multiple elements to a list\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Insert elements at the tail of a list\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$4\r\nlist\r\n"
 			"$10\r\ncomplexity\r\n$106\r\n"
 			"O(1) for each element added, so O(N) to add N element"
 			"s when the command is called with multiple arguments."
-			"\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n2.4.0\r\n$37\r\n"
-			"Accepts multiple `element` arguments.\r\n"
-			"$9\r\narguments\r\n*2\r\n*6\r\n"
-			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 477,
+		.docs_len = 397,
 	},
 	{
 		.name = "scan",
@@ -3029,7 +2933,9 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "generic",
-		.summary = "Incrementally iterate the keys space",
+		.summary =
+			"Walk the keys of a database a few at a time with a cu"
+			"rsor",
 		.since = "2.8.0",
 		.complexity =
 			"O(1) for every call. O(N) for a complete iteration, i"
@@ -3048,21 +2954,19 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 150,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$36\r\n"
-			"Incrementally iterate the keys space\r\n"
-			"$5\r\nsince\r\n$5\r\n2.8.0\r\n"
-			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
-			"$10\r\ncomplexity\r\n$169\r\n"
-			"O(1) for every call. O(N) for a complete iteration, i"
-			"ncluding enough command calls for the cursor to retur"
-			"n back to 0. N is the number of elements inside the c"
-			"ollection.\r\n$7\r\nhistory\r\n"
-			"*1\r\n*2\r\n$5\r\n6.0.0\r\n"
-			"$28\r\nAdded the `TYPE` subcommand.\r\n"
-			"$9\r\narguments\r\n*4\r\n*4\r\n"
-			"$4\r\nname\r\n$6\r\ncursor\r\n"
-			"$4\r\ntype\r\n$7\r\ninteger\r\n"
-			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Walk the keys of a database a few at a time with a cu"
+			"rsor\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$7\r\n"
+			"generic\r\n$10\r\ncomplexity\r\n"
+			"$169\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection.\r\n$9\r\n"
+			"arguments\r\n*4\r\n*4\r\n$4\r\n"
+			"name\r\n$6\r\ncursor\r\n$4\r\n"
+			"type\r\n$7\r\ninteger\r\n*8\r\n"
+			"$4\r\nname\r\n$7\r\npattern\r\n"
 			"$4\r\ntype\r\n$7\r\npattern\r\n"
 			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
 			"$5\r\nflags\r\n*1\r\n+optional\r\n"
@@ -3076,7 +2980,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"TYPE\r\n$5\r\nsince\r\n$5\r\n"
 			"6.0.0\r\n$5\r\nflags\r\n*1\r\n"
 			"+optional\r\n",
-		.docs_len = 746,
+		.docs_len = 700,
 	},
 	{
 		.name = "select",
@@ -3089,9 +2993,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "connection",
-		.summary =
-			"Change the selected database for the current connecti"
-			"on",
+		.summary = "Switch this connection to another database",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@fast @connection",
@@ -3105,16 +3007,16 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n*0\r\n",
 		.info_len = 100,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$55\r\n"
-			"Change the selected database for the current connecti"
-			"on\r\n$5\r\nsince\r\n$5\r\n"
-			"1.0.0\r\n$5\r\ngroup\r\n$10\r\n"
-			"connection\r\n$10\r\ncomplexity\r\n"
-			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"Switch this connection to another database\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
 			"*1\r\n*4\r\n$4\r\nname\r\n$5\r\n"
 			"index\r\n$4\r\ntype\r\n$7\r\n"
 			"integer\r\n",
-		.docs_len = 224,
+		.docs_len = 211,
 	},
 	{
 		.name = "set",
@@ -3126,7 +3028,9 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Set the string value of a key",
+		.summary =
+			"Write a string value, with options for existence and "
+			"expiry",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @slow",
@@ -3151,28 +3055,19 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 397,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$29\r\n"
-			"Set the string value of a key\r\n"
-			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
-			"$5\r\ngroup\r\n$6\r\nstring\r\n"
-			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*4\r\n"
-			"*2\r\n$6\r\n2.6.12\r\n$44\r\n"
-			"Added the `EX`, `PX`, `NX` and `XX` options.\r\n"
-			"*2\r\n$5\r\n6.0.0\r\n$27\r\n"
-			"Added the `KEEPTTL` option.\r\n"
-			"*2\r\n$5\r\n6.2.0\r\n$42\r\n"
-			"Added the `GET`, `EXAT` and `PXAT` option.\r\n"
-			"*2\r\n$5\r\n7.0.0\r\n$55\r\n"
-			"Allowed the `NX` and `GET` options to be used togethe"
-			"r.\r\n$9\r\narguments\r\n*5\r\n"
-			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
-			"$4\r\ntype\r\n$3\r\nkey\r\n"
-			"$14\r\nkey_spec_index\r\n:0\r\n"
-			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
-			"$4\r\ntype\r\n$6\r\nstring\r\n"
-			"*10\r\n$4\r\nname\r\n$9\r\n"
-			"condition\r\n$4\r\ntype\r\n"
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write a string value, with options for existence and "
+			"expiry\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"string\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*5\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"value\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\ncondition\r\n$4\r\ntype\r\n"
 			"$5\r\noneof\r\n$5\r\nsince\r\n"
 			"$6\r\n2.6.12\r\n$5\r\nflags\r\n"
 			"*1\r\n+optional\r\n$9\r\narguments\r\n"
@@ -3214,7 +3109,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$10\r\npure-token\r\n"
 			"$5\r\ntoken\r\n$7\r\nKEEPTTL\r\n"
 			"$5\r\nsince\r\n$5\r\n6.0.0\r\n",
-		.docs_len = 1511,
+		.docs_len = 1267,
 	},
 	{
 		.name = "setex",
@@ -3226,7 +3121,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Set the value and expiration of a key",
+		.summary =
+			"Write a string value with a time to live in seconds",
 		.since = "2.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @slow",
@@ -3249,9 +3145,9 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 306,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$37\r\n"
-			"Set the value and expiration of a key\r\n"
-			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Write a string value with a time to live in seconds\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$9\r\narguments\r\n"
@@ -3263,7 +3159,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"integer\r\n*4\r\n$4\r\nname\r\n"
 			"$5\r\nvalue\r\n$4\r\ntype\r\n"
 			"$6\r\nstring\r\n",
-		.docs_len = 317,
+		.docs_len = 331,
 	},
 	{
 		.name = "setnx",
@@ -3277,8 +3173,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.key_step = 1,
 		.group = "string",
 		.summary =
-			"Set the value of a key, only if the key does not exis"
-			"t",
+			"Write a string value only if the key does not exist",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@write @string @fast",
@@ -3301,9 +3196,9 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 313,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$54\r\n"
-			"Set the value of a key, only if the key does not exis"
-			"t\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Write a string value only if the key does not exist\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n$9\r\narguments\r\n"
@@ -3313,7 +3208,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
 			"value\r\n$4\r\ntype\r\n$6\r\n"
 			"string\r\n",
-		.docs_len = 284,
+		.docs_len = 281,
 	},
 	{
 		.name = "setrange",
@@ -3325,9 +3220,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary =
-			"Overwrite part of a string at key starting at the spe"
-			"cified offset",
+		.summary = "Overwrite part of a string value at an offset",
 		.since = "2.2.0",
 		.complexity =
 			"O(1), not counting the time taken to copy the new str"
@@ -3355,25 +3248,24 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 309,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$66\r\n"
-			"Overwrite part of a string at key starting at the spe"
-			"cified offset\r\n$5\r\nsince\r\n"
-			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
-			"$6\r\nstring\r\n$10\r\ncomplexity\r\n"
-			"$215\r\nO(1), not counting the time taken to copy the"
-			" new string in place. Usually, this string is very sm"
-			"all so the amortized complexity is O(1). Otherwise, c"
-			"omplexity is O(M) with M being the length of the valu"
-			"e argument.\r\n$9\r\narguments\r\n"
-			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
-			"key\r\n$4\r\ntype\r\n$3\r\n"
-			"key\r\n$14\r\nkey_spec_index\r\n"
-			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
-			"offset\r\n$4\r\ntype\r\n$7\r\n"
-			"integer\r\n*4\r\n$4\r\nname\r\n"
-			"$5\r\nvalue\r\n$4\r\ntype\r\n"
-			"$6\r\nstring\r\n",
-		.docs_len = 558,
+			"*10\r\n$7\r\nsummary\r\n$45\r\n"
+			"Overwrite part of a string value at an offset\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nstring\r\n"
+			"$10\r\ncomplexity\r\n$215\r\n"
+			"O(1), not counting the time taken to copy the new str"
+			"ing in place. Usually, this string is very small so t"
+			"he amortized complexity is O(1). Otherwise, complexit"
+			"y is O(M) with M being the length of the value argume"
+			"nt.\r\n$9\r\narguments\r\n*3\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 537,
 	},
 	{
 		.name = "strlen",
@@ -3385,7 +3277,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "string",
-		.summary = "Get the length of the value stored in a key",
+		.summary = "Length of a string value in bytes",
 		.since = "2.2.0",
 		.complexity = "O(1)",
 		.acl_categories = "@read @string @fast",
@@ -3407,8 +3299,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 297,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$43\r\n"
-			"Get the length of the value stored in a key\r\n"
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"Length of a string value in bytes\r\n"
 			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nstring\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -3417,7 +3309,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
-		.docs_len = 226,
+		.docs_len = 216,
 	},
 	{
 		.name = "time",
@@ -3430,7 +3322,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 0,
 		.key_step = 0,
 		.group = "server",
-		.summary = "Return the current server time",
+		.summary = "The server's clock: seconds and microseconds",
 		.since = "2.6.0",
 		.complexity = "O(1)",
 		.acl_categories = "@fast",
@@ -3445,13 +3337,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 114,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$30\r\n"
-			"Return the current server time\r\n"
+			"*8\r\n$7\r\nsummary\r\n$44\r\n"
+			"The server's clock: seconds and microseconds\r\n"
 			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
 			"O(1)\r\n",
-		.docs_len = 126,
+		.docs_len = 140,
 	},
 	{
 		.name = "touch",
@@ -3464,8 +3356,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.key_step = 1,
 		.group = "generic",
 		.summary =
-			"Alters the last access time of a key(s). Returns the "
-			"number of existing keys specified.",
+			"Count how many of the given keys exist, as an access",
 		.since = "3.2.1",
 		.complexity =
 			"O(N) where N is the number of keys that will be touch"
@@ -3491,10 +3382,9 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 364,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$87\r\n"
-			"Alters the last access time of a key(s). Returns the "
-			"number of existing keys specified.\r\n"
-			"$5\r\nsince\r\n$5\r\n3.2.1\r\n"
+			"*10\r\n$7\r\nsummary\r\n$52\r\n"
+			"Count how many of the given keys exist, as an access"
+			"\r\n$5\r\nsince\r\n$5\r\n3.2.1\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$56\r\n"
 			"O(N) where N is the number of keys that will be touch"
@@ -3503,7 +3393,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 350,
+		.docs_len = 315,
 	},
 	{
 		.name = "ttl",
@@ -3515,7 +3405,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Get the time to live for a key in seconds",
+		.summary = "Remaining time to live of a key, in seconds",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @read @fast",
@@ -3539,19 +3429,17 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 335,
 		.docs_resp =
-			"*12\r\n$7\r\nsummary\r\n$41\r\n"
-			"Get the time to live for a key in seconds\r\n"
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"Remaining time to live of a key, in seconds\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$7\r\nhistory\r\n*1\r\n"
-			"*2\r\n$5\r\n2.8.0\r\n$19\r\n"
-			"Added the -2 reply.\r\n$9\r\n"
-			"arguments\r\n*1\r\n*6\r\n$4\r\n"
-			"name\r\n$3\r\nkey\r\n$4\r\n"
-			"type\r\n$3\r\nkey\r\n$14\r\n"
-			"key_spec_index\r\n:0\r\n",
-		.docs_len = 283,
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 227,
 	},
 	{
 		.name = "type",
@@ -3563,7 +3451,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = 1,
 		.key_step = 1,
 		.group = "generic",
-		.summary = "Determine the type stored at key",
+		.summary = "The type of the value stored at a key",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@keyspace @read @fast",
@@ -3585,8 +3473,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 297,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$32\r\n"
-			"Determine the type stored at key\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"The type of the value stored at a key\r\n"
 			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
@@ -3595,7 +3483,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$4\r\ntype\r\n$3\r\n"
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
-		.docs_len = 216,
+		.docs_len = 221,
 	},
 	{
 		.name = "unlink",
@@ -3607,9 +3495,7 @@ const struct kv_cmd kv_cmd_table[] = {
 		.last_key = -1,
 		.key_step = 1,
 		.group = "generic",
-		.summary =
-			"Delete a key asynchronously in another thread. Otherw"
-			"ise it is just as DEL, but non blocking.",
+		.summary = "Remove keys; returns how many existed",
 		.since = "4.0.0",
 		.complexity =
 			"O(1) for each key removed regardless of its size. The"
@@ -3638,9 +3524,8 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nlimit\r\n:0\r\n*0\r\n",
 		.info_len = 372,
 		.docs_resp =
-			"*10\r\n$7\r\nsummary\r\n$93\r\n"
-			"Delete a key asynchronously in another thread. Otherw"
-			"ise it is just as DEL, but non blocking.\r\n"
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Remove keys; returns how many existed\r\n"
 			"$5\r\nsince\r\n$5\r\n4.0.0\r\n"
 			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
 			"$10\r\ncomplexity\r\n$207\r\n"
@@ -3653,7 +3538,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
-		.docs_len = 508,
+		.docs_len = 452,
 	},
 };
 

@@ -134,9 +134,10 @@ test_command(void **state)
 	rx("COMMAND INFO CLIENT|ID", "*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"
 	   "*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
 	   "*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n");
+	/* DOCS: Redis's facts, redpoll's own summary (summaries.txt). */
 	rx("COMMAND DOCS client|getname nosuch", "*2\r\n$14\r\n"
-	   "client|getname\r\n*8\r\n$7\r\nsummary\r\n$31\r\n"
-	   "Get the current connection name\r\n$5\r\nsince\r\n$5\r\n"
+	   "client|getname\r\n*8\r\n$7\r\nsummary\r\n$36\r\n"
+	   "The name this connection set, if any\r\n$5\r\nsince\r\n$5\r\n"
 	   "2.6.9\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\n"
 	   "complexity\r\n$4\r\nO(1)\r\n");
 	runz("COMMAND INFO get nosuch client|nosuch");
