@@ -156,8 +156,16 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 			data = tc->sq_bytes;
 		tcp_sq_ack(tc, data);
 		tc->snd.una = ack;
-		if (seq_lt(tc->snd.nxt, ack))
+		if (seq_lt(tc->snd.nxt, ack)) {
+			/*
+			 * After a rewind (RTO) the peer acknowledged data
+			 * sent before it: sending resumes at the new
+			 * SND.UNA, and so does the send queue's cursor.
+			 */
 			tc->snd.nxt = ack;
+			tc->sq_cur = tc->sq_head;
+			tc->sq_cur_off = tc->sq_off;
+		}
 		if (tc->rtt_tsc != 0 && seq_geq(ack, tc->rtt_seq)) {
 			uint64_t d = ts->net->now_tsc - tc->rtt_tsc;
 			rtt_sample(tc, (uint32_t)(d * 1000000 /

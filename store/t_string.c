@@ -71,6 +71,15 @@ expire_ms_or_reply(struct kv_req *r, const struct kv_arg *a, int flags,
 	return true;
 }
 
+/* expire_kind -- the SET_* flag of an EX/PX/EXAT/PXAT option, or 0. */
+static int
+expire_kind(const struct kv_arg *a)
+{
+	return kv_arg_is(a, "ex") ? SET_EX : kv_arg_is(a, "px") ? SET_PX :
+	       kv_arg_is(a, "exat") ? SET_EXAT :
+	       kv_arg_is(a, "pxat") ? SET_PXAT : 0;
+}
+
 /*
  * parse_set_options -- Redis's parseExtendedStringArgumentsOrReply for
  * SET (getex = false) and GETEX (getex = true), from argv[first].
@@ -99,12 +108,10 @@ parse_set_options(struct kv_req *r, int first, bool getex, int *flags,
 			   !(f & SET_EXPIRE) && !(f & SET_KEEPTTL)) {
 			*flags |= SET_PERSIST;
 		} else if (next != NULL && !(f & SET_KEEPTTL) &&
-			   !(f & SET_PERSIST) && !(f & SET_EXPIRE) &&
-			   (kv_arg_is(a, "ex") || kv_arg_is(a, "px") ||
-			    kv_arg_is(a, "exat") || kv_arg_is(a, "pxat"))) {
-			*flags |= kv_arg_is(a, "ex") ? SET_EX :
-				  kv_arg_is(a, "px") ? SET_PX :
-				  kv_arg_is(a, "exat") ? SET_EXAT : SET_PXAT;
+			   !(f & SET_PERSIST) && expire_kind(a) != 0 &&
+			   !(f & (SET_EXPIRE & ~expire_kind(a)))) {
+			/* The same kind again is allowed: the last wins. */
+			*flags |= expire_kind(a);
 			*expire = next;
 			j++;
 		} else {

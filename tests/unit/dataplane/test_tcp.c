@@ -239,6 +239,60 @@ test_retransmit_on_timeout(void **state)
 	assert_int_equal(n_captured, 1);
 }
 
+/*
+ * test_ack_after_rewind -- a retransmission timeout rewinds to SND.UNA;
+ * the ACK for the original segments then arrives (they were only
+ * late): the next data must go out at the right sequence number with
+ * the right bytes.
+ */
+static void
+test_ack_after_rewind(void **state)
+{
+	static char buf[3 * 1448];
+	(void)state;
+	uint32_t snd = handshake(40013);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('a' + i % 26);
+	clear_captured();
+	tcp_send(last_tc, buf, sizeof(buf));
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 3);
+	clear_captured();
+	tick(1100);                      /* RTO: first segment again */
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), snd);
+	clear_captured();
+	/* The late ACK covers all three segments. */
+	input(tcp_frame(40013, 0x10, 1001, snd + 3 * 1448, 65535, NULL, 0,
+			NULL, 0));
+	for (unsigned i = 0; i < n_captured; i++) {
+		uint32_t seq = rte_be_to_cpu_32(cap_tcp(i)->sent_seq);
+		unsigned n = cap_payload_len(i);
+		assert_true(seq >= snd + 3 * 1448);
+		assert_memory_equal((char *)cap_tcp(i) +
+				    (cap_tcp(i)->data_off >> 4) * 4,
+				    buf + (seq - snd), n);
+	}
+	clear_captured();
+	tcp_send(last_tc, "NEW", 3);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	/* Whatever is sent now carries the bytes of its sequence number. */
+	for (unsigned i = 0; i < n_captured; i++) {
+		uint32_t seq = rte_be_to_cpu_32(cap_tcp(i)->sent_seq);
+		unsigned n = cap_payload_len(i);
+		const char *p = (char *)cap_tcp(i) +
+				(cap_tcp(i)->data_off >> 4) * 4;
+		for (unsigned k = 0; k < n; k++) {
+			uint32_t off = seq - snd + k;
+			char want = off < sizeof(buf) ? buf[off] :
+				    "NEW"[off - sizeof(buf)];
+			assert_int_equal(p[k], want);
+		}
+	}
+}
+
 static void
 test_fast_retransmit(void **state)
 {
@@ -411,6 +465,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_window_and_cwnd),
 	T(test_peer_window_respected),
 	T(test_retransmit_on_timeout),
+	T(test_ack_after_rewind),
 	T(test_fast_retransmit),
 	T(test_out_of_order_dup_ack),
 	T(test_rst_closes),

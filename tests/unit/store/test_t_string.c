@@ -29,6 +29,11 @@ test_set_options_errors(void **state)
 	(void)state;
 	rx("SET k v NX XX", "-ERR syntax error\r\n");
 	rx("SET k v EX 10 PX 10", "-ERR syntax error\r\n");
+	/* The same option twice is fine in Redis: the last one wins. */
+	rx("SET k v EX 10 EX 20", "+OK\r\n");
+	rx("TTL k", ":20\r\n");
+	rx("GETEX k PX 5000 PX 9000", "$1\r\nv\r\n");
+	rx("TTL k", ":9\r\n");
 	rx("SET k v KEEPTTL EX 10", "-ERR syntax error\r\n");
 	rx("SET k v EX", "-ERR syntax error\r\n");
 	rx("SET k v EX 0", "-ERR invalid expire time in 'set' command\r\n");
