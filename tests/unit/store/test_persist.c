@@ -157,11 +157,245 @@ test_bad_record(void **state)
 	pm_log_close(log);
 }
 
+
+/* pttl_of -- PTTL of a key as a number. */
+static long long
+pttl_of(const char *key)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "PTTL %s", key);
+	run(cmd);
+	assert_int_equal(st_out[0], ':');
+	return atoll(st_out + 1);
+}
+
+/* reopen -- close the shard and the log, open both again, recover. */
+static struct pm_log *
+reopen(struct pm_log *log, uint64_t size)
+{
+	char err[256];
+	kv_commit(st_shard);
+	assert_false(pm_log_pending(log));
+	st_close();
+	pm_log_close(log);
+	log = open_log(size);
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	return log;
+}
+
+/* test_commands_recovered -- each write command's effect survives. */
+static void
+test_commands_recovered(void **state)
+{
+	char err[256];
+	(void)state;
+
+	unlink(path);
+	struct pm_log *log = open_log(8 << 20);
+	st_close();
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("SET s hello", "+OK\r\n");
+	rx("APPEND s world", ":10\r\n");
+	rx("SETRANGE s 0 J", ":10\r\n");
+	rx("SET n 5", "+OK\r\n");
+	rx("INCR n", ":6\r\n");
+	rx("DECRBY n 10", ":-4\r\n");
+	rx("SET e v", "+OK\r\n");
+	rx("EXPIRE e 1000", ":1\r\n");
+	rx("SET pe v", "+OK\r\n");
+	rx("PEXPIRE pe 500000", ":1\r\n");
+	rx("SET per v EX 100", "+OK\r\n");
+	rx("PERSIST per", ":1\r\n");
+	rx("SET ex v", "+OK\r\n");
+	rx("GETEX ex PX 700000", "$1\r\nv\r\n");
+	rx("SET kt v EX 300", "+OK\r\n");
+	rx("SET kt v2 KEEPTTL", "+OK\r\n");
+	rx("MSET m1 a m2 b", "+OK\r\n");
+	rx("MSETNX m3 c m4 d", ":1\r\n");
+	rx("SETNX m1 z", ":0\r\n");
+	rx("GETSET m2 bb", "$1\r\nb\r\n");
+	rx("GETDEL m4", "$1\r\nd\r\n");
+	rx("SET r1 moved EX 200", "+OK\r\n");
+	rx("RENAME r1 r2", "+OK\r\n");
+	rx("SET gone v", "+OK\r\n");
+	rx("DEL gone", ":1\r\n");
+	rx("SET gone2 v", "+OK\r\n");
+	rx("UNLINK gone2", ":1\r\n");
+	rx("LPUSH l c b a", ":3\r\n");
+	rx("RPUSH l d", ":4\r\n");
+	rx("RPOP l", "$1\r\nd\r\n");
+	rx("LPUSH popped x", ":1\r\n");
+	rx("LPOP popped", "$1\r\nx\r\n");
+	rx("INCRBYFLOAT fl 2.5", "$3\r\n2.5\r\n");
+	rx("SETEX sx 400 v", "+OK\r\n");
+	rx("PSETEX psx 400000 v", "+OK\r\n");
+	rx("SET past v", "+OK\r\n");
+	rx("EXPIREAT past 1", ":1\r\n");
+	rx("SELECT 2", "+OK\r\n");
+	rx("SET in2 v", "+OK\r\n");
+	rx("SELECT 0", "+OK\r\n");
+	rx("DBSIZE", ":15\r\n");
+
+	log = reopen(log, 8 << 20);
+	rx("DBSIZE", ":15\r\n");
+	rx("GET s", "$10\r\nJelloworld\r\n");
+	rx("GET n", "$2\r\n-4\r\n");
+	long long t = pttl_of("e");
+	assert_true(t > 990000 && t <= 1000000);
+	t = pttl_of("pe");
+	assert_true(t > 490000 && t <= 500000);
+	rx("TTL per", ":-1\r\n");
+	t = pttl_of("ex");
+	assert_true(t > 690000 && t <= 700000);
+	rx("GET kt", "$2\r\nv2\r\n");
+	t = pttl_of("kt");
+	assert_true(t > 290000 && t <= 300000);
+	rx("MGET m1 m2 m3 m4", "*4\r\n$1\r\na\r\n$2\r\nbb\r\n$1\r\nc\r\n$-1\r\n");
+	rx("GET r1", "$-1\r\n");
+	rx("GET r2", "$5\r\nmoved\r\n");
+	t = pttl_of("r2");
+	assert_true(t > 190000 && t <= 200000);
+	rx("EXISTS gone gone2 popped past", ":0\r\n");
+	rx("LRANGE l 0 -1", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+	rx("GET fl", "$3\r\n2.5\r\n");
+	rx("TTL sx", ":400\r\n");
+	rx("TTL psx", ":400\r\n");
+	rx("SELECT 2", "+OK\r\n");
+	rx("GET in2", "$1\r\nv\r\n");
+	rx("SELECT 0", "+OK\r\n");
+
+	/* FLUSHALL empties every database, also after recovery. */
+	rx("FLUSHALL", "+OK\r\n");
+	rx("SET after v", "+OK\r\n");
+	log = reopen(log, 8 << 20);
+	rx("DBSIZE", ":1\r\n");
+	rx("GET after", "$1\r\nv\r\n");
+	rx("SELECT 2", "+OK\r\n");
+	rx("DBSIZE", ":0\r\n");
+	st_close();
+	pm_log_close(log);
+}
+
+/* test_expiry_recovered -- keys that expire are deleted in the log too:
+ * lazily on access, actively by kv_cron, or by time before recovery. */
+static void
+test_expiry_recovered(void **state)
+{
+	char err[256];
+	(void)state;
+
+	unlink(path);
+	struct pm_log *log = open_log(8 << 20);
+	st_close();
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("SET lazy v PX 100000", "+OK\r\n");
+	rx("SET active v PX 100000", "+OK\r\n");
+	rx("SET short v PX 30", "+OK\r\n");
+	rx("SET stay v", "+OK\r\n");
+	kv_lookup(st_shard, 0, "lazy", 4, false)->expire_ms = 1;
+	kv_lookup(st_shard, 0, "active", 6, false)->expire_ms = 1;
+	rx("GET lazy", "$-1\r\n");
+	unsigned n = 0;
+	for (int i = 0; i < 1000 && n == 0; i++)
+		n += kv_cron(st_shard);
+	assert_int_equal(n, 1);
+	kv_commit(st_shard);
+	st_close();
+	pm_log_close(log);
+	usleep(60 * 1000);   /* "short" expires while the server is down */
+
+	log = open_log(8 << 20);
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	/* lazy and active were deleted by a logged DEL; short is expired. */
+	rx("EXISTS lazy active", ":0\r\n");
+	rx("GET short", "$-1\r\n");
+	rx("GET stay", "$1\r\nv\r\n");
+	rx("DBSIZE", ":1\r\n");
+	st_close();
+	pm_log_close(log);
+}
+
+/* test_misconf_then_reads -- a full log refuses every write with
+ * MISCONF, reads and non-writes go on, and what was acknowledged
+ * before is recovered. */
+static void
+test_misconf_then_reads(void **state)
+{
+	char err[256], cmd[1200];
+	(void)state;
+
+	unlink(path);
+	struct pm_log *log = open_log(1 << 20);
+	st_close();
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	char val[1001];
+	memset(val, 'y', 1000);
+	val[1000] = '\0';
+	int i, ok = 0;
+	for (i = 0; i < 5000; i++) {
+		snprintf(cmd, sizeof(cmd), "SET k%d %s", i, val);
+		run(cmd);
+		if (st_out[0] == '-')
+			break;
+		expect("+OK\r\n");
+		ok++;
+		if (i % 64 == 0)
+			kv_commit(st_shard);
+	}
+	assert_true(i < 5000);
+	assert_true(ok > 500);   /* about 1 MiB of 1 KiB records */
+	assert_true(st_len > 9);
+	assert_memory_equal(st_out, "-MISCONF", 8);
+	assert_memory_equal(st_out + st_len - 2, "\r\n", 2);
+	/* Room is reserved by request size: fill the rest with small
+	 * writes of one size until that size is refused too. */
+	int small = 0;
+	for (; small < 1000; small++) {
+		snprintf(cmd, sizeof(cmd), "SET s%04d b", small);
+		run(cmd);
+		if (st_out[0] == '-')
+			break;
+		expect("+OK\r\n");
+		ok++;
+	}
+	assert_true(small < 1000);
+	assert_memory_equal(st_out, "-MISCONF", 8);
+	/* Now every write at least that big is refused, changing nothing. */
+	run("SET k0 longer-val");
+	assert_memory_equal(st_out, "-MISCONF", 8);
+	run("DEL k0 k1 k2");
+	assert_memory_equal(st_out, "-MISCONF", 8);
+	run("LPUSH l xxxxxxxx");
+	assert_memory_equal(st_out, "-MISCONF", 8);
+	run("INCRBY k0 123456789");
+	assert_memory_equal(st_out, "-MISCONF", 8);
+	run("GET k0");
+	assert_memory_equal(st_out, "$1000\r\n", 7);
+	rx("PING", "+PONG\r\n");
+	char want[32];
+	snprintf(want, sizeof(want), ":%d\r\n", ok);
+	rx("DBSIZE", want);
+	log = reopen(log, 1 << 20);
+	rx("DBSIZE", want);
+	run("GET k0");
+	assert_memory_equal(st_out, "$1000\r\n", 7);
+	st_close();
+	pm_log_close(log);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_recover),
 	ST_TEST(test_effects),
 	ST_TEST(test_log_full),
 	ST_TEST(test_bad_record),
+	ST_TEST(test_commands_recovered),
+	ST_TEST(test_expiry_recovered),
+	ST_TEST(test_misconf_then_reads),
 };
 
 int
