@@ -1,109 +1,179 @@
 /*
- * cfg.c -- the directive table and its parsers.
+ * cfg.c -- the directive table and the parsers it drives.
  *
  * Every directive is one row of cfg_table: name, kind, where it lives in
- * struct rp_config, its bounds or words, whether CONFIG SET may change it,
- * and its default. File parsing, command-line overrides, CONFIG GET/SET
- * and the defaults all read this one table.
+ * struct rp_config, its bounds or words, how many arguments it takes,
+ * whether CONFIG SET may change it, its default and a one-line summary.
+ * Defaults, file parsing, command-line overrides and CONFIG GET/SET all
+ * read this one table; the error texts are Redis 7.0's where Redis has
+ * one for the same mistake.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg.h"
 
-#define CFG_MAX_INCLUDE 8
-#define CFG_MAX_ARGS    16
+#define CFG_MAX_INCLUDE 8       /* include nesting allowed */
+#define CFG_MAX_ARGS    32      /* words kept per line */
+#define CFG_MAX_LINE    16384   /* bytes per configuration line */
+#define CFG_LINE_SHOWN  200     /* bytes of a bad line quoted in errors */
 
 enum cfg_kind {
-	K_UINT,     /* unsigned integer in [min, max] */
-	K_MEM,      /* memory size with units, uint64 */
+	K_INT,      /* decimal integer in [min, max] (Redis's string2ll) */
+	K_POW2,     /* K_INT that must also be a power of two */
+	K_MEM,      /* size with units (Redis's memtoull) in [min, max] */
+	K_OCTAL,    /* octal integer in [min, max] (permission bits) */
 	K_BOOL,     /* yes/no */
 	K_ENUM,     /* one of words[] */
-	K_STR,      /* string up to the field size */
-	K_IPV4NET,  /* a.b.c.d[/len] -> ip + prefix_len */
-	K_IPV4,     /* a.b.c.d or "none" -> uint32, 0 = none */
-	K_OCTAL,    /* permission bits */
+	K_STR,      /* string of at least min bytes that fits the field */
+	K_IPNET,    /* a.b.c.d[/len] -> ip + prefix_len */
+	K_IP,       /* a.b.c.d or "none" -> uint32_t, 0 = none */
+	K_SAVE,     /* Redis's "save": pairs <seconds> <changes>, or "" */
+};
+
+struct cfg_word {
+	const char *name;
+	int value;
+	bool supported;         /* false: known to Redis, refused here */
 };
 
 struct cfg_directive {
 	const char *name;
 	enum cfg_kind kind;
-	size_t off;            /* offset of the field in rp_config */
-	size_t size;           /* size of the field */
+	size_t off;             /* offset of the field in rp_config */
+	size_t size;            /* size of the field */
 	uint64_t min, max;
-	const char *const *words;
-	bool mutable;
-	const char *def;       /* default, as text */
+	const struct cfg_word *words; /* K_ENUM, NULL-terminated */
+	unsigned max_args;      /* arguments accepted (0 means 1) */
+	bool mutable;           /* CONFIG SET may change it */
+	const char *def;        /* default, as configuration text */
+	const char *doc;        /* one-line summary */
 };
 
-static const char *const persist_words[] = { "sync", "async", "off", NULL };
-static const char *const evict_words[] = {
-	"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
-	"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-	NULL };
-static const char *const loglevel_words[] = {
-	"debug", "verbose", "notice", "warning", NULL };
+/* Words in Redis's order: its error message lists them that way. */
+static const struct cfg_word evict_words[] = {
+	{ "volatile-lru", CFG_EVICT_VOLATILE_LRU, false },
+	{ "volatile-lfu", CFG_EVICT_VOLATILE_LFU, false },
+	{ "volatile-random", CFG_EVICT_VOLATILE_RANDOM, false },
+	{ "volatile-ttl", CFG_EVICT_VOLATILE_TTL, false },
+	{ "allkeys-lru", CFG_EVICT_ALLKEYS_LRU, false },
+	{ "allkeys-lfu", CFG_EVICT_ALLKEYS_LFU, false },
+	{ "allkeys-random", CFG_EVICT_ALLKEYS_RANDOM, false },
+	{ "noeviction", CFG_EVICT_NOEVICTION, true },
+	{ NULL, 0, false },
+};
+static const struct cfg_word persist_words[] = {
+	{ "sync", CFG_PERSIST_SYNC, true },
+	{ "async", CFG_PERSIST_ASYNC, true },
+	{ "off", CFG_PERSIST_OFF, true },
+	{ NULL, 0, false },
+};
+static const struct cfg_word loglevel_words[] = {
+	{ "debug", CFG_LOG_DEBUG, true },
+	{ "verbose", CFG_LOG_VERBOSE, true },
+	{ "notice", CFG_LOG_NOTICE, true },
+	{ "warning", CFG_LOG_WARNING, true },
+	{ NULL, 0, false },
+};
 
-#define F(field) offsetof(struct rp_config, field), \
-	sizeof(((struct rp_config *)0)->field)
+#define F(field) .off = offsetof(struct rp_config, field), \
+	.size = sizeof(((struct rp_config *)0)->field)
+#define INT_MAX_U ((uint64_t)INT_MAX)
 
 static const struct cfg_directive cfg_table[] = {
-	{ "bind-ip", K_IPV4NET, F(ip), 0, 0, NULL, false, "198.18.0.1/24" },
-	{ "gateway", K_IPV4, F(gateway), 0, 0, NULL, false, "none" },
-	{ "port", K_UINT, F(port), 1, 65535, NULL, false, "6379" },
-	{ "mtu", K_UINT, F(mtu), 576, 9000, NULL, false, "1500" },
-	{ "tcp-backlog", K_UINT, F(tcp_backlog), 1, 65535, NULL, false, "511" },
-	{ "tcp-keepalive", K_UINT, F(tcp_keepalive), 0, 86400, NULL, true,
-	  "300" },
-	{ "timeout", K_UINT, F(timeout), 0, 31536000, NULL, true, "0" },
-	{ "maxclients", K_UINT, F(maxclients), 1, 1000000, NULL, true,
-	  "10000" },
-	{ "rx-descriptors", K_UINT, F(rx_desc), 64, 16384, NULL, false,
-	  "1024" },
-	{ "tx-descriptors", K_UINT, F(tx_desc), 64, 16384, NULL, false,
-	  "1024" },
-	{ "mbufs", K_UINT, F(mbufs), 1023, 16777215, NULL, false, "65535" },
-	{ "workers", K_UINT, F(workers), 0, 128, NULL, false, "1" },
-	{ "worker-idle-sleep-us", K_UINT, F(idle_sleep_us), 0, 1000000, NULL,
-	  true, "100" },
-	{ "worker-idle-polls", K_UINT, F(idle_polls), 1, 100000000, NULL,
-	  true, "10000" },
-	{ "hz", K_UINT, F(hz), 1, 500, NULL, true, "10" },
-	{ "databases", K_UINT, F(databases), 1, CFG_MAX_DATABASES, NULL,
-	  false, "16" },
-	{ "maxmemory", K_MEM, F(maxmemory), 0, UINT64_MAX, NULL, true, "0" },
-	{ "maxmemory-policy", K_ENUM, F(maxmemory_policy), 0, 0, evict_words,
-	  true, "noeviction" },
-	{ "active-expire-effort", K_UINT, F(active_expire_effort), 1, 10,
-	  NULL, true, "1" },
-	{ "requirepass", K_STR, F(requirepass), 0, 0, NULL, true, "" },
-	{ "pmem-path", K_STR, F(pmem_path), 0, 0, NULL, false,
-	  "/dev/shm/redpoll" },
-	{ "pmem-size", K_MEM, F(pmem_size), 1 << 20, UINT64_MAX, NULL, false,
-	  "1gb" },
-	{ "persistence", K_ENUM, F(persistence), 0, 0, persist_words, true,
-	  "sync" },
-	{ "persistence-async-us", K_UINT, F(persist_async_us), 1, 10000000,
-	  NULL, true, "1000" },
-	{ "pmem-repair", K_BOOL, F(pmem_repair), 0, 0, NULL, false, "no" },
-	{ "admin-socket", K_STR, F(admin_socket), 0, 0, NULL, false,
-	  "/run/redpoll.sock" },
-	{ "admin-socket-perm", K_OCTAL, F(admin_socket_perm), 0, 0777, NULL,
-	  false, "0600" },
-	{ "daemonize", K_BOOL, F(daemonize), 0, 0, NULL, false, "no" },
-	{ "pidfile", K_STR, F(pidfile), 0, 0, NULL, false, "" },
-	{ "logfile", K_STR, F(logfile), 0, 0, NULL, false, "" },
-	/* Reported to clients for compatibility (redis-benchmark reads
-	 * them); redpoll's persistence is the pmem log, not RDB or AOF. */
-	{ "save", K_STR, F(save), 0, 0, NULL, false, "" },
-	{ "appendonly", K_BOOL, F(appendonly), 0, 0, NULL, false, "no" },
-	{ "loglevel", K_ENUM, F(loglevel), 0, 0, loglevel_words, true,
-	  "notice" },
+	/* network */
+	{ "bind-ip", K_IPNET, F(ip), .def = "198.18.0.1/24",
+	  .doc = "IPv4 address and prefix of redpoll's own TCP/IP stack" },
+	{ "gateway", K_IP, F(gateway), .def = "none",
+	  .doc = "next hop for destinations outside the bind-ip subnet" },
+	{ "port", K_INT, F(port), .min = 1, .max = 65535, .def = "6379",
+	  .doc = "TCP port of the Redis protocol" },
+	{ "mtu", K_INT, F(mtu), .min = 576, .max = 9000, .def = "1500",
+	  .doc = "MTU of the port; the TCP MSS is mtu - 40" },
+	{ "tcp-backlog", K_INT, F(tcp_backlog), .min = 1, .max = 65535,
+	  .def = "511", .doc = "half-open connections allowed (SYN backlog)" },
+	{ "tcp-keepalive", K_INT, F(tcp_keepalive), .max = INT_MAX_U,
+	  .mutable = true, .def = "300",
+	  .doc = "idle seconds before keepalive probes (0: off)" },
+	{ "timeout", K_INT, F(timeout), .max = INT_MAX_U, .mutable = true,
+	  .def = "0", .doc = "close clients idle this many seconds (0: never)" },
+	{ "maxclients", K_INT, F(maxclients), .min = 1, .max = 1000000,
+	  .mutable = true, .def = "10000",
+	  .doc = "connected clients allowed per worker" },
+	{ "rx-descriptors", K_POW2, F(rx_desc), .min = 64, .max = 16384,
+	  .def = "1024", .doc = "descriptors per RX queue" },
+	{ "tx-descriptors", K_POW2, F(tx_desc), .min = 64, .max = 16384,
+	  .def = "1024", .doc = "descriptors per TX queue" },
+	{ "mbufs", K_INT, F(mbufs), .min = 1023, .max = 16777215,
+	  .def = "65535", .doc = "mbufs in each worker's pool" },
+	/* cores */
+	{ "workers", K_INT, F(workers), .max = 128, .def = "1",
+	  .doc = "worker lcores, one shard each (0: all lcores but main)" },
+	{ "worker-idle-sleep-us", K_INT, F(idle_sleep_us), .max = 1000000,
+	  .mutable = true, .def = "100",
+	  .doc = "sleep per empty poll once idle (0: busy poll)" },
+	{ "worker-idle-polls", K_INT, F(idle_polls), .min = 1,
+	  .max = 100000000, .mutable = true, .def = "10000",
+	  .doc = "empty polls in a row before a worker counts as idle" },
+	{ "hz", K_INT, F(hz), .min = 1, .max = 500, .mutable = true,
+	  .def = "10", .doc = "frequency of background tasks per second" },
+	/* store */
+	{ "databases", K_INT, F(databases), .min = 1, .max = CFG_MAX_DATABASES,
+	  .def = "16", .doc = "number of databases (SELECT 0..databases-1)" },
+	{ "maxmemory", K_MEM, F(maxmemory), .max = UINT64_MAX,
+	  .mutable = true, .def = "0",
+	  .doc = "memory limit for keys and values (0: none)" },
+	{ "maxmemory-policy", K_ENUM, F(maxmemory_policy),
+	  .words = evict_words, .mutable = true, .def = "noeviction",
+	  .doc = "what happens at maxmemory (only noeviction so far)" },
+	{ "active-expire-effort", K_INT, F(active_expire_effort), .min = 1,
+	  .max = 10, .mutable = true, .def = "1",
+	  .doc = "work of the active expiry cycle" },
+	{ "requirepass", K_STR, F(requirepass), .mutable = true, .def = "",
+	  .doc = "password clients give with AUTH (empty: none)" },
+	/* persistence */
+	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
+	  .def = "/dev/shm/redpoll",
+	  .doc = "directory of the regions: <dir>/redpoll-<N>.pmem" },
+	{ "pmem-size", K_MEM, F(pmem_size), .min = 1 << 20, .max = UINT64_MAX,
+	  .def = "1gb", .doc = "size of each worker's new region" },
+	{ "persistence", K_ENUM, F(persistence), .words = persist_words,
+	  .mutable = true, .def = "sync",
+	  .doc = "sync, async or off: when a write is durable" },
+	{ "persistence-async-us", K_INT, F(persist_async_us), .min = 1,
+	  .max = 10000000, .mutable = true, .def = "1000",
+	  .doc = "bound of the durability delay in async mode" },
+	{ "pmem-repair", K_BOOL, F(pmem_repair), .def = "no",
+	  .doc = "truncate a log corrupt in the middle instead of failing" },
+	/* Reported to clients for compatibility (redis-benchmark asks);
+	 * redpoll's persistence is the pmem log, not RDB or AOF. */
+	{ "save", K_SAVE, F(save), .max_args = CFG_MAX_ARGS - 1, .def = "",
+	  .doc = "Redis's RDB schedule, reported only" },
+	{ "appendonly", K_BOOL, F(appendonly), .def = "no",
+	  .doc = "Redis's AOF switch, reported only" },
+	/* control plane */
+	{ "admin-socket", K_STR, F(admin_socket), .min = 1,
+	  .def = "/run/redpoll.sock", .doc = "Unix socket of the admin interface" },
+	{ "admin-socket-perm", K_OCTAL, F(admin_socket_perm), .max = 0777,
+	  .def = "0600", .doc = "permission bits of the admin socket" },
+	{ "daemonize", K_BOOL, F(daemonize), .def = "no",
+	  .doc = "run in the background" },
+	{ "pidfile", K_STR, F(pidfile), .def = "",
+	  .doc = "file to write the process id to (empty: none)" },
+	{ "logfile", K_STR, F(logfile), .def = "",
+	  .doc = "file to log to (empty: standard output)" },
+	{ "loglevel", K_ENUM, F(loglevel), .words = loglevel_words,
+	  .mutable = true, .def = "notice",
+	  .doc = "log verbosity: debug, verbose, notice or warning" },
 };
 #undef F
 
@@ -117,6 +187,24 @@ find(const char *name)
 		if (strcasecmp(cfg_table[i].name, name) == 0)
 			return &cfg_table[i];
 	return NULL;
+}
+
+/* nargs_max -- how many arguments directive d accepts at most. */
+static unsigned
+nargs_max(const struct cfg_directive *d)
+{
+	return d->max_args ? d->max_args : 1;
+}
+
+/*
+ * store_str -- write a string of len bytes into a field of size bytes,
+ * zeroing the rest so that equal configurations compare equal bytewise.
+ */
+static void
+store_str(void *field, size_t size, const char *s, size_t len)
+{
+	memset(field, 0, size);
+	memcpy(field, s, len);
 }
 
 /* store_uint -- write v into an unsigned field of its own width. */
@@ -143,79 +231,98 @@ load_uint(const void *field, size_t size)
 	}
 }
 
-/* parse_u64 -- a decimal integer without sign, the whole string. */
+/*
+ * parse_digits -- the whole of s as an unsigned number in base 8 or 10:
+ * digits only, at least one. Returns 0, or -1 (bad text or overflow).
+ */
 static int
-parse_u64(const char *s, uint64_t *out)
+parse_digits(const char *s, unsigned base, uint64_t *out)
 {
-	char *end;
+	uint64_t v = 0;
 
-	if (*s == '\0' || !isdigit((unsigned char)*s))
+	if (*s == '\0')
 		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
+	for (; *s != '\0'; s++) {
+		unsigned dig = (unsigned)(*s - '0');
+		if (*s < '0' || dig >= base || v > (UINT64_MAX - dig) / base)
+			return -1;
+		v = v * base + dig;
+	}
 	*out = v;
 	return 0;
 }
 
 /*
- * parse_mem -- a size as Redis's memtoll reads it: a number with an
- * optional unit k/kb/m/mb/g/gb (k = 1000, kb = 1024), case-insensitive.
+ * parse_ll -- a decimal integer as Redis's string2ll reads it: an
+ * optional '-', then "0" or a digit 1-9 and more digits; no spaces, no
+ * '+', no leading zeros, within long long. Returns 0 or -1.
+ */
+static int
+parse_ll(const char *s, long long *out)
+{
+	bool neg = *s == '-';
+	uint64_t u;
+
+	if (neg)
+		s++;
+	if ((s[0] == '0' && s[1] != '\0') || parse_digits(s, 10, &u) != 0)
+		return -1;
+	if (u > (uint64_t)LLONG_MAX + neg)
+		return -1;
+	*out = neg ? (long long)(0 - u) : (long long)u;
+	return 0;
+}
+
+/*
+ * parse_mem -- a size as Redis's memtoull reads it: digits and an
+ * optional unit b, k, kb, m, mb, g, gb (k = 1000, kb = 1024), any case.
+ * Unlike Redis, a size without digits and one that overflows 64 bits
+ * are refused rather than read as 0 or wrapped.
  */
 static int
 parse_mem(const char *s, uint64_t *out)
 {
-	char num[32];
-	size_t n = 0;
-	uint64_t mul = 1, v;
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1000 }, { "kb", 1024 },
+		{ "m", 1000 * 1000 }, { "mb", 1024 * 1024 },
+		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
+	};
+	char num[24];
+	size_t n = strspn(s, "0123456789");
+	uint64_t v;
 
-	while (isdigit((unsigned char)s[n]) && n < sizeof(num) - 1) {
-		num[n] = s[n];
-		n++;
-	}
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
 	num[n] = '\0';
-	const char *u = s + n;
-	if (*u == '\0')
-		mul = 1;
-	else if (!strcasecmp(u, "b"))
-		mul = 1;
-	else if (!strcasecmp(u, "k"))
-		mul = 1000;
-	else if (!strcasecmp(u, "kb"))
-		mul = 1024;
-	else if (!strcasecmp(u, "m"))
-		mul = 1000 * 1000;
-	else if (!strcasecmp(u, "mb"))
-		mul = 1024 * 1024;
-	else if (!strcasecmp(u, "g"))
-		mul = 1000ULL * 1000 * 1000;
-	else if (!strcasecmp(u, "gb"))
-		mul = 1024ULL * 1024 * 1024;
-	else
+	if (parse_digits(num, 10, &v) != 0)
 		return -1;
-	if (parse_u64(num, &v) != 0 || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(s + n, units[i].unit) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].mul)
+			return -1;
+		*out = v * units[i].mul;
+		return 0;
+	}
+	return -1;
 }
 
-/* parse_ipv4 -- dotted quad to host order. */
+/* parse_ipv4 -- a strict dotted quad to host byte order. */
 static int
 parse_ipv4(const char *s, uint32_t *out)
 {
-	unsigned a, b, c, d;
-	char tail;
+	struct in_addr a;
 
-	if (sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 ||
-	    a > 255 || b > 255 || c > 255 || d > 255)
+	if (inet_pton(AF_INET, s, &a) != 1)
 		return -1;
-	*out = a << 24 | b << 16 | c << 8 | d;
+	*out = ntohl(a.s_addr);
 	return 0;
 }
 
 /* reason -- format a reason into err. Returns -EINVAL. */
-static int
+static int __attribute__((format(printf, 3, 4)))
 reason(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -226,113 +333,204 @@ reason(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* range_reason -- Redis's message for a number out of bounds. */
+static int
+range_reason(const struct cfg_directive *d, char *err, size_t errlen)
+{
+	return reason(err, errlen, d->kind == K_OCTAL ?
+		      "argument must be between %llo and %llo inclusive" :
+		      "argument must be between %llu and %llu inclusive",
+		      (unsigned long long)d->min, (unsigned long long)d->max);
+}
+
+/* apply_enum -- set an enum directive from one of its words. */
+static int
+apply_enum(void *field, const struct cfg_directive *d, const char *v,
+	   char *err, size_t errlen)
+{
+	const struct cfg_word *w;
+	size_t n;
+
+	for (w = d->words; w->name != NULL; w++) {
+		if (strcasecmp(v, w->name) != 0)
+			continue;
+		if (!w->supported)
+			return reason(err, errlen, "%s '%s' is not supported "
+				      "yet (only noeviction)", d->name,
+				      w->name);
+		store_uint(field, d->size, (uint64_t)w->value);
+		return 0;
+	}
+	n = (size_t)snprintf(err, errlen,
+			     "argument(s) must be one of the following: ");
+	for (w = d->words; w->name != NULL && n < errlen; w++)
+		n += (size_t)snprintf(err + n, errlen - n, "%s%s",
+				      w == d->words ? "" : ", ", w->name);
+	return -EINVAL;
+}
+
+/* apply_ipnet -- set ip and prefix_len from "a.b.c.d[/len]". */
+static int
+apply_ipnet(struct rp_config *c, const char *v, char *err, size_t errlen)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(v, '/');
+	size_t n = slash ? (size_t)(slash - v) : strlen(v);
+	uint32_t addr;
+	uint64_t len = 24;
+
+	if (n >= sizeof(ip))
+		goto bad;
+	memcpy(ip, v, n);
+	ip[n] = '\0';
+	if (parse_ipv4(ip, &addr) != 0 || addr == 0)
+		goto bad;
+	if (slash != NULL && (slash[1] == '0' ||
+			      parse_digits(slash + 1, 10, &len) != 0 ||
+			      len < 1 || len > 32))
+		goto bad;
+	c->ip = addr;
+	c->prefix_len = (uint8_t)len;
+	return 0;
+bad:
+	return reason(err, errlen,
+		      "argument must be an IPv4 address a.b.c.d[/1..32]");
+}
+
 /*
- * apply -- set directive d from its textual value. On failure writes the
- * reason, worded as Redis's CONFIG SET words it, into err.
+ * apply_save -- Redis's "save": <seconds> <changes> pairs (seconds >= 1),
+ * or a single "" for none; kept as the normalised text CONFIG GET shows.
  */
 static int
-apply(struct rp_config *c, const struct cfg_directive *d, const char *v,
-      char *err, size_t errlen)
+apply_save(void *field, size_t size, int argc, char **argv, char *err,
+	   size_t errlen)
+{
+	char text[256];
+	size_t n = 0;
+	uint64_t v;
+
+	if (argc == 1 && argv[0][0] == '\0')
+		argc = 0;
+	if (argc % 2 != 0)
+		return reason(err, errlen, "Invalid save parameters");
+	text[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (parse_digits(argv[i], 10, &v) != 0 || v > INT_MAX ||
+		    (i % 2 == 0 && v < 1))
+			return reason(err, errlen, "Invalid save parameters");
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%llu",
+				      i ? " " : "", (unsigned long long)v);
+		if (n >= size)
+			return reason(err, errlen, "argument is longer than "
+				      "%zu bytes", size - 1);
+	}
+	store_str(field, size, text, n);
+	return 0;
+}
+
+/*
+ * apply -- set directive d from its arguments (argc of them, as many as
+ * it accepts). On failure writes the reason, worded as Redis's CONFIG SET
+ * words it, into err and returns -EINVAL; c is then unchanged.
+ */
+static int
+apply(struct rp_config *c, const struct cfg_directive *d, int argc,
+      char **argv, char *err, size_t errlen)
 {
 	void *field = (char *)c + d->off;
+	const char *v = argv[0];
+	long long ll;
 	uint64_t u;
 
 	switch (d->kind) {
-	case K_UINT:
-		if (parse_u64(v, &u) != 0)
+	case K_INT:
+	case K_POW2:
+		if (parse_ll(v, &ll) != 0)
 			return reason(err, errlen, "argument couldn't be "
 				      "parsed into an integer");
-		if (u < d->min || u > d->max)
-			return reason(err, errlen, "argument must be between "
-				      "%llu and %llu inclusive",
+		if (ll < 0 || (uint64_t)ll < d->min || (uint64_t)ll > d->max)
+			return range_reason(d, err, errlen);
+		if (d->kind == K_POW2 && (ll & (ll - 1)) != 0)
+			return reason(err, errlen, "argument must be a power "
+				      "of two between %llu and %llu",
 				      (unsigned long long)d->min,
 				      (unsigned long long)d->max);
-		store_uint(field, d->size, u);
+		store_uint(field, d->size, (uint64_t)ll);
 		return 0;
 	case K_MEM:
 		if (parse_mem(v, &u) != 0)
 			return reason(err, errlen,
 				      "argument must be a memory value");
-		if (u < d->min)
-			return reason(err, errlen, "argument must be at least "
-				      "%llu bytes", (unsigned long long)d->min);
+		if (u < d->min || u > d->max)
+			return range_reason(d, err, errlen);
+		store_uint(field, d->size, u);
+		return 0;
+	case K_OCTAL:
+		if (parse_digits(v, 8, &u) != 0)
+			return reason(err, errlen, "argument couldn't be "
+				      "parsed as an octal number");
+		if (u < d->min || u > d->max)
+			return range_reason(d, err, errlen);
 		store_uint(field, d->size, u);
 		return 0;
 	case K_BOOL:
-		if (!strcasecmp(v, "yes"))
-			*(bool *)field = true;
-		else if (!strcasecmp(v, "no"))
-			*(bool *)field = false;
-		else
+		if (strcasecmp(v, "yes") != 0 && strcasecmp(v, "no") != 0)
 			return reason(err, errlen,
 				      "argument must be 'yes' or 'no'");
+		*(bool *)field = strcasecmp(v, "yes") == 0;
 		return 0;
 	case K_ENUM:
-		for (unsigned i = 0; d->words[i] != NULL; i++) {
-			if (strcasecmp(v, d->words[i]) != 0)
-				continue;
-			if (d->words == evict_words && i != 0)
-				return reason(err, errlen, "maxmemory-policy "
-					      "'%s' is not supported yet (only "
-					      "noeviction)", d->words[i]);
-			*(int *)field = (int)i;
-			return 0;
-		}
-		{
-			size_t n = (size_t)snprintf(err, errlen, "argument(s) "
-				"must be one of the following: ");
-			for (unsigned i = 0; d->words[i] != NULL && n < errlen;
-			     i++)
-				n += (size_t)snprintf(err + n, errlen - n,
-						      "%s%s", i ? ", " : "",
-						      d->words[i]);
-		}
-		return -EINVAL;
+		return apply_enum(field, d, v, err, errlen);
 	case K_STR:
+		if (strlen(v) < d->min)
+			return reason(err, errlen, "argument must not be empty");
 		if (strlen(v) >= d->size)
 			return reason(err, errlen, "argument is longer than "
 				      "%zu bytes", d->size - 1);
-		memcpy(field, v, strlen(v) + 1);
+		store_str(field, d->size, v, strlen(v));
 		return 0;
-	case K_IPV4NET: {
-		char ip[32];
-		const char *slash = strchr(v, '/');
-		size_t n = slash ? (size_t)(slash - v) : strlen(v);
-		uint32_t addr;
-		uint64_t len = 24;
-		if (n >= sizeof(ip))
-			return reason(err, errlen, "argument must be an IPv4 "
-				      "address a.b.c.d[/prefix]");
-		memcpy(ip, v, n);
-		ip[n] = '\0';
-		if (parse_ipv4(ip, &addr) != 0 ||
-		    (slash && (parse_u64(slash + 1, &len) != 0 || len < 1 ||
-			       len > 32)))
-			return reason(err, errlen, "argument must be an IPv4 "
-				      "address a.b.c.d[/prefix]");
-		c->ip = addr;
-		c->prefix_len = (uint8_t)len;
-		return 0;
-	}
-	case K_IPV4: {
-		uint32_t addr = 0;
-		if (strcasecmp(v, "none") != 0 && parse_ipv4(v, &addr) != 0)
+	case K_IPNET:
+		return apply_ipnet(c, v, err, errlen);
+	case K_IP: {
+		uint32_t a = 0;
+		if (strcasecmp(v, "none") != 0 && parse_ipv4(v, &a) != 0)
 			return reason(err, errlen, "argument must be an IPv4 "
 				      "address a.b.c.d or 'none'");
-		*(uint32_t *)field = addr;
+		store_uint(field, d->size, a);
 		return 0;
 	}
-	case K_OCTAL: {
-		char *end;
-		unsigned long m = strtoul(v, &end, 8);
-		if (*v == '\0' || *end != '\0' || m > d->max)
-			return reason(err, errlen, "argument must be octal "
-				      "permission bits (e.g. 0600)");
-		*(unsigned *)field = (unsigned)m;
-		return 0;
-	}
+	case K_SAVE:
+		return apply_save(field, d->size, argc, argv, err, errlen);
 	}
 	return -EINVAL;
+}
+
+/*
+ * apply_words -- apply, except that a single non-empty value given to a
+ * directive that takes several is first split on every space, as Redis
+ * reads "save" from CONFIG SET or from one quoted argument.
+ */
+static int
+apply_words(struct rp_config *c, const struct cfg_directive *d, int argc,
+	    char **argv, char *err, size_t errlen)
+{
+	char words[1024], *wv[CFG_MAX_ARGS], *w;
+	int n = 0;
+
+	if (nargs_max(d) == 1 || argc != 1 || argv[0][0] == '\0')
+		return apply(c, d, argc, argv, err, errlen);
+	if (strlen(argv[0]) >= sizeof(words))
+		return reason(err, errlen, "argument is too long");
+	strcpy(words, argv[0]);
+	for (w = words; w != NULL; n++) {
+		if ((unsigned)n == nargs_max(d))
+			return reason(err, errlen, "too many arguments");
+		wv[n] = w;
+		w = strchr(w, ' ');
+		if (w != NULL)
+			*w++ = '\0';
+	}
+	return apply(c, d, n, wv, err, errlen);
 }
 
 void
@@ -341,8 +539,10 @@ cfg_init(struct rp_config *c)
 	char err[CFG_ERR_LEN];
 
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < CFG_N; i++)
-		apply(c, &cfg_table[i], cfg_table[i].def, err, sizeof(err));
+	for (size_t i = 0; i < CFG_N; i++) {
+		char *argv[1] = { (char *)cfg_table[i].def };
+		apply(c, &cfg_table[i], 1, argv, err, sizeof(err));
+	}
 }
 
 /* hexval -- value of a hex digit. */
@@ -354,179 +554,314 @@ hexval(int ch)
 	return tolower(ch) - 'a' + 10;
 }
 
+/* unescape -- the character a backslash escape in double quotes means. */
+static char
+unescape(char ch)
+{
+	switch (ch) {
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'b': return '\b';
+	case 'a': return '\a';
+	default: return ch;
+	}
+}
+
 /*
- * split_args -- split a line into arguments in place, as Redis's
- * sdssplitargs does: double quotes with escapes, single quotes with \'
- * only, a closing quote must be followed by a space or the end.
- * Returns the argument count, or -1 for unbalanced quotes.
+ * split_args -- split line into words in place, as Redis's sdssplitargs
+ * does: "..." with \n \r \t \b \a \xHH and \<any>, '...' with \' only; a
+ * closing quote must be followed by a space or the end; quotes may start
+ * in the middle of a word. The first max words are stored in argv; a word
+ * holding a NUL byte (\x00) sets *nul. Returns the number of words, or -1
+ * for unbalanced quotes.
  */
 static int
-split_args(char *line, char **argv, int max)
+split_args(char *line, char **argv, int max, bool *nul)
 {
-	int argc = 0;
 	char *p = line;
+	int argc = 0;
 
+	*nul = false;
 	for (;;) {
-		while (*p != '\0' && isspace((unsigned char)*p))
+		while (isspace((unsigned char)*p))
 			p++;
 		if (*p == '\0')
 			return argc;
-		if (argc == max)
-			return -2;
-		char *out = p, *start = p;
+		char *start = p, *out = p;
 		bool inq = false, insq = false, done = false;
 		while (!done) {
 			if (inq) {
-				if (*p == '\0')
-					return -1;
 				if (p[0] == '\\' && p[1] == 'x' &&
 				    isxdigit((unsigned char)p[2]) &&
 				    isxdigit((unsigned char)p[3])) {
-					*out++ = (char)(hexval(p[2]) * 16 +
-							hexval(p[3]));
+					*out = (char)(hexval(p[2]) * 16 +
+						      hexval(p[3]));
+					*nul |= *out++ == '\0';
 					p += 3;
 				} else if (p[0] == '\\' && p[1] != '\0') {
-					char e;
-					p++;
-					switch (*p) {
-					case 'n': e = '\n'; break;
-					case 'r': e = '\r'; break;
-					case 't': e = '\t'; break;
-					case 'b': e = '\b'; break;
-					case 'a': e = '\a'; break;
-					default: e = *p; break;
-					}
-					*out++ = e;
+					*out++ = unescape(*++p);
 				} else if (*p == '"') {
 					if (p[1] != '\0' &&
 					    !isspace((unsigned char)p[1]))
 						return -1;
 					done = true;
+				} else if (*p == '\0') {
+					return -1;
 				} else {
 					*out++ = *p;
 				}
 			} else if (insq) {
-				if (*p == '\0')
-					return -1;
 				if (p[0] == '\\' && p[1] == '\'') {
-					p++;
-					*out++ = '\'';
+					*out++ = *++p;
 				} else if (*p == '\'') {
 					if (p[1] != '\0' &&
 					    !isspace((unsigned char)p[1]))
 						return -1;
 					done = true;
+				} else if (*p == '\0') {
+					return -1;
 				} else {
 					*out++ = *p;
 				}
+			} else if (*p == '\0' || isspace((unsigned char)*p)) {
+				done = true;
+			} else if (*p == '"') {
+				inq = true;
+			} else if (*p == '\'') {
+				insq = true;
 			} else {
-				switch (*p) {
-				case ' ': case '\n': case '\r': case '\t':
-				case '\0':
-					done = true;
-					break;
-				case '"':
-					inq = true;
-					break;
-				case '\'':
-					insq = true;
-					break;
-				default:
-					*out++ = *p;
-					break;
-				}
+				*out++ = *p;
 			}
 			if (*p != '\0')
 				p++;
 		}
+		/* out never passes p, so this ends the word in place. */
 		*out = '\0';
-		argv[argc++] = start;
-		if (out >= p) /* the terminator overwrote the next byte */
-			return argc;
+		if (argc < max)
+			argv[argc] = start;
+		argc++;
 	}
 }
 
-/* load -- parse one file, following includes. */
-static int
-load(struct rp_config *c, const char *path, int depth, char *err,
-     size_t errlen)
-{
-	char line[4096], reasonbuf[CFG_ERR_LEN];
-	char *argv[CFG_MAX_ARGS];
-	int rc = 0, lineno = 0;
+/* A file being read: its name and the line being parsed. */
+struct cfg_src {
+	const char *path;
+	int line;
+};
 
-	if (depth > CFG_MAX_INCLUDE) {
-		snprintf(err, errlen, "%s: include nesting deeper than %d",
-			 path, CFG_MAX_INCLUDE);
+/* read_line -- the next line of f into buf (at most CFG_MAX_LINE bytes,
+ * without its newline). Returns its length, -1 at the end, -2 if too
+ * long, -3 if it holds a NUL byte. */
+static long
+read_line(FILE *f, char *buf)
+{
+	long n = 0;
+	bool nul = false;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (n == CFG_MAX_LINE)
+			return -2;
+		nul |= ch == '\0';
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && n == 0)
+		return -1;
+	buf[n] = '\0';
+	return nul ? -3 : n;
+}
+
+/* trim -- strip Redis's " \t\r\n" from both ends of s, in place. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t\r\n");
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+		s[--n] = '\0';
+	return s;
+}
+
+static int load(struct rp_config *c, const char *path,
+		const struct cfg_src *from, int depth, char *err,
+		size_t errlen);
+
+/* include -- the "include PATH" line of src: PATH relative to src's
+ * directory unless absolute. */
+static int
+include(struct rp_config *c, const struct cfg_src *src, const char *arg,
+	int depth, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(src->path, '/');
+	int n;
+
+	if (depth >= CFG_MAX_INCLUDE) {
+		snprintf(err, errlen, "%s:%d: include '%s': nesting deeper "
+			 "than %d levels", src->path, src->line, arg,
+			 CFG_MAX_INCLUDE);
 		return -ELOOP;
 	}
-	FILE *f = fopen(path, "r");
+	if (arg[0] == '/' || slash == NULL)
+		n = snprintf(path, sizeof(path), "%s", arg);
+	else
+		n = snprintf(path, sizeof(path), "%.*s/%s",
+			     (int)(slash - src->path), src->path, arg);
+	if (n >= (int)sizeof(path)) {
+		snprintf(err, errlen, "%s:%d: include '%.100s': path too "
+			 "long", src->path, src->line, arg);
+		return -ENAMETOOLONG;
+	}
+	return load(c, path, src, depth + 1, err, errlen);
+}
+
+/*
+ * open_conf -- open path for reading. Non-blocking open and a regular
+ * file check for included files, so that an include of a FIFO or a
+ * device can neither block nor read forever.
+ */
+static FILE *
+open_conf(const char *path, bool included, int *rc)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		*rc = -errno;
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0)
+		*rc = -errno;
+	else if (S_ISDIR(st.st_mode))
+		*rc = -EISDIR;
+	else if (included && !S_ISREG(st.st_mode))
+		*rc = -EINVAL;
+	else if (fcntl(fd, F_SETFL, 0) != 0)
+		*rc = -errno;
+	else if ((f = fdopen(fd, "r")) == NULL)
+		*rc = -errno;
+	else
+		return f;
+	close(fd);
+	return NULL;
+}
+
+/* open_error -- the message for a file that cannot be opened. */
+static void
+open_error(const char *path, const struct cfg_src *from, int rc, char *err,
+	   size_t errlen)
+{
+	const char *why = rc == -EINVAL ? "not a regular file" : strerror(-rc);
+
+	if (from == NULL)
+		snprintf(err, errlen, "%s: %s", path, why);
+	else
+		snprintf(err, errlen, "%s:%d: include '%s': %s", from->path,
+			 from->line, path, why);
+}
+
+/* directive -- apply one split line of src. */
+static int
+directive(struct rp_config *c, struct cfg_src *src, const char *text,
+	  int argc, char **argv, bool nul, int depth, char *err,
+	  size_t errlen)
+{
+	char why[CFG_ERR_LEN];
+	const struct cfg_directive *d;
+
+	if (nul)
+		return reason(err, errlen, "%s:%d: '%.*s': NUL byte in an "
+			      "argument", src->path, src->line,
+			      CFG_LINE_SHOWN, text);
+	if (strcasecmp(argv[0], "include") == 0) {
+		if (argc != 2) {
+			snprintf(err, errlen, "%s:%d: wrong number of "
+				 "arguments for 'include'", src->path,
+				 src->line);
+			return -EINVAL;
+		}
+		return include(c, src, argv[1], depth, err, errlen);
+	}
+	d = find(argv[0]);
+	if (d == NULL) {
+		snprintf(err, errlen, "%s:%d: unknown directive '%.100s'",
+			 src->path, src->line, argv[0]);
+		return -EINVAL;
+	}
+	if (argc < 2 || (unsigned)argc - 1 > nargs_max(d)) {
+		snprintf(err, errlen, "%s:%d: wrong number of arguments for "
+			 "'%s'", src->path, src->line, d->name);
+		return -EINVAL;
+	}
+	if (apply_words(c, d, argc - 1, argv + 1, why, sizeof(why)) != 0)
+		return reason(err, errlen, "%s:%d: '%.*s': %s", src->path,
+			      src->line, CFG_LINE_SHOWN, text, why);
+	return 0;
+}
+
+/*
+ * load -- apply the file at path, following its includes. from is the
+ * including file's position (NULL for the top file), depth its nesting.
+ */
+static int
+load(struct rp_config *c, const char *path, const struct cfg_src *from,
+     int depth, char *err, size_t errlen)
+{
+	struct cfg_src src = { .path = path, .line = 0 };
+	char *argv[CFG_MAX_ARGS];
+	char *buf = NULL, *text = NULL;
+	long len;
+	bool nul;
+	int rc = 0;
+	FILE *f = open_conf(path, from != NULL, &rc);
+
 	if (f == NULL) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
+		open_error(path, from, rc, err, errlen);
 		return rc;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		char *s = line;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s == '#' || *s == '\0')
-			continue;
-		line[strcspn(line, "\r\n")] = '\0';
-		char copy[sizeof(line)];
-		snprintf(copy, sizeof(copy), "%s", s);
-		int argc = split_args(s, argv, CFG_MAX_ARGS);
-		if (argc < 0) {
-			snprintf(err, errlen, "%s:%d: '%.200s': unbalanced "
-				 "quotes in configuration line", path, lineno,
-				 copy);
-			rc = -EINVAL;
-			break;
-		}
-		if (argc == 0)
-			continue;
-		if (strcasecmp(argv[0], "include") == 0) {
-			char inc[PATH_MAX];
-			if (argc != 2) {
-				snprintf(err, errlen, "%s:%d: wrong number of "
-					 "arguments for 'include'", path,
-					 lineno);
-				rc = -EINVAL;
-				break;
-			}
-			const char *slash = strrchr(path, '/');
-			if (argv[1][0] == '/' || slash == NULL)
-				snprintf(inc, sizeof(inc), "%s", argv[1]);
-			else
-				snprintf(inc, sizeof(inc), "%.*s/%s",
-					 (int)(slash - path), path, argv[1]);
-			rc = load(c, inc, depth + 1, err, errlen);
-			if (rc != 0)
-				break;
-			continue;
-		}
-		const struct cfg_directive *d = find(argv[0]);
-		if (d == NULL) {
-			snprintf(err, errlen, "%s:%d: unknown directive '%.100s'",
-				 path, lineno, argv[0]);
-			rc = -EINVAL;
-			break;
-		}
-		if (argc != 2) {
-			snprintf(err, errlen, "%s:%d: wrong number of arguments "
-				 "for '%s'", path, lineno, d->name);
-			rc = -EINVAL;
-			break;
-		}
-		if (apply(c, d, argv[1], reasonbuf, sizeof(reasonbuf)) != 0) {
-			snprintf(err, errlen, "%s:%d: '%.200s': %s", path,
-				 lineno, copy, reasonbuf);
-			rc = -EINVAL;
-			break;
-		}
+	buf = malloc(CFG_MAX_LINE + 1);
+	text = malloc(CFG_LINE_SHOWN + 1);
+	if (buf == NULL || text == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = -ENOMEM;
+		goto out;
 	}
+	while ((len = read_line(f, buf)) != -1) {
+		src.line++;
+		if (len == -2 || len == -3) {
+			rc = reason(err, errlen, "%s:%d: %s", path, src.line,
+				    len == -2 ? "line longer than 16384 bytes"
+				    : "NUL byte in configuration line");
+			goto out;
+		}
+		char *s = trim(buf);
+		if (s[0] == '#' || s[0] == '\0')
+			continue;
+		snprintf(text, CFG_LINE_SHOWN + 1, "%s", s);
+		int argc = split_args(s, argv, CFG_MAX_ARGS, &nul);
+		if (argc < 0) {
+			rc = reason(err, errlen, "%s:%d: unbalanced quotes in "
+				    "configuration line", path, src.line);
+			goto out;
+		}
+		if (argc == 0) /* only spaces that trim() keeps (\v, \f) */
+			continue;
+		rc = directive(c, &src, text, argc, argv, nul, depth, err,
+			       errlen);
+		if (rc != 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		rc = -EIO;
+		snprintf(err, errlen, "%s: read error", path);
+	}
+out:
+	free(text);
+	free(buf);
 	fclose(f);
 	return rc;
 }
@@ -535,48 +870,96 @@ int
 cfg_load_file(struct rp_config *c, const char *path, char *err,
 	      size_t errlen)
 {
-	return load(c, path, 0, err, errlen);
+	struct rp_config next = *c;
+	int rc = load(&next, path, NULL, 0, err, errlen);
+
+	if (rc == 0)
+		*c = next;
+	return rc;
+}
+
+/*
+ * cli_option -- the option at argv[i]: sets *d (NULL for --config) and
+ * *nvals, the values that follow it. Returns 0 or -EINVAL with err set.
+ * A directive taking one value takes the next argument whatever it is;
+ * one taking several takes those up to the next "--..." argument.
+ */
+static int
+cli_option(int argc, char **argv, int i, const struct cfg_directive **d,
+	   int *nvals, char *err, size_t errlen)
+{
+	const char *a = argv[i];
+	unsigned max = 1;
+	int n = 0;
+
+	if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+		return reason(err, errlen, "command line: unexpected argument "
+			      "'%s' (expected --<directive> <value>)", a);
+	*d = NULL;
+	if (strcmp(a, "--config") != 0) {
+		*d = find(a + 2);
+		if (*d == NULL)
+			return reason(err, errlen, "command line: unknown "
+				      "directive '%s'", a);
+		max = nargs_max(*d);
+	}
+	if (max == 1)
+		n = i + 1 < argc;
+	else
+		while (i + 1 + n < argc && (unsigned)n < max &&
+		       strncmp(argv[i + 1 + n], "--", 2) != 0)
+			n++;
+	if (n == 0)
+		return reason(err, errlen, "command line: wrong number of "
+			      "arguments for '%s'", a);
+	*nvals = n;
+	return 0;
+}
+
+/* cli_value_error -- "command line: '--name v...': why" into err. */
+static int
+cli_value_error(const struct cfg_directive *d, int n, char **vals,
+		const char *why, char *err, size_t errlen)
+{
+	size_t len = (size_t)snprintf(err, errlen, "command line: '--%s",
+				      d->name);
+	for (int k = 0; k < n && len < errlen; k++)
+		len += (size_t)snprintf(err + len, errlen - len, " %s",
+					vals[k]);
+	if (len < errlen)
+		snprintf(err + len, errlen - len, "': %s", why);
+	return -EINVAL;
 }
 
 int
 cfg_parse_args(struct rp_config *c, int argc, char **argv, char *err,
 	       size_t errlen)
 {
-	char reasonbuf[CFG_ERR_LEN];
-	int rc;
+	struct rp_config next = *c;
+	const struct cfg_directive *d;
+	char why[CFG_ERR_LEN];
+	int i, n, rc;
 
-	/* The file first, wherever it appears: the rest overrides it. */
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--config") != 0)
-			continue;
-		if (i + 1 >= argc)
-			return reason(err, errlen, "command line: --config "
-				      "needs a file name");
-		rc = cfg_load_file(c, argv[i + 1], err, errlen);
-		if (rc != 0)
+	/* First the shape of the whole line, then every --config file,
+	 * then the directives in order: they override the files. */
+	for (i = 0; i < argc; i += 1 + n)
+		if ((rc = cli_option(argc, argv, i, &d, &n, err, errlen)))
+			return rc;
+	for (i = 0; i < argc; i += 1 + n) {
+		cli_option(argc, argv, i, &d, &n, err, errlen);
+		if (d == NULL &&
+		    (rc = cfg_load_file(&next, argv[i + 1], err, errlen)))
 			return rc;
 	}
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0) {
-			i++;
-			continue;
-		}
-		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
-			return reason(err, errlen, "command line: unexpected "
-				      "argument '%s' (directives are given as "
-				      "--<directive> <value>)", argv[i]);
-		const struct cfg_directive *d = find(argv[i] + 2);
-		if (d == NULL)
-			return reason(err, errlen, "command line: unknown "
-				      "directive '%s'", argv[i] + 2);
-		if (i + 1 >= argc)
-			return reason(err, errlen, "command line: --%s needs a "
-				      "value", d->name);
-		if (apply(c, d, argv[i + 1], reasonbuf, sizeof(reasonbuf)))
-			return reason(err, errlen, "command line: '--%s %s': "
-				      "%s", d->name, argv[i + 1], reasonbuf);
-		i++;
+	for (i = 0; i < argc; i += 1 + n) {
+		cli_option(argc, argv, i, &d, &n, err, errlen);
+		if (d != NULL &&
+		    apply_words(&next, d, n, argv + i + 1, why,
+				sizeof(why)) != 0)
+			return cli_value_error(d, n, argv + i + 1, why, err,
+					       errlen);
 	}
+	*c = next;
 	return 0;
 }
 
@@ -585,6 +968,7 @@ cfg_set(struct rp_config *c, const char *name, const char *value, char *err,
 	size_t errlen)
 {
 	const struct cfg_directive *d = find(name);
+	char *argv[1] = { (char *)value };
 
 	if (d == NULL)
 		return -ENOENT;
@@ -592,7 +976,7 @@ cfg_set(struct rp_config *c, const char *name, const char *value, char *err,
 		snprintf(err, errlen, "can't set immutable config");
 		return -EPERM;
 	}
-	return apply(c, d, value, err, errlen);
+	return apply_words(c, d, 1, argv, err, errlen);
 }
 
 int
@@ -601,38 +985,56 @@ cfg_get(const struct rp_config *c, const char *name, char *buf,
 {
 	const struct cfg_directive *d = find(name);
 	const void *field;
+	const struct cfg_word *w;
+	uint64_t v;
+	int n = 0;
 
 	if (d == NULL)
 		return -ENOENT;
 	field = (const char *)c + d->off;
+	v = d->size <= sizeof(uint64_t) ? load_uint(field, d->size) : 0;
 	switch (d->kind) {
-	case K_UINT:
+	case K_INT:
+	case K_POW2:
 	case K_MEM:
-		return snprintf(buf, buflen, "%llu", (unsigned long long)
-				load_uint(field, d->size));
-	case K_BOOL:
-		return snprintf(buf, buflen, "%s",
-				*(const bool *)field ? "yes" : "no");
-	case K_ENUM:
-		return snprintf(buf, buflen, "%s",
-				d->words[*(const int *)field]);
-	case K_STR:
-		return snprintf(buf, buflen, "%s", (const char *)field);
-	case K_IPV4NET:
-		return snprintf(buf, buflen, "%u.%u.%u.%u/%u", c->ip >> 24,
-				(c->ip >> 16) & 0xff, (c->ip >> 8) & 0xff,
-				c->ip & 0xff, c->prefix_len);
-	case K_IPV4: {
-		uint32_t a = *(const uint32_t *)field;
-		if (a == 0)
-			return snprintf(buf, buflen, "none");
-		return snprintf(buf, buflen, "%u.%u.%u.%u", a >> 24,
-				(a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-	}
+		n = snprintf(buf, buflen, "%llu", (unsigned long long)v);
+		break;
 	case K_OCTAL:
-		return snprintf(buf, buflen, "%04o", *(const unsigned *)field);
+		n = snprintf(buf, buflen, "%llo", (unsigned long long)v);
+		break;
+	case K_BOOL:
+		n = snprintf(buf, buflen, "%s",
+			     *(const bool *)field ? "yes" : "no");
+		break;
+	case K_ENUM:
+		for (w = d->words; w->name != NULL; w++)
+			if ((uint64_t)w->value == v)
+				break;
+		n = snprintf(buf, buflen, "%s", w->name ? w->name : "");
+		break;
+	case K_STR:
+	case K_SAVE:
+		n = snprintf(buf, buflen, "%s", (const char *)field);
+		break;
+	case K_IPNET:
+		n = snprintf(buf, buflen, "%u.%u.%u.%u/%u", c->ip >> 24,
+			     (c->ip >> 16) & 0xff, (c->ip >> 8) & 0xff,
+			     c->ip & 0xff, c->prefix_len);
+		break;
+	case K_IP:
+		if (v == 0)
+			n = snprintf(buf, buflen, "none");
+		else
+			n = snprintf(buf, buflen, "%u.%u.%u.%u",
+				     (unsigned)(v >> 24), (unsigned)(v >> 16)
+				     & 0xff, (unsigned)(v >> 8) & 0xff,
+				     (unsigned)v & 0xff);
+		break;
 	}
-	return -ENOENT;
+	/* A short buffer holds a truncated value: report what it holds. */
+	if (buflen == 0)
+		return 0;
+	return n < (int)buflen ? n : (int)buflen - 1;
 }
 
 void
@@ -648,4 +1050,12 @@ cfg_is_mutable(const char *name)
 	const struct cfg_directive *d = find(name);
 
 	return d != NULL && d->mutable;
+}
+
+const char *
+cfg_doc(const char *name)
+{
+	const struct cfg_directive *d = find(name);
+
+	return d != NULL ? d->doc : NULL;
 }

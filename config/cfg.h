@@ -104,8 +104,10 @@ void cfg_init(struct rp_config *c);
  * (and of files it includes) on top of c.
  *   path: file to read.
  *   err:  receives "FILE:LINE: reason" on failure (errlen bytes).
- * Returns 0, -ENOENT/-EACCES if a file cannot be read, -EINVAL on a bad
- * directive or value, -ELOOP on include nesting deeper than 8.
+ * Returns 0; the negative errno of opening a file that cannot be read
+ * (-ENOENT, -EACCES, -EISDIR, ...; -EINVAL for an included file that is
+ * not a regular file); -EINVAL on a bad line, directive or value; -ELOOP
+ * on include nesting deeper than 8. On failure c is left unchanged.
  */
 int cfg_load_file(struct rp_config *c, const char *path, char *err,
 		  size_t errlen);
@@ -115,7 +117,8 @@ int cfg_load_file(struct rp_config *c, const char *path, char *err,
  * "--"): "--config FILE" (loaded first, wherever it appears) and then each
  * "--<directive> <value>..." in order, as if appended to the file.
  * "--help" and "--version" are not handled here.
- * Returns 0 or -EINVAL with "command line: reason" in err.
+ * Returns 0, -EINVAL with "command line: reason" in err, or what
+ * cfg_load_file returns for a --config file. On failure c is unchanged.
  */
 int cfg_parse_args(struct rp_config *c, int argc, char **argv, char *err,
 		   size_t errlen);
@@ -147,5 +150,11 @@ void cfg_foreach(void (*fn)(const char *name, void *ctx), void *ctx);
  * cfg_is_mutable -- whether CONFIG SET may change a directive at run time.
  */
 bool cfg_is_mutable(const char *name);
+
+/*
+ * cfg_doc -- one-line summary of a directive (for help output and the
+ * configuration reference), or NULL for an unknown name.
+ */
+const char *cfg_doc(const char *name);
 
 #endif /* RP_CFG_H */
