@@ -3268,6 +3268,79 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 537,
 	},
 	{
+		.name = "shutdown",
+		.fn = cmd_shutdown,
+		.arity = -1,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(SENTINEL) |
+			 KV_CMD_FLAG(NO_MULTI) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Stop the server gracefully: drain the clients, make t"
+			"he log durable, exit",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) when saving, where N is the total number of keys"
+			" in all databases when saving data, otherwise O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nshutdown\r\n:-1\r\n"
+			"*6\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n+no_multi\r\n"
+			"+allow_busy\r\n:0\r\n:0\r\n"
+			":0\r\n*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 147,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$73\r\n"
+			"Stop the server gracefully: drain the clients, make t"
+			"he log durable, exit\r\n$5\r\n"
+			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$103\r\nO(N) when saving, where N is th"
+			"e total number of keys in all databases when saving d"
+			"ata, otherwise O(1)\r\n$9\r\n"
+			"arguments\r\n*4\r\n*8\r\n$4\r\n"
+			"name\r\n$11\r\nnosave_save\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nnosave\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nNOSAVE\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nsave\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nSAVE\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"now\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nNOW\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$5\r\nforce\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nFORCE\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$5\r\n"
+			"abort\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$5\r\nABORT\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n",
+		.docs_len = 901,
+	},
+	{
 		.name = "strlen",
 		.fn = cmd_strlen,
 		.arity = 2,
@@ -3542,4 +3615,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 57;
+const unsigned kv_cmd_table_len = 58;

@@ -67,6 +67,7 @@ void cmd_set(struct kv_req *r);
 void cmd_setex(struct kv_req *r);
 void cmd_setnx(struct kv_req *r);
 void cmd_setrange(struct kv_req *r);
+void cmd_shutdown(struct kv_req *r);
 void cmd_strlen(struct kv_req *r);
 void cmd_time(struct kv_req *r);
 void cmd_touch(struct kv_req *r);
