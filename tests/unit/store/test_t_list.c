@@ -717,6 +717,35 @@ test_memory_returned(void **state)
 	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
+/* test_keyspace_stats -- reads count hits and misses, writes do not
+ * (Redis's lookupKeyRead and lookupKeyWrite). */
+static void
+test_keyspace_stats(void **state)
+{
+	static const struct {
+		const char *cmd;
+		uint64_t hits, misses;
+	} steps[] = {
+		{ "RPUSH l a b", 0, 0 },     { "LPUSH l c", 0, 0 },
+		{ "LPUSHX l d", 0, 0 },      { "LPOP l", 0, 0 },
+		{ "LINDEX l 0", 1, 0 },      { "LINDEX nokey 0", 1, 1 },
+		{ "LPOS l a", 2, 1 },        { "LSET l 0 x", 2, 1 },
+		{ "LINSERT l BEFORE x y", 2, 1 }, { "LREM l 0 y", 2, 1 },
+		{ "LTRIM l 0 -1", 2, 1 },    { "LMOVE l l LEFT RIGHT", 2, 1 },
+		{ "RPOPLPUSH l l", 2, 1 },   { "LMPOP 1 l LEFT", 2, 1 },
+		{ "LLEN l", 3, 1 },          { "LRANGE l 0 -1", 4, 1 },
+		{ "LPOS nokey a", 4, 2 },    { "LMOVE nokey l LEFT RIGHT", 4, 2 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		run(steps[i].cmd);
+		assert_int_equal(st_shard->stats.keyspace_hits, steps[i].hits);
+		assert_int_equal(st_shard->stats.keyspace_misses,
+				 steps[i].misses);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_push_pop_range),
 	ST_TEST(test_growth),
@@ -735,6 +764,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_lmpop),
 	ST_TEST(test_middle_model),
 	ST_TEST(test_memory_returned),
+	ST_TEST(test_keyspace_stats),
 };
 
 RP_TEST_MAIN(tests, 1)
