@@ -15,6 +15,10 @@
 
 #define LIST_MIN_CAP 8
 
+#define LPOS_ERR_RANK "ERR RANK can't be zero: use 1 to start from the " \
+	"first match, 2 from the second ... or use negative to start from " \
+	"the end of the list"
+
 /* list_at -- element i (0 = head) of a list. */
 static struct kv_lelem *
 list_at(struct kv_entry *e, uint64_t i)
@@ -146,7 +150,7 @@ list_insert(struct kv_entry *e, uint32_t i, struct kv_lelem x)
 	e->v.l.n++;
 }
 
-/* list_new -- create key argv[1] as an empty list; NULL out of memory. */
+/* list_new -- create key as an empty list; NULL when out of memory. */
 static struct kv_entry *
 list_new(struct kv_req *r, const struct kv_arg *key)
 {
@@ -232,7 +236,7 @@ push_generic(struct kv_req *r, bool left, bool only_existing)
 oom:
 	if (e != NULL && e->v.l.n == 0)
 		kv_delete(r->s, r->c->db, e);
-	else if (e != NULL)
+	else if (i > 2)
 		kv_propagate(r->s, r->c->db, i, r->argv);
 	kv_reply_error(r->c, "OOM out of memory");
 }
@@ -465,7 +469,8 @@ cmd_linsert(struct kv_req *r)
 		kv_reply_int(r->c, -1);
 		return;
 	}
-	if (list_reserve(r->s, e) != 0 || elem_new(r->s, &r->argv[4], &x)) {
+	if (list_reserve(r->s, e) != 0 ||
+	    elem_new(r->s, &r->argv[4], &x) != 0) {
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
@@ -629,11 +634,7 @@ cmd_lpos(struct kv_req *r)
 				return;
 			}
 			if (rank == 0) {
-				kv_reply_error(r->c, "ERR RANK can't be zero: "
-					       "use 1 to start from the first "
-					       "match, 2 from the second ... or "
-					       "use negative to start from the "
-					       "end of the list");
+				kv_reply_error(r->c, LPOS_ERR_RANK);
 				return;
 			}
 		} else if (kv_arg_is(opt, "count") && more) {
@@ -773,8 +774,8 @@ cmd_lmpop(struct kv_req *r)
 		if (count == -1 && kv_arg_is(&r->argv[j], "count") &&
 		    j + 1 < r->argc) {
 			j++;
-			if (!kv_str2ll(r->argv[j].ptr, r->argv[j].len, &count) ||
-			    count < 1) {
+			const struct kv_arg *a = &r->argv[j];
+			if (!kv_str2ll(a->ptr, a->len, &count) || count < 1) {
 				kv_reply_error(r->c, "ERR count should be "
 					       "greater than 0");
 				return;

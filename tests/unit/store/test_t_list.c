@@ -734,7 +734,8 @@ test_keyspace_stats(void **state)
 		{ "LTRIM l 0 -1", 2, 1 },    { "LMOVE l l LEFT RIGHT", 2, 1 },
 		{ "RPOPLPUSH l l", 2, 1 },   { "LMPOP 1 l LEFT", 2, 1 },
 		{ "LLEN l", 3, 1 },          { "LRANGE l 0 -1", 4, 1 },
-		{ "LPOS nokey a", 4, 2 },    { "LMOVE nokey l LEFT RIGHT", 4, 2 },
+		{ "LPOS nokey a", 4, 2 },
+		{ "LMOVE nokey l LEFT RIGHT", 4, 2 },
 	};
 	(void)state;
 
