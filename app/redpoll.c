@@ -31,6 +31,7 @@
 #include "pm.h"
 #include "port.h"
 #include "tcp.h"
+#include "telemetry.h"
 #include "worker.h"
 
 #define RP_ERR_LEN 512
@@ -439,6 +440,9 @@ main(int argc, char **argv)
 		goto out_workers;
 	}
 
+	if (rp_telemetry_register(workers, n_workers) != 0)
+		fprintf(stderr, "redpoll: cannot register the telemetry "
+			"commands; going on without them\n");
 	for (unsigned i = 0; i < n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, workers[i], lcores[i]);
 
@@ -460,6 +464,7 @@ main(int argc, char **argv)
 	exit_code = 0;
 
 out_workers:
+	rp_telemetry_detach();
 	for (unsigned i = 0; i < n_workers; i++)
 		if (workers[i] != NULL)
 			worker_free(workers[i]);

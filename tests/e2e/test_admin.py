@@ -162,3 +162,32 @@ def test_redpollctl_exit_codes(server, tmp_path):
     assert p.returncode == 3 and 'cannot connect' in p.stderr
     p = subprocess.run([CTL], capture_output=True, text=True, timeout=10)
     assert p.returncode == 2
+
+
+def telemetry(cmd):
+    path = '/var/run/dpdk/rpe2e%d/dpdk_telemetry.v2' % os.getpid()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(10)
+    s.connect(path)
+    json.loads(s.recv(16384))          # the greeting
+    s.send(cmd.encode())
+    out = json.loads(s.recv(65536))
+    s.close()
+    return out
+
+
+def test_dpdk_telemetry(server):
+    info = telemetry('/redpoll/info')['/redpoll/info']
+    assert info == {'version': '0.1.0', 'workers': 1}
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    before = telemetry('/redpoll/workers,0')['/redpoll/workers']
+    for _ in range(10):
+        r.ping()
+    after = telemetry('/redpoll/workers')['/redpoll/workers']
+    assert after['commands'] >= before['commands'] + 10
+    assert after['connections'] >= 1 and after['lcore'] == 1
+    net = telemetry('/redpoll/net,0')['/redpoll/net']
+    assert net['tcp_connections'] >= 1
+    assert net['net_rx_packets'] > 0 and 'tcp_passive_opens' in net
+    assert telemetry('/redpoll/workers,5')['/redpoll/workers'] is None
+    r.close()
