@@ -7,6 +7,7 @@
 static const struct kv_cmd client_subcmds[] = {
 	{
 		.name = "client|getname",
+		.id = 2,
 		.fn = cmd_client_getname,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -41,6 +42,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|id",
+		.id = 3,
 		.fn = cmd_client_id,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -75,6 +77,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|info",
+		.id = 4,
 		.fn = cmd_client_info,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -110,6 +113,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|list",
+		.id = 5,
 		.fn = cmd_client_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -176,6 +180,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|setname",
+		.id = 6,
 		.fn = cmd_client_setname,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -216,6 +221,7 @@ static const struct kv_cmd client_subcmds[] = {
 static const struct kv_cmd command_subcmds[] = {
 	{
 		.name = "command|count",
+		.id = 8,
 		.fn = cmd_command_count,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -249,6 +255,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|docs",
+		.id = 9,
 		.fn = cmd_command_docs,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -289,6 +296,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|info",
+		.id = 10,
 		.fn = cmd_command_info,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -330,6 +338,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|list",
+		.id = 11,
 		.fn = cmd_command_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -384,6 +393,7 @@ static const struct kv_cmd command_subcmds[] = {
 static const struct kv_cmd config_subcmds[] = {
 	{
 		.name = "config|get",
+		.id = 13,
 		.fn = cmd_config_get,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -429,6 +439,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|resetstat",
+		.id = 14,
 		.fn = cmd_config_resetstat,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -464,6 +475,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|set",
+		.id = 15,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -513,9 +525,407 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 };
 
+static const struct kv_cmd latency_subcmds[] = {
+	{
+		.name = "latency|doctor",
+		.id = 38,
+		.fn = cmd_latency_doctor,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "A short report on the latency spikes recorded",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nlatency|doctor\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 220,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$45\r\n"
+			"A short report on the latency spikes recorded\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 142,
+	},
+	{
+		.name = "latency|help",
+		.id = 39,
+		.fn = cmd_latency_help,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "What LATENCY can do",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nlatency|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n",
+		.info_len = 86,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$19\r\n"
+			"What LATENCY can do\r\n$5\r\n"
+			"since\r\n$6\r\n2.8.13\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n",
+		.docs_len = 116,
+	},
+	{
+		.name = "latency|histogram",
+		.id = 40,
+		.fn = cmd_latency_histogram,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Per-command call counts and cumulative latency histog"
+			"rams",
+		.since = "7.0.0",
+		.complexity =
+			"O(N) where N is the number of commands with latency i"
+			"nformation being retrieved.",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$17\r\nlatency|histogram\r\n"
+			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 224,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Per-command call counts and cumulative latency histog"
+			"rams\r\n$5\r\nsince\r\n$5\r\n"
+			"7.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$80\r\nO(N) where N is the number of commands with la"
+			"tency information being retrieved.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nCOMMAND\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n",
+		.docs_len = 336,
+	},
+	{
+		.name = "latency|history",
+		.id = 41,
+		.fn = cmd_latency_history,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "The spikes recorded for one event, oldest first",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nlatency|history\r\n"
+			":3\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 221,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"The spikes recorded for one event, oldest first\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 211,
+	},
+	{
+		.name = "latency|latest",
+		.id = 42,
+		.fn = cmd_latency_latest,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "The latest and the worst spike of every event",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nlatency|latest\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 220,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$45\r\n"
+			"The latest and the worst spike of every event\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 142,
+	},
+	{
+		.name = "latency|reset",
+		.id = 43,
+		.fn = cmd_latency_reset,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "Forget the spikes recorded for some or all events",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$13\r\nlatency|reset\r\n"
+			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*2\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 196,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$49\r\n"
+			"Forget the spikes recorded for some or all events\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*2\r\n"
+			"+optional\r\n+multiple\r\n",
+		.docs_len = 250,
+	},
+};
+
+static const struct kv_cmd slowlog_subcmds[] = {
+	{
+		.name = "slowlog|get",
+		.id = 82,
+		.fn = cmd_slowlog_get,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "The newest entries of the slow command log",
+		.since = "2.2.12",
+		.complexity = "O(N) where N is the number of entries returned",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nslowlog|get\r\n"
+			":-2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 177,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"The newest entries of the slow command log\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$46\r\n"
+			"O(N) where N is the number of entries returned\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 276,
+	},
+	{
+		.name = "slowlog|help",
+		.id = 83,
+		.fn = cmd_slowlog_help,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "What SLOWLOG can do",
+		.since = "6.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nslowlog|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n",
+		.info_len = 86,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$19\r\n"
+			"What SLOWLOG can do\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n",
+		.docs_len = 115,
+	},
+	{
+		.name = "slowlog|len",
+		.id = 84,
+		.fn = cmd_slowlog_len,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "How many entries the slow command log holds",
+		.since = "2.2.12",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nslowlog|len\r\n"
+			":2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*3\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:agg_sum\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 206,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$43\r\n"
+			"How many entries the slow command log holds\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 140,
+	},
+	{
+		.name = "slowlog|reset",
+		.id = 85,
+		.fn = cmd_slowlog_reset,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "Empty the slow command log",
+		.since = "2.2.12",
+		.complexity =
+			"O(N) where N is the number of entries in the slowlog",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$13\r\nslowlog|reset\r\n"
+			":2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 184,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$26\r\n"
+			"Empty the slow command log\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$52\r\n"
+			"O(N) where N is the number of entries in the slowlog"
+			"\r\n",
+		.docs_len = 172,
+	},
+};
+
 const struct kv_cmd kv_cmd_table[] = {
 	{
 		.name = "append",
+		.id = 0,
 		.fn = cmd_append,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -575,6 +985,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "auth",
+		.id = 1,
 		.fn = cmd_auth,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -625,6 +1036,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "client",
+		.id = 7,
 		.fn = NULL,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(SENTINEL),
@@ -741,6 +1153,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "command",
+		.id = 12,
 		.fn = cmd_command,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -846,6 +1259,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
+		.id = 16,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -930,6 +1344,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dbsize",
+		.id = 17,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -964,6 +1379,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
+		.id = 18,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1011,6 +1427,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
+		.id = 19,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1060,6 +1477,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
+		.id = 20,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1117,6 +1535,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
+		.id = 21,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1153,6 +1572,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
+		.id = 22,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1200,6 +1620,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
+		.id = 23,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1264,6 +1685,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
+		.id = 24,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1329,6 +1751,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
+		.id = 25,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1378,6 +1801,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
+		.id = 26,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1427,6 +1851,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
+		.id = 27,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1471,6 +1896,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
+		.id = 28,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1516,6 +1942,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
+		.id = 29,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1583,6 +2010,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
+		.id = 30,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1639,6 +2067,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
+		.id = 31,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1692,6 +2121,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
+		.id = 32,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -1752,6 +2182,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
+		.id = 33,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1799,6 +2230,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
+		.id = 34,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1848,6 +2280,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
+		.id = 35,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1897,6 +2330,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
+		.id = 36,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1937,6 +2371,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
+		.id = 37,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1977,7 +2412,134 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 355,
 	},
 	{
+		.name = "latency",
+		.id = 44,
+		.fn = NULL,
+		.arity = -2,
+		.flags = 0,
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Inspect the latency monitor and the per-command histo"
+			"grams",
+		.since = "2.8.13",
+		.complexity = "Depends on subcommand.",
+		.acl_categories = "@slow",
+		.subcmds = latency_subcmds,
+		.n_subcmds = 6,
+		.info_resp =
+			"*10\r\n$7\r\nlatency\r\n:-2\r\n"
+			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*6\r\n"
+			"*10\r\n$14\r\nlatency|doctor\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$12\r\nlatency|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n*10\r\n$17\r\n"
+			"latency|histogram\r\n:-2\r\n"
+			"*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$15\r\nlatency|history\r\n"
+			":3\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$14\r\nlatency|latest\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$13\r\nlatency|reset\r\n"
+			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*2\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 1230,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Inspect the latency monitor and the per-command histo"
+			"grams\r\n$5\r\nsince\r\n$6\r\n"
+			"2.8.13\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$22\r\nDepends on subcommand.\r\n"
+			"$11\r\nsubcommands\r\n*12\r\n"
+			"$14\r\nlatency|doctor\r\n*8\r\n"
+			"$7\r\nsummary\r\n$45\r\nA short report on the latency"
+			" spikes recorded\r\n$5\r\nsince\r\n"
+			"$6\r\n2.8.13\r\n$5\r\ngroup\r\n"
+			"$6\r\nserver\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$12\r\nlatency|help\r\n"
+			"*8\r\n$7\r\nsummary\r\n$19\r\n"
+			"What LATENCY can do\r\n$5\r\n"
+			"since\r\n$6\r\n2.8.13\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n"
+			"$17\r\nlatency|histogram\r\n"
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Per-command call counts and cumulative latency histog"
+			"rams\r\n$5\r\nsince\r\n$5\r\n"
+			"7.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$80\r\nO(N) where N is the number of commands with la"
+			"tency information being retrieved.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nCOMMAND\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n$15\r\nlatency|history\r\n"
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"The spikes recorded for one event, oldest first\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$14\r\nlatency|latest\r\n"
+			"*8\r\n$7\r\nsummary\r\n$45\r\n"
+			"The latest and the worst spike of every event\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$13\r\nlatency|reset\r\n"
+			"*10\r\n$7\r\nsummary\r\n$49\r\n"
+			"Forget the spikes recorded for some or all events\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*2\r\n"
+			"+optional\r\n+multiple\r\n",
+		.docs_len = 1522,
+	},
+	{
 		.name = "lindex",
+		.id = 45,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2030,6 +2592,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
+		.id = 46,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2098,6 +2661,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
+		.id = 47,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2142,6 +2706,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
+		.id = 48,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2220,6 +2785,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
+		.id = 49,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2286,6 +2852,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
+		.id = 50,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2335,6 +2902,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
+		.id = 51,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2402,6 +2970,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
+		.id = 52,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2454,6 +3023,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
+		.id = 53,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2509,6 +3079,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
+		.id = 54,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2563,6 +3134,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
+		.id = 55,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2615,6 +3187,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
+		.id = 56,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2666,6 +3239,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
+		.id = 57,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2718,6 +3292,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
+		.id = 58,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2765,6 +3340,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
+		.id = 59,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2818,6 +3394,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
+		.id = 60,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2873,6 +3450,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
+		.id = 61,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2918,6 +3496,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
+		.id = 62,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2982,6 +3561,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
+		.id = 63,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3047,6 +3627,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
+		.id = 64,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -3084,6 +3665,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
+		.id = 65,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3135,6 +3717,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
+		.id = 66,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3181,6 +3764,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
+		.id = 67,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3218,6 +3802,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
+		.id = 68,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3251,6 +3836,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
+		.id = 69,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -3308,6 +3894,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
+		.id = 70,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3365,6 +3952,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
+		.id = 71,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3414,6 +4002,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
+		.id = 72,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3478,6 +4067,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
+		.id = 73,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3530,6 +4120,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
+		.id = 74,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3585,6 +4176,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
+		.id = 75,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3644,6 +4236,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
+		.id = 76,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3680,6 +4273,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
+		.id = 77,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3773,6 +4367,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
+		.id = 78,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3823,6 +4418,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
+		.id = 79,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3872,6 +4468,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
+		.id = 80,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3929,6 +4526,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
+		.id = 81,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -4001,7 +4599,94 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 901,
 	},
 	{
+		.name = "slowlog",
+		.id = 86,
+		.fn = NULL,
+		.arity = -2,
+		.flags = 0,
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "Inspect the log of slow commands",
+		.since = "2.2.12",
+		.complexity = "Depends on subcommand.",
+		.acl_categories = "@slow",
+		.subcmds = slowlog_subcmds,
+		.n_subcmds = 4,
+		.info_resp =
+			"*10\r\n$7\r\nslowlog\r\n:-2\r\n"
+			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*4\r\n"
+			"*10\r\n$11\r\nslowlog|get\r\n"
+			":-2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n*10\r\n$12\r\nslowlog|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n*10\r\n$11\r\n"
+			"slowlog|len\r\n:2\r\n*3\r\n"
+			"+admin\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:agg_sum\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n*10\r\n$13\r\nslowlog|reset\r\n"
+			":2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 716,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$32\r\n"
+			"Inspect the log of slow commands\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$22\r\n"
+			"Depends on subcommand.\r\n$11\r\n"
+			"subcommands\r\n*8\r\n$11\r\n"
+			"slowlog|get\r\n*10\r\n$7\r\n"
+			"summary\r\n$42\r\nThe newest entries of the slow comm"
+			"and log\r\n$5\r\nsince\r\n$6\r\n"
+			"2.2.12\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$46\r\nO(N) where N is the number of entries returned"
+			"\r\n$9\r\narguments\r\n*1\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$12\r\nslowlog|help\r\n*8\r\n"
+			"$7\r\nsummary\r\n$19\r\nWhat SLOWLOG can do\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$11\r\nslowlog|len\r\n"
+			"*8\r\n$7\r\nsummary\r\n$43\r\n"
+			"How many entries the slow command log holds\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$13\r\nslowlog|reset\r\n"
+			"*8\r\n$7\r\nsummary\r\n$26\r\n"
+			"Empty the slow command log\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$52\r\n"
+			"O(N) where N is the number of entries in the slowlog"
+			"\r\n",
+		.docs_len = 949,
+	},
+	{
 		.name = "strlen",
+		.id = 87,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4046,6 +4731,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
+		.id = 88,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4080,6 +4766,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
+		.id = 89,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4130,6 +4817,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
+		.id = 90,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4176,6 +4864,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
+		.id = 91,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4220,6 +4909,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
+		.id = 92,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4275,4 +4965,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 69;
+const unsigned kv_cmd_table_len = 71;

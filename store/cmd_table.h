@@ -6,6 +6,9 @@
 
 #include "cmd.h"
 
+/* Commands and subcommands in the table (kv_cmd.id < this). */
+#define KV_CMD_COUNT 93
+
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
 void cmd_client_getname(struct kv_req *r);
@@ -42,6 +45,12 @@ void cmd_incrby(struct kv_req *r);
 void cmd_incrbyfloat(struct kv_req *r);
 void cmd_info(struct kv_req *r);
 void cmd_keys(struct kv_req *r);
+void cmd_latency_doctor(struct kv_req *r);
+void cmd_latency_help(struct kv_req *r);
+void cmd_latency_histogram(struct kv_req *r);
+void cmd_latency_history(struct kv_req *r);
+void cmd_latency_latest(struct kv_req *r);
+void cmd_latency_reset(struct kv_req *r);
 void cmd_lindex(struct kv_req *r);
 void cmd_linsert(struct kv_req *r);
 void cmd_llen(struct kv_req *r);
@@ -79,6 +88,10 @@ void cmd_setex(struct kv_req *r);
 void cmd_setnx(struct kv_req *r);
 void cmd_setrange(struct kv_req *r);
 void cmd_shutdown(struct kv_req *r);
+void cmd_slowlog_get(struct kv_req *r);
+void cmd_slowlog_help(struct kv_req *r);
+void cmd_slowlog_len(struct kv_req *r);
+void cmd_slowlog_reset(struct kv_req *r);
 void cmd_strlen(struct kv_req *r);
 void cmd_time(struct kv_req *r);
 void cmd_touch(struct kv_req *r);
