@@ -1691,6 +1691,55 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 401,
 	},
 	{
+		.name = "hdel",
+		.fn = cmd_hdel,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Remove fields from a hash; returns how many existed",
+		.since = "2.0.0",
+		.complexity =
+			"O(N) where N is the number of fields to be removed.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhdel\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 301,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Remove fields from a hash; returns how many existed\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$51\r\n"
+			"O(N) where N is the number of fields to be removed.\r"
+			"\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 353,
+	},
+	{
 		.name = "hello",
 		.fn = cmd_hello,
 		.arity = -1,
@@ -1749,6 +1798,763 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$7\r\nSETNAME\r\n$5\r\nflags\r\n"
 			"*1\r\n+optional\r\n",
 		.docs_len = 647,
+	},
+	{
+		.name = "hexists",
+		.fn = cmd_hexists,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Whether a hash has a field",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhexists\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Whether a hash has a field\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 254,
+	},
+	{
+		.name = "hget",
+		.fn = cmd_hget,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Read the value of one field of a hash",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhget\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 302,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Read the value of one field of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 265,
+	},
+	{
+		.name = "hgetall",
+		.fn = cmd_hgetall,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Every field of a hash with its value",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhgetall\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Every field of a hash with its value\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 251,
+	},
+	{
+		.name = "hincrby",
+		.fn = cmd_hincrby,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Add an amount to the integer value of a hash field",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhincrby\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"Add an amount to the integer value of a hash field\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$9\r\nincrement\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 330,
+	},
+	{
+		.name = "hincrbyfloat",
+		.fn = cmd_hincrbyfloat,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Add a floating point amount to the value of a hash fi"
+			"eld",
+		.since = "2.6.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nhincrbyfloat\r\n"
+			":4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Add a floating point amount to the value of a hash fi"
+			"eld\r\n$5\r\nsince\r\n$5\r\n"
+			"2.6.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$9\r\nincrement\r\n$4\r\ntype\r\n"
+			"$6\r\ndouble\r\n",
+		.docs_len = 335,
+	},
+	{
+		.name = "hkeys",
+		.fn = cmd_hkeys,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "The names of the fields of a hash",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhkeys\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"The names of the fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 248,
+	},
+	{
+		.name = "hlen",
+		.fn = cmd_hlen,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Number of fields in a hash",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhlen\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 293,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Number of fields in a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 207,
+	},
+	{
+		.name = "hmget",
+		.fn = cmd_hmget,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Read the values of several fields of a hash",
+		.since = "2.0.0",
+		.complexity =
+			"O(N) where N is the number of fields being requested.",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhmget\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 304,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"Read the values of several fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$53\r\n"
+			"O(N) where N is the number of fields being requested."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 347,
+	},
+	{
+		.name = "hmset",
+		.fn = cmd_hmset,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Set several fields of a hash; replies OK",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the number of fields being set.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhmset\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$40\r\n"
+			"Set several fields of a hash; replies OK\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$47\r\n"
+			"O(N) where N is the number of fields being set.\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n4.0.0\r\n$11\r\nreplaced_by\r\n"
+			"$38\r\n`HSET` with multiple field-value pairs\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$11\r\n"
+			"field_value\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 586,
+	},
+	{
+		.name = "hrandfield",
+		.fn = cmd_hrandfield,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Pick fields of a hash at random, with or without repe"
+			"ats",
+		.since = "6.2.0",
+		.complexity = "O(N) where N is the number of fields returned",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nhrandfield\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 333,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Pick fields of a hash at random, with or without repe"
+			"ats\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$45\r\nO(N) where N is the number of fields returned"
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withvalues\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHVALUES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 532,
+	},
+	{
+		.name = "hscan",
+		.fn = cmd_hscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Walk the fields of a hash a few at a time with a curs"
+			"or",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Walk the fields of a hash a few at a time with a curs"
+			"or\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 647,
+	},
+	{
+		.name = "hset",
+		.fn = cmd_hset,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Set fields of a hash; returns how many were new",
+		.since = "2.0.0",
+		.complexity =
+			"O(1) for each field/value pair added, so O(N) to add "
+			"N field/value pairs when the command is called with m"
+			"ultiple field/value pairs.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhset\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"Set fields of a hash; returns how many were new\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$132\r\n"
+			"O(1) for each field/value pair added, so O(N) to add "
+			"N field/value pairs when the command is called with m"
+			"ultiple field/value pairs.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$11\r\n"
+			"field_value\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 550,
+	},
+	{
+		.name = "hsetnx",
+		.fn = cmd_hsetnx,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Set a field of a hash only if it does not exist yet",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nhsetnx\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Set a field of a hash only if it does not exist yet\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 326,
+	},
+	{
+		.name = "hstrlen",
+		.fn = cmd_hstrlen,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Length in bytes of the value of a hash field",
+		.since = "3.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhstrlen\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Length in bytes of the value of a hash field\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 272,
+	},
+	{
+		.name = "hvals",
+		.fn = cmd_hvals,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "The values of the fields of a hash",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhvals\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$34\r\n"
+			"The values of the fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 249,
 	},
 	{
 		.name = "incr",
@@ -4275,4 +5081,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 69;
+const unsigned kv_cmd_table_len = 85;
