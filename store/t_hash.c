@@ -742,8 +742,8 @@ cmd_hrandfield(struct kv_req *r)
 			return;
 		}
 		if (l == LLONG_MIN) {
-			kv_reply_error(r->c, "ERR value is out of range, must "
-				       "be between %lld and %lld", -LLONG_MAX,
+			kv_reply_error(r->c, "ERR value is out of range, value "
+				       "must between %lld and %lld", -LLONG_MAX,
 				       LLONG_MAX);
 			return;
 		}

@@ -106,6 +106,11 @@ test_del(void **state)
 {
 	(void)state;
 	rx("HSET h a 1 b 2 c 3", ":3\r\n");
+	rx("SET s v", "+OK\r\n");
+	rx("SCAN 0 TYPE hash", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nh\r\n");
+	rx("SCAN 0 TYPE HASH", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nh\r\n");
+	rx("SCAN 0 TYPE string", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\ns\r\n");
+	rx("DEL s", ":1\r\n");
 	rx("HDEL h b nope b", ":1\r\n");
 	rx("HDEL nokey a", ":0\r\n");
 	rx("HGETALL h", "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n3\r\n");
@@ -267,7 +272,7 @@ test_randfield(void **state)
 	rx("HRANDFIELD h 1 WITHVALUES x", "-ERR syntax error\r\n");
 	rx("HRANDFIELD h x", "-ERR value is not an integer or out of range\r\n");
 	rx("HRANDFIELD h -9223372036854775808", "-ERR value is out of range, "
-	   "must be between -9223372036854775807 and 9223372036854775807\r\n");
+	   "value must between -9223372036854775807 and 9223372036854775807\r\n");
 	rx("HRANDFIELD h 9223372036854775807 WITHVALUES", "-ERR value is out "
 	   "of range\r\n");
 	rx("HSET h b 2 c 3", ":2\r\n");
