@@ -25,6 +25,12 @@
 
 #define KV_HASH_LP_ENTRIES 128   /* hash-max-listpack-entries */
 #define KV_HASH_LP_VALUE 64      /* hash-max-listpack-value */
+/*
+ * HRANDFIELD with a negative count replies that many fields whatever the
+ * hash's size; Redis 7.0 tries any count (and dies of it near LONG_MAX).
+ * redpoll refuses a reply of more than this many fields, over 1 GB.
+ */
+#define KV_HASH_RAND_MAX_REPEAT (1LL << 27)
 
 /* A field and its value, pointing into the hash. */
 struct hpair {
@@ -752,7 +758,8 @@ cmd_hrandfield(struct kv_req *r)
 			kv_reply_error(r->c, KV_ERR_SYNTAX);
 			return;
 		}
-		if (r->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) {
+		if ((r->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) ||
+		    l < -KV_HASH_RAND_MAX_REPEAT) {
 			kv_reply_error(r->c, "ERR value is out of range");
 			return;
 		}

@@ -251,7 +251,15 @@ test_conversion(void **state)
 		rx(cmd, ":1\r\n");
 	}
 	rx("EXISTS c", ":0\r\n");
-	rx("DEL h f g", ":3\r\n");
+	/* RENAME moves either encoding; SET over a hash frees it. */
+	rx("RENAME h h2", "+OK\r\n");
+	rx("HGET h2 a", "$1\r\n1\r\n");
+	rx("HSET small x 1", ":1\r\n");
+	rx("RENAME small small2", "+OK\r\n");
+	rx("HGET small2 x", "$1\r\n1\r\n");
+	rx("SET small2 str", "+OK\r\n");
+	rx("SET f str", "+OK\r\n");
+	rx("DEL h2 f g small2", ":4\r\n");
 	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
@@ -275,6 +283,8 @@ test_randfield(void **state)
 	   "value must between -9223372036854775807 and 9223372036854775807\r\n");
 	rx("HRANDFIELD h 9223372036854775807 WITHVALUES", "-ERR value is out "
 	   "of range\r\n");
+	rx("HRANDFIELD h -134217729", "-ERR value is out of range\r\n");
+	rx("HRANDFIELD h 134217729", "*1\r\n$1\r\na\r\n");
 	rx("HSET h b 2 c 3", ":2\r\n");
 	rx("HRANDFIELD h 3", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
 
