@@ -475,17 +475,21 @@ cmd_hexists(struct kv_req *r)
 #define HASH_KEYS 1
 #define HASH_VALS 2
 
-/* reply_pair -- hash_foreach callback of getall_generic. */
+struct reply_ctx {
+	struct kv_req *r;
+	int what;   /* HASH_KEYS and/or HASH_VALS */
+};
+
+/* reply_pair -- hash_foreach callback: reply a field and/or value. */
 static void
 reply_pair(void *ctx, const struct hpair *p)
 {
-	struct kv_req *r = ((void **)ctx)[0];
-	int what = *(int *)((void **)ctx)[1];
+	struct reply_ctx *x = ctx;
 
-	if (what & HASH_KEYS)
-		kv_reply_bulk(r->c, p->f, p->flen);
-	if (what & HASH_VALS)
-		kv_reply_bulk(r->c, p->v, p->vlen);
+	if (x->what & HASH_KEYS)
+		kv_reply_bulk(x->r->c, p->f, p->flen);
+	if (x->what & HASH_VALS)
+		kv_reply_bulk(x->r->c, p->v, p->vlen);
 }
 
 /* getall_generic -- HKEYS, HVALS, HGETALL. */
@@ -493,7 +497,7 @@ static void
 getall_generic(struct kv_req *r, int what)
 {
 	struct kv_entry *e;
-	void *ctx[2] = { r, &what };
+	struct reply_ctx x = { r, what };
 
 	if (!lookup_hash(r, &e, false))
 		return;
@@ -503,7 +507,7 @@ getall_generic(struct kv_req *r, int what)
 	}
 	long long per = what == (HASH_KEYS | HASH_VALS) ? 2 : 1;
 	kv_reply_array(r->c, (long long)hash_len(e) * per);
-	hash_foreach(e, reply_pair, ctx);
+	hash_foreach(e, reply_pair, &x);
 }
 
 void
@@ -693,12 +697,10 @@ hrandfield_count(struct kv_req *r, long long l, bool withvalues)
 		return;
 	}
 	if (count >= size) {
-		void *ctx[2];
-		int what = HASH_KEYS | (withvalues ? HASH_VALS : 0);
-		ctx[0] = r;
-		ctx[1] = &what;
+		struct reply_ctx x = { r, HASH_KEYS |
+				       (withvalues ? HASH_VALS : 0) };
 		kv_reply_array(r->c, (long long)size * per);
-		hash_foreach(e, reply_pair, ctx);
+		hash_foreach(e, reply_pair, &x);
 		return;
 	}
 	kv_reply_array(r->c, (long long)count * per);
