@@ -528,7 +528,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 38,
+		.id = 54,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -567,7 +567,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 39,
+		.id = 55,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -598,7 +598,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 40,
+		.id = 56,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -647,7 +647,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 41,
+		.id = 57,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -689,7 +689,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 42,
+		.id = 58,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -728,7 +728,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 43,
+		.id = 59,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -773,7 +773,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 82,
+		.id = 98,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -814,7 +814,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 83,
+		.id = 99,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -845,7 +845,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 84,
+		.id = 100,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -883,7 +883,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 85,
+		.id = 101,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -2120,8 +2120,58 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 401,
 	},
 	{
-		.name = "hello",
+		.name = "hdel",
 		.id = 32,
+		.fn = cmd_hdel,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Remove fields from a hash; returns how many existed",
+		.since = "2.0.0",
+		.complexity =
+			"O(N) where N is the number of fields to be removed.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhdel\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 301,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Remove fields from a hash; returns how many existed\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$51\r\n"
+			"O(N) where N is the number of fields to be removed.\r"
+			"\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 353,
+	},
+	{
+		.name = "hello",
+		.id = 33,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2181,8 +2231,780 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 647,
 	},
 	{
+		.name = "hexists",
+		.id = 34,
+		.fn = cmd_hexists,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Whether a hash has a field",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhexists\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Whether a hash has a field\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 254,
+	},
+	{
+		.name = "hget",
+		.id = 35,
+		.fn = cmd_hget,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Read the value of one field of a hash",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhget\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 302,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Read the value of one field of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 265,
+	},
+	{
+		.name = "hgetall",
+		.id = 36,
+		.fn = cmd_hgetall,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Every field of a hash with its value",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhgetall\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Every field of a hash with its value\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 251,
+	},
+	{
+		.name = "hincrby",
+		.id = 37,
+		.fn = cmd_hincrby,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Add an amount to the integer value of a hash field",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhincrby\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"Add an amount to the integer value of a hash field\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$9\r\nincrement\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 330,
+	},
+	{
+		.name = "hincrbyfloat",
+		.id = 38,
+		.fn = cmd_hincrbyfloat,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Add a floating point amount to the value of a hash fi"
+			"eld",
+		.since = "2.6.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nhincrbyfloat\r\n"
+			":4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Add a floating point amount to the value of a hash fi"
+			"eld\r\n$5\r\nsince\r\n$5\r\n"
+			"2.6.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$9\r\nincrement\r\n$4\r\ntype\r\n"
+			"$6\r\ndouble\r\n",
+		.docs_len = 335,
+	},
+	{
+		.name = "hkeys",
+		.id = 39,
+		.fn = cmd_hkeys,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "The names of the fields of a hash",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhkeys\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"The names of the fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 248,
+	},
+	{
+		.name = "hlen",
+		.id = 40,
+		.fn = cmd_hlen,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Number of fields in a hash",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhlen\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 293,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Number of fields in a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 207,
+	},
+	{
+		.name = "hmget",
+		.id = 41,
+		.fn = cmd_hmget,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Read the values of several fields of a hash",
+		.since = "2.0.0",
+		.complexity =
+			"O(N) where N is the number of fields being requested.",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhmget\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 304,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"Read the values of several fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$53\r\n"
+			"O(N) where N is the number of fields being requested."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 347,
+	},
+	{
+		.name = "hmset",
+		.id = 42,
+		.fn = cmd_hmset,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Set several fields of a hash; replies OK",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the number of fields being set.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhmset\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$40\r\n"
+			"Set several fields of a hash; replies OK\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$47\r\n"
+			"O(N) where N is the number of fields being set.\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n4.0.0\r\n$11\r\nreplaced_by\r\n"
+			"$38\r\n`HSET` with multiple field-value pairs\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$11\r\n"
+			"field_value\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 586,
+	},
+	{
+		.name = "hrandfield",
+		.id = 43,
+		.fn = cmd_hrandfield,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Pick fields of a hash at random, with or without repe"
+			"ats",
+		.since = "6.2.0",
+		.complexity = "O(N) where N is the number of fields returned",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nhrandfield\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 333,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Pick fields of a hash at random, with or without repe"
+			"ats\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$45\r\nO(N) where N is the number of fields returned"
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withvalues\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHVALUES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 532,
+	},
+	{
+		.name = "hscan",
+		.id = 44,
+		.fn = cmd_hscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Walk the fields of a hash a few at a time with a curs"
+			"or",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Walk the fields of a hash a few at a time with a curs"
+			"or\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 647,
+	},
+	{
+		.name = "hset",
+		.id = 45,
+		.fn = cmd_hset,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Set fields of a hash; returns how many were new",
+		.since = "2.0.0",
+		.complexity =
+			"O(1) for each field/value pair added, so O(N) to add "
+			"N field/value pairs when the command is called with m"
+			"ultiple field/value pairs.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhset\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"Set fields of a hash; returns how many were new\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$132\r\n"
+			"O(1) for each field/value pair added, so O(N) to add "
+			"N field/value pairs when the command is called with m"
+			"ultiple field/value pairs.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$11\r\n"
+			"field_value\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 550,
+	},
+	{
+		.name = "hsetnx",
+		.id = 46,
+		.fn = cmd_hsetnx,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Set a field of a hash only if it does not exist yet",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nhsetnx\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Set a field of a hash only if it does not exist yet\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 326,
+	},
+	{
+		.name = "hstrlen",
+		.id = 47,
+		.fn = cmd_hstrlen,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Length in bytes of the value of a hash field",
+		.since = "3.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhstrlen\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Length in bytes of the value of a hash field\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 272,
+	},
+	{
+		.name = "hvals",
+		.id = 48,
+		.fn = cmd_hvals,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "The values of the fields of a hash",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhvals\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$34\r\n"
+			"The values of the fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 249,
+	},
+	{
 		.name = "incr",
-		.id = 33,
+		.id = 49,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2230,7 +3052,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 34,
+		.id = 50,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2280,7 +3102,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 35,
+		.id = 51,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2330,7 +3152,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 36,
+		.id = 52,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -2371,7 +3193,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 37,
+		.id = 53,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2413,7 +3235,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 44,
+		.id = 60,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -2539,7 +3361,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 45,
+		.id = 61,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2592,7 +3414,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 46,
+		.id = 62,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2661,7 +3483,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 47,
+		.id = 63,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2706,7 +3528,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 48,
+		.id = 64,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2785,7 +3607,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 49,
+		.id = 65,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2852,7 +3674,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 50,
+		.id = 66,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2902,7 +3724,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 51,
+		.id = 67,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2970,7 +3792,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 52,
+		.id = 68,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3023,7 +3845,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 53,
+		.id = 69,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3079,7 +3901,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 54,
+		.id = 70,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3134,7 +3956,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 55,
+		.id = 71,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -3187,7 +4009,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 56,
+		.id = 72,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3239,7 +4061,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 57,
+		.id = 73,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -3292,7 +4114,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 58,
+		.id = 74,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3340,7 +4162,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 59,
+		.id = 75,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3394,7 +4216,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 60,
+		.id = 76,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3450,7 +4272,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 61,
+		.id = 77,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3496,7 +4318,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 62,
+		.id = 78,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3561,7 +4383,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 63,
+		.id = 79,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3627,7 +4449,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 64,
+		.id = 80,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -3665,7 +4487,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 65,
+		.id = 81,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3717,7 +4539,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 66,
+		.id = 82,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3764,7 +4586,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 67,
+		.id = 83,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3802,7 +4624,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 68,
+		.id = 84,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3836,7 +4658,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 69,
+		.id = 85,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -3894,7 +4716,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 70,
+		.id = 86,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3952,7 +4774,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 71,
+		.id = 87,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4002,7 +4824,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 72,
+		.id = 88,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4067,7 +4889,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 73,
+		.id = 89,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4120,7 +4942,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 74,
+		.id = 90,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4176,7 +4998,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 75,
+		.id = 91,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4236,7 +5058,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 76,
+		.id = 92,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4273,7 +5095,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 77,
+		.id = 93,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4367,7 +5189,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 78,
+		.id = 94,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4418,7 +5240,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 79,
+		.id = 95,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4468,7 +5290,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 80,
+		.id = 96,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4526,7 +5348,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 81,
+		.id = 97,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -4600,7 +5422,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 86,
+		.id = 102,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -4686,7 +5508,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 87,
+		.id = 103,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4731,7 +5553,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 88,
+		.id = 104,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4766,7 +5588,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 89,
+		.id = 105,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4817,7 +5639,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 90,
+		.id = 106,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4864,7 +5686,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 91,
+		.id = 107,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4909,7 +5731,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 92,
+		.id = 108,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4965,4 +5787,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 71;
+const unsigned kv_cmd_table_len = 87;

@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 93
+#define KV_CMD_COUNT 109
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -39,7 +39,23 @@ void cmd_getdel(struct kv_req *r);
 void cmd_getex(struct kv_req *r);
 void cmd_getrange(struct kv_req *r);
 void cmd_getset(struct kv_req *r);
+void cmd_hdel(struct kv_req *r);
 void cmd_hello(struct kv_req *r);
+void cmd_hexists(struct kv_req *r);
+void cmd_hget(struct kv_req *r);
+void cmd_hgetall(struct kv_req *r);
+void cmd_hincrby(struct kv_req *r);
+void cmd_hincrbyfloat(struct kv_req *r);
+void cmd_hkeys(struct kv_req *r);
+void cmd_hlen(struct kv_req *r);
+void cmd_hmget(struct kv_req *r);
+void cmd_hmset(struct kv_req *r);
+void cmd_hrandfield(struct kv_req *r);
+void cmd_hscan(struct kv_req *r);
+void cmd_hset(struct kv_req *r);
+void cmd_hsetnx(struct kv_req *r);
+void cmd_hstrlen(struct kv_req *r);
+void cmd_hvals(struct kv_req *r);
 void cmd_incr(struct kv_req *r);
 void cmd_incrby(struct kv_req *r);
 void cmd_incrbyfloat(struct kv_req *r);

@@ -17,6 +17,7 @@
 
 struct rte_hash;
 struct pm_log;
+struct kv_dict;
 
 #define KV_DIGEST_LEN 16
 #define KV_NO_VOLATILE UINT32_MAX
@@ -25,6 +26,7 @@ struct pm_log;
 enum kv_type {
 	KV_TYPE_STRING = 0,
 	KV_TYPE_LIST,
+	KV_TYPE_HASH,
 };
 
 /* One element of a list. */
@@ -38,6 +40,8 @@ enum kv_encoding {
 	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
 	KV_ENC_INT,       /* a canonical integer in a long long */
 	KV_ENC_RING,      /* a list as a ring of elements */
+	KV_ENC_LISTPACK,  /* a small hash: pairs in one buffer, in order */
+	KV_ENC_HASHTABLE, /* a hash as a kv_dict */
 };
 
 /*
@@ -62,6 +66,11 @@ struct kv_entry {
 			struct kv_lelem *a;   /* ring of cap elements */
 			uint32_t head, n, cap;
 		} l;               /* KV_TYPE_LIST */
+		struct {
+			char *buf;    /* [flen][field][vlen][value]... */
+			uint32_t len, cap, n;   /* bytes, bytes, pairs */
+		} lp;              /* KV_TYPE_HASH, KV_ENC_LISTPACK */
+		struct kv_dict *d; /* KV_TYPE_HASH, KV_ENC_HASHTABLE */
 	} v;
 	char key[];
 };
@@ -240,6 +249,8 @@ void kv_value_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_str_get -- the bytes of a string value (buf for int encoding). */
 const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
 const char *kv_type_name(const struct kv_entry *e);
+/* kv_hash_free -- free the value of a hash (t_hash.c). */
+void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,
