@@ -624,6 +624,365 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 380,
 	},
 	{
+		.name = "bitcount",
+		.fn = cmd_bitcount,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Number of bits set to one in a string value, or in a "
+			"range of it",
+		.since = "2.6.0",
+		.complexity = "O(N)",
+		.acl_categories = "@read @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nbitcount\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@bitmap\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 302,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$64\r\n"
+			"Number of bits set to one in a string value, or in a "
+			"range of it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.6.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"index\r\n$4\r\ntype\r\n$5\r\n"
+			"block\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$3\r\nend\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*10\r\n$4\r\n"
+			"name\r\n$10\r\nindex_unit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nbyte\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nBYTE\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbit\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nBIT\r\n",
+		.docs_len = 694,
+	},
+	{
+		.name = "bitfield",
+		.fn = cmd_bitfield,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Read, write and add to integers of any width at bit o"
+			"ffsets of a string value",
+		.since = "3.2.0",
+		.complexity = "O(1) for each subcommand specified",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nbitfield\r\n:-2\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*8\r\n$5\r\nnotes\r\n"
+			"$59\r\nThis command allows both access and modificati"
+			"on of the key\r\n$5\r\nflags\r\n"
+			"*4\r\n+RW\r\n+access\r\n+update\r\n"
+			"+variable_flags\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 413,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$77\r\n"
+			"Read, write and add to integers of any width at bit o"
+			"ffsets of a string value\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nbitmap\r\n"
+			"$10\r\ncomplexity\r\n$34\r\n"
+			"O(1) for each subcommand specified\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\noperation\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$15\r\n"
+			"encoding_offset\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$3\r\nGET\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"encoding\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\noffset\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*6\r\n$4\r\n"
+			"name\r\n$5\r\nwrite\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$9\r\n"
+			"arguments\r\n*2\r\n*10\r\n$4\r\n"
+			"name\r\n$13\r\nwrap_sat_fail\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\ntoken\r\n$8\r\nOVERFLOW\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*3\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nwrap\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nWRAP\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nsat\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nSAT\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nfail\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nFAIL\r\n"
+			"*6\r\n$4\r\nname\r\n$15\r\n"
+			"write_operation\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$21\r\n"
+			"encoding_offset_value\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$3\r\nSET\r\n$9\r\n"
+			"arguments\r\n*3\r\n*4\r\n$4\r\n"
+			"name\r\n$8\r\nencoding\r\n$4\r\n"
+			"type\r\n$6\r\nstring\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$25\r\n"
+			"encoding_offset_increment\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$6\r\nINCRBY\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$8\r\nencoding\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$9\r\nincrement\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 1582,
+	},
+	{
+		.name = "bitfield_ro",
+		.fn = cmd_bitfield_ro,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Read integers of any width at bit offsets of a string"
+			" value",
+		.since = "6.0.0",
+		.complexity = "O(1) for each subcommand specified",
+		.acl_categories = "@read @bitmap @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nbitfield_ro\r\n"
+			":-2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@bitmap\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Read integers of any width at bit offsets of a string"
+			" value\r\n$5\r\nsince\r\n$5\r\n"
+			"6.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"bitmap\r\n$10\r\ncomplexity\r\n"
+			"$34\r\nO(1) for each subcommand specified\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$15\r\n"
+			"encoding_offset\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$3\r\nGET\r\n$5\r\nflags\r\n"
+			"*3\r\n+optional\r\n+multiple\r\n"
+			"+multiple_token\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"encoding\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\noffset\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 523,
+	},
+	{
+		.name = "bitop",
+		.fn = cmd_bitop,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 2,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Combine string values bit by bit (AND, OR, XOR, NOT) "
+			"into a key",
+		.since = "2.6.0",
+		.complexity = "O(N)",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nbitop\r\n:-4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":2\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":3\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 518,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Combine string values bit by bit (AND, OR, XOR, NOT) "
+			"into a key\r\n$5\r\nsince\r\n"
+			"$5\r\n2.6.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"operation\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*6\r\n$4\r\n"
+			"name\r\n$7\r\ndestkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 394,
+	},
+	{
+		.name = "bitpos",
+		.fn = cmd_bitpos,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Offset of the first bit with a given value in a strin"
+			"g value",
+		.since = "2.8.7",
+		.complexity = "O(N)",
+		.acl_categories = "@read @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nbitpos\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@bitmap\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 300,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Offset of the first bit with a given value in a strin"
+			"g value\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.7\r\n$5\r\ngroup\r\n$6\r\n"
+			"bitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"bit\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$5\r\nindex\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$9\r\nend_index\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"end\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*10\r\n$4\r\nname\r\n"
+			"$10\r\nindex_unit\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nbyte\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nBYTE\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbit\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nBIT\r\n",
+		.docs_len = 831,
+	},
+	{
 		.name = "client",
 		.fn = NULL,
 		.arity = -2,
@@ -1468,6 +1827,53 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$3\r\nkey\r\n"
 			"$14\r\nkey_spec_index\r\n:0\r\n",
 		.docs_len = 202,
+	},
+	{
+		.name = "getbit",
+		.fn = cmd_getbit,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary = "One bit of a string value, by offset",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @bitmap @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngetbit\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@bitmap\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"One bit of a string value, by offset\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nbitmap\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n",
+		.docs_len = 268,
 	},
 	{
 		.name = "getdel",
@@ -2505,6 +2911,177 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 691,
 	},
 	{
+		.name = "pfadd",
+		.fn = cmd_pfadd,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary =
+			"Count elements into a HyperLogLog; returns 1 if its e"
+			"stimate may have changed",
+		.since = "2.8.9",
+		.complexity = "O(1) to add every element.",
+		.acl_categories = "@write @hyperloglog @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\npfadd\r\n:-2\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hyperloglog\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 319,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$77\r\n"
+			"Count elements into a HyperLogLog; returns 1 if its e"
+			"stimate may have changed\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$26\r\n"
+			"O(1) to add every element.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n",
+		.docs_len = 375,
+	},
+	{
+		.name = "pfcount",
+		.fn = cmd_pfcount,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MAY_REPLICATE),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary =
+			"Estimated number of distinct elements of one HyperLog"
+			"Log or of their union",
+		.since = "2.8.9",
+		.complexity =
+			"O(1) with a very small average constant time when cal"
+			"led with a single key. O(N) with N being the number o"
+			"f keys, and much bigger constant times, when called w"
+			"ith multiple keys.",
+		.acl_categories = "@read @hyperloglog @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\npfcount\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hyperloglog\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*8\r\n"
+			"$5\r\nnotes\r\n$90\r\nRW because it may change the in"
+			"ternal representation of the key, and propagate to re"
+			"plicas\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 416,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$74\r\n"
+			"Estimated number of distinct elements of one HyperLog"
+			"Log or of their union\r\n$5\r\n"
+			"since\r\n$5\r\n2.8.9\r\n$5\r\n"
+			"group\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$177\r\n"
+			"O(1) with a very small average constant time when cal"
+			"led with a single key. O(N) with N being the number o"
+			"f keys, and much bigger constant times, when called w"
+			"ith multiple keys.\r\n$9\r\n"
+			"arguments\r\n*1\r\n*8\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n$5\r\n"
+			"flags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 464,
+	},
+	{
+		.name = "pfmerge",
+		.fn = cmd_pfmerge,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary = "Store the union of HyperLogLogs in a key",
+		.since = "2.8.9",
+		.complexity =
+			"O(N) to merge N HyperLogLogs, but with high constant "
+			"times.",
+		.acl_categories = "@write @hyperloglog @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\npfmerge\r\n:-2\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@hyperloglog\r\n+@slow\r\n"
+			"*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+insert\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 534,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Store the union of HyperLogLogs in a key\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$59\r\n"
+			"O(N) to merge N HyperLogLogs, but with high constant "
+			"times.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"destkey\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$9\r\n"
+			"sourcekey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 388,
+	},
+	{
 		.name = "ping",
 		.fn = cmd_ping,
 		.arity = -1,
@@ -3112,6 +3689,57 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 1267,
 	},
 	{
+		.name = "setbit",
+		.fn = cmd_setbit,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Set or clear one bit of a string value; returns its p"
+			"revious value",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsetbit\r\n:4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+update\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 316,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Set or clear one bit of a string value; returns its p"
+			"revious value\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 346,
+	},
+	{
 		.name = "setex",
 		.fn = cmd_setex,
 		.arity = 4,
@@ -3542,4 +4170,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 57;
+const unsigned kv_cmd_table_len = 67;
