@@ -62,9 +62,15 @@ bits_offset_or_reply(struct kv_req *r, const struct kv_arg *a, int width,
 	bool hash = width > 0 && len > 0 && p[0] == '#';
 	long long v;
 
-	if (!kv_str2ll(p + hash, len - hash, &v) ||
-	    (hash && __builtin_mul_overflow(v, (long long)width, &v)) ||
-	    v < 0 || (unsigned long long)v >> 3 >= BITS_MAX_BYTES) {
+	if (!kv_str2ll(p + hash, len - hash, &v)) {
+		kv_reply_error(r->c, BITS_ERR_OFFSET);
+		return false;
+	}
+	/* Redis multiplies without an overflow check: the product wraps
+	 * (#2305843009213693953 of i8 is bit 8), and so it does here. */
+	if (hash)
+		v = (long long)((unsigned long long)v * (unsigned)width);
+	if (v < 0 || (unsigned long long)v >> 3 >= BITS_MAX_BYTES) {
 		kv_reply_error(r->c, BITS_ERR_OFFSET);
 		return false;
 	}

@@ -400,6 +400,9 @@ test_bitfield(void **state)
 	rx("BITFIELD bf GET i8 #", ERR_OFFSET);
 	rx("BITFIELD bf GET i8 4294967296", ERR_OFFSET);
 	rx("BITFIELD bf GET i8 #536870912", ERR_OFFSET);
+	/* n * width wraps as in Redis: (2^61 + 1) * 8 is bit 8. */
+	rx("BITFIELD bf GET u8 #2305843009213693953", "*1\r\n:128\r\n");
+	rx("BITFIELD bf GET i8 #1152921504606846976", ERR_OFFSET);
 	rx("BITFIELD bf SET i8 0 x", "-ERR value is not an integer or out "
 	   "of range\r\n");
 	rx("BITFIELD bf GET i8", "-ERR syntax error\r\n");
