@@ -205,22 +205,20 @@ hll_to_dense(struct kv_shard *s, struct kv_entry *e)
 	memcpy(dense, hll, HLL_HDR);
 	dense[4] = HLL_ENC_DENSE;
 	while (p < end) {
-		if (HLL_IS_ZERO(p)) {
-			idx += HLL_ZERO_LEN(p);
-			p++;
-		} else if (HLL_IS_XZERO(p)) {
-			idx += HLL_XZERO_LEN(p);
-			p += 2;
-		} else {
-			unsigned n = HLL_VAL_LEN(p), v = HLL_VAL_VALUE(p);
-			if (idx + n > HLL_REGISTERS)
-				break;
+		unsigned n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
+			     HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+		if (idx + n > HLL_REGISTERS)
+			break;       /* corrupted: too many registers */
+		if (HLL_IS_VAL(p)) {
+			unsigned v = HLL_VAL_VALUE(p);
 			while (n-- > 0)
 				hll_dense_put(dense + HLL_HDR, idx++, v);
-			p++;
+		} else {
+			idx += n;
 		}
+		p += HLL_IS_XZERO(p) ? 2 : 1;
 	}
-	if (idx != HLL_REGISTERS) {
+	if (p < end || idx != HLL_REGISTERS) {
 		free(dense);
 		return -1;
 	}
@@ -395,19 +393,13 @@ hll_histo_sparse(const uint8_t *p, const uint8_t *end, int *histo)
 	long idx = 0;
 
 	while (p < end) {
-		if (HLL_IS_ZERO(p)) {
-			idx += HLL_ZERO_LEN(p);
-			histo[0] += HLL_ZERO_LEN(p);
-			p++;
-		} else if (HLL_IS_XZERO(p)) {
-			idx += HLL_XZERO_LEN(p);
-			histo[0] += HLL_XZERO_LEN(p);
-			p += 2;
-		} else {
-			idx += HLL_VAL_LEN(p);
-			histo[HLL_VAL_VALUE(p)] += HLL_VAL_LEN(p);
-			p++;
-		}
+		int n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
+			HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+		if (idx + n > HLL_REGISTERS)
+			return false;
+		idx += n;
+		histo[HLL_IS_VAL(p) ? HLL_VAL_VALUE(p) : 0] += n;
+		p += HLL_IS_XZERO(p) ? 2 : 1;
 	}
 	return idx == HLL_REGISTERS;
 }
@@ -463,7 +455,9 @@ hll_estimate(const int *histo)
 
 /*
  * hll_merge -- max[i] = MAX(max[i], register i) over a valid-looking
- * value; -1 if its sparse opcodes are corrupted.
+ * value; -1 if its sparse opcodes do not cover exactly the 16384
+ * registers (an opcode that would pass the end is refused at once, as
+ * Redis does since the fix of CVE-2025-32023).
  */
 static int
 hll_merge(uint8_t *max, const uint8_t *hll, size_t len)
@@ -479,22 +473,19 @@ hll_merge(uint8_t *max, const uint8_t *hll, size_t len)
 	const uint8_t *p = hll + HLL_HDR, *end = hll + len;
 	long i = 0;
 	while (p < end) {
-		if (HLL_IS_ZERO(p)) {
-			i += HLL_ZERO_LEN(p);
-			p++;
-		} else if (HLL_IS_XZERO(p)) {
-			i += HLL_XZERO_LEN(p);
-			p += 2;
-		} else {
-			long n = HLL_VAL_LEN(p);
+		long n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
+			 HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+		if (i + n > HLL_REGISTERS)
+			return -1;   /* too many registers */
+		if (HLL_IS_VAL(p)) {
 			int v = HLL_VAL_VALUE(p);
-			if (i + n > HLL_REGISTERS)
-				break;
 			for (; n > 0; n--, i++)
 				if (v > max[i])
 					max[i] = (uint8_t)v;
-			p++;
+		} else {
+			i += n;
 		}
+		p += HLL_IS_XZERO(p) ? 2 : 1;
 	}
 	return i == HLL_REGISTERS ? 0 : -1;
 }

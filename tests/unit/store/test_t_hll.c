@@ -236,6 +236,17 @@ test_invalid(void **state)
 	rx("PFMERGE out bad", INVALID);
 	rx("EXISTS out", ":0\r\n");
 	rx("PFADD bad a b c", INVALID);
+	/* Opcodes past the 16384 registers (XZERO 16384, then a VAL) are
+	 * refused everywhere, as Redis does since CVE-2025-32023. */
+	rx("SET over HYLLAAAAAAAAAAAAAAA", "+OK\r\n");
+	rx("BITFIELD over SET u8 32 1 SET u8 120 128 SET u8 128 127 "
+	   "SET u8 136 255 SET u8 144 250", "*5\r\n:65\r\n:65\r\n:65\r\n"
+	   ":65\r\n:65\r\n");
+	rx("PFCOUNT over", INVALID);
+	rx("PFCOUNT over nokey", INVALID);
+	rx("PFMERGE over", INVALID);
+	rx("PFADD dst a", ":1\r\n");
+	rx("PFMERGE dst over", INVALID);
 	/* A valid cache is returned as it is. */
 	rx("BITFIELD bad SET u8 120 0", "*1\r\n:128\r\n");
 	rx("PFCOUNT bad", ":18367622009667905\r\n");
