@@ -337,12 +337,14 @@ cmd_bitcount(struct kv_req *r)
 		if (!bits_ll_or_reply(r, &r->argv[2], &start) ||
 		    !bits_ll_or_reply(r, &r->argv[3], &end))
 			return;
-		if (r->argc == 5 && !bits_unit_or_reply(r, &r->argv[4], &isbit))
-			return;
+		/* Redis 7.0 answers an inverted negative range before it
+		 * looks at the unit. */
 		if (start < 0 && end < 0 && start > end) {
 			kv_reply_int(r->c, 0);
 			return;
 		}
+		if (r->argc == 5 && !bits_unit_or_reply(r, &r->argv[4], &isbit))
+			return;
 	} else {
 		kv_reply_error(r->c, KV_ERR_SYNTAX);
 		return;

@@ -132,6 +132,7 @@ test_bitcount(void **state)
 	rx("BITCOUNT s 1 1 bit", ":1\r\n");
 	rx("BITCOUNT s 0 0 BYTE", ":4\r\n");
 	rx("BITCOUNT s 0 1 FOO", "-ERR syntax error\r\n");
+	rx("BITCOUNT s -1 -2 FOO", ":0\r\n");   /* Redis 7.0's order */
 	rx("BITCOUNT s 0", "-ERR syntax error\r\n");
 	rx("BITCOUNT s 0 1 BIT x", "-ERR syntax error\r\n");
 	rx("BITCOUNT s a 1", "-ERR value is not an integer or out of "
