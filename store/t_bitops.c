@@ -780,8 +780,9 @@ bits_field_parse(struct kv_req *r, struct bits_field_op **ops, bool *writes,
 		o.arg = arg;
 		o.overflow = (uint8_t)overflow;
 		if ((n & (n - 1)) == 0) {   /* 0, 1, 2, 4...: grow */
-			struct bits_field_op *x = realloc(*ops, (size_t)(n ? 2 * n :
-							  1) * sizeof(o));
+			size_t cap = n != 0 ? 2 * (size_t)n : 1;
+			struct bits_field_op *x = realloc(*ops,
+							  cap * sizeof(o));
 			if (x == NULL) {
 				kv_reply_error(r->c, "OOM out of memory");
 				goto fail;

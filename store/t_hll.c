@@ -206,7 +206,8 @@ hll_to_dense(struct kv_shard *s, struct kv_entry *e)
 	dense[4] = HLL_ENC_DENSE;
 	while (p < end) {
 		unsigned n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			     HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+			     HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) :
+			     HLL_VAL_LEN(p);
 		if (idx + n > HLL_REGISTERS)
 			break;       /* corrupted: too many registers */
 		if (HLL_IS_VAL(p)) {
