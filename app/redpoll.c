@@ -22,13 +22,16 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "admin.h"
 #include "cfg.h"
 #include "conn.h"
+#include "ctl.h"
 #include "kv.h"
 #include "net.h"
 #include "pm.h"
 #include "port.h"
 #include "tcp.h"
+#include "telemetry.h"
 #include "worker.h"
 
 #define RP_ERR_LEN 512
@@ -165,13 +168,23 @@ info_hook(void *ctx, const char *section, char *buf, size_t len)
 			       tc[i]);
 		APPEND("tcp_connections:%u\r\n", tcp_conns(w->net.tcp));
 	} else if (strcmp(section, "workers") == 0) {
-		APPEND("# Workers\r\n");
+		APPEND("# Workers\r\nworkers:%u\r\nworker%u_lcore:%u\r\n"
+		       "worker%u_connections:%u\r\n", w->n_workers, w->index,
+		       w->lcore, w->index, w->n_conns);
 		for (int i = 0; i < DP_W__MAX; i++)
 			APPEND("worker%u_%s:%" PRIu64 "\r\n", w->index,
 			       dp_worker_counter_name(i), w->counters[i]);
 	}
 #undef APPEND
 	return n;
+}
+
+/* shutdown_hook -- SHUTDOWN: the same graceful stop as SIGTERM. */
+static void
+shutdown_hook(void *ctx)
+{
+	(void)ctx;
+	quit = true;
 }
 
 /* client_foreach_hook -- CLIENT LIST: every client of the worker. */
@@ -185,7 +198,8 @@ client_foreach_hook(void *ctx, void (*fn)(struct kv_client *c, void *arg),
 /* worker_create -- one shard: net instance, TCP stack, log, keyspace. */
 static struct dp_worker *
 worker_create(struct rp_config *cfg, const struct dp_port *port,
-	      unsigned index, unsigned lcore, char *err, size_t errlen)
+	      unsigned index, unsigned n_workers, unsigned lcore, char *err,
+	      size_t errlen)
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w),
@@ -197,6 +211,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 	w->cfg = cfg;
 	w->quit = &quit;
 	w->index = index;
+	w->n_workers = n_workers;
 	w->lcore = lcore;
 
 	uint32_t mask = cfg->prefix_len == 0 ? 0 :
@@ -249,6 +264,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 		.hooks = {
 			.info = info_hook,
 			.client_foreach = client_foreach_hook,
+			.shutdown = shutdown_hook,
 			.ctx = w,
 		},
 	};
@@ -258,9 +274,16 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 			 "%s", index, strerror(errno));
 		goto fail;
 	}
+	w->ctl = dp_ctl_create(index, socket);
+	if (w->ctl == NULL) {
+		snprintf(err, errlen, "worker %u: cannot create the control "
+			 "channel: %s", index, rte_strerror(rte_errno));
+		goto fail;
+	}
 	return w;
 
 fail:
+	kv_shard_free(w->shard);
 	if (w->net.tcp != NULL)
 		tcp_stack_free(w->net.tcp);
 	pm_log_close(w->log);
@@ -273,6 +296,7 @@ static void
 worker_free(struct dp_worker *w)
 {
 	dp_conn_fini(w);
+	dp_ctl_free(w->ctl);
 	tcp_stack_free(w->net.tcp);
 	dp_net_fini(&w->net);
 	kv_shard_free(w->shard);
@@ -382,8 +406,8 @@ main(int argc, char **argv)
 			"anyway\n", port.name);
 
 	for (unsigned i = 0; i < n_workers; i++) {
-		workers[i] = worker_create(&cfg, &port, i, lcores[i], err,
-					   sizeof(err));
+		workers[i] = worker_create(&cfg, &port, i, n_workers,
+					   lcores[i], err, sizeof(err));
 		if (workers[i] == NULL) {
 			fprintf(stderr, "redpoll: %s\n", err);
 			goto out_workers;
@@ -407,6 +431,18 @@ main(int argc, char **argv)
 			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 
+	struct adm *admin = adm_create(cfg.admin_socket,
+				       (mode_t)cfg.admin_socket_perm,
+				       workers[0]->ctl, &port, err,
+				       sizeof(err));
+	if (admin == NULL) {
+		fprintf(stderr, "redpoll: %s\n", err);
+		goto out_workers;
+	}
+
+	if (rp_telemetry_register(workers, n_workers) != 0)
+		fprintf(stderr, "redpoll: cannot register the telemetry "
+			"commands; going on without them\n");
 	for (unsigned i = 0; i < n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, workers[i], lcores[i]);
 
@@ -418,16 +454,17 @@ main(int argc, char **argv)
 	       cfg.persistence == CFG_PERSIST_ASYNC ? "async" : "off");
 	fflush(stdout);
 
-	/* The control plane sleeps; workers poll. */
-	while (!quit) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	/* The control plane sleeps in epoll; workers poll. */
+	while (!quit)
+		adm_poll(admin, 100);
+	fprintf(stderr, "redpoll: shutting down: draining clients\n");
 	rte_eal_mp_wait_lcore();
-	fprintf(stderr, "redpoll: shutting down\n");
+	adm_free(admin);
+	fprintf(stderr, "redpoll: stopped, the log is durable\n");
 	exit_code = 0;
 
 out_workers:
+	rp_telemetry_detach();
 	for (unsigned i = 0; i < n_workers; i++)
 		if (workers[i] != NULL)
 			worker_free(workers[i]);

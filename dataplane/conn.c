@@ -397,6 +397,13 @@ dp_conn_service(struct dp_worker *w)
 }
 
 void
+dp_conn_close_all(struct dp_worker *w)
+{
+	for (struct dp_conn *c = w->conns; c != NULL; c = c->next)
+		conn_defer(c, CONN_CLOSE);
+}
+
+void
 dp_conn_foreach(struct dp_worker *w,
 		void (*fn)(struct kv_client *c, void *arg), void *arg)
 {

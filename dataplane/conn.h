@@ -22,6 +22,12 @@ extern const struct tcp_ops dp_conn_tcp_ops;
  */
 void dp_conn_service(struct dp_worker *w);
 
+/*
+ * dp_conn_close_all -- graceful shutdown: every connection stops reading
+ * requests and closes (FIN) once the replies already queued are sent.
+ */
+void dp_conn_close_all(struct dp_worker *w);
+
 /* dp_conn_fini -- free every connection struct of a worker (at exit). */
 void dp_conn_fini(struct dp_worker *w);
 

@@ -7,7 +7,9 @@
  * them; the stack does the work in software otherwise.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -190,4 +192,57 @@ dp_port_wait_link(const struct dp_port *p, unsigned timeout_ms)
 		rte_delay_ms(10);
 	}
 	return 0;
+}
+
+size_t
+dp_port_stats_format(const struct dp_port *p, char *buf, size_t len)
+{
+	struct rte_eth_link link;
+	struct rte_eth_stats st;
+	size_t n = 0;
+
+#define APPEND(...)                                                     \
+	do {                                                             \
+		int r_ = snprintf(buf + n, len - n, __VA_ARGS__);        \
+		if (r_ > 0)                                              \
+			n = RTE_MIN(len - 1, n + (size_t)r_);            \
+	} while (0)
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(p->port_id, &link);
+	APPEND("# Port %u\r\nname:%s\r\ndriver:%s\r\n"
+	       "mac:" RTE_ETHER_ADDR_PRT_FMT "\r\nmtu:%u\r\nqueues:%u\r\n"
+	       "link:%s\r\nspeed_mbps:%u\r\nduplex:%s\r\n",
+	       p->port_id, p->name, p->driver, RTE_ETHER_ADDR_BYTES(&p->mac),
+	       p->mtu, p->n_queues, link.link_status ? "up" : "down",
+	       link.link_speed, link.link_duplex ? "full" : "half");
+	if (rte_eth_stats_get(p->port_id, &st) == 0)
+		APPEND("rx_packets:%" PRIu64 "\r\ntx_packets:%" PRIu64 "\r\n"
+		       "rx_bytes:%" PRIu64 "\r\ntx_bytes:%" PRIu64 "\r\n"
+		       "rx_missed:%" PRIu64 "\r\nrx_errors:%" PRIu64 "\r\n"
+		       "tx_errors:%" PRIu64 "\r\nrx_nombuf:%" PRIu64 "\r\n",
+		       st.ipackets, st.opackets, st.ibytes, st.obytes,
+		       st.imissed, st.ierrors, st.oerrors, st.rx_nombuf);
+
+	int nx = rte_eth_xstats_get(p->port_id, NULL, 0);
+	if (nx > 0) {
+		struct rte_eth_xstat *xs = calloc((size_t)nx, sizeof(*xs));
+		struct rte_eth_xstat_name *names = calloc((size_t)nx,
+							  sizeof(*names));
+		if (xs != NULL && names != NULL &&
+		    rte_eth_xstats_get_names(p->port_id, names, nx) == nx &&
+		    rte_eth_xstats_get(p->port_id, xs, nx) == nx) {
+			for (int i = 0; i < nx; i++)
+				if (xs[i].value != 0 && xs[i].id < (uint64_t)nx)
+					APPEND("x_%s:%" PRIu64 "\r\n",
+					       names[xs[i].id].name, xs[i].value);
+		}
+		free(xs);
+		free(names);
+	}
+#undef APPEND
+	return n;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
@@ -43,5 +44,13 @@ void dp_port_close(struct dp_port *p);
 
 /* dp_port_wait_link -- wait up to timeout_ms for link up; 1 if up. */
 int dp_port_wait_link(const struct dp_port *p, unsigned timeout_ms);
+
+/*
+ * dp_port_stats_format -- the port's identity, link and counters
+ * (rte_eth_stats, then every non-zero xstat) as "name:value\r\n" lines
+ * in INFO's style, truncated to len. Returns the bytes written. Safe to
+ * call from the main lcore while workers poll.
+ */
+size_t dp_port_stats_format(const struct dp_port *p, char *buf, size_t len);
 
 #endif /* RP_PORT_H */

@@ -103,6 +103,20 @@ tcp_listen(struct tcp_stack *ts, uint16_t port)
 	return 0;
 }
 
+int
+tcp_unlisten(struct tcp_stack *ts, uint16_t port)
+{
+	uint16_t be = rte_cpu_to_be_16(port);
+
+	for (unsigned i = 0; i < ts->n_listen; i++) {
+		if (ts->listen[i] == be) {
+			ts->listen[i] = ts->listen[--ts->n_listen];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 bool
 tcp_is_listening(const struct tcp_stack *ts, uint16_t port)
 {

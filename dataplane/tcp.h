@@ -88,6 +88,12 @@ void tcp_stack_free(struct tcp_stack *ts);
 int tcp_listen(struct tcp_stack *ts, uint16_t port);
 
 /*
+ * tcp_unlisten -- stop accepting on a port (a SYN then gets a RST);
+ * established connections are not affected. Returns 0 or -ENOENT.
+ */
+int tcp_unlisten(struct tcp_stack *ts, uint16_t port);
+
+/*
  * tcp_input -- process one received segment. The mbuf's data starts at
  * the TCP header; src/dst are the IPv4 addresses (network order) from the
  * IP header, already validated; l4_len is the TCP header+payload length;

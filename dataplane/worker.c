@@ -5,10 +5,12 @@
  *   1. rx_burst from the worker's queue;
  *   2-4. Ethernet/ARP/IPv4/ICMP/TCP input; payload parsed and executed
  *      against the shard by the connection layer (replies queued in the
- *      TCP send queues, not yet sent);
+ *      TCP send queues, not yet sent); then the control plane's requests
+ *      (dataplane/ctl.c), whose replies are held like the others;
  *   5. deferred connection closes;
  *   6. group commit: one pmem drain for every write of the iteration
  *      (persistence sync), or at most every persistence-async-us (async);
+ *      then the control plane's replies are released;
  *   7. replies and ACKs segmented and transmitted;
  *   8. timers (TCP, ARP, active expiry) with bounded work.
  * When idle for worker-idle-polls iterations, the worker sleeps
@@ -21,6 +23,7 @@
 
 #include "cfg.h"
 #include "conn.h"
+#include "ctl.h"
 #include "kv.h"
 #include "pm.h"
 #include "tcp.h"
@@ -68,11 +71,49 @@ worker_timers(struct dp_worker *w)
 	}
 }
 
+/* worker_poll -- one iteration; returns the packets received. */
+static uint16_t
+worker_poll(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	uint16_t n = rte_eth_rx_burst(w->net.port_id, w->net.queue_id, pkts,
+				      DP_MAX_BURST);
+
+	if (n > 0)
+		dp_net_input(&w->net, pkts, n);
+	unsigned nc = dp_ctl_execute(w);
+	w->counters[DP_W_ctl_requests] += nc;
+	dp_conn_service(w);
+	worker_commit(w);
+	dp_ctl_reply(w);
+	tcp_flush(w->net.tcp);
+	worker_timers(w);
+	dp_net_tx_flush(&w->net);
+	return (uint16_t)(n + nc);
+}
+
+/*
+ * worker_drain -- graceful stop: refuse new connections, close the
+ * established ones once their queued replies are out, and keep the
+ * stack running until they are gone or the drain time is up.
+ */
+static void
+worker_drain(struct dp_worker *w)
+{
+	tcp_unlisten(w->net.tcp, w->cfg->port);
+	dp_conn_close_all(w);
+	uint64_t end = rte_rdtsc() + w->net.tsc_hz * DP_WORKER_DRAIN_MS / 1000;
+	while (tcp_conns(w->net.tcp) > 0 && rte_rdtsc() < end) {
+		w->net.now_tsc = rte_rdtsc();
+		if (worker_poll(w) == 0)
+			rte_delay_us_sleep(100);
+	}
+}
+
 int
 dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
-	struct rte_mbuf *pkts[DP_MAX_BURST];
 	unsigned idle = 0;
 
 	w->net.tsc_hz = rte_get_tsc_hz();
@@ -84,15 +125,7 @@ dp_worker_main(void *arg)
 		uint64_t start = rte_rdtsc();
 		w->net.now_tsc = start;
 
-		uint16_t n = rte_eth_rx_burst(w->net.port_id, w->net.queue_id,
-					      pkts, DP_MAX_BURST);
-		if (n > 0)
-			dp_net_input(&w->net, pkts, n);
-		dp_conn_service(w);
-		worker_commit(w);
-		tcp_flush(w->net.tcp);
-		worker_timers(w);
-		dp_net_tx_flush(&w->net);
+		uint16_t n = worker_poll(w);
 
 		uint64_t end = rte_rdtsc();
 		w->counters[DP_W_iterations]++;
@@ -109,6 +142,7 @@ dp_worker_main(void *arg)
 			rte_delay_us_sleep(w->cfg->idle_sleep_us);
 		}
 	}
+	worker_drain(w);
 	kv_commit(w->shard);
 	return 0;
 }

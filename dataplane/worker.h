@@ -16,13 +16,14 @@ struct rp_config;
 struct kv_shard;
 struct pm_log;
 struct dp_conn;
+struct dp_ctl;
 
 /* Poll-loop and connection counters of a worker. */
 #define DP_WORKER_COUNTERS(X)                                           \
 	X(iterations) X(busy_cycles) X(idle_cycles) X(commands)          \
 	X(conns_accepted) X(conns_rejected) X(conns_closed)              \
 	X(protocol_errors) X(output_limit_closes) X(idle_timeouts)       \
-	X(commits)
+	X(commits) X(ctl_requests)
 
 enum dp_worker_counter {
 #define DP_WORKER_ENUM(n) DP_W_##n,
@@ -35,9 +36,11 @@ struct dp_worker {
 	struct dp_net net;              /* first: the hot part */
 	struct kv_shard *shard;
 	struct pm_log *log;             /* NULL: persistence off */
+	struct dp_ctl *ctl;             /* requests of the control plane */
 	struct rp_config *cfg;
 	const volatile bool *quit;      /* set by the control plane */
 	unsigned index;                 /* worker number, 0-based */
+	unsigned n_workers;             /* workers of the process */
 	unsigned lcore;
 
 	/* connections (conn.c) */
@@ -57,9 +60,16 @@ struct dp_worker {
 /* dp_worker_counter_name -- name of a worker counter. */
 const char *dp_worker_counter_name(enum dp_worker_counter c);
 
+/* How long a stopping worker lets its clients' replies drain, in ms. */
+#define DP_WORKER_DRAIN_MS 2000
+
 /*
  * dp_worker_main -- the poll loop of a worker lcore (rte_eal_remote_launch
- * argument: the struct dp_worker). Returns 0 when *quit becomes true.
+ * argument: the struct dp_worker). When *quit becomes true the worker
+ * shuts down gracefully: it stops accepting connections and reading
+ * requests, sends the replies already queued and closes every connection
+ * (FIN), for at most DP_WORKER_DRAIN_MS, makes the log durable and
+ * returns 0.
  */
 int dp_worker_main(void *arg);
 

@@ -75,6 +75,9 @@ redpoll is serving in network namespace '$ns' at $ip:6379.
 Connect with:
     ip netns exec $ns redis-cli -h $ip
     ip netns exec $ns redis-benchmark -h $ip -t set,get -n 100000 -P 16 -q
+Operate it (admin socket /run/redpoll.sock, no network needed):
+    build/app/redpollctl status      (cores, ports, conns, config, top, ...)
+    redis-cli -s /run/redpoll.sock
 Log: $logfile    Stop: scripts/run.sh stop
 MSG
 		exit 0

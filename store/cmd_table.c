@@ -2383,6 +2383,126 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 355,
 	},
 	{
+		.name = "lindex",
+		.fn = cmd_lindex,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"The element of a list at a position, counted from eit"
+			"her end",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the number of elements to traverse to"
+			" get to the element at index. This makes asking for t"
+			"he first or the last element of the list O(1).",
+		.acl_categories = "@read @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nlindex\r\n:3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@list\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 297,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"The element of a list at a position, counted from eit"
+			"her end\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"list\r\n$10\r\ncomplexity\r\n"
+			"$152\r\nO(N) where N is the number of elements to tra"
+			"verse to get to the element at index. This makes aski"
+			"ng for the first or the last element of the list O(1)"
+			".\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nindex\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 439,
+	},
+	{
+		.name = "linsert",
+		.fn = cmd_linsert,
+		.arity = 5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Put an element just before or after the first occurre"
+			"nce of another",
+		.since = "2.2.0",
+		.complexity =
+			"O(N) where N is the number of elements to traverse be"
+			"fore seeing the value pivot. This means that insertin"
+			"g somewhere on the left end on the list (head) can be"
+			" considered O(1) and inserting somewhere on the right"
+			" end (tail) is O(N).",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nlinsert\r\n:5\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@list\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$67\r\n"
+			"Put an element just before or after the first occurre"
+			"nce of another\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+			"$232\r\nO(N) where N is the number of elements to tra"
+			"verse before seeing the value pivot. This means that "
+			"inserting somewhere on the left end on the list (head"
+			") can be considered O(1) and inserting somewhere on t"
+			"he right end (tail) is O(N).\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nbefore\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nBEFORE\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nafter\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nAFTER\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\npivot\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 789,
+	},
+	{
 		.name = "llen",
 		.fn = cmd_llen,
 		.arity = 2,
@@ -2425,6 +2545,150 @@ const struct kv_cmd kv_cmd_table[] = {
 			"key\r\n$14\r\nkey_spec_index\r\n"
 			":0\r\n",
 		.docs_len = 209,
+	},
+	{
+		.name = "lmove",
+		.fn = cmd_lmove,
+		.arity = 5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Take an element from one end of a list and put it at "
+			"an end of another",
+		.since = "6.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nlmove\r\n:5\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@list\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*3\r\n"
+			"+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 522,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$70\r\n"
+			"Take an element from one end of a list and put it at "
+			"an end of another\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"group\r\n$4\r\nlist\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nsource\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n*6\r\n$4\r\nname\r\n$9\r\n"
+			"wherefrom\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$4\r\n"
+			"left\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$4\r\nLEFT\r\n*6\r\n$4\r\nname\r\n"
+			"$5\r\nright\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$5\r\nRIGHT\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nwhereto\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nleft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nLEFT\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nright\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nRIGHT\r\n",
+		.docs_len = 758,
+	},
+	{
+		.name = "lmpop",
+		.fn = cmd_lmpop,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "list",
+		.summary =
+			"Take elements from one end of the first non-empty lis"
+			"t among several",
+		.since = "7.0.0",
+		.complexity =
+			"O(N+M) where N is the number of provided keys and M i"
+			"s the number of elements returned.",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nlmpop\r\n:-4\r\n"
+			"*2\r\n+write\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@write\r\n"
+			"+@list\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*3\r\n"
+			"+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 324,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$68\r\n"
+			"Take elements from one end of the first non-empty lis"
+			"t among several\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+			"$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+			"$87\r\nO(N+M) where N is the number of provided keys "
+			"and M is the number of elements returned.\r\n"
+			"$9\r\narguments\r\n*4\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nleft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nLEFT\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nright\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nRIGHT\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 716,
 	},
 	{
 		.name = "lpop",
@@ -2474,6 +2738,73 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
 			"$5\r\nflags\r\n*1\r\n+optional\r\n",
 		.docs_len = 358,
+	},
+	{
+		.name = "lpos",
+		.fn = cmd_lpos,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Positions of the elements of a list equal to a value",
+		.since = "6.0.6",
+		.complexity =
+			"O(N) where N is the number of elements in the list, f"
+			"or the average case. When searching for elements near"
+			" the head or the tail of the list, or when the MAXLEN"
+			" option is provided, the command may run in constant "
+			"time.",
+		.acl_categories = "@read @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nlpos\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@list\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$52\r\n"
+			"Positions of the elements of a list equal to a value"
+			"\r\n$5\r\nsince\r\n$5\r\n6.0.6\r\n"
+			"$5\r\ngroup\r\n$4\r\nlist\r\n"
+			"$10\r\ncomplexity\r\n$217\r\n"
+			"O(N) where N is the number of elements in the list, f"
+			"or the average case. When searching for elements near"
+			" the head or the tail of the list, or when the MAXLEN"
+			" option is provided, the command may run in constant "
+			"time.\r\n$9\r\narguments\r\n"
+			"*5\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"element\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*8\r\n$4\r\nname\r\n"
+			"$4\r\nrank\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n$5\r\ntoken\r\n"
+			"$4\r\nRANK\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*8\r\n$4\r\n"
+			"name\r\n$11\r\nnum-matches\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nlen\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$6\r\nMAXLEN\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 789,
 	},
 	{
 		.name = "lpush",
@@ -2528,6 +2859,61 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 397,
 	},
 	{
+		.name = "lpushx",
+		.fn = cmd_lpushx,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Insert elements at the head of a list, only if the li"
+			"st exists",
+		.since = "2.2.0",
+		.complexity =
+			"O(1) for each element added, so O(N) to add N element"
+			"s when the command is called with multiple arguments.",
+		.acl_categories = "@write @list @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nlpushx\r\n:-3\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@list\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$62\r\n"
+			"Insert elements at the head of a list, only if the li"
+			"st exists\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+			"$106\r\nO(1) for each element added, so O(N) to add N"
+			" elements when the command is called with multiple ar"
+			"guments.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"element\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 422,
+	},
+	{
 		.name = "lrange",
 		.fn = cmd_lrange,
 		.arity = 4,
@@ -2580,6 +2966,161 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
 			"$4\r\ntype\r\n$7\r\ninteger\r\n",
 		.docs_len = 492,
+	},
+	{
+		.name = "lrem",
+		.fn = cmd_lrem,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Remove elements equal to a value, from the head, the "
+			"tail or all",
+		.since = "1.0.0",
+		.complexity =
+			"O(N+M) where N is the length of the list and M is the"
+			" number of elements removed.",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nlrem\r\n:4\r\n"
+			"*1\r\n+write\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@list\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 293,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$64\r\n"
+			"Remove elements equal to a value, from the head, the "
+			"tail or all\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+			"$81\r\nO(N+M) where N is the length of the list and M"
+			" is the number of elements removed.\r\n"
+			"$9\r\narguments\r\n*3\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 420,
+	},
+	{
+		.name = "lset",
+		.fn = cmd_lset,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary = "Replace the element of a list at a position",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the length of the list. Setting eithe"
+			"r the first or the last element of the list is O(1).",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nlset\r\n:4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@list\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 303,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"Replace the element of a list at a position\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nlist\r\n"
+			"$10\r\ncomplexity\r\n$105\r\n"
+			"O(N) where N is the length of the list. Setting eithe"
+			"r the first or the last element of the list is O(1)."
+			"\r\n$9\r\narguments\r\n*3\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nindex\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 424,
+	},
+	{
+		.name = "ltrim",
+		.fn = cmd_ltrim,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Keep only the elements of a list between two position"
+			"s",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the number of elements to be removed "
+			"by the operation.",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nltrim\r\n:4\r\n"
+			"*1\r\n+write\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@list\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 294,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Keep only the elements of a list between two position"
+			"s\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nlist\r\n"
+			"$10\r\ncomplexity\r\n$70\r\n"
+			"O(N) where N is the number of elements to be removed "
+			"by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\nstart\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 397,
 	},
 	{
 		.name = "mget",
@@ -3449,6 +3990,70 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 358,
 	},
 	{
+		.name = "rpoplpush",
+		.fn = cmd_rpoplpush,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Take the tail element of a list and put it at the hea"
+			"d of another",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @list @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nrpoplpush\r\n:3\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@list\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*3\r\n"
+			"+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 526,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$65\r\n"
+			"Take the tail element of a list and put it at the hea"
+			"d of another\r\n$5\r\nsince\r\n"
+			"$5\r\n1.2.0\r\n$5\r\ngroup\r\n"
+			"$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$45\r\n"
+			"`LMOVE` with the `RIGHT` and `LEFT` arguments\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nsource\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n",
+		.docs_len = 461,
+	},
+	{
 		.name = "rpush",
 		.fn = cmd_rpush,
 		.arity = -3,
@@ -3499,6 +4104,61 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$4\r\ntype\r\n$6\r\nstring\r\n"
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
 		.docs_len = 397,
+	},
+	{
+		.name = "rpushx",
+		.fn = cmd_rpushx,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "list",
+		.summary =
+			"Insert elements at the tail of a list, only if the li"
+			"st exists",
+		.since = "2.2.0",
+		.complexity =
+			"O(1) for each element added, so O(N) to add N element"
+			"s when the command is called with multiple arguments.",
+		.acl_categories = "@write @list @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nrpushx\r\n:-3\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@list\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$62\r\n"
+			"Insert elements at the tail of a list, only if the li"
+			"st exists\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$4\r\nlist\r\n$10\r\ncomplexity\r\n"
+			"$106\r\nO(1) for each element added, so O(N) to add N"
+			" elements when the command is called with multiple ar"
+			"guments.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"element\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 422,
 	},
 	{
 		.name = "scan",
@@ -3896,6 +4556,79 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 537,
 	},
 	{
+		.name = "shutdown",
+		.fn = cmd_shutdown,
+		.arity = -1,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(SENTINEL) |
+			 KV_CMD_FLAG(NO_MULTI) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Stop the server gracefully: drain the clients, make t"
+			"he log durable, exit",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) when saving, where N is the total number of keys"
+			" in all databases when saving data, otherwise O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nshutdown\r\n:-1\r\n"
+			"*6\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n+no_multi\r\n"
+			"+allow_busy\r\n:0\r\n:0\r\n"
+			":0\r\n*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 147,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$73\r\n"
+			"Stop the server gracefully: drain the clients, make t"
+			"he log durable, exit\r\n$5\r\n"
+			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$103\r\nO(N) when saving, where N is th"
+			"e total number of keys in all databases when saving d"
+			"ata, otherwise O(1)\r\n$9\r\n"
+			"arguments\r\n*4\r\n*8\r\n$4\r\n"
+			"name\r\n$11\r\nnosave_save\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nnosave\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nNOSAVE\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nsave\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nSAVE\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"now\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nNOW\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$5\r\nforce\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nFORCE\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$5\r\n"
+			"abort\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$5\r\nABORT\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n",
+		.docs_len = 901,
+	},
+	{
 		.name = "strlen",
 		.fn = cmd_strlen,
 		.arity = 2,
@@ -4170,4 +4903,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 67;
+const unsigned kv_cmd_table_len = 79;

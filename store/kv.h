@@ -74,6 +74,11 @@ struct kv_hooks {
 	void (*client_foreach)(void *ctx,
 			       void (*fn)(struct kv_client *c, void *arg),
 			       void *arg);
+	/*
+	 * shutdown -- SHUTDOWN was accepted: stop the server gracefully
+	 * (stop accepting, drain, make the log durable, exit).
+	 */
+	void (*shutdown)(void *ctx);
 	void *ctx;
 };
 

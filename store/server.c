@@ -58,6 +58,49 @@ cmd_quit(struct kv_req *r)
 	r->c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
 }
 
+/*
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. redpoll's data is durable
+ * in the pmem log whatever the flags, so SAVE/NOSAVE change nothing; the
+ * shutdown itself is the upper layer's (hooks.shutdown). As with Redis,
+ * the client gets no reply: its connection closes.
+ */
+void
+cmd_shutdown(struct kv_req *r)
+{
+	bool save = false, nosave = false, other = false, cancel = false;
+
+	for (int i = 1; i < r->argc; i++) {
+		if (kv_arg_is(&r->argv[i], "nosave")) {
+			nosave = true;
+		} else if (kv_arg_is(&r->argv[i], "save")) {
+			save = true;
+		} else if (kv_arg_is(&r->argv[i], "now") ||
+			   kv_arg_is(&r->argv[i], "force")) {
+			other = true;
+		} else if (kv_arg_is(&r->argv[i], "abort")) {
+			cancel = true;
+		} else {
+			kv_reply_error(r->c, "ERR syntax error");
+			return;
+		}
+	}
+	if ((cancel && (save || nosave || other)) || (save && nosave)) {
+		kv_reply_error(r->c, "ERR syntax error");
+		return;
+	}
+	if (cancel) {
+		/* A shutdown is immediate here: none is ever pending. */
+		kv_reply_error(r->c, "ERR No shutdown in progress.");
+		return;
+	}
+	if (r->s->hooks.shutdown == NULL) {
+		kv_reply_error(r->c, "ERR Errors trying to SHUTDOWN. Check logs.");
+		return;
+	}
+	r->s->hooks.shutdown(r->s->hooks.ctx);
+	r->c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+}
+
 /* cmd_select -- SELECT index: the client's database. */
 void
 cmd_select(struct kv_req *r)
@@ -262,7 +305,7 @@ format_client(const struct kv_shard *s, const struct kv_client *c,
 	      char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "id=%llu addr=%s laddr=%s fd=-1 name=%s "
-			 "age=%llu idle=%llu flags=N db=%u sub=0 psub=0 "
+			 "age=%llu idle=%llu flags=%s db=%u sub=0 psub=0 "
 			 "ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 "
 			 "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
 			 "tot-mem=0 events=r cmd=%s user=default redir=-1 "
@@ -270,6 +313,7 @@ format_client(const struct kv_shard *s, const struct kv_client *c,
 			 c->laddr, c->name ? c->name : "",
 			 (unsigned long long)(s->now_ms - c->ctime_ms) / 1000,
 			 (unsigned long long)(s->now_ms - c->last_ms) / 1000,
+			 (c->flags & KV_CLIENT_ADMIN) ? "U" : "N",
 			 c->db, c->last_cmd ? c->last_cmd : "NULL", c->resp);
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
@@ -322,10 +366,13 @@ cmd_client_list(struct kv_req *r)
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
+	/* Admin socket clients are the control plane's, not the worker's:
+	 * the caller is listed itself. */
+	if ((r->c->flags & KV_CLIENT_ADMIN) ||
+	    r->s->hooks.client_foreach == NULL)
+		list_one(r->c, &x);
 	if (r->s->hooks.client_foreach != NULL)
 		r->s->hooks.client_foreach(r->s->hooks.ctx, list_one, &x);
-	else
-		list_one(r->c, &x);
 	kv_reply_bulk(r->c, x.buf, x.len);
 	free(x.buf);
 }

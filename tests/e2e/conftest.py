@@ -33,6 +33,7 @@ class Redpoll:
         self.workdir = workdir
         self.pmem = os.path.join(workdir, 'pmem')
         self.log = os.path.join(workdir, 'redpoll.log')
+        self.admin = os.path.join(workdir, 'admin.sock')
         self.extra = list(extra)
         self.proc = None
 
@@ -44,6 +45,7 @@ class Redpoll:
                 '--log-level=pmd.net.tap:error', '--',
                 '--bind-ip', IP + '/24', '--pmem-path', self.pmem,
                 '--pmem-size', '256mb', '--worker-idle-sleep-us', '0',
+                '--admin-socket', self.admin,
                 *self.extra, *extra]
 
     def start(self, extra=(), wait=True):

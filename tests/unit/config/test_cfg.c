@@ -568,7 +568,7 @@ static void
 test_include_errors(void **state)
 {
 	struct rp_config c;
-	char err[CFG_ERR_LEN], want[CFG_ERR_LEN], name[16], text[64];
+	char err[CFG_ERR_LEN], want[CFG_ERR_LEN], name[32], text[64];
 	(void)state;
 
 	/* eight levels of nesting are allowed, nine are not */

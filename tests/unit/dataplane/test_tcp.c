@@ -408,6 +408,29 @@ test_closed_port_rst(void **state)
 }
 
 static void
+test_unlisten(void **state)
+{
+	(void)state;
+	assert_int_equal(tcp_unlisten(ts, 6380), -ENOENT);
+	assert_int_equal(tcp_listen(ts, 6380), 0);
+	clear_captured();
+	input(tcp_frame(40012, 0x02, 9000, 0, 512, NULL, 0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x12);   /* SYN+ACK on 6379 */
+
+	/* A server that stops listening answers new SYNs with RST; the
+	 * connection already open keeps working. */
+	assert_int_equal(tcp_unlisten(ts, 6379), 0);
+	assert_int_equal(tcp_unlisten(ts, 6379), -ENOENT);
+	clear_captured();
+	input(tcp_frame(40013, 0x02, 7000, 0, 512, NULL, 0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x14);   /* RST+ACK */
+	assert_int_equal(tcp_conns(ts), 1);
+	assert_int_equal(tcp_unlisten(ts, 6380), 0);
+}
+
+static void
 test_bad_checksum(void **state)
 {
 	(void)state;
@@ -460,6 +483,7 @@ teardown(void **state)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
 	T(test_handshake_options),
+	T(test_unlisten),
 	T(test_data_and_ack),
 	T(test_reply_piggybacks),
 	T(test_window_and_cwnd),

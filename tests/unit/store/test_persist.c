@@ -278,6 +278,118 @@ test_commands_recovered(void **state)
 	pm_log_close(log);
 }
 
+/* A copy of the log's records, one after the other (collect_records). */
+struct log_copy {
+	char buf[1 << 16];
+	size_t len;
+};
+
+/* collect_records -- pm_log_replay callback: append a record's RESP. */
+static int
+collect_records(void *ctx, uint64_t seq, const void *rec, uint32_t len)
+{
+	struct log_copy *lc = ctx;
+	(void)seq;
+	assert_true(lc->len + len < sizeof(lc->buf));
+	memcpy(lc->buf + lc->len, (const char *)rec + 1, len - 1);
+	lc->len += len - 1;
+	lc->buf[lc->len] = '\0';
+	return 0;
+}
+
+/*
+ * test_lists_recovered -- every list write survives a replay: LMPOP is
+ * logged as LPOP/RPOP with a count, LMOVE and RPOPLPUSH as themselves
+ * (a same-key rotation included), and lists emptied by LREM, LTRIM,
+ * LMOVE or LMPOP stay deleted.
+ */
+static void
+test_lists_recovered(void **state)
+{
+	char err[256];
+	(void)state;
+
+	unlink(path);
+	struct pm_log *log = open_log(8 << 20);
+	st_close();
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("RPUSH l a b c d e f", ":6\r\n");
+	rx("LPUSHX l z", ":7\r\n");
+	rx("RPUSHX l y", ":8\r\n");
+	rx("LPUSHX nolist z", ":0\r\n");
+	rx("RPUSHX nolist z", ":0\r\n");
+	rx("LSET l 1 A", "+OK\r\n");
+	rx("LSET l -1 Y", "+OK\r\n");
+	rx("LINSERT l BEFORE c bc", ":9\r\n");
+	rx("LINSERT l AFTER f fg", ":10\r\n");
+	rx("LINSERT l AFTER nopivot q", ":-1\r\n");
+	rx("RPUSH l a a", ":12\r\n");
+	rx("LREM l -1 a", ":1\r\n");
+	rx("LTRIM l 1 -2", "+OK\r\n");
+	rx("LMOVE l l LEFT RIGHT", "$1\r\nA\r\n");
+	rx("RPOPLPUSH l l", "$1\r\nA\r\n");
+	rx("RPUSH src 1 2 3", ":3\r\n");
+	rx("LMOVE src dst RIGHT LEFT", "$1\r\n3\r\n");
+	rx("RPOPLPUSH src dst", "$1\r\n2\r\n");
+	rx("LMOVE src dst LEFT RIGHT", "$1\r\n1\r\n");
+	rx("RPUSH mp 1 2 3 4 5", ":5\r\n");
+	rx("LMPOP 2 nolist mp LEFT COUNT 2", "*2\r\n$2\r\nmp\r\n*2\r\n"
+	   "$1\r\n1\r\n$1\r\n2\r\n");
+	rx("LMPOP 1 mp RIGHT", "*2\r\n$2\r\nmp\r\n*1\r\n$1\r\n5\r\n");
+	rx("RPUSH mp2 x y", ":2\r\n");
+	rx("LMPOP 1 mp2 RIGHT COUNT 100", "*2\r\n$3\r\nmp2\r\n*2\r\n"
+	   "$1\r\ny\r\n$1\r\nx\r\n");
+	rx("RPUSH rm x x", ":2\r\n");
+	rx("LREM rm 0 x", ":2\r\n");
+	rx("RPUSH tr x", ":1\r\n");
+	rx("LTRIM tr 1 0", "+OK\r\n");
+	rx("SELECT 1", "+OK\r\n");
+	rx("RPUSH l1 a b", ":2\r\n");
+	rx("LMPOP 1 l1 LEFT", "*2\r\n$2\r\nl1\r\n*1\r\n$1\r\na\r\n");
+	rx("SELECT 0", "+OK\r\n");
+	rx("LRANGE l 0 -1", "*9\r\n$1\r\nA\r\n$1\r\nb\r\n$2\r\nbc\r\n"
+	   "$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n$1\r\nf\r\n$2\r\nfg\r\n"
+	   "$1\r\nY\r\n");
+
+	/* The effects in the log: LMPOP as LPOP/RPOP with the count taken,
+	 * nothing for the writes that changed nothing. */
+	static struct log_copy lc;
+	struct pm_replay_stats st;
+	kv_commit(st_shard);
+	st_close();
+	pm_log_close(log);
+	log = open_log(8 << 20);
+	lc.len = 0;
+	assert_int_equal(pm_log_replay(log, collect_records, &lc, false, &st,
+				       err, sizeof(err)), 0);
+	assert_non_null(strstr(lc.buf, "*3\r\n$4\r\nLPOP\r\n$2\r\nmp\r\n"
+			       "$1\r\n2\r\n"));
+	assert_non_null(strstr(lc.buf, "*3\r\n$4\r\nRPOP\r\n$2\r\nmp\r\n"
+			       "$1\r\n1\r\n"));
+	assert_non_null(strstr(lc.buf, "*3\r\n$4\r\nRPOP\r\n$3\r\nmp2\r\n"
+			       "$1\r\n2\r\n"));
+	assert_non_null(strstr(lc.buf, "$9\r\nRPOPLPUSH\r\n"));
+	assert_null(strstr(lc.buf, "LMPOP"));
+	assert_null(strstr(lc.buf, "nolist"));
+	assert_null(strstr(lc.buf, "nopivot"));
+	pm_log_close(log);
+	log = open_log(8 << 20);
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("LRANGE l 0 -1", "*9\r\n$1\r\nA\r\n$1\r\nb\r\n$2\r\nbc\r\n"
+	   "$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n$1\r\nf\r\n$2\r\nfg\r\n"
+	   "$1\r\nY\r\n");
+	rx("LRANGE dst 0 -1", "*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n");
+	rx("LRANGE mp 0 -1", "*2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+	rx("EXISTS nolist src mp2 rm tr", ":0\r\n");
+	rx("DBSIZE", ":3\r\n");
+	rx("SELECT 1", "+OK\r\n");
+	rx("LRANGE l1 0 -1", "*1\r\n$1\r\nb\r\n");
+	st_close();
+	pm_log_close(log);
+}
+
 /* test_expiry_recovered -- keys that expire are deleted in the log too:
  * lazily on access, actively by kv_cron, or by time before recovery. */
 static void
@@ -394,6 +506,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_log_full),
 	ST_TEST(test_bad_record),
 	ST_TEST(test_commands_recovered),
+	ST_TEST(test_lists_recovered),
 	ST_TEST(test_expiry_recovered),
 	ST_TEST(test_misconf_then_reads),
 };

@@ -26,6 +26,38 @@ test_ping_echo_quit(void **state)
 	assert_true(st_client.flags & KV_CLIENT_CLOSE_AFTER_REPLY);
 }
 
+static int shutdowns;
+
+static void
+count_shutdown(void *ctx)
+{
+	(void)ctx;
+	shutdowns++;
+}
+
+static void
+test_shutdown(void **state)
+{
+	(void)state;
+	/* Without an upper layer to stop, SHUTDOWN fails as Redis's does
+	 * when it cannot stop. */
+	rx("SHUTDOWN", "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+	rx("SHUTDOWN SAVE NOSAVE", "-ERR syntax error\r\n");
+	rx("SHUTDOWN ABORT NOW", "-ERR syntax error\r\n");
+	rx("SHUTDOWN LATER", "-ERR syntax error\r\n");
+	rx("SHUTDOWN ABORT", "-ERR No shutdown in progress.\r\n");
+	assert_false(st_client.flags & KV_CLIENT_CLOSE_AFTER_REPLY);
+
+	st_shard->hooks.shutdown = count_shutdown;
+	shutdowns = 0;
+	rx("SHUTDOWN ABORT", "-ERR No shutdown in progress.\r\n");
+	assert_int_equal(shutdowns, 0);
+	/* Accepted: no reply, the connection closes, the server stops. */
+	rx("shutdown nosave now force", "");
+	assert_int_equal(shutdowns, 1);
+	assert_true(st_client.flags & KV_CLIENT_CLOSE_AFTER_REPLY);
+}
+
 static void
 test_select(void **state)
 {
@@ -279,6 +311,7 @@ test_ops_per_sec(void **state)
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_ping_echo_quit),
 	ST_TEST(test_select),
+	ST_TEST(test_shutdown),
 	ST_TEST(test_hello_auth),
 	ST_TEST(test_client),
 	ST_TEST(test_command),

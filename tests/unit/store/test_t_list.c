@@ -1,6 +1,8 @@
 /*
  * test_t_list.c -- store/t_list.c: pushes and pops at both ends, counts,
- * ranges, growth of the ring, deletion of an emptied list.
+ * ranges, growth of the ring, deletion of an emptied list; indexing,
+ * middle inserts and removals, trims, searches and moves, checked against
+ * a model while the ring wraps; memory given back.
  */
 #include "unit.h"
 
@@ -186,6 +188,565 @@ test_ring_wrap(void **state)
 	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
+#define NOT_INT "-ERR value is not an integer or out of range\r\n"
+#define SYNTAX "-ERR syntax error\r\n"
+
+static void
+test_pushx(void **state)
+{
+	(void)state;
+	rx("LPUSHX l a", ":0\r\n");
+	rx("RPUSHX l a b", ":0\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("RPUSH l m", ":1\r\n");
+	rx("LPUSHX l b a", ":3\r\n");
+	rx("RPUSHX l y z", ":5\r\n");
+	rx("LRANGE l 0 -1", "*5\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nm\r\n"
+	   "$1\r\ny\r\n$1\r\nz\r\n");
+	rx("LPUSHX l", "-ERR wrong number of arguments for 'lpushx' "
+	   "command\r\n");
+	rx("RPUSHX l", "-ERR wrong number of arguments for 'rpushx' "
+	   "command\r\n");
+	rx("SET s v", "+OK\r\n");
+	rx("LPUSHX s a", WRONGTYPE);
+	rx("RPUSHX s a", WRONGTYPE);
+}
+
+static void
+test_lindex_lset(void **state)
+{
+	(void)state;
+	rx("LINDEX l 0", "$-1\r\n");
+	rx("LINDEX l abc", "$-1\r\n");          /* key first, as Redis */
+	rx("LSET l 0 x", "-ERR no such key\r\n");
+	rx("LSET l abc x", "-ERR no such key\r\n");
+	rx("RPUSH l a b c", ":3\r\n");
+	rx("LINDEX l 0", "$1\r\na\r\n");
+	rx("LINDEX l 2", "$1\r\nc\r\n");
+	rx("LINDEX l 3", "$-1\r\n");
+	rx("LINDEX l -1", "$1\r\nc\r\n");
+	rx("LINDEX l -3", "$1\r\na\r\n");
+	rx("LINDEX l -4", "$-1\r\n");
+	rx("LINDEX l 9223372036854775807", "$-1\r\n");
+	rx("LINDEX l -9223372036854775808", "$-1\r\n");
+	rx("LINDEX l 1.0", NOT_INT);
+	rx("LSET l 0 A", "+OK\r\n");
+	rx("LSET l -1 C", "+OK\r\n");
+	rx("LSET l 1 ", "+OK\r\n");
+	rx("LRANGE l 0 -1", "*3\r\n$1\r\nA\r\n$0\r\n\r\n$1\r\nC\r\n");
+	rx("LSET l 3 x", "-ERR index out of range\r\n");
+	rx("LSET l -4 x", "-ERR index out of range\r\n");
+	rx("LSET l abc x", NOT_INT);
+	rx("SET s v", "+OK\r\n");
+	rx("LINDEX s 0", WRONGTYPE);
+	rx("LINDEX s abc", WRONGTYPE);
+	rx("LSET s 0 x", WRONGTYPE);
+	rx("LSET l 0", "-ERR wrong number of arguments for 'lset' "
+	   "command\r\n");
+	rx("LINDEX l", "-ERR wrong number of arguments for 'lindex' "
+	   "command\r\n");
+	/* LSET replaces the bytes: memory follows the element's size. */
+	uint64_t m = kv_used_memory(st_shard);
+	rx("LSET l 0 ABCDEF", "+OK\r\n");
+	assert_int_equal(kv_used_memory(st_shard), m + 5);
+	rx("LSET l 0 Z", "+OK\r\n");
+	assert_int_equal(kv_used_memory(st_shard), m);
+}
+
+static void
+test_linsert(void **state)
+{
+	(void)state;
+	rx("LINSERT l BEFORE a x", ":0\r\n");
+	rx("LINSERT l MIDDLE a x", SYNTAX);
+	rx("EXISTS l", ":0\r\n");
+	rx("RPUSH l a b c", ":3\r\n");
+	rx("LINSERT l BEFORE a first", ":4\r\n");
+	rx("LINSERT l after c last", ":5\r\n");
+	rx("LINSERT l before c bc", ":6\r\n");
+	rx("LINSERT l AFTER a ab", ":7\r\n");
+	rx("LINSERT l AFTER zz q", ":-1\r\n");
+	rx("LINSERT l AFTERX a q", SYNTAX);
+	rx("LRANGE l 0 -1", "*7\r\n$5\r\nfirst\r\n$1\r\na\r\n$2\r\nab\r\n"
+	   "$1\r\nb\r\n$2\r\nbc\r\n$1\r\nc\r\n$4\r\nlast\r\n");
+	/* The first occurrence of the pivot is the one used. */
+	rx("RPUSH d p p", ":2\r\n");
+	rx("LINSERT d AFTER p q", ":3\r\n");
+	rx("LRANGE d 0 -1", "*3\r\n$1\r\np\r\n$1\r\nq\r\n$1\r\np\r\n");
+	rx("SET s v", "+OK\r\n");
+	rx("LINSERT s BEFORE a b", WRONGTYPE);
+	rx("LINSERT s MIDDLE a b", SYNTAX);     /* syntax first */
+	rx("LINSERT l BEFORE a", "-ERR wrong number of arguments for "
+	   "'linsert' command\r\n");
+}
+
+static void
+test_lrem(void **state)
+{
+	(void)state;
+	rx("LREM l 0 a", ":0\r\n");
+	rx("LREM l x a", NOT_INT);
+	rx("RPUSH l a b a c a b a", ":7\r\n");
+	rx("LREM l 2 a", ":2\r\n");
+	rx("LRANGE l 0 -1", "*5\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n"
+	   "$1\r\nb\r\n$1\r\na\r\n");
+	rx("LREM l -1 a", ":1\r\n");
+	rx("LRANGE l 0 -1", "*4\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n"
+	   "$1\r\nb\r\n");
+	rx("LREM l 0 b", ":2\r\n");
+	rx("LREM l 0 zz", ":0\r\n");
+	rx("LRANGE l 0 -1", "*2\r\n$1\r\nc\r\n$1\r\na\r\n");
+	rx("LREM l -9223372036854775808 a", ":1\r\n");
+	rx("LREM l 9223372036854775807 c", ":1\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("RPUSH l x y x y x", ":5\r\n");
+	rx("LREM l -2 x", ":2\r\n");
+	rx("LRANGE l 0 -1", "*3\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\ny\r\n");
+	rx("SET s v", "+OK\r\n");
+	rx("LREM s 0 a", WRONGTYPE);
+	rx("LREM s x a", NOT_INT);
+	rx("LREM l 0", "-ERR wrong number of arguments for 'lrem' "
+	   "command\r\n");
+}
+
+static void
+test_ltrim(void **state)
+{
+	(void)state;
+	rx("LTRIM l 0 1", "+OK\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("LTRIM l x 1", NOT_INT);
+	rx("RPUSH l a b c d e f", ":6\r\n");
+	rx("LTRIM l 1 -2", "+OK\r\n");
+	rx("LRANGE l 0 -1", "*4\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n"
+	   "$1\r\ne\r\n");
+	rx("LTRIM l -100 100", "+OK\r\n");
+	rx("LLEN l", ":4\r\n");
+	rx("LTRIM l -1 -1", "+OK\r\n");
+	rx("LRANGE l 0 -1", "*1\r\n$1\r\ne\r\n");
+	rx("LTRIM l 1 0", "+OK\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("RPUSH l a b", ":2\r\n");
+	rx("LTRIM l 5 10", "+OK\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("RPUSH l a b", ":2\r\n");
+	rx("LTRIM l -9223372036854775808 9223372036854775807", "+OK\r\n");
+	rx("LLEN l", ":2\r\n");
+	rx("LTRIM l 0 -9223372036854775808", "+OK\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("SET s v", "+OK\r\n");
+	rx("LTRIM s 0 1", WRONGTYPE);
+	rx("LTRIM s 0 x", NOT_INT);
+	rx("LTRIM s 0", "-ERR wrong number of arguments for 'ltrim' "
+	   "command\r\n");
+}
+
+static void
+test_lpos(void **state)
+{
+	(void)state;
+	rx("LPOS l a", "$-1\r\n");
+	rx("LPOS l a COUNT 0", "*0\r\n");
+	rx("LPOS l a RANK 0", "-ERR RANK can't be zero: use 1 to start from "
+	   "the first match, 2 from the second ... or use negative to start "
+	   "from the end of the list\r\n");
+	rx("RPUSH l a b c a b c a", ":7\r\n");
+	rx("LPOS l a", ":0\r\n");
+	rx("LPOS l c", ":2\r\n");
+	rx("LPOS l z", "$-1\r\n");
+	rx("LPOS l a RANK 2", ":3\r\n");
+	rx("LPOS l a RANK 4", "$-1\r\n");
+	rx("LPOS l a RANK -1", ":6\r\n");
+	rx("LPOS l a RANK -3", ":0\r\n");
+	rx("LPOS l a COUNT 0", "*3\r\n:0\r\n:3\r\n:6\r\n");
+	rx("LPOS l a COUNT 2", "*2\r\n:0\r\n:3\r\n");
+	rx("LPOS l a RANK -1 COUNT 2", "*2\r\n:6\r\n:3\r\n");
+	rx("LPOS l a RANK 2 COUNT 0", "*2\r\n:3\r\n:6\r\n");
+	rx("LPOS l z COUNT 0", "*0\r\n");
+	rx("LPOS l a MAXLEN 3 COUNT 0", "*1\r\n:0\r\n");
+	rx("LPOS l b MAXLEN 1", "$-1\r\n");
+	rx("LPOS l c RANK -1 MAXLEN 1", "$-1\r\n");
+	rx("LPOS l a RANK -1 MAXLEN 1", ":6\r\n");
+	rx("LPOS l a MAXLEN 0", ":0\r\n");
+	rx("LPOS l a RANK 9223372036854775807", "$-1\r\n");
+	/* Redis's rank negation overflows: LLONG_MIN is "every match from
+	 * the tail", and COUNT does not stop it. */
+	rx("LPOS l a RANK -9223372036854775808", ":6\r\n");
+	rx("LPOS l a RANK -9223372036854775808 COUNT 1",
+	   "*3\r\n:6\r\n:3\r\n:0\r\n");
+	rx("LPOS l a COUNT -1", "-ERR COUNT can't be negative\r\n");
+	rx("LPOS l a COUNT x", "-ERR COUNT can't be negative\r\n");
+	rx("LPOS l a MAXLEN -1", "-ERR MAXLEN can't be negative\r\n");
+	rx("LPOS l a MAXLEN x", "-ERR MAXLEN can't be negative\r\n");
+	rx("LPOS l a RANK x", NOT_INT);
+	rx("LPOS l a RANK", SYNTAX);
+	rx("LPOS l a FOO 1", SYNTAX);
+	rx("LPOS l a RANK 1 RANK 2", ":3\r\n");     /* the last one wins */
+	rx("SET s v", "+OK\r\n");
+	rx("LPOS s a", WRONGTYPE);
+	rx("LPOS s a RANK 0", "-ERR RANK can't be zero: use 1 to start from "
+	   "the first match, 2 from the second ... or use negative to start "
+	   "from the end of the list\r\n");
+}
+
+static void
+test_lmove(void **state)
+{
+	(void)state;
+	rx("LMOVE src dst LEFT RIGHT", "$-1\r\n");
+	rx("RPOPLPUSH src dst", "$-1\r\n");
+	rx("EXISTS dst", ":0\r\n");
+	rx("RPUSH src a b c", ":3\r\n");
+	rx("LMOVE src dst LEFT RIGHT", "$1\r\na\r\n");
+	rx("LMOVE src dst right left", "$1\r\nc\r\n");
+	rx("RPOPLPUSH src dst", "$1\r\nb\r\n");
+	rx("EXISTS src", ":0\r\n");
+	rx("LRANGE dst 0 -1", "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n");
+	/* Same key: a rotation; a one-element list stays. */
+	rx("LMOVE dst dst LEFT RIGHT", "$1\r\nb\r\n");
+	rx("LRANGE dst 0 -1", "*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n");
+	rx("RPOPLPUSH dst dst", "$1\r\nb\r\n");
+	rx("LRANGE dst 0 -1", "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n");
+	rx("RPUSH one x", ":1\r\n");
+	rx("LMOVE one one LEFT LEFT", "$1\r\nx\r\n");
+	rx("LRANGE one 0 -1", "*1\r\n$1\r\nx\r\n");
+	/* Errors: positions before keys, a wrong destination moves nothing. */
+	rx("SET s v", "+OK\r\n");
+	rx("LMOVE nokey s MIDDLE LEFT", SYNTAX);
+	rx("LMOVE dst s LEFT UP", SYNTAX);
+	rx("LMOVE dst s LEFT RIGHT", WRONGTYPE);
+	rx("RPOPLPUSH dst s", WRONGTYPE);
+	rx("LLEN dst", ":3\r\n");
+	rx("LMOVE s dst LEFT RIGHT", WRONGTYPE);
+	rx("LMOVE nokey s LEFT RIGHT", "$-1\r\n");
+	rx("RPOPLPUSH nokey s", "$-1\r\n");
+	rx("LMOVE dst x LEFT", "-ERR wrong number of arguments for 'lmove' "
+	   "command\r\n");
+	rx("RPOPLPUSH dst", "-ERR wrong number of arguments for 'rpoplpush' "
+	   "command\r\n");
+	/* Moving keeps the shard's memory exact. */
+	uint64_t m = kv_used_memory(st_shard);
+	rx("LMOVE dst dst LEFT RIGHT", "$1\r\nb\r\n");
+	assert_int_equal(kv_used_memory(st_shard), m);
+}
+
+static void
+test_lmpop(void **state)
+{
+	(void)state;
+	rx("LMPOP 1 a LEFT", "*-1\r\n");
+	rx("RPUSH b 1 2 3", ":3\r\n");
+	rx("RPUSH c x", ":1\r\n");
+	rx("LMPOP 3 a b c LEFT", "*2\r\n$1\r\nb\r\n*1\r\n$1\r\n1\r\n");
+	rx("LMPOP 3 a b c RIGHT COUNT 10",
+	   "*2\r\n$1\r\nb\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n");
+	rx("EXISTS b", ":0\r\n");
+	rx("LMPOP 2 b c left count 1", "*2\r\n$1\r\nc\r\n*1\r\n$1\r\nx\r\n");
+	rx("EXISTS c", ":0\r\n");
+	rx("LMPOP 2 b c LEFT", "*-1\r\n");
+	const char *nk = "-ERR numkeys should be greater than 0\r\n";
+	const char *ct = "-ERR count should be greater than 0\r\n";
+	rx("LMPOP 0 a LEFT", nk);
+	rx("LMPOP -1 a LEFT", nk);
+	rx("LMPOP x a LEFT", nk);
+	rx("LMPOP 9223372036854775807 a LEFT", SYNTAX);
+	rx("LMPOP 2 a LEFT", SYNTAX);
+	rx("LMPOP 1 a MIDDLE", SYNTAX);
+	rx("LMPOP 1 a LEFT COUNT 0", ct);
+	rx("LMPOP 1 a LEFT COUNT -1", ct);
+	rx("LMPOP 1 a LEFT COUNT x", ct);
+	rx("LMPOP 1 a LEFT COUNT", SYNTAX);
+	rx("LMPOP 1 a LEFT COUNT 1 COUNT 1", SYNTAX);
+	rx("LMPOP 1 a LEFT FOO", SYNTAX);
+	rx("LMPOP 1 a", "-ERR wrong number of arguments for 'lmpop' "
+	   "command\r\n");
+	/* WRONGTYPE only when the scan reaches the key. */
+	rx("SET s v", "+OK\r\n");
+	rx("RPUSH l a", ":1\r\n");
+	rx("LMPOP 2 s l LEFT", WRONGTYPE);
+	rx("LMPOP 2 nokey s LEFT", WRONGTYPE);
+	rx("LMPOP 2 l s LEFT", "*2\r\n$1\r\nl\r\n*1\r\n$1\r\na\r\n");
+	rx("EXISTS l", ":0\r\n");
+}
+
+/* model_check -- LRANGE d 0 -1 equals the model (EXISTS 0 if empty). */
+static void
+model_check(const int *m, int n)
+{
+	char want[64];
+
+	if (n == 0) {
+		rx("EXISTS d", ":0\r\n");
+		return;
+	}
+	run("LRANGE d 0 -1");
+	char *p = st_out;
+	snprintf(want, sizeof(want), "*%d\r\n", n);
+	assert_memory_equal(p, want, strlen(want));
+	p += strlen(want);
+	for (int i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "$%d\r\nv%d\r\n",
+			 snprintf(NULL, 0, "v%d", m[i]), m[i]);
+		assert_memory_equal(p, want, strlen(want));
+		p += strlen(want);
+	}
+	assert_int_equal(p - st_out, st_len);
+}
+
+/* model_ins -- insert v at index i of the model. */
+static void
+model_ins(int *m, int *n, int i, int v)
+{
+	memmove(m + i + 1, m + i, (size_t)(*n - i) * sizeof(*m));
+	m[i] = v;
+	(*n)++;
+}
+
+/* model_del -- remove index i of the model. */
+static void
+model_del(int *m, int *n, int i)
+{
+	memmove(m + i, m + i + 1, (size_t)(*n - i - 1) * sizeof(*m));
+	(*n)--;
+}
+
+/*
+ * test_middle_model -- pushes and pops move the ring's head around while
+ * LINSERT, LREM, LTRIM, LSET and same-key LMOVE work in the middle;
+ * after every command the list equals a plain array model. Values come
+ * from a small set so that pivots and removals meet duplicates.
+ */
+static void
+test_middle_model(void **state)
+{
+	static int m[4096];
+	int n = 0;
+	char cmd[128], want[64];
+	uint64_t x = 88172645463325252ULL;
+	(void)state;
+
+	for (int step = 0; step < 6000; step++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int v = (int)(x >> 40) % 24, op = (int)(x % 16);
+		int k = (int)((x >> 20) % 1000);
+		if (n > 400 && op < 6)
+			op = 15;                 /* keep the list bounded */
+		switch (op) {
+		case 0: case 1:
+			snprintf(cmd, sizeof(cmd), "RPUSH d v%d", v);
+			model_ins(m, &n, n, v);
+			snprintf(want, sizeof(want), ":%d\r\n", n);
+			rx(cmd, want);
+			break;
+		case 2: case 3:
+			snprintf(cmd, sizeof(cmd), "LPUSH d v%d", v);
+			model_ins(m, &n, 0, v);
+			snprintf(want, sizeof(want), ":%d\r\n", n);
+			rx(cmd, want);
+			break;
+		case 4: case 5: case 6: {
+			int piv = (int)(k % 24), i;
+			bool after = k & 1;
+			for (i = 0; i < n && m[i] != piv; i++)
+				;
+			snprintf(cmd, sizeof(cmd), "LINSERT d %s v%d v%d",
+				 after ? "AFTER" : "BEFORE", piv, v);
+			if (n == 0) {
+				rx(cmd, ":0\r\n");
+				break;
+			}
+			if (i == n) {
+				rx(cmd, ":-1\r\n");
+				break;
+			}
+			model_ins(m, &n, after ? i + 1 : i, v);
+			snprintf(want, sizeof(want), ":%d\r\n", n);
+			rx(cmd, want);
+			break;
+		}
+		case 7: case 8: {
+			int count = k % 5 - 2, removed = 0;
+			snprintf(cmd, sizeof(cmd), "LREM d %d v%d", count, v);
+			if (count >= 0) {
+				for (int i = 0; i < n;) {
+					if (m[i] == v && (count == 0 ||
+							  removed < count)) {
+						model_del(m, &n, i);
+						removed++;
+					} else {
+						i++;
+					}
+				}
+			} else {
+				for (int i = n - 1; i >= 0; i--) {
+					if (m[i] == v && removed < -count) {
+						model_del(m, &n, i);
+						removed++;
+					}
+				}
+			}
+			snprintf(want, sizeof(want), ":%d\r\n", removed);
+			rx(cmd, want);
+			break;
+		}
+		case 9: {
+			/* Mostly mild trims, now and then an emptying one. */
+			int a = k % 3 - 1, b = -1 - (int)((x >> 50) % 3);
+			if (k % 50 == 0)
+				a = n + 1;
+			snprintf(cmd, sizeof(cmd), "LTRIM d %d %d", a, b);
+			rx(cmd, "+OK\r\n");
+			int s0 = a < 0 ? a + n : a, e0 = b + n;
+			if (s0 < 0)
+				s0 = 0;
+			if (s0 > e0 || s0 >= n) {
+				n = 0;
+			} else {
+				memmove(m, m + s0, (size_t)(e0 - s0 + 1) *
+					sizeof(*m));
+				n = e0 - s0 + 1;
+			}
+			break;
+		}
+		case 10: case 11: {
+			int i = n ? k % (2 * n) - n : 0;
+			snprintf(cmd, sizeof(cmd), "LSET d %d v%d", i, v);
+			if (n == 0) {
+				rx(cmd, "-ERR no such key\r\n");
+				break;
+			}
+			rx(cmd, "+OK\r\n");
+			m[i < 0 ? i + n : i] = v;
+			break;
+		}
+		case 12: case 13: {
+			bool fl = k & 1, tl = k & 2;
+			snprintf(cmd, sizeof(cmd), "LMOVE d d %s %s",
+				 fl ? "LEFT" : "RIGHT", tl ? "LEFT" : "RIGHT");
+			run(cmd);
+			if (n == 0) {
+				expect("$-1\r\n");
+				break;
+			}
+			int e = fl ? m[0] : m[n - 1];
+			model_del(m, &n, fl ? 0 : n - 1);
+			model_ins(m, &n, tl ? 0 : n, e);
+			snprintf(want, sizeof(want), "$%d\r\nv%d\r\n",
+				 snprintf(NULL, 0, "v%d", e), e);
+			expect(want);
+			break;
+		}
+		default: {
+			bool left = k & 1;
+			run(left ? "LPOP d" : "RPOP d");
+			if (n == 0) {
+				expect("$-1\r\n");
+				break;
+			}
+			int e = left ? m[0] : m[n - 1];
+			model_del(m, &n, left ? 0 : n - 1);
+			snprintf(want, sizeof(want), "$%d\r\nv%d\r\n",
+				 snprintf(NULL, 0, "v%d", e), e);
+			expect(want);
+			break;
+		}
+		}
+		model_check(m, n);
+		if (n > 0) {
+			struct kv_entry *e = kv_lookup(st_shard, 0, "d", 1,
+						       false);
+			assert_non_null(e);
+			assert_true(e->v.l.n <= e->v.l.cap);
+			assert_true(e->v.l.head < e->v.l.cap);
+		}
+	}
+	rx("DEL d", n ? ":1\r\n" : ":0\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_memory_returned -- trims and removals shrink the ring; an emptied
+ * list gives every byte back. */
+static void
+test_memory_returned(void **state)
+{
+	char cmd[64];
+	(void)state;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(cmd, sizeof(cmd), "RPUSH big e%d", i % 10);
+		run(cmd);
+	}
+	struct kv_entry *e = kv_lookup(st_shard, 0, "big", 3, false);
+	assert_int_equal(e->v.l.cap, 1024);
+	uint64_t full = kv_used_memory(st_shard);
+	rx("LTRIM big 0 9", "+OK\r\n");
+	e = kv_lookup(st_shard, 0, "big", 3, false);
+	assert_true(e->v.l.cap <= 40);
+	assert_true(kv_used_memory(st_shard) <
+		    full - 990 * (2 + sizeof(struct kv_lelem)));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(cmd, sizeof(cmd), "LPUSH big e%d", i % 10);
+		run(cmd);
+	}
+	rx("LREM big 0 e3", ":101\r\n");
+	rx("LREM big 0 e1", ":101\r\n");
+	rx("LREM big -1000 e2", ":101\r\n");
+	rx("LLEN big", ":707\r\n");
+	for (int i = 0; i < 10; i++) {
+		if (i == 1 || i == 2 || i == 3)
+			continue;
+		snprintf(cmd, sizeof(cmd), "LREM big 0 e%d", i);
+		rx(cmd, ":101\r\n");
+	}
+	rx("EXISTS big", ":0\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+	/* LMPOP and LMOVE that empty a list give it back too. */
+	rx("RPUSH a 1 2 3", ":3\r\n");
+	rx("LMPOP 1 a LEFT COUNT 3", "*2\r\n$1\r\na\r\n*3\r\n$1\r\n1\r\n"
+	   "$1\r\n2\r\n$1\r\n3\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+	rx("RPUSH a x", ":1\r\n");
+	rx("LMOVE a b LEFT LEFT", "$1\r\nx\r\n");
+	rx("LMOVE b a LEFT LEFT", "$1\r\nx\r\n");
+	rx("LPOS a x", ":0\r\n");
+	rx("RPOPLPUSH a b", "$1\r\nx\r\n");
+	rx("LTRIM b 1 0", "+OK\r\n");
+	rx("DBSIZE", ":0\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_keyspace_stats -- reads count hits and misses, writes do not
+ * (Redis's lookupKeyRead and lookupKeyWrite). */
+static void
+test_keyspace_stats(void **state)
+{
+	static const struct {
+		const char *cmd;
+		uint64_t hits, misses;
+	} steps[] = {
+		{ "RPUSH l a b", 0, 0 },     { "LPUSH l c", 0, 0 },
+		{ "LPUSHX l d", 0, 0 },      { "LPOP l", 0, 0 },
+		{ "LINDEX l 0", 1, 0 },      { "LINDEX nokey 0", 1, 1 },
+		{ "LPOS l a", 2, 1 },        { "LSET l 0 x", 2, 1 },
+		{ "LINSERT l BEFORE x y", 2, 1 }, { "LREM l 0 y", 2, 1 },
+		{ "LTRIM l 0 -1", 2, 1 },    { "LMOVE l l LEFT RIGHT", 2, 1 },
+		{ "RPOPLPUSH l l", 2, 1 },   { "LMPOP 1 l LEFT", 2, 1 },
+		{ "LLEN l", 3, 1 },          { "LRANGE l 0 -1", 4, 1 },
+		{ "LPOS nokey a", 4, 2 },
+		{ "LMOVE nokey l LEFT RIGHT", 4, 2 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		run(steps[i].cmd);
+		assert_int_equal(st_shard->stats.keyspace_hits, steps[i].hits);
+		assert_int_equal(st_shard->stats.keyspace_misses,
+				 steps[i].misses);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_push_pop_range),
 	ST_TEST(test_growth),
@@ -194,6 +755,17 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_counts_and_ranges),
 	ST_TEST(test_wrongtype_all),
 	ST_TEST(test_ring_wrap),
+	ST_TEST(test_pushx),
+	ST_TEST(test_lindex_lset),
+	ST_TEST(test_linsert),
+	ST_TEST(test_lrem),
+	ST_TEST(test_ltrim),
+	ST_TEST(test_lpos),
+	ST_TEST(test_lmove),
+	ST_TEST(test_lmpop),
+	ST_TEST(test_middle_model),
+	ST_TEST(test_memory_returned),
+	ST_TEST(test_keyspace_stats),
 };
 
 RP_TEST_MAIN(tests, 1)

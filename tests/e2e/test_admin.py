@@ -1,0 +1,193 @@
+"""test_admin.py -- the operator's console on a running redpoll: the
+admin Unix socket (RESP, redis-cli -s, pipelining, errors) and
+redpollctl's commands, exit codes and JSON. Stops and restarts are in
+test_shutdown.py.
+"""
+import json
+import os
+import socket
+import stat
+import subprocess
+
+import pytest
+import redis
+
+from conftest import BUILD, IP, PORT
+
+CTL = os.path.join(BUILD, 'app', 'redpollctl')
+
+
+def ctl(rp, *args, check=True):
+    p = subprocess.run([CTL, '-s', rp.admin, *args], capture_output=True,
+                       text=True, timeout=30)
+    if check:
+        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    return p
+
+
+def unix_call(path, payload, n_replies):
+    """Send raw bytes on the admin socket; read n_replies simple lines."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(payload)
+    buf = b''
+    while buf.count(b'\r\n') < n_replies:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return buf
+
+
+def test_socket_mode_and_redis_cli(server):
+    st = os.stat(server.admin)
+    assert stat.S_ISSOCK(st.st_mode)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    out = subprocess.run(['redis-cli', '-s', server.admin, 'SET', 'adm',
+                          'v1'], capture_output=True, text=True, timeout=10)
+    assert out.stdout.strip() == 'OK'
+    # The same shard: the data port sees the write.
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    assert r.get('adm') == b'v1'
+    r.close()
+    a = redis.Redis(unix_socket_path=server.admin, socket_timeout=10)
+    assert a.incr('admctr') == 1
+    assert a.incr('admctr') == 2
+    assert a.client_list()[0]['flags'] == 'U'
+    a.close()
+
+
+def test_pipeline_order_and_errors(server):
+    reqs = b''.join(b'*3\r\n$6\r\nINCRBY\r\n$2\r\npo\r\n$1\r\n1\r\n'
+                    for _ in range(200))
+    out = unix_call(server.admin, b'DEL po\r\n' + reqs + b'GET po\r\n',
+                    202)
+    lines = out.split(b'\r\n')
+    assert lines[0] in (b':0', b':1')
+    assert lines[1:201] == [b':%d' % i for i in range(1, 201)]
+    assert lines[201:203] == [b'$3', b'200']
+    # Admin commands run on the main lcore, between shard requests.
+    out = unix_call(server.admin, b'PING\r\nADMIN NOPE\r\nPING\r\n', 3)
+    assert out == (b'+PONG\r\n-ERR unknown subcommand or wrong number of '
+                   b"arguments for 'NOPE'. Try ADMIN HELP.\r\n+PONG\r\n")
+    # A protocol error is answered as Redis does, then the socket closes.
+    out = unix_call(server.admin, b'*1\r\n$x\r\n', 1)
+    assert out == b'-ERR Protocol error: invalid bulk length\r\n'
+    # A client that leaves mid-request does not disturb the others.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(server.admin)
+    s.sendall(b'*2\r\n$3\r\nGET\r\n$10\r\nabc')
+    s.close()
+    assert unix_call(server.admin, b'PING\r\n', 1) == b'+PONG\r\n'
+
+
+def test_no_password_on_admin_socket(server):
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    r.config_set('requirepass', 'sekret')
+    try:
+        # The data port needs AUTH; the admin socket is guarded by its
+        # file permissions instead.
+        r2 = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            r2.get('x')
+        r2.close()
+        a = redis.Redis(unix_socket_path=server.admin, socket_timeout=10)
+        assert a.ping()
+        a.close()
+    finally:
+        a = redis.Redis(unix_socket_path=server.admin, socket_timeout=10)
+        a.config_set('requirepass', '')
+        a.close()
+        r.close()
+
+
+def test_redpollctl_commands(server):
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    r.flushall()
+    r.mset({'k1': 'a', 'k2': 'b', 'k3': 'c'})
+    st = json.loads(ctl(server, '--json', 'status').stdout)
+    assert st['keys'] == 3
+    assert st['workers'] == 1
+    assert st['persistence'] == 'sync'
+    assert st['port'] == 'net_tap0' and st['link'] in ('up', 'down')
+    assert st['connected_clients'] >= 1
+    human = ctl(server, 'status').stdout
+    assert 'keys         3' in human and 'persistence  sync' in human
+
+    cores = json.loads(ctl(server, '--json', 'cores').stdout)
+    assert len(cores) == 1 and cores[0]['worker'] == 0
+    assert cores[0]['connections'] >= 1
+    assert 0 <= cores[0]['busy_pct'] <= 100
+    assert cores[0]['admin_requests'] > 0
+
+    ports = json.loads(ctl(server, '--json', 'ports').stdout)
+    assert ports['driver'] == 'net_tap'
+    assert ports['rx_packets'] > 0 and ports['tx_packets'] > 0
+
+    r.client_setname('watched')
+    conns = json.loads(ctl(server, '--json', 'conns').stdout)
+    names = [c['name'] for c in conns]
+    assert 'watched' in names
+    only = json.loads(ctl(server, '--json', 'conns', 'name=watched').stdout)
+    assert [c['name'] for c in only] == ['watched']
+    assert only[0]['addr'].startswith('198.18.0.2:')
+    r.close()
+
+    assert ctl(server, 'config', 'get', 'maxclients').stdout.split() == [
+        'maxclients', '10000']
+    ctl(server, 'config', 'set', 'timeout', '600')
+    assert json.loads(ctl(server, '--json', 'config', 'get',
+                          'timeout').stdout) == {'timeout': '600'}
+    ctl(server, 'config', 'set', 'timeout', '0')
+
+    info = json.loads(ctl(server, '--json', 'info', 'keyspace').stdout)
+    assert info['db0'].startswith('keys=3,')
+    top = ctl(server, '--json', 'top', '--count', '2').stdout.splitlines()
+    assert len(top) == 2 and 'ops_per_sec' in json.loads(top[1])
+    assert ctl(server, 'cli', 'GET', 'k1').stdout.strip() == 'a'
+    assert 'usage: redpollctl' in ctl(server, 'status', '--help').stdout
+
+
+def test_redpollctl_exit_codes(server, tmp_path):
+    p = ctl(server, 'config', 'set', 'timeout', 'abc', check=False)
+    assert p.returncode == 1
+    assert "argument couldn't be parsed into an integer" in p.stderr
+    assert ctl(server, 'nosuch', check=False).returncode == 2
+    assert ctl(server, 'config', 'get', check=False).returncode == 2
+    assert ctl(server, 'top', '--count', '0', check=False).returncode == 2
+    p = subprocess.run([CTL, '-s', str(tmp_path / 'none.sock'), 'status'],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 3 and 'cannot connect' in p.stderr
+    p = subprocess.run([CTL], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2
+
+
+def telemetry(cmd):
+    path = '/var/run/dpdk/rpe2e%d/dpdk_telemetry.v2' % os.getpid()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(10)
+    s.connect(path)
+    json.loads(s.recv(16384))          # the greeting
+    s.send(cmd.encode())
+    out = json.loads(s.recv(65536))
+    s.close()
+    return out
+
+
+def test_dpdk_telemetry(server):
+    info = telemetry('/redpoll/info')['/redpoll/info']
+    assert info == {'version': '0.1.0', 'workers': 1}
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    before = telemetry('/redpoll/workers,0')['/redpoll/workers']
+    for _ in range(10):
+        r.ping()
+    after = telemetry('/redpoll/workers')['/redpoll/workers']
+    assert after['commands'] >= before['commands'] + 10
+    assert after['connections'] >= 1 and after['lcore'] == 1
+    net = telemetry('/redpoll/net,0')['/redpoll/net']
+    assert net['tcp_connections'] >= 1
+    assert net['net_rx_packets'] > 0 and 'tcp_passive_opens' in net
+    assert telemetry('/redpoll/workers,5')['/redpoll/workers'] is None
+    r.close()
