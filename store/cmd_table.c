@@ -7,7 +7,7 @@
 static const struct kv_cmd client_subcmds[] = {
 	{
 		.name = "client|getname",
-		.id = 2,
+		.id = 7,
 		.fn = cmd_client_getname,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -42,7 +42,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|id",
-		.id = 3,
+		.id = 8,
 		.fn = cmd_client_id,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -77,7 +77,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|info",
-		.id = 4,
+		.id = 9,
 		.fn = cmd_client_info,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -113,7 +113,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|list",
-		.id = 5,
+		.id = 10,
 		.fn = cmd_client_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -180,7 +180,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|setname",
-		.id = 6,
+		.id = 11,
 		.fn = cmd_client_setname,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -221,7 +221,7 @@ static const struct kv_cmd client_subcmds[] = {
 static const struct kv_cmd command_subcmds[] = {
 	{
 		.name = "command|count",
-		.id = 8,
+		.id = 13,
 		.fn = cmd_command_count,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -255,7 +255,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|docs",
-		.id = 9,
+		.id = 14,
 		.fn = cmd_command_docs,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -296,7 +296,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|info",
-		.id = 10,
+		.id = 15,
 		.fn = cmd_command_info,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -338,7 +338,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|list",
-		.id = 11,
+		.id = 16,
 		.fn = cmd_command_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -393,7 +393,7 @@ static const struct kv_cmd command_subcmds[] = {
 static const struct kv_cmd config_subcmds[] = {
 	{
 		.name = "config|get",
-		.id = 13,
+		.id = 18,
 		.fn = cmd_config_get,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -439,7 +439,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|resetstat",
-		.id = 14,
+		.id = 19,
 		.fn = cmd_config_resetstat,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -475,7 +475,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|set",
-		.id = 15,
+		.id = 20,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -528,7 +528,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 54,
+		.id = 60,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -567,7 +567,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 55,
+		.id = 61,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -598,7 +598,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 56,
+		.id = 62,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -647,7 +647,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 57,
+		.id = 63,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -689,7 +689,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 58,
+		.id = 64,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -728,7 +728,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 59,
+		.id = 65,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -773,7 +773,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 98,
+		.id = 108,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -814,7 +814,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 99,
+		.id = 109,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -845,7 +845,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 100,
+		.id = 110,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -883,7 +883,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 101,
+		.id = 111,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1035,8 +1035,372 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 380,
 	},
 	{
+		.name = "bitcount",
+		.id = 2,
+		.fn = cmd_bitcount,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Number of bits set to one in a string value, or in a "
+			"range of it",
+		.since = "2.6.0",
+		.complexity = "O(N)",
+		.acl_categories = "@read @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nbitcount\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@bitmap\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 302,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$64\r\n"
+			"Number of bits set to one in a string value, or in a "
+			"range of it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.6.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"index\r\n$4\r\ntype\r\n$5\r\n"
+			"block\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$3\r\nend\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*10\r\n$4\r\n"
+			"name\r\n$10\r\nindex_unit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nbyte\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nBYTE\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbit\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nBIT\r\n",
+		.docs_len = 694,
+	},
+	{
+		.name = "bitfield",
+		.id = 3,
+		.fn = cmd_bitfield,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Read, write and add to integers of any width at bit o"
+			"ffsets of a string value",
+		.since = "3.2.0",
+		.complexity = "O(1) for each subcommand specified",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nbitfield\r\n:-2\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*8\r\n$5\r\nnotes\r\n"
+			"$59\r\nThis command allows both access and modificati"
+			"on of the key\r\n$5\r\nflags\r\n"
+			"*4\r\n+RW\r\n+access\r\n+update\r\n"
+			"+variable_flags\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 413,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$77\r\n"
+			"Read, write and add to integers of any width at bit o"
+			"ffsets of a string value\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nbitmap\r\n"
+			"$10\r\ncomplexity\r\n$34\r\n"
+			"O(1) for each subcommand specified\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\noperation\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$15\r\n"
+			"encoding_offset\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$3\r\nGET\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"encoding\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\noffset\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*6\r\n$4\r\n"
+			"name\r\n$5\r\nwrite\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$9\r\n"
+			"arguments\r\n*2\r\n*10\r\n$4\r\n"
+			"name\r\n$13\r\nwrap_sat_fail\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\ntoken\r\n$8\r\nOVERFLOW\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*3\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nwrap\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nWRAP\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nsat\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nSAT\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nfail\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nFAIL\r\n"
+			"*6\r\n$4\r\nname\r\n$15\r\n"
+			"write_operation\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$21\r\n"
+			"encoding_offset_value\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$3\r\nSET\r\n$9\r\n"
+			"arguments\r\n*3\r\n*4\r\n$4\r\n"
+			"name\r\n$8\r\nencoding\r\n$4\r\n"
+			"type\r\n$6\r\nstring\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$25\r\n"
+			"encoding_offset_increment\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$6\r\nINCRBY\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$8\r\nencoding\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$9\r\nincrement\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 1582,
+	},
+	{
+		.name = "bitfield_ro",
+		.id = 4,
+		.fn = cmd_bitfield_ro,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Read integers of any width at bit offsets of a string"
+			" value",
+		.since = "6.0.0",
+		.complexity = "O(1) for each subcommand specified",
+		.acl_categories = "@read @bitmap @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nbitfield_ro\r\n"
+			":-2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@bitmap\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Read integers of any width at bit offsets of a string"
+			" value\r\n$5\r\nsince\r\n$5\r\n"
+			"6.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"bitmap\r\n$10\r\ncomplexity\r\n"
+			"$34\r\nO(1) for each subcommand specified\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$15\r\n"
+			"encoding_offset\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$3\r\nGET\r\n$5\r\nflags\r\n"
+			"*3\r\n+optional\r\n+multiple\r\n"
+			"+multiple_token\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"encoding\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\noffset\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 523,
+	},
+	{
+		.name = "bitop",
+		.id = 5,
+		.fn = cmd_bitop,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 2,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Combine string values bit by bit (AND, OR, XOR, NOT) "
+			"into a key",
+		.since = "2.6.0",
+		.complexity = "O(N)",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nbitop\r\n:-4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":2\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":3\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 518,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Combine string values bit by bit (AND, OR, XOR, NOT) "
+			"into a key\r\n$5\r\nsince\r\n"
+			"$5\r\n2.6.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"operation\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*6\r\n$4\r\n"
+			"name\r\n$7\r\ndestkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 394,
+	},
+	{
+		.name = "bitpos",
+		.id = 6,
+		.fn = cmd_bitpos,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Offset of the first bit with a given value in a strin"
+			"g value",
+		.since = "2.8.7",
+		.complexity = "O(N)",
+		.acl_categories = "@read @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nbitpos\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@bitmap\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 300,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Offset of the first bit with a given value in a strin"
+			"g value\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.7\r\n$5\r\ngroup\r\n$6\r\n"
+			"bitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"bit\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$5\r\nindex\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$9\r\nend_index\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"end\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*10\r\n$4\r\nname\r\n"
+			"$10\r\nindex_unit\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nbyte\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nBYTE\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbit\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nBIT\r\n",
+		.docs_len = 831,
+	},
+	{
 		.name = "client",
-		.id = 7,
+		.id = 12,
 		.fn = NULL,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(SENTINEL),
@@ -1153,7 +1517,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "command",
-		.id = 12,
+		.id = 17,
 		.fn = cmd_command,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1259,7 +1623,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
-		.id = 16,
+		.id = 21,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -1344,7 +1708,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dbsize",
-		.id = 17,
+		.id = 22,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1379,7 +1743,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 18,
+		.id = 23,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1427,7 +1791,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 19,
+		.id = 24,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1477,7 +1841,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 20,
+		.id = 25,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1535,7 +1899,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
-		.id = 21,
+		.id = 26,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1572,7 +1936,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 22,
+		.id = 27,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1620,7 +1984,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 23,
+		.id = 28,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1685,7 +2049,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 24,
+		.id = 29,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1751,7 +2115,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 25,
+		.id = 30,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1801,7 +2165,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 26,
+		.id = 31,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1851,7 +2215,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 27,
+		.id = 32,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1895,8 +2259,56 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 202,
 	},
 	{
+		.name = "getbit",
+		.id = 33,
+		.fn = cmd_getbit,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary = "One bit of a string value, by offset",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @bitmap @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngetbit\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@bitmap\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"One bit of a string value, by offset\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nbitmap\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n",
+		.docs_len = 268,
+	},
+	{
 		.name = "getdel",
-		.id = 28,
+		.id = 34,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1942,7 +2354,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 29,
+		.id = 35,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2010,7 +2422,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 30,
+		.id = 36,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2067,7 +2479,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 31,
+		.id = 37,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2121,7 +2533,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 32,
+		.id = 38,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2171,7 +2583,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 33,
+		.id = 39,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2232,7 +2644,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 34,
+		.id = 40,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2279,7 +2691,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 35,
+		.id = 41,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2326,7 +2738,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 36,
+		.id = 42,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2371,7 +2783,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 37,
+		.id = 43,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2423,7 +2835,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 38,
+		.id = 44,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2477,7 +2889,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 39,
+		.id = 45,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2522,7 +2934,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 40,
+		.id = 46,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2567,7 +2979,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 41,
+		.id = 47,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2616,7 +3028,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 42,
+		.id = 48,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2676,7 +3088,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 43,
+		.id = 49,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2735,7 +3147,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 44,
+		.id = 50,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2799,7 +3211,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 45,
+		.id = 51,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2860,7 +3272,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 46,
+		.id = 52,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2912,7 +3324,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 47,
+		.id = 53,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2959,7 +3371,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 48,
+		.id = 54,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3004,7 +3416,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 49,
+		.id = 55,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3052,7 +3464,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 50,
+		.id = 56,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3102,7 +3514,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 51,
+		.id = 57,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3152,7 +3564,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 52,
+		.id = 58,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3193,7 +3605,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 53,
+		.id = 59,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3235,7 +3647,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 60,
+		.id = 66,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -3361,7 +3773,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 61,
+		.id = 67,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3414,7 +3826,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 62,
+		.id = 68,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3483,7 +3895,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 63,
+		.id = 69,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3528,7 +3940,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 64,
+		.id = 70,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3607,7 +4019,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 65,
+		.id = 71,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3674,7 +4086,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 66,
+		.id = 72,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3724,7 +4136,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 67,
+		.id = 73,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3792,7 +4204,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 68,
+		.id = 74,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3845,7 +4257,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 69,
+		.id = 75,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3901,7 +4313,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 70,
+		.id = 76,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3956,7 +4368,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 71,
+		.id = 77,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4009,7 +4421,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 72,
+		.id = 78,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4061,7 +4473,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 73,
+		.id = 79,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4114,7 +4526,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 74,
+		.id = 80,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4162,7 +4574,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 75,
+		.id = 81,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4216,7 +4628,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 76,
+		.id = 82,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4272,7 +4684,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 77,
+		.id = 83,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4318,7 +4730,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 78,
+		.id = 84,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4383,7 +4795,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 79,
+		.id = 85,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4448,8 +4860,182 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 691,
 	},
 	{
+		.name = "pfadd",
+		.id = 86,
+		.fn = cmd_pfadd,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary =
+			"Count elements into a HyperLogLog; returns 1 if its e"
+			"stimate may have changed",
+		.since = "2.8.9",
+		.complexity = "O(1) to add every element.",
+		.acl_categories = "@write @hyperloglog @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\npfadd\r\n:-2\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hyperloglog\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 319,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$77\r\n"
+			"Count elements into a HyperLogLog; returns 1 if its e"
+			"stimate may have changed\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$26\r\n"
+			"O(1) to add every element.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n",
+		.docs_len = 375,
+	},
+	{
+		.name = "pfcount",
+		.id = 87,
+		.fn = cmd_pfcount,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MAY_REPLICATE),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary =
+			"Estimated number of distinct elements of one HyperLog"
+			"Log or of their union",
+		.since = "2.8.9",
+		.complexity =
+			"O(1) with a very small average constant time when cal"
+			"led with a single key. O(N) with N being the number o"
+			"f keys, and much bigger constant times, when called w"
+			"ith multiple keys.",
+		.acl_categories = "@read @hyperloglog @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\npfcount\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hyperloglog\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*8\r\n"
+			"$5\r\nnotes\r\n$90\r\nRW because it may change the in"
+			"ternal representation of the key, and propagate to re"
+			"plicas\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 416,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$74\r\n"
+			"Estimated number of distinct elements of one HyperLog"
+			"Log or of their union\r\n$5\r\n"
+			"since\r\n$5\r\n2.8.9\r\n$5\r\n"
+			"group\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$177\r\n"
+			"O(1) with a very small average constant time when cal"
+			"led with a single key. O(N) with N being the number o"
+			"f keys, and much bigger constant times, when called w"
+			"ith multiple keys.\r\n$9\r\n"
+			"arguments\r\n*1\r\n*8\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n$5\r\n"
+			"flags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 464,
+	},
+	{
+		.name = "pfmerge",
+		.id = 88,
+		.fn = cmd_pfmerge,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary = "Store the union of HyperLogLogs in a key",
+		.since = "2.8.9",
+		.complexity =
+			"O(N) to merge N HyperLogLogs, but with high constant "
+			"times.",
+		.acl_categories = "@write @hyperloglog @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\npfmerge\r\n:-2\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@hyperloglog\r\n+@slow\r\n"
+			"*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+insert\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 534,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Store the union of HyperLogLogs in a key\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$59\r\n"
+			"O(N) to merge N HyperLogLogs, but with high constant "
+			"times.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"destkey\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$9\r\n"
+			"sourcekey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 388,
+	},
+	{
 		.name = "ping",
-		.id = 80,
+		.id = 89,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -4487,7 +5073,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 81,
+		.id = 90,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4539,7 +5125,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 82,
+		.id = 91,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4586,7 +5172,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 83,
+		.id = 92,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -4624,7 +5210,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 84,
+		.id = 93,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4658,7 +5244,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 85,
+		.id = 94,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4716,7 +5302,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 86,
+		.id = 95,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4774,7 +5360,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 87,
+		.id = 96,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4824,7 +5410,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 88,
+		.id = 97,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4889,7 +5475,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 89,
+		.id = 98,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4942,7 +5528,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 90,
+		.id = 99,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4998,7 +5584,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 91,
+		.id = 100,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5058,7 +5644,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 92,
+		.id = 101,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5095,7 +5681,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 93,
+		.id = 102,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5188,8 +5774,60 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 1267,
 	},
 	{
+		.name = "setbit",
+		.id = 103,
+		.fn = cmd_setbit,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Set or clear one bit of a string value; returns its p"
+			"revious value",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsetbit\r\n:4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+update\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 316,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Set or clear one bit of a string value; returns its p"
+			"revious value\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 346,
+	},
+	{
 		.name = "setex",
-		.id = 94,
+		.id = 104,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5240,7 +5878,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 95,
+		.id = 105,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5290,7 +5928,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 96,
+		.id = 106,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5348,7 +5986,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 97,
+		.id = 107,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -5422,7 +6060,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 102,
+		.id = 112,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5508,7 +6146,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 103,
+		.id = 113,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5553,7 +6191,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 104,
+		.id = 114,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5588,7 +6226,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 105,
+		.id = 115,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5639,7 +6277,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 106,
+		.id = 116,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5686,7 +6324,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 107,
+		.id = 117,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5731,7 +6369,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 108,
+		.id = 118,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5787,4 +6425,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 87;
+const unsigned kv_cmd_table_len = 97;

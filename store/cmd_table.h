@@ -7,10 +7,15 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 109
+#define KV_CMD_COUNT 119
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
+void cmd_bitcount(struct kv_req *r);
+void cmd_bitfield(struct kv_req *r);
+void cmd_bitfield_ro(struct kv_req *r);
+void cmd_bitop(struct kv_req *r);
+void cmd_bitpos(struct kv_req *r);
 void cmd_client_getname(struct kv_req *r);
 void cmd_client_id(struct kv_req *r);
 void cmd_client_info(struct kv_req *r);
@@ -35,6 +40,7 @@ void cmd_expireat(struct kv_req *r);
 void cmd_flushall(struct kv_req *r);
 void cmd_flushdb(struct kv_req *r);
 void cmd_get(struct kv_req *r);
+void cmd_getbit(struct kv_req *r);
 void cmd_getdel(struct kv_req *r);
 void cmd_getex(struct kv_req *r);
 void cmd_getrange(struct kv_req *r);
@@ -86,6 +92,9 @@ void cmd_msetnx(struct kv_req *r);
 void cmd_persist(struct kv_req *r);
 void cmd_pexpire(struct kv_req *r);
 void cmd_pexpireat(struct kv_req *r);
+void cmd_pfadd(struct kv_req *r);
+void cmd_pfcount(struct kv_req *r);
+void cmd_pfmerge(struct kv_req *r);
 void cmd_ping(struct kv_req *r);
 void cmd_psetex(struct kv_req *r);
 void cmd_pttl(struct kv_req *r);
@@ -100,6 +109,7 @@ void cmd_rpushx(struct kv_req *r);
 void cmd_scan(struct kv_req *r);
 void cmd_select(struct kv_req *r);
 void cmd_set(struct kv_req *r);
+void cmd_setbit(struct kv_req *r);
 void cmd_setex(struct kv_req *r);
 void cmd_setnx(struct kv_req *r);
 void cmd_setrange(struct kv_req *r);
