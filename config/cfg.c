@@ -931,6 +931,20 @@ cli_value_error(const struct cfg_directive *d, int n, char **vals,
 	return -EINVAL;
 }
 
+/*
+ * remember_path -- keep the absolute path of the first --config file,
+ * which CONFIG REWRITE writes back (the process may change directory).
+ */
+static void
+remember_path(struct rp_config *c, const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	snprintf(c->config_file, sizeof(c->config_file), "%s",
+		 abs != NULL ? abs : path);
+	free(abs);
+}
+
 int
 cfg_parse_args(struct rp_config *c, int argc, char **argv, char *err,
 	       size_t errlen)
@@ -947,9 +961,12 @@ cfg_parse_args(struct rp_config *c, int argc, char **argv, char *err,
 			return rc;
 	for (i = 0; i < argc; i += 1 + n) {
 		cli_option(argc, argv, i, &d, &n, err, errlen);
-		if (d == NULL &&
-		    (rc = cfg_load_file(&next, argv[i + 1], err, errlen)))
+		if (d != NULL)
+			continue;
+		if ((rc = cfg_load_file(&next, argv[i + 1], err, errlen)))
 			return rc;
+		if (next.config_file[0] == '\0')
+			remember_path(&next, argv[i + 1]);
 	}
 	for (i = 0; i < argc; i += 1 + n) {
 		cli_option(argc, argv, i, &d, &n, err, errlen);

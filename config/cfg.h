@@ -88,6 +88,10 @@ struct rp_config {
 	enum cfg_loglevel loglevel;
 	char save[64];            /* "save": RDB schedule (reported only) */
 	bool appendonly;          /* "appendonly": AOF (reported only) */
+
+	/* not a directive: the --config file (absolute), "" if none;
+	 * CONFIG REWRITE writes it, INFO shows it */
+	char config_file[PATH_MAX];
 };
 
 /* How a directive's value is shown and set: one entry of the table. */

@@ -1,0 +1,151 @@
+"""test_ops.py -- the operator's pieces: the log (Redis's line format
+through rte_log, loglevel at start and at run time, the events an
+operator greps for), CONFIG REWRITE, the systemd unit, and redpollctl's
+top, cores, cli --data and config set as seen from the data port, and
+DPDK's dpdk-telemetry.py reading redpoll's telemetry.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+import redis
+
+from conftest import BUILD, IP, PORT, ROOT
+from test_admin import CTL, ctl
+
+# pid:role dd Mon yyyy hh:mm:ss.mmm <level-char> message
+LINE = re.compile(r'^(\d+):([MW]) \d\d [A-Z][a-z]{2} \d{4} '
+                  r'\d\d:\d\d:\d\d\.\d{3} ([.*#-]) (.*)$')
+
+
+def log_lines(path):
+    """The (role, level-char, message) of every line of a log file; every
+    line must have Redis's prefix, but for the pmem layer's own lines
+    (libc stderr, not rte_log yet: see docs/operations.md)."""
+    out = []
+    with open(path, errors='replace') as f:
+        for line in f.read().splitlines():
+            if line.startswith('pmem: '):
+                continue
+            m = LINE.match(line)
+            assert m is not None, 'not in the log format: %r' % line
+            out.append((m.group(2), m.group(3), m.group(4)))
+    return out
+
+
+def find(lines, text):
+    """The first (role, level, message) whose message contains text."""
+    for l in lines:
+        if text in l[2]:
+            return l
+    return None
+
+
+def data_client():
+    return redis.Redis(host=IP, port=PORT, socket_timeout=10)
+
+
+def test_log_events(fresh):
+    """--logfile and --loglevel: start, recovery, CONFIG SET and
+    shutdown lines, in Redis's format, from the right lcore."""
+    rp = fresh()
+    logfile = os.path.join(rp.workdir, 'events.log')
+    rp.extra += ['--logfile', logfile, '--loglevel', 'notice']
+    rp.start()
+    r = data_client()
+    assert r.config_set('maxmemory', '100mb')
+    assert r.config_set('requirepass', 'sekret')
+    r.execute_command('AUTH', 'sekret')
+    assert r.config_set('requirepass', '')
+    r.close()
+    assert rp.stop() == 0
+    lines = log_lines(logfile)
+    pid = None
+    with open(logfile) as f:
+        pid = f.readline().split(':')[0]
+    start = find(lines, 'redpoll 0.1.0 starting')
+    assert start is not None and start[:2] == ('M', '*')
+    assert 'pid %s' % pid in start[2]
+    ready = find(lines, 'ready: %s:%d on net_tap0' % (IP, PORT))
+    assert ready is not None and ready[:2] == ('M', '*')
+    assert '1 worker(s), persistence sync' in ready[2]
+    assert find(lines, 'worker 0 replayed 0 records')[1] == '*'
+    assert find(lines, 'worker 0 recovered 0 keys in')[:2] == ('M', '*')
+    assert find(lines, 'port net_tap0: link up') is not None
+    # CONFIG SET runs on the worker: 'W', the value as CONFIG GET shows.
+    assert ('W', '*', 'CONFIG SET maxmemory 104857600') in lines
+    # The password never reaches the log.
+    assert ('W', '*', 'CONFIG SET requirepass (set)') in lines
+    assert ('W', '*', 'CONFIG SET requirepass (none)') in lines
+    assert 'sekret' not in open(logfile).read()
+    down = find(lines, 'shutting down')
+    end = find(lines, 'stopped, the log is durable')
+    assert down[:2] == ('M', '*') and end[:2] == ('M', '*')
+    assert lines.index(down) < lines.index(end) == len(lines) - 1
+    # DPDK's INFO lines (EAL: ...) are capped by loglevel notice.
+    assert not any(l[1] in '.-' for l in lines)
+
+
+def test_loglevel_warning_and_run_time_change(fresh):
+    """loglevel warning suppresses notice lines, DPDK's included;
+    CONFIG SET loglevel changes it at once; verbose shows DPDK's INFO."""
+    rp = fresh()
+    logfile = os.path.join(rp.workdir, 'warn.log')
+    rp.extra += ['--logfile', logfile, '--loglevel', 'warning']
+    rp.start()
+    r = data_client()
+    assert r.config_set('maxmemory', '1mb')
+    lines = log_lines(logfile)
+    assert lines == [l for l in lines if l[1] == '#']
+    assert find(lines, 'ready') is None
+    assert find(lines, 'CONFIG SET') is None
+    assert r.config_set('loglevel', 'notice')
+    assert r.config_set('maxmemory', '2mb')
+    assert r.config_get('loglevel') == {'loglevel': 'notice'}
+    r.close()
+    assert rp.stop() == 0
+    lines = log_lines(logfile)
+    assert find(lines, 'CONFIG SET maxmemory 1048576') is None
+    assert ('W', '*', 'CONFIG SET loglevel notice') in lines
+    assert ('W', '*', 'CONFIG SET maxmemory 2097152') in lines
+    assert find(lines, 'stopped, the log is durable') is not None
+
+    # verbose: DPDK's own INFO lines (the EAL's) come through as '-'.
+    os.unlink(logfile)
+    rp.extra[-1] = 'verbose'
+    rp.start()
+    assert rp.stop() == 0
+    lines = log_lines(logfile)
+    assert any(l[1] == '-' and l[2].startswith('EAL: ') for l in lines)
+
+
+def wait_for(pred, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_log_link_events_without_logfile(fresh):
+    """No logfile: the same lines on standard output (conftest keeps it
+    in redpoll.log). The main lcore logs the port's link going down and
+    up (checked once a second)."""
+    rp = fresh().start()
+    text = rp.read_log()
+    assert re.search(r'^\d+:M .* \* redpoll 0\.1\.0 ready: ', text, re.M)
+    subprocess.run(['ip', 'link', 'set', 'rp0', 'down'], check=True)
+    try:
+        assert wait_for(lambda: re.search(
+            r'^\d+:M .* # port net_tap0: link down$', rp.read_log(), re.M))
+    finally:
+        subprocess.run(['ip', 'link', 'set', 'rp0', 'up'], check=True)
+    assert wait_for(lambda: re.search(
+        r'^\d+:M .* \* port net_tap0: link up', rp.read_log().split(
+            'link down')[1], re.M))
+    assert rp.stop() == 0
