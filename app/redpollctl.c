@@ -529,9 +529,12 @@ cmd_config(struct ctl *c, int argc, char **argv)
 	} else if (argc == 3 && strcmp(argv[0], "set") == 0) {
 		const char *req[] = { "CONFIG", "SET", argv[1], argv[2] };
 		call(c, &r, 4, req);
+	} else if (argc == 1 && strcmp(argv[0], "rewrite") == 0) {
+		static const char *const req[] = { "CONFIG", "REWRITE" };
+		call(c, &r, 2, req);
 	} else {
 		fprintf(stderr, "usage: redpollctl config get PATTERN | "
-			"config set NAME VALUE\n");
+			"config set NAME VALUE | config rewrite\n");
 		return EX_USAGE;
 	}
 	if (r.type == R_ERROR) {
@@ -641,6 +644,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "                          containing FILTER\n"
 "  config get PATTERN      configuration values\n"
 "  config set NAME VALUE   change a value at run time\n"
+"  config rewrite          write the running values into the --config\n"
+"                          file (comments and order kept)\n"
 "  info [SECTION...]       INFO as redpoll reports it\n"
 "  top [--count N]         live view refreshed every second\n"
 "  shutdown [--wait S]     graceful stop: drain clients, make the log\n"

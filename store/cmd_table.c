@@ -463,6 +463,43 @@ static const struct kv_cmd config_subcmds[] = {
 		.docs_len = 128,
 	},
 	{
+		.name = "config|rewrite",
+		.fn = cmd_config_rewrite,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Write the running settings back into the configuratio"
+			"n file",
+		.since = "2.8.0",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nconfig|rewrite\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 129,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write the running settings back into the configuratio"
+			"n file\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n",
+		.docs_len = 155,
+	},
+	{
 		.name = "config|set",
 		.fn = cmd_config_set,
 		.arity = -4,
@@ -858,17 +895,22 @@ const struct kv_cmd kv_cmd_table[] = {
 		.complexity = "Depends on subcommand.",
 		.acl_categories = "@slow",
 		.subcmds = config_subcmds,
-		.n_subcmds = 3,
+		.n_subcmds = 4,
 		.info_resp =
 			"*10\r\n$6\r\nconfig\r\n:-2\r\n"
 			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
-			"+@slow\r\n*0\r\n*0\r\n*3\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*4\r\n"
 			"*10\r\n$10\r\nconfig|get\r\n"
 			":-3\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*3\r\n+@admin\r\n"
 			"+@slow\r\n+@dangerous\r\n*0\r\n"
 			"*0\r\n*0\r\n*10\r\n$16\r\nconfig|resetstat\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n*10\r\n$14\r\nconfig|rewrite\r\n"
 			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*3\r\n+@admin\r\n"
@@ -881,7 +923,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$24\r\nrequest_policy:all_nodes\r\n"
 			"$29\r\nresponse_policy:all_succeeded\r\n"
 			"*0\r\n*0\r\n",
-		.info_len = 512,
+		.info_len = 641,
 		.docs_resp =
 			"*10\r\n$7\r\nsummary\r\n$36\r\n"
 			"Read and change settings at run time\r\n"
@@ -889,7 +931,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$22\r\n"
 			"Depends on subcommand.\r\n$11\r\n"
-			"subcommands\r\n*6\r\n$10\r\n"
+			"subcommands\r\n*8\r\n$10\r\n"
 			"config|get\r\n*10\r\n$7\r\n"
 			"summary\r\n$43\r\nThe settings whose names match the "
 			"patterns\r\n$5\r\nsince\r\n"
@@ -909,7 +951,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$10\r\nconfig|set\r\n"
+			"O(1)\r\n$14\r\nconfig|rewrite\r\n"
+			"*8\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write the running settings back into the configuratio"
+			"n file\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$10\r\nconfig|set\r\n"
 			"*10\r\n$7\r\nsummary\r\n$36\r\n"
 			"Change settings; all of them or none\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
@@ -926,7 +974,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$6\r\nstring\r\n*4\r\n$4\r\n"
 			"name\r\n$5\r\nvalue\r\n$4\r\n"
 			"type\r\n$6\r\nstring\r\n",
-		.docs_len = 1134,
+		.docs_len = 1310,
 	},
 	{
 		.name = "dbsize",

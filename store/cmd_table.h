@@ -20,6 +20,7 @@ void cmd_command_list(struct kv_req *r);
 void cmd_command(struct kv_req *r);
 void cmd_config_get(struct kv_req *r);
 void cmd_config_resetstat(struct kv_req *r);
+void cmd_config_rewrite(struct kv_req *r);
 void cmd_config_set(struct kv_req *r);
 void cmd_dbsize(struct kv_req *r);
 void cmd_decr(struct kv_req *r);

@@ -715,6 +715,37 @@ cmd_config_set(struct kv_req *r)
 	kv_reply_ok(r->c);
 }
 
+/*
+ * cmd_config_rewrite -- CONFIG REWRITE: write the running configuration
+ * back into the file redpoll was started with (cfg_rewrite keeps its
+ * comments and order). Runs on the worker like every command; the file
+ * is small and rewritten rarely.
+ */
+void
+cmd_config_rewrite(struct kv_req *r)
+{
+	char err[CFG_ERR_LEN];
+	const char *path = r->s->cfg->config_file;
+	int rc;
+
+	if (path[0] == '\0') {
+		kv_reply_error(r->c, "ERR The server is running without a "
+			       "config file");
+		return;
+	}
+	rc = cfg_rewrite(r->s->cfg, path, err, sizeof(err));
+	if (rc != 0) {
+		rte_log(RTE_LOG_WARNING, kv_logtype, "CONFIG REWRITE failed: "
+			"%s\n", err);
+		kv_reply_error(r->c, "ERR Rewriting config file: %s",
+			       strerror(-rc));
+		return;
+	}
+	rte_log(RTE_LOG_NOTICE, kv_logtype, "CONFIG REWRITE: %s rewritten\n",
+		path);
+	kv_reply_ok(r->c);
+}
+
 /* cmd_config_resetstat -- CONFIG RESETSTAT: zero the INFO stats. */
 void
 cmd_config_resetstat(struct kv_req *r)
