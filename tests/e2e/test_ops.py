@@ -202,3 +202,72 @@ def test_config_rewrite_without_file(server):
     p = ctl(server, 'config', 'rewrite', check=False)
     assert p.returncode == 1
     assert 'ERR The server is running without a config file' in p.stderr
+
+
+def unit_settings(path):
+    """The Key=value settings of a unit file: {key: [values]}."""
+    out = {}
+    for line in open(path).read().splitlines():
+        if line.startswith('#') or '=' not in line:
+            continue
+        k, v = line.split('=', 1)
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def test_systemd_unit(tmp_path):
+    """deploy/redpoll.service passes systemd-analyze verify without a
+    warning, with its install paths pointing at this tree's files."""
+    unit = os.path.join(ROOT, 'deploy', 'redpoll.service')
+    s = unit_settings(unit)
+    assert s['Type'] == ['simple']
+    assert s['KillSignal'] == ['SIGTERM']
+    assert int(s['TimeoutStopSec'][0]) > 25      # beyond ExecStop's wait
+    assert s['ExecStop'] == ['-/usr/local/bin/redpollctl shutdown --wait 25']
+    pre = ' '.join(s['ExecStartPre'])
+    assert '/usr/local/lib/redpoll/hugepages.sh' in pre
+    assert '/usr/local/lib/redpoll/netns.sh create' in pre
+    start = s['ExecStart'][0]
+    assert start.startswith('/usr/bin/ip netns exec ${RP_NETNS} '
+                            '/usr/local/bin/redpoll ')
+    # Type=simple: redpoll must stay in the foreground.
+    assert start.endswith('-- --config /etc/redpoll/redpoll.conf '
+                          '--daemonize no')
+    if shutil.which('systemd-analyze') is None:
+        pytest.fail('systemd-analyze is missing (Debian 12 has it)')
+    # Installed paths -> this tree, so that verify finds every program.
+    text = open(unit).read()
+    text = text.replace('/usr/local/bin/', os.path.join(BUILD, 'app') + '/')
+    text = text.replace('/usr/local/lib/redpoll/',
+                        os.path.join(ROOT, 'scripts') + '/')
+    local = tmp_path / 'redpoll.service'
+    local.write_text(text)
+    progs = re.findall(r'(/\S+/(?:app/redpoll|app/redpollctl|'
+                       r'hugepages\.sh|netns\.sh))\b', text)
+    assert len(set(progs)) == 4, progs
+    for prog in progs:
+        assert os.access(prog, os.X_OK), prog
+    p = subprocess.run(['systemd-analyze', 'verify', str(local)],
+                       capture_output=True, text=True, timeout=60,
+                       cwd=str(tmp_path))
+    assert p.returncode == 0 and p.stderr == '', p.stderr
+    # A broken unit is reported (the check is not blind).
+    bad = tmp_path / 'bad.service'
+    bad.write_text(text.replace('Type=simple', 'Type=simplex'))
+    p = subprocess.run(['systemd-analyze', 'verify', str(bad)],
+                       capture_output=True, text=True, timeout=60,
+                       cwd=str(tmp_path))
+    assert 'Failed to parse service type' in p.stderr
+
+
+def test_deploy_conf_serves(fresh):
+    """deploy/redpoll.conf loads and serves (the test's own paths given
+    on the command line override its pmem-path and admin-socket)."""
+    conf = os.path.join(ROOT, 'deploy', 'redpoll.conf')
+    rp = fresh(['--config', conf]).start()
+    r = data_client()
+    assert r.ping()
+    assert r.config_get('daemonize') == {'daemonize': 'no'}
+    assert r.config_get('persistence') == {'persistence': 'sync'}
+    r.close()
+    assert rp.stop() == 0
