@@ -193,17 +193,6 @@ def test_config_rewrite(fresh, tmp_path):
     assert rp2.stop() == 0
 
 
-def test_config_rewrite_without_file(server):
-    r = data_client()
-    with pytest.raises(redis.ResponseError,
-                       match='The server is running without a config file'):
-        r.config_rewrite()
-    r.close()
-    p = ctl(server, 'config', 'rewrite', check=False)
-    assert p.returncode == 1
-    assert 'ERR The server is running without a config file' in p.stderr
-
-
 def unit_settings(path):
     """The Key=value settings of a unit file: {key: [values]}."""
     out = {}
