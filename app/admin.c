@@ -78,6 +78,8 @@ grow(char **buf, size_t *cap, size_t need)
 static void
 out(struct adm_client *c, const void *p, size_t n)
 {
+	if (n == 0)
+		return;             /* SHUTDOWN has no reply at all */
 	if (grow(&c->obuf, &c->ocap, c->olen + n) != 0) {
 		c->closing = true;
 		return;

@@ -169,9 +169,14 @@ info_hook(void *ctx, const char *section, char *buf, size_t len)
 			       tc[i]);
 		APPEND("tcp_connections:%u\r\n", tcp_conns(w->net.tcp));
 	} else if (strcmp(section, "workers") == 0) {
+		uint64_t keys = 0;
+		for (unsigned db = 0; db < w->cfg->databases; db++)
+			keys += kv_dbsize(w->shard, db);
 		APPEND("# Workers\r\nworkers:%u\r\nworker%u_lcore:%u\r\n"
-		       "worker%u_connections:%u\r\n", w->n_workers, w->index,
-		       w->lcore, w->index, w->n_conns);
+		       "worker%u_connections:%u\r\nworker%u_keys:%" PRIu64
+		       "\r\nworker%u_used_memory:%" PRIu64 "\r\n",
+		       w->n_workers, w->index, w->lcore, w->index, w->n_conns,
+		       w->index, keys, w->index, kv_used_memory(w->shard));
 		for (int i = 0; i < DP_W__MAX; i++)
 			APPEND("worker%u_%s:%" PRIu64 "\r\n", w->index,
 			       dp_worker_counter_name(i), w->counters[i]);

@@ -425,8 +425,9 @@ cmd_cores(struct ctl *c)
 	if (c->json)
 		printf("[");
 	else
-		printf("%-7s %12s %8s %12s %8s\n", "worker", "commands",
-		       "busy%", "admin_reqs", "conns");
+		printf("%-7s %12s %8s %12s %8s %10s %12s\n", "worker",
+		       "commands", "busy%", "admin_reqs", "conns", "keys",
+		       "memory");
 	for (unsigned w = 0; w < n; w++) {
 		char f[64];
 		snprintf(f, sizeof(f), "worker%u_commands", w);
@@ -439,15 +440,20 @@ cmd_cores(struct ctl *c)
 		long long adm = atoll(info_get(text, f));
 		snprintf(f, sizeof(f), "worker%u_connections", w);
 		long long conns = atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_keys", w);
+		long long keys = atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_used_memory", w);
+		long long mem = atoll(info_get(text, f));
 		double pct = busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0;
 		if (c->json)
 			printf("%s{\"worker\":%u,\"commands\":%lld,"
 			       "\"busy_pct\":%.2f,\"admin_requests\":%lld,"
-			       "\"connections\":%lld}", w ? "," : "", w, cmds,
-			       pct, adm, conns);
+			       "\"connections\":%lld,\"keys\":%lld,"
+			       "\"used_memory\":%lld}", w ? "," : "", w, cmds,
+			       pct, adm, conns, keys, mem);
 		else
-			printf("%-7u %12lld %8.2f %12lld %8lld\n", w, cmds, pct,
-			       adm, conns);
+			printf("%-7u %12lld %8.2f %12lld %8lld %10lld %12lld\n",
+			       w, cmds, pct, adm, conns, keys, mem);
 	}
 	if (c->json)
 		printf("]\n");
@@ -656,28 +662,209 @@ static int
 cmd_cli_data(struct ctl *c, int argc, char **argv)
 {
 	char *ip, *port, *pass, **av;
+	int rc;
 
 	ctl_connect(c);
 	ip = config_value(c, "bind-ip");
 	port = config_value(c, "port");
 	pass = config_value(c, "requirepass");
 	close(c->fd);
+	c->fd = -1;
 	ip[strcspn(ip, "/")] = '\0';        /* a.b.c.d/len -> a.b.c.d */
 	if (pass[0] != '\0')
 		setenv("REDISCLI_AUTH", pass, 1);
+	free(pass);
 	av = calloc((size_t)argc + 6, sizeof(*av));
-	if (av == NULL)
+	rc = av != NULL ? EX_CONNECT : EX_REPLY;
+	if (av != NULL) {
+		av[0] = "redis-cli";
+		av[1] = "-h";
+		av[2] = ip;
+		av[3] = "-p";
+		av[4] = port;
+		memcpy(av + 5, argv, (size_t)argc * sizeof(*av));
+		execvp("redis-cli", av);
+		fprintf(stderr, "redpollctl: cannot run redis-cli: %s\n",
+			strerror(errno));
+	}
+	free(av);
+	free(port);
+	free(ip);
+	return rc;
+}
+
+/* reply_error -- print an error reply and return EX_REPLY, else EX_OK. */
+static int
+reply_error(const struct reply *r)
+{
+	if (r->type != R_ERROR)
+		return EX_OK;
+	fprintf(stderr, "redpollctl: %s\n", r->str);
+	return EX_REPLY;
+}
+
+/* print_scalar -- a non-array reply as text (or JSON). */
+static void
+print_scalar(const struct ctl *c, const struct reply *r)
+{
+	if (r->type == R_INT)
+		printf("%lld", r->integer);
+	else if (r->type == R_NIL)
+		printf(c->json ? "null" : "(nil)");
+	else if (c->json)
+		json_str(r->str, r->len);
+	else
+		printf("%s", r->str);
+}
+
+/* cmd_slowlog -- slowlog [get [N] | len | reset]. */
+static int
+cmd_slowlog(struct ctl *c, int argc, char **argv)
+{
+	const char *req[3] = { "SLOWLOG", "GET", NULL };
+	struct reply r;
+	int n = 2, rc;
+
+	if (argc == 0 || (strcmp(argv[0], "get") == 0 && argc <= 2)) {
+		if (argc == 2)
+			req[n++] = argv[1];
+	} else if (argc == 1 && (strcmp(argv[0], "len") == 0 ||
+				 strcmp(argv[0], "reset") == 0)) {
+		req[1] = strcmp(argv[0], "len") == 0 ? "LEN" : "RESET";
+	} else {
+		fprintf(stderr, "usage: redpollctl slowlog [get [N] | len | "
+			"reset]\n");
+		return EX_USAGE;
+	}
+	call(c, &r, n, req);
+	if ((rc = reply_error(&r)) != EX_OK || r.type != R_ARRAY) {
+		if (rc == EX_OK) {
+			print_scalar(c, &r);
+			putchar('\n');
+		}
+		reply_free(&r);
+		return rc;
+	}
+	if (c->json)
+		printf("[");
+	else
+		printf("%-6s %-19s %10s  %-22s %s\n", "id", "time",
+		       "usec", "client", "command");
+	for (size_t i = 0; i < r.n; i++) {
+		const struct reply *e = &r.elem[i];
+		if (e->type != R_ARRAY || e->n < 6 ||
+		    e->elem[3].type != R_ARRAY)
+			continue;
+		char when[32];
+		time_t t = (time_t)e->elem[1].integer;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+			 localtime(&t));
+		if (c->json) {
+			printf("%s{\"id\":%lld,\"time\":%lld,\"usec\":%lld,"
+			       "\"args\":[", i ? "," : "", e->elem[0].integer,
+			       e->elem[1].integer, e->elem[2].integer);
+			for (size_t a = 0; a < e->elem[3].n; a++) {
+				printf("%s", a ? "," : "");
+				json_str(e->elem[3].elem[a].str,
+					 e->elem[3].elem[a].len);
+			}
+			printf("],\"client\":");
+			json_str(e->elem[4].str, e->elem[4].len);
+			printf(",\"name\":");
+			json_str(e->elem[5].str, e->elem[5].len);
+			printf("}");
+			continue;
+		}
+		printf("%-6lld %-19s %10lld  %-22s", e->elem[0].integer, when,
+		       e->elem[2].integer, e->elem[4].str);
+		for (size_t a = 0; a < e->elem[3].n; a++)
+			printf(" %.*s", 40, e->elem[3].elem[a].str);
+		putchar('\n');
+	}
+	if (c->json)
+		printf("]\n");
+	reply_free(&r);
+	return EX_OK;
+}
+
+/* print_tree -- any reply, nested arrays indented (or as JSON). */
+static void
+print_tree(const struct ctl *c, const struct reply *r, int depth)
+{
+	if (r->type != R_ARRAY) {
+		if (!c->json)
+			printf("%*s", depth * 2, "");
+		print_scalar(c, r);
+		if (!c->json)
+			putchar('\n');
+		return;
+	}
+	if (c->json)
+		putchar('[');
+	for (size_t i = 0; i < r->n; i++) {
+		if (c->json && i)
+			putchar(',');
+		print_tree(c, &r->elem[i], depth + (r->elem[i].type == R_ARRAY));
+	}
+	if (c->json)
+		putchar(']');
+	if (c->json && depth == 0)
+		putchar('\n');
+}
+
+/* cmd_latency -- latency latest|history E|reset [E..]|doctor|histogram. */
+static int
+cmd_latency(struct ctl *c, int argc, char **argv)
+{
+	static const char *const subs[] = { "latest", "history", "reset",
+					    "doctor", "histogram", NULL };
+	const char **req;
+	struct reply r;
+	int rc;
+	bool ok = false;
+
+	for (int i = 0; argc > 0 && subs[i] != NULL; i++)
+		ok |= strcmp(argv[0], subs[i]) == 0;
+	if (argc == 0 || !ok ||
+	    (strcmp(argv[0], "history") == 0 && argc != 2) ||
+	    ((strcmp(argv[0], "latest") == 0 ||
+	      strcmp(argv[0], "doctor") == 0) && argc != 1)) {
+		fprintf(stderr, "usage: redpollctl latency latest | history "
+			"EVENT | reset [EVENT...] | doctor | histogram "
+			"[COMMAND...]\n");
+		return EX_USAGE;
+	}
+	req = calloc((size_t)argc + 1, sizeof(*req));
+	if (req == NULL)
 		return EX_REPLY;
-	av[0] = "redis-cli";
-	av[1] = "-h";
-	av[2] = ip;
-	av[3] = "-p";
-	av[4] = port;
-	memcpy(av + 5, argv, (size_t)argc * sizeof(*av));
-	execvp("redis-cli", av);
-	fprintf(stderr, "redpollctl: cannot run redis-cli: %s\n",
-		strerror(errno));
-	return EX_CONNECT;
+	req[0] = "LATENCY";
+	for (int i = 0; i < argc; i++)
+		req[i + 1] = argv[i];
+	call(c, &r, argc + 1, req);
+	free(req);
+	if ((rc = reply_error(&r)) == EX_OK) {
+		if (!c->json && strcmp(argv[0], "latest") == 0 &&
+		    r.type == R_ARRAY) {
+			printf("%-14s %-19s %8s %8s\n", "event", "time",
+			       "last_ms", "max_ms");
+			for (size_t i = 0; i < r.n; i++) {
+				const struct reply *e = &r.elem[i];
+				if (e->type != R_ARRAY || e->n < 4)
+					continue;
+				char when[32];
+				time_t t = (time_t)e->elem[1].integer;
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+					 localtime(&t));
+				printf("%-14s %-19s %8lld %8lld\n", e->elem[0].str,
+				       when, e->elem[2].integer,
+				       e->elem[3].integer);
+			}
+		} else {
+			print_tree(c, &r, 0);
+		}
+	}
+	reply_free(&r);
+	return rc;
 }
 
 static void
@@ -693,7 +880,7 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "  status                  version, uptime, workers, port, memory, keys,\n"
 "                          persistence\n"
 "  cores                   per worker: commands, busy %%, admin requests,\n"
-"                          connections\n"
+"                          connections, keys, memory\n"
 "  ports                   link and counters of the port (rte_eth_stats,\n"
 "                          xstats)\n"
 "  conns [FILTER]          connected clients (CLIENT LIST), only lines\n"
@@ -703,6 +890,10 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "  config rewrite          write the running values into the --config\n"
 "                          file (comments and order kept)\n"
 "  info [SECTION...]       INFO as redpoll reports it\n"
+"  slowlog [get [N]|len|reset]\n"
+"                          the slow command log (newest first)\n"
+"  latency latest|history EVENT|reset [EVENT...]|doctor|histogram [CMD...]\n"
+"                          the latency monitor and per-command histograms\n"
 "  top [--count N]         live view refreshed every second\n"
 "  shutdown [--wait S]     graceful stop: drain clients, make the log\n"
 "                          durable, exit; waits up to S seconds (10)\n"
@@ -715,20 +906,34 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "3 admin socket unreachable\n");
 }
 
+/* The connection, released at exit whatever the return path. */
+static struct ctl conn = { .fd = -1 };
+
+static void
+conn_release(void)
+{
+	free(conn.buf);
+	conn.buf = NULL;
+	if (conn.fd >= 0)
+		close(conn.fd);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct ctl c = { .path = getenv("REDPOLL_SOCKET"), .fd = -1 };
 	int i = 1;
 
-	if (c.path == NULL || *c.path == '\0')
-		c.path = DEFAULT_SOCKET;
+	atexit(conn_release);
+	conn.path = getenv("REDPOLL_SOCKET");
+
+	if (conn.path == NULL || *conn.path == '\0')
+		conn.path = DEFAULT_SOCKET;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-s") == 0 ||
 		     strcmp(argv[i], "--socket") == 0) && i + 1 < argc) {
-			c.path = argv[++i];
+			conn.path = argv[++i];
 		} else if (strcmp(argv[i], "--json") == 0) {
-			c.json = true;
+			conn.json = true;
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -759,14 +964,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "cli") == 0 && rest >= 1 &&
 	    strcmp(args[0], "--data") == 0)
-		return cmd_cli_data(&c, rest - 1, args + 1);
+		return cmd_cli_data(&conn, rest - 1, args + 1);
 	if (strcmp(cmd, "cli") == 0) {
 		char **av = calloc((size_t)rest + 4, sizeof(*av));
 		if (av == NULL)
 			return EX_REPLY;
 		av[0] = "redis-cli";
 		av[1] = "-s";
-		av[2] = (char *)c.path;
+		av[2] = (char *)conn.path;
 		memcpy(av + 3, args, (size_t)rest * sizeof(*av));
 		execvp("redis-cli", av);
 		fprintf(stderr, "redpollctl: cannot run redis-cli: %s\n",
@@ -775,7 +980,8 @@ main(int argc, char **argv)
 	}
 
 	static const char *const known[] = { "status", "cores", "ports",
-		"conns", "config", "info", "top", "shutdown", NULL };
+		"conns", "config", "info", "top", "shutdown", "slowlog",
+		"latency", NULL };
 	bool ok = false;
 	for (int k = 0; known[k] != NULL; k++)
 		ok |= strcmp(cmd, known[k]) == 0;
@@ -784,23 +990,27 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	ctl_connect(&c);
+	ctl_connect(&conn);
 
 	if (strcmp(cmd, "status") == 0 && rest == 0)
-		return cmd_status(&c);
+		return cmd_status(&conn);
 	if (strcmp(cmd, "cores") == 0 && rest == 0)
-		return cmd_cores(&c);
+		return cmd_cores(&conn);
 	if (strcmp(cmd, "ports") == 0 && rest == 0) {
 		static const char *const req[] = { "ADMIN", "PORTS" };
-		char *text = call_text(&c, 2, req);
-		print_info(&c, text);
+		char *text = call_text(&conn, 2, req);
+		print_info(&conn, text);
 		free(text);
 		return EX_OK;
 	}
 	if (strcmp(cmd, "conns") == 0 && rest <= 1)
-		return cmd_conns(&c, rest ? args[0] : NULL);
+		return cmd_conns(&conn, rest ? args[0] : NULL);
 	if (strcmp(cmd, "config") == 0)
-		return cmd_config(&c, rest, args);
+		return cmd_config(&conn, rest, args);
+	if (strcmp(cmd, "slowlog") == 0)
+		return cmd_slowlog(&conn, rest, args);
+	if (strcmp(cmd, "latency") == 0)
+		return cmd_latency(&conn, rest, args);
 	if (strcmp(cmd, "info") == 0) {
 		const char **req = calloc((size_t)rest + 1, sizeof(*req));
 		if (req == NULL)
@@ -808,8 +1018,8 @@ main(int argc, char **argv)
 		req[0] = "INFO";
 		for (int k = 0; k < rest; k++)
 			req[k + 1] = args[k];
-		char *text = call_text(&c, rest + 1, req);
-		print_info(&c, text);
+		char *text = call_text(&conn, rest + 1, req);
+		print_info(&conn, text);
 		free(text);
 		free(req);
 		return EX_OK;
@@ -818,16 +1028,16 @@ main(int argc, char **argv)
 		long long n = 0;
 		if (rest == 2 && strcmp(args[0], "--count") == 0 &&
 		    parse_ll(args[1], &n) && n > 0)
-			return cmd_top(&c, (int)n);
+			return cmd_top(&conn, (int)n);
 		if (rest == 0)
-			return cmd_top(&c, 0);
+			return cmd_top(&conn, 0);
 	}
 	if (strcmp(cmd, "shutdown") == 0) {
 		long long s = 10;
 		if (rest == 0 || (rest == 2 && strcmp(args[0], "--wait") == 0 &&
 				  parse_ll(args[1], &s) && s >= 0 &&
 				  s <= 86400))
-			return cmd_shutdown(&c, (int)s);
+			return cmd_shutdown(&conn, (int)s);
 	}
 	fprintf(stderr, "redpollctl: bad arguments for '%s'\n", cmd);
 	usage(stderr);

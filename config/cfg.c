@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 enum cfg_kind {
 	K_INT,      /* decimal integer in [min, max] (Redis's string2ll) */
 	K_POW2,     /* K_INT that must also be a power of two */
+	K_SINT,     /* signed decimal integer in [(int64_t)min, max], int64 */
 	K_MEM,      /* size with units (Redis's memtoull) in [min, max] */
 	K_OCTAL,    /* octal integer in [min, max] (permission bits) */
 	K_BOOL,     /* yes/no */
@@ -160,6 +162,21 @@ static const struct cfg_directive cfg_table[] = {
 	  .doc = "Redis's RDB schedule, reported only" },
 	{ "appendonly", K_BOOL, F(appendonly), .def = "no",
 	  .doc = "Redis's AOF switch, reported only" },
+	/* statistics */
+	{ "slowlog-log-slower-than", K_SINT, F(slowlog_slower_than),
+	  .min = (uint64_t)LLONG_MIN, .max = LLONG_MAX, .mutable = true,
+	  .def = "10000", .doc = "log commands slower than this many "
+	  "microseconds in SLOWLOG (negative: never, 0: all)" },
+	{ "slowlog-max-len", K_INT, F(slowlog_max_len), .max = LONG_MAX,
+	  .mutable = true, .def = "128",
+	  .doc = "entries SLOWLOG keeps" },
+	{ "latency-monitor-threshold", K_INT, F(latency_threshold_ms),
+	  .max = LLONG_MAX, .mutable = true, .def = "0",
+	  .doc = "record LATENCY events of at least this many ms (0: off)" },
+	{ "latency-tracking", K_BOOL, F(latency_tracking), .mutable = true,
+	  .def = "yes",
+	  .doc = "per-command latency histograms (INFO latencystats, "
+	  "LATENCY HISTOGRAM)" },
 	/* control plane */
 	{ "admin-socket", K_STR, F(admin_socket), .min = 1,
 	  .def = "/run/redpoll.sock", .doc = "Unix socket of the admin interface" },
@@ -337,6 +354,10 @@ reason(char *err, size_t errlen, const char *fmt, ...)
 static int
 range_reason(const struct cfg_directive *d, char *err, size_t errlen)
 {
+	if (d->kind == K_SINT)
+		return reason(err, errlen, "argument must be between %lld and "
+			      "%lld inclusive", (long long)d->min,
+			      (long long)d->max);
 	return reason(err, errlen, d->kind == K_OCTAL ?
 		      "argument must be between %llo and %llo inclusive" :
 		      "argument must be between %llu and %llu inclusive",
@@ -455,6 +476,14 @@ apply(struct rp_config *c, const struct cfg_directive *d, int argc,
 				      "of two between %llu and %llu",
 				      (unsigned long long)d->min,
 				      (unsigned long long)d->max);
+		store_uint(field, d->size, (uint64_t)ll);
+		return 0;
+	case K_SINT:
+		if (parse_ll(v, &ll) != 0)
+			return reason(err, errlen, "argument couldn't be "
+				      "parsed into an integer");
+		if (ll < (long long)d->min || ll > (long long)d->max)
+			return range_reason(d, err, errlen);
 		store_uint(field, d->size, (uint64_t)ll);
 		return 0;
 	case K_MEM:
@@ -1015,6 +1044,9 @@ cfg_get(const struct rp_config *c, const char *name, char *buf,
 	case K_POW2:
 	case K_MEM:
 		n = snprintf(buf, buflen, "%llu", (unsigned long long)v);
+		break;
+	case K_SINT:
+		n = snprintf(buf, buflen, "%lld", (long long)v);
 		break;
 	case K_OCTAL:
 		n = snprintf(buf, buflen, "%llo", (unsigned long long)v);

@@ -87,6 +87,12 @@ struct rp_config {
 	char logfile[PATH_MAX];   /* "logfile": empty = stdout */
 	enum cfg_loglevel loglevel;
 	char save[64];            /* "save": RDB schedule (reported only) */
+
+	/* statistics */
+	long long slowlog_slower_than; /* "slowlog-log-slower-than" us, <0 off */
+	unsigned long slowlog_max_len; /* "slowlog-max-len" entries */
+	unsigned long long latency_threshold_ms; /* "latency-monitor-threshold" */
+	bool latency_tracking;    /* "latency-tracking": per-command histograms */
 	bool appendonly;          /* "appendonly": AOF (reported only) */
 
 	/* not a directive: the --config file (absolute), "" if none;

@@ -103,6 +103,32 @@ pseudo_sum(uint32_t src, uint32_t dst, uint32_t len)
 }
 
 /*
+ * raw_sum_chain -- the ones'-complement sum of the first len bytes of an
+ * mbuf chain. DPDK 22.11's rte_raw_cksum_mbuf truncates a segment's
+ * partial sum to 16 bits before swapping it for an odd offset, losing
+ * its carries (a wrong checksum whenever a segment starts at an odd
+ * offset in the packet, e.g. after a 5-byte "+OK\r\n" reply): each
+ * partial sum is folded to 16 bits first here.
+ */
+static uint16_t
+raw_sum_chain(const struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t sum = 0, done = 0;
+
+	for (; m != NULL && done < len; m = m->next) {
+		uint32_t n = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m),
+				     len - done);
+		uint32_t part = __rte_raw_cksum_reduce(
+			__rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), n, 0));
+		if (done & 1)
+			part = rte_bswap16((uint16_t)part);
+		sum += part;
+		done += n;
+	}
+	return __rte_raw_cksum_reduce(sum);
+}
+
+/*
  * finish -- checksum the segment (header and chained payload) in
  * software and hand it to IPv4. Consumes m.
  */
@@ -110,11 +136,8 @@ static void
 finish(struct tcp_stack *ts, struct rte_mbuf *m, struct rte_tcp_hdr *th,
        uint32_t src, uint32_t dst)
 {
-	uint16_t raw = 0;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	rte_raw_cksum_mbuf(m, 0, len, &raw);
-	uint32_t sum = raw + pseudo_sum(src, dst, len);
+	uint32_t sum = raw_sum_chain(m, len) + pseudo_sum(src, dst, len);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	th->cksum = (uint16_t)~sum;

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <ctype.h>
 
+#include <rte_cycles.h>
+
 #include "cmd_table.h"
 #include "kv_private.h"
 #include "pm.h"
@@ -151,6 +153,21 @@ resolve(struct kv_client *c, int argc, const struct kv_arg *argv)
 	return cmd;
 }
 
+void
+kv_reply_subcommand_syntax(struct kv_req *r)
+{
+	char up[32];
+	size_t i;
+
+	for (i = 0; i < r->argv[0].len && i < sizeof(up) - 1; i++)
+		up[i] = (char)toupper((unsigned char)r->argv[0].ptr[i]);
+	up[i] = '\0';
+	kv_reply_error(r->c, "ERR unknown subcommand or wrong number of "
+		       "arguments for '%.*s'. Try %s HELP.",
+		       (int)(r->argv[1].len < 128 ? r->argv[1].len : 128),
+		       r->argv[1].ptr, up);
+}
+
 /* arity_ok -- Redis's arity rule: N exactly, or -N at least N. */
 static bool
 arity_ok(const struct kv_cmd *cmd, int argc)
@@ -169,36 +186,37 @@ args_bytes(int argc, const struct kv_arg *argv)
 	return n;
 }
 
-void
-kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
-	   const struct kv_arg *argv)
+/* execute -- checks in Redis's order, then the handler, timed. */
+static void
+execute(struct kv_shard *s, struct kv_client *c, int argc,
+	const struct kv_arg *argv)
 {
 	const struct kv_cmd *cmd = resolve(c, argc, argv);
 
 	kv_now_refresh(s);
 	c->last_ms = s->now_ms;
 	if (cmd == NULL) {
-		s->stats.rejected_calls++;
+		kv_stats_rejected(s, NULL);
 		return;
 	}
 	if (!arity_ok(cmd, argc) || (cmd->fn == NULL && argc < 2)) {
 		kv_reply_error(c, "ERR wrong number of arguments for '%s' "
 			       "command", cmd->name);
-		s->stats.rejected_calls++;
+		kv_stats_rejected(s, cmd);
 		return;
 	}
 	if (s->cfg->requirepass[0] != '\0' &&
 	    !(c->flags & KV_CLIENT_AUTHENTICATED) &&
 	    !(cmd->flags & KV_CMD_NO_AUTH)) {
 		kv_reply_error(c, "NOAUTH Authentication required.");
-		s->stats.rejected_calls++;
+		kv_stats_rejected(s, cmd);
 		return;
 	}
 	if ((cmd->flags & KV_CMD_DENYOOM) && s->cfg->maxmemory != 0 &&
 	    s->used_memory > s->cfg->maxmemory) {
 		kv_reply_error(c, "OOM command not allowed when used memory > "
 			       "'maxmemory'.");
-		s->stats.rejected_calls++;
+		kv_stats_rejected(s, cmd);
 		return;
 	}
 	if ((cmd->flags & KV_CMD_WRITE) &&
@@ -208,14 +226,28 @@ kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
 			       "writes are refused until it has room",
 			       (unsigned long long)s->cfg->pmem_size);
 		s->stats.log_full_errors++;
-		s->stats.rejected_calls++;
+		kv_stats_rejected(s, cmd);
 		return;
 	}
 	struct kv_req r = { .s = s, .c = c, .argc = argc, .argv = argv };
+	uint64_t errs = c->error_replies;
 	c->last_cmd = cmd->name;
+	uint64_t t0 = rte_rdtsc();
 	cmd->fn(&r);
+	kv_stats_call(s, cmd, c, argc, argv, rte_rdtsc() - t0,
+		      c->error_replies != errs);
 	/* After the call, as Redis: INFO does not count itself. */
 	s->stats.commands++;
+}
+
+void
+kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
+	   const struct kv_arg *argv)
+{
+	uint64_t errs = c->error_replies;
+
+	execute(s, c, argc, argv);
+	kv_stats_errors(s, c, errs);
 }
 
 /* discard -- write function of the replay client. */

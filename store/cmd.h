@@ -86,6 +86,7 @@ typedef void (*kv_cmd_fn)(struct kv_req *r);
 
 struct kv_cmd {
 	const char *name;       /* lowercase */
+	unsigned id;            /* 0..KV_CMD_COUNT-1: index of its statistics */
 	kv_cmd_fn fn;
 	int arity;              /* argc including the name; -N = at least N */
 	uint32_t flags;         /* KV_CMD_* */

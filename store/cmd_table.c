@@ -7,6 +7,7 @@
 static const struct kv_cmd client_subcmds[] = {
 	{
 		.name = "client|getname",
+		.id = 7,
 		.fn = cmd_client_getname,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -41,6 +42,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|id",
+		.id = 8,
 		.fn = cmd_client_id,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -75,6 +77,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|info",
+		.id = 9,
 		.fn = cmd_client_info,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -110,6 +113,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|list",
+		.id = 10,
 		.fn = cmd_client_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -176,6 +180,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|setname",
+		.id = 11,
 		.fn = cmd_client_setname,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -216,6 +221,7 @@ static const struct kv_cmd client_subcmds[] = {
 static const struct kv_cmd command_subcmds[] = {
 	{
 		.name = "command|count",
+		.id = 13,
 		.fn = cmd_command_count,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -249,6 +255,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|docs",
+		.id = 14,
 		.fn = cmd_command_docs,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -289,6 +296,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|info",
+		.id = 15,
 		.fn = cmd_command_info,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -330,6 +338,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|list",
+		.id = 16,
 		.fn = cmd_command_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -384,6 +393,7 @@ static const struct kv_cmd command_subcmds[] = {
 static const struct kv_cmd config_subcmds[] = {
 	{
 		.name = "config|get",
+		.id = 18,
 		.fn = cmd_config_get,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -429,6 +439,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|resetstat",
+		.id = 19,
 		.fn = cmd_config_resetstat,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -464,6 +475,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|rewrite",
+		.id = 20,
 		.fn = cmd_config_rewrite,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -501,6 +513,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|set",
+		.id = 21,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -550,9 +563,407 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 };
 
+static const struct kv_cmd latency_subcmds[] = {
+	{
+		.name = "latency|doctor",
+		.id = 61,
+		.fn = cmd_latency_doctor,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "A short report on the latency spikes recorded",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nlatency|doctor\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 220,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$45\r\n"
+			"A short report on the latency spikes recorded\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 142,
+	},
+	{
+		.name = "latency|help",
+		.id = 62,
+		.fn = cmd_latency_help,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "What LATENCY can do",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nlatency|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n",
+		.info_len = 86,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$19\r\n"
+			"What LATENCY can do\r\n$5\r\n"
+			"since\r\n$6\r\n2.8.13\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n",
+		.docs_len = 116,
+	},
+	{
+		.name = "latency|histogram",
+		.id = 63,
+		.fn = cmd_latency_histogram,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Per-command call counts and cumulative latency histog"
+			"rams",
+		.since = "7.0.0",
+		.complexity =
+			"O(N) where N is the number of commands with latency i"
+			"nformation being retrieved.",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$17\r\nlatency|histogram\r\n"
+			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 224,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Per-command call counts and cumulative latency histog"
+			"rams\r\n$5\r\nsince\r\n$5\r\n"
+			"7.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$80\r\nO(N) where N is the number of commands with la"
+			"tency information being retrieved.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nCOMMAND\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n",
+		.docs_len = 336,
+	},
+	{
+		.name = "latency|history",
+		.id = 64,
+		.fn = cmd_latency_history,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "The spikes recorded for one event, oldest first",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nlatency|history\r\n"
+			":3\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 221,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"The spikes recorded for one event, oldest first\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 211,
+	},
+	{
+		.name = "latency|latest",
+		.id = 65,
+		.fn = cmd_latency_latest,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "The latest and the worst spike of every event",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nlatency|latest\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 220,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$45\r\n"
+			"The latest and the worst spike of every event\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 142,
+	},
+	{
+		.name = "latency|reset",
+		.id = 66,
+		.fn = cmd_latency_reset,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "Forget the spikes recorded for some or all events",
+		.since = "2.8.13",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$13\r\nlatency|reset\r\n"
+			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*2\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 196,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$49\r\n"
+			"Forget the spikes recorded for some or all events\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*2\r\n"
+			"+optional\r\n+multiple\r\n",
+		.docs_len = 250,
+	},
+};
+
+static const struct kv_cmd slowlog_subcmds[] = {
+	{
+		.name = "slowlog|get",
+		.id = 109,
+		.fn = cmd_slowlog_get,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "The newest entries of the slow command log",
+		.since = "2.2.12",
+		.complexity = "O(N) where N is the number of entries returned",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nslowlog|get\r\n"
+			":-2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 177,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"The newest entries of the slow command log\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$46\r\n"
+			"O(N) where N is the number of entries returned\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 276,
+	},
+	{
+		.name = "slowlog|help",
+		.id = 110,
+		.fn = cmd_slowlog_help,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "What SLOWLOG can do",
+		.since = "6.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nslowlog|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n",
+		.info_len = 86,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$19\r\n"
+			"What SLOWLOG can do\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n",
+		.docs_len = 115,
+	},
+	{
+		.name = "slowlog|len",
+		.id = 111,
+		.fn = cmd_slowlog_len,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "How many entries the slow command log holds",
+		.since = "2.2.12",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nslowlog|len\r\n"
+			":2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*3\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:agg_sum\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 206,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$43\r\n"
+			"How many entries the slow command log holds\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 140,
+	},
+	{
+		.name = "slowlog|reset",
+		.id = 112,
+		.fn = cmd_slowlog_reset,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "Empty the slow command log",
+		.since = "2.2.12",
+		.complexity =
+			"O(N) where N is the number of entries in the slowlog",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$13\r\nslowlog|reset\r\n"
+			":2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 184,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$26\r\n"
+			"Empty the slow command log\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$52\r\n"
+			"O(N) where N is the number of entries in the slowlog"
+			"\r\n",
+		.docs_len = 172,
+	},
+};
+
 const struct kv_cmd kv_cmd_table[] = {
 	{
 		.name = "append",
+		.id = 0,
 		.fn = cmd_append,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -612,6 +1023,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "auth",
+		.id = 1,
 		.fn = cmd_auth,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -661,7 +1073,372 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 380,
 	},
 	{
+		.name = "bitcount",
+		.id = 2,
+		.fn = cmd_bitcount,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Number of bits set to one in a string value, or in a "
+			"range of it",
+		.since = "2.6.0",
+		.complexity = "O(N)",
+		.acl_categories = "@read @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nbitcount\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@bitmap\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 302,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$64\r\n"
+			"Number of bits set to one in a string value, or in a "
+			"range of it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.6.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$5\r\n"
+			"index\r\n$4\r\ntype\r\n$5\r\n"
+			"block\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$3\r\nend\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*10\r\n$4\r\n"
+			"name\r\n$10\r\nindex_unit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nbyte\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nBYTE\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbit\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nBIT\r\n",
+		.docs_len = 694,
+	},
+	{
+		.name = "bitfield",
+		.id = 3,
+		.fn = cmd_bitfield,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Read, write and add to integers of any width at bit o"
+			"ffsets of a string value",
+		.since = "3.2.0",
+		.complexity = "O(1) for each subcommand specified",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nbitfield\r\n:-2\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*8\r\n$5\r\nnotes\r\n"
+			"$59\r\nThis command allows both access and modificati"
+			"on of the key\r\n$5\r\nflags\r\n"
+			"*4\r\n+RW\r\n+access\r\n+update\r\n"
+			"+variable_flags\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 413,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$77\r\n"
+			"Read, write and add to integers of any width at bit o"
+			"ffsets of a string value\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nbitmap\r\n"
+			"$10\r\ncomplexity\r\n$34\r\n"
+			"O(1) for each subcommand specified\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\noperation\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$15\r\n"
+			"encoding_offset\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$3\r\nGET\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"encoding\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\noffset\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*6\r\n$4\r\n"
+			"name\r\n$5\r\nwrite\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$9\r\n"
+			"arguments\r\n*2\r\n*10\r\n$4\r\n"
+			"name\r\n$13\r\nwrap_sat_fail\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\ntoken\r\n$8\r\nOVERFLOW\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*3\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nwrap\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nWRAP\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nsat\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nSAT\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nfail\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nFAIL\r\n"
+			"*6\r\n$4\r\nname\r\n$15\r\n"
+			"write_operation\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*8\r\n$4\r\nname\r\n$21\r\n"
+			"encoding_offset_value\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$3\r\nSET\r\n$9\r\n"
+			"arguments\r\n*3\r\n*4\r\n$4\r\n"
+			"name\r\n$8\r\nencoding\r\n$4\r\n"
+			"type\r\n$6\r\nstring\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$25\r\n"
+			"encoding_offset_increment\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$6\r\nINCRBY\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$8\r\nencoding\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$9\r\nincrement\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 1582,
+	},
+	{
+		.name = "bitfield_ro",
+		.id = 4,
+		.fn = cmd_bitfield_ro,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Read integers of any width at bit offsets of a string"
+			" value",
+		.since = "6.0.0",
+		.complexity = "O(1) for each subcommand specified",
+		.acl_categories = "@read @bitmap @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nbitfield_ro\r\n"
+			":-2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@bitmap\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Read integers of any width at bit offsets of a string"
+			" value\r\n$5\r\nsince\r\n$5\r\n"
+			"6.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"bitmap\r\n$10\r\ncomplexity\r\n"
+			"$34\r\nO(1) for each subcommand specified\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$15\r\n"
+			"encoding_offset\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$3\r\nGET\r\n$5\r\nflags\r\n"
+			"*3\r\n+optional\r\n+multiple\r\n"
+			"+multiple_token\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$8\r\n"
+			"encoding\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\noffset\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 523,
+	},
+	{
+		.name = "bitop",
+		.id = 5,
+		.fn = cmd_bitop,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 2,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Combine string values bit by bit (AND, OR, XOR, NOT) "
+			"into a key",
+		.since = "2.6.0",
+		.complexity = "O(N)",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nbitop\r\n:-4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":2\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":3\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 518,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Combine string values bit by bit (AND, OR, XOR, NOT) "
+			"into a key\r\n$5\r\nsince\r\n"
+			"$5\r\n2.6.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"operation\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*6\r\n$4\r\n"
+			"name\r\n$7\r\ndestkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 394,
+	},
+	{
+		.name = "bitpos",
+		.id = 6,
+		.fn = cmd_bitpos,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Offset of the first bit with a given value in a strin"
+			"g value",
+		.since = "2.8.7",
+		.complexity = "O(N)",
+		.acl_categories = "@read @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nbitpos\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@bitmap\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 300,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Offset of the first bit with a given value in a strin"
+			"g value\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.7\r\n$5\r\ngroup\r\n$6\r\n"
+			"bitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(N)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"bit\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$5\r\nindex\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$9\r\nend_index\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"end\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*10\r\n$4\r\nname\r\n"
+			"$10\r\nindex_unit\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$4\r\nbyte\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nBYTE\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbit\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nBIT\r\n",
+		.docs_len = 831,
+	},
+	{
 		.name = "client",
+		.id = 12,
 		.fn = NULL,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(SENTINEL),
@@ -778,6 +1555,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "command",
+		.id = 17,
 		.fn = cmd_command,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -883,6 +1661,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
+		.id = 22,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -978,6 +1757,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dbsize",
+		.id = 23,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1012,6 +1792,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
+		.id = 24,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1059,6 +1840,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
+		.id = 25,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1108,6 +1890,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
+		.id = 26,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1165,6 +1948,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
+		.id = 27,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1201,6 +1985,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
+		.id = 28,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1248,6 +2033,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
+		.id = 29,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1312,6 +2098,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
+		.id = 30,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1377,6 +2164,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
+		.id = 31,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1426,6 +2214,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
+		.id = 32,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1475,6 +2264,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
+		.id = 33,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1518,7 +2308,56 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 202,
 	},
 	{
+		.name = "getbit",
+		.id = 34,
+		.fn = cmd_getbit,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary = "One bit of a string value, by offset",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @bitmap @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngetbit\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@bitmap\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"One bit of a string value, by offset\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nbitmap\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n",
+		.docs_len = 268,
+	},
+	{
 		.name = "getdel",
+		.id = 35,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1564,6 +2403,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
+		.id = 36,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1631,6 +2471,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
+		.id = 37,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1687,6 +2528,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
+		.id = 38,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1739,7 +2581,58 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 401,
 	},
 	{
+		.name = "hdel",
+		.id = 39,
+		.fn = cmd_hdel,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Remove fields from a hash; returns how many existed",
+		.since = "2.0.0",
+		.complexity =
+			"O(N) where N is the number of fields to be removed.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhdel\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 301,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Remove fields from a hash; returns how many existed\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$51\r\n"
+			"O(N) where N is the number of fields to be removed.\r"
+			"\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 353,
+	},
+	{
 		.name = "hello",
+		.id = 40,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -1799,7 +2692,780 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 647,
 	},
 	{
+		.name = "hexists",
+		.id = 41,
+		.fn = cmd_hexists,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Whether a hash has a field",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhexists\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Whether a hash has a field\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 254,
+	},
+	{
+		.name = "hget",
+		.id = 42,
+		.fn = cmd_hget,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Read the value of one field of a hash",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhget\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 302,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Read the value of one field of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 265,
+	},
+	{
+		.name = "hgetall",
+		.id = 43,
+		.fn = cmd_hgetall,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Every field of a hash with its value",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhgetall\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Every field of a hash with its value\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 251,
+	},
+	{
+		.name = "hincrby",
+		.id = 44,
+		.fn = cmd_hincrby,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Add an amount to the integer value of a hash field",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhincrby\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"Add an amount to the integer value of a hash field\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$9\r\nincrement\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 330,
+	},
+	{
+		.name = "hincrbyfloat",
+		.id = 45,
+		.fn = cmd_hincrbyfloat,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Add a floating point amount to the value of a hash fi"
+			"eld",
+		.since = "2.6.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\nhincrbyfloat\r\n"
+			":4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Add a floating point amount to the value of a hash fi"
+			"eld\r\n$5\r\nsince\r\n$5\r\n"
+			"2.6.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$9\r\nincrement\r\n$4\r\ntype\r\n"
+			"$6\r\ndouble\r\n",
+		.docs_len = 335,
+	},
+	{
+		.name = "hkeys",
+		.id = 46,
+		.fn = cmd_hkeys,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "The names of the fields of a hash",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhkeys\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"The names of the fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 248,
+	},
+	{
+		.name = "hlen",
+		.id = 47,
+		.fn = cmd_hlen,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Number of fields in a hash",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhlen\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 293,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Number of fields in a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 207,
+	},
+	{
+		.name = "hmget",
+		.id = 48,
+		.fn = cmd_hmget,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Read the values of several fields of a hash",
+		.since = "2.0.0",
+		.complexity =
+			"O(N) where N is the number of fields being requested.",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhmget\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 304,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"Read the values of several fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$53\r\n"
+			"O(N) where N is the number of fields being requested."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nfield\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 347,
+	},
+	{
+		.name = "hmset",
+		.id = 49,
+		.fn = cmd_hmset,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Set several fields of a hash; replies OK",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the number of fields being set.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhmset\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$40\r\n"
+			"Set several fields of a hash; replies OK\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$47\r\n"
+			"O(N) where N is the number of fields being set.\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n4.0.0\r\n$11\r\nreplaced_by\r\n"
+			"$38\r\n`HSET` with multiple field-value pairs\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$11\r\n"
+			"field_value\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 586,
+	},
+	{
+		.name = "hrandfield",
+		.id = 50,
+		.fn = cmd_hrandfield,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Pick fields of a hash at random, with or without repe"
+			"ats",
+		.since = "6.2.0",
+		.complexity = "O(N) where N is the number of fields returned",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nhrandfield\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 333,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Pick fields of a hash at random, with or without repe"
+			"ats\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$45\r\nO(N) where N is the number of fields returned"
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withvalues\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHVALUES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 532,
+	},
+	{
+		.name = "hscan",
+		.id = 51,
+		.fn = cmd_hscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Walk the fields of a hash a few at a time with a curs"
+			"or",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Walk the fields of a hash a few at a time with a curs"
+			"or\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$4\r\n"
+			"hash\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 647,
+	},
+	{
+		.name = "hset",
+		.id = 52,
+		.fn = cmd_hset,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Set fields of a hash; returns how many were new",
+		.since = "2.0.0",
+		.complexity =
+			"O(1) for each field/value pair added, so O(N) to add "
+			"N field/value pairs when the command is called with m"
+			"ultiple field/value pairs.",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nhset\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"Set fields of a hash; returns how many were new\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$132\r\n"
+			"O(1) for each field/value pair added, so O(N) to add "
+			"N field/value pairs when the command is called with m"
+			"ultiple field/value pairs.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$11\r\n"
+			"field_value\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 550,
+	},
+	{
+		.name = "hsetnx",
+		.id = 53,
+		.fn = cmd_hsetnx,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary =
+			"Set a field of a hash only if it does not exist yet",
+		.since = "2.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nhsetnx\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hash\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Set a field of a hash only if it does not exist yet\r"
+			"\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 326,
+	},
+	{
+		.name = "hstrlen",
+		.id = 54,
+		.fn = cmd_hstrlen,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "Length in bytes of the value of a hash field",
+		.since = "3.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @hash @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nhstrlen\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@hash\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 296,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Length in bytes of the value of a hash field\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"field\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 272,
+	},
+	{
+		.name = "hvals",
+		.id = 55,
+		.fn = cmd_hvals,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hash",
+		.summary = "The values of the fields of a hash",
+		.since = "2.0.0",
+		.complexity = "O(N) where N is the size of the hash.",
+		.acl_categories = "@read @hash @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nhvals\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hash\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$34\r\n"
+			"The values of the fields of a hash\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\ngroup\r\n$4\r\nhash\r\n"
+			"$10\r\ncomplexity\r\n$37\r\n"
+			"O(N) where N is the size of the hash.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 249,
+	},
+	{
 		.name = "incr",
+		.id = 56,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1847,6 +3513,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
+		.id = 57,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1896,6 +3563,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
+		.id = 58,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1945,6 +3613,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
+		.id = 59,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1985,6 +3654,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
+		.id = 60,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2025,7 +3695,134 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 355,
 	},
 	{
+		.name = "latency",
+		.id = 67,
+		.fn = NULL,
+		.arity = -2,
+		.flags = 0,
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Inspect the latency monitor and the per-command histo"
+			"grams",
+		.since = "2.8.13",
+		.complexity = "Depends on subcommand.",
+		.acl_categories = "@slow",
+		.subcmds = latency_subcmds,
+		.n_subcmds = 6,
+		.info_resp =
+			"*10\r\n$7\r\nlatency\r\n:-2\r\n"
+			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*6\r\n"
+			"*10\r\n$14\r\nlatency|doctor\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$12\r\nlatency|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n*10\r\n$17\r\n"
+			"latency|histogram\r\n:-2\r\n"
+			"*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$15\r\nlatency|history\r\n"
+			":3\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$14\r\nlatency|latest\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:special\r\n"
+			"*0\r\n*0\r\n*10\r\n$13\r\nlatency|reset\r\n"
+			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*2\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 1230,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Inspect the latency monitor and the per-command histo"
+			"grams\r\n$5\r\nsince\r\n$6\r\n"
+			"2.8.13\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$22\r\nDepends on subcommand.\r\n"
+			"$11\r\nsubcommands\r\n*12\r\n"
+			"$14\r\nlatency|doctor\r\n*8\r\n"
+			"$7\r\nsummary\r\n$45\r\nA short report on the latency"
+			" spikes recorded\r\n$5\r\nsince\r\n"
+			"$6\r\n2.8.13\r\n$5\r\ngroup\r\n"
+			"$6\r\nserver\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$12\r\nlatency|help\r\n"
+			"*8\r\n$7\r\nsummary\r\n$19\r\n"
+			"What LATENCY can do\r\n$5\r\n"
+			"since\r\n$6\r\n2.8.13\r\n$5\r\n"
+			"group\r\n$6\r\nserver\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n"
+			"$17\r\nlatency|histogram\r\n"
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Per-command call counts and cumulative latency histog"
+			"rams\r\n$5\r\nsince\r\n$5\r\n"
+			"7.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$80\r\nO(N) where N is the number of commands with la"
+			"tency information being retrieved.\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nCOMMAND\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n$15\r\nlatency|history\r\n"
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"The spikes recorded for one event, oldest first\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$14\r\nlatency|latest\r\n"
+			"*8\r\n$7\r\nsummary\r\n$45\r\n"
+			"The latest and the worst spike of every event\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$13\r\nlatency|reset\r\n"
+			"*10\r\n$7\r\nsummary\r\n$49\r\n"
+			"Forget the spikes recorded for some or all events\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.13\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"event\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*2\r\n"
+			"+optional\r\n+multiple\r\n",
+		.docs_len = 1522,
+	},
+	{
 		.name = "lindex",
+		.id = 68,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2078,6 +3875,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
+		.id = 69,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2146,6 +3944,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
+		.id = 70,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2190,6 +3989,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
+		.id = 71,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2268,6 +4068,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
+		.id = 72,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2334,6 +4135,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
+		.id = 73,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2383,6 +4185,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
+		.id = 74,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2450,6 +4253,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
+		.id = 75,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2502,6 +4306,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
+		.id = 76,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2557,6 +4362,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
+		.id = 77,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2611,6 +4417,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
+		.id = 78,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2663,6 +4470,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
+		.id = 79,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2714,6 +4522,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
+		.id = 80,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2766,6 +4575,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
+		.id = 81,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2813,6 +4623,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
+		.id = 82,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2866,6 +4677,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
+		.id = 83,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2921,6 +4733,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
+		.id = 84,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2966,6 +4779,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
+		.id = 85,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3030,6 +4844,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
+		.id = 86,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3094,7 +4909,182 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 691,
 	},
 	{
+		.name = "pfadd",
+		.id = 87,
+		.fn = cmd_pfadd,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary =
+			"Count elements into a HyperLogLog; returns 1 if its e"
+			"stimate may have changed",
+		.since = "2.8.9",
+		.complexity = "O(1) to add every element.",
+		.acl_categories = "@write @hyperloglog @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\npfadd\r\n:-2\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@hyperloglog\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 319,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$77\r\n"
+			"Count elements into a HyperLogLog; returns 1 if its e"
+			"stimate may have changed\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$26\r\n"
+			"O(1) to add every element.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$7\r\nelement\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n",
+		.docs_len = 375,
+	},
+	{
+		.name = "pfcount",
+		.id = 88,
+		.fn = cmd_pfcount,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MAY_REPLICATE),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary =
+			"Estimated number of distinct elements of one HyperLog"
+			"Log or of their union",
+		.since = "2.8.9",
+		.complexity =
+			"O(1) with a very small average constant time when cal"
+			"led with a single key. O(N) with N being the number o"
+			"f keys, and much bigger constant times, when called w"
+			"ith multiple keys.",
+		.acl_categories = "@read @hyperloglog @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\npfcount\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@hyperloglog\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*8\r\n"
+			"$5\r\nnotes\r\n$90\r\nRW because it may change the in"
+			"ternal representation of the key, and propagate to re"
+			"plicas\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 416,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$74\r\n"
+			"Estimated number of distinct elements of one HyperLog"
+			"Log or of their union\r\n$5\r\n"
+			"since\r\n$5\r\n2.8.9\r\n$5\r\n"
+			"group\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$177\r\n"
+			"O(1) with a very small average constant time when cal"
+			"led with a single key. O(N) with N being the number o"
+			"f keys, and much bigger constant times, when called w"
+			"ith multiple keys.\r\n$9\r\n"
+			"arguments\r\n*1\r\n*8\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n$5\r\n"
+			"flags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 464,
+	},
+	{
+		.name = "pfmerge",
+		.id = 89,
+		.fn = cmd_pfmerge,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "hyperloglog",
+		.summary = "Store the union of HyperLogLogs in a key",
+		.since = "2.8.9",
+		.complexity =
+			"O(N) to merge N HyperLogLogs, but with high constant "
+			"times.",
+		.acl_categories = "@write @hyperloglog @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\npfmerge\r\n:-2\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@hyperloglog\r\n+@slow\r\n"
+			"*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+insert\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 534,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Store the union of HyperLogLogs in a key\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$11\r\nhyperloglog\r\n"
+			"$10\r\ncomplexity\r\n$59\r\n"
+			"O(N) to merge N HyperLogLogs, but with high constant "
+			"times.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"destkey\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$9\r\n"
+			"sourcekey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 388,
+	},
+	{
 		.name = "ping",
+		.id = 90,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -3132,6 +5122,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
+		.id = 91,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3183,6 +5174,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
+		.id = 92,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3229,6 +5221,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
+		.id = 93,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3266,6 +5259,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
+		.id = 94,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3299,6 +5293,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
+		.id = 95,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -3356,6 +5351,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
+		.id = 96,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3413,6 +5409,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
+		.id = 97,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3462,6 +5459,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
+		.id = 98,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3526,6 +5524,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
+		.id = 99,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3578,6 +5577,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
+		.id = 100,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3633,6 +5633,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
+		.id = 101,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3692,6 +5693,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
+		.id = 102,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3728,6 +5730,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
+		.id = 103,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3820,7 +5823,60 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 1267,
 	},
 	{
+		.name = "setbit",
+		.id = 104,
+		.fn = cmd_setbit,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "bitmap",
+		.summary =
+			"Set or clear one bit of a string value; returns its p"
+			"revious value",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @bitmap @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsetbit\r\n:4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@bitmap\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+update\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 316,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Set or clear one bit of a string value; returns its p"
+			"revious value\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nbitmap\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\nvalue\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 346,
+	},
+	{
 		.name = "setex",
+		.id = 105,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3871,6 +5927,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
+		.id = 106,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3920,6 +5977,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
+		.id = 107,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3977,6 +6035,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
+		.id = 108,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -4049,7 +6108,94 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 901,
 	},
 	{
+		.name = "slowlog",
+		.id = 113,
+		.fn = NULL,
+		.arity = -2,
+		.flags = 0,
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary = "Inspect the log of slow commands",
+		.since = "2.2.12",
+		.complexity = "Depends on subcommand.",
+		.acl_categories = "@slow",
+		.subcmds = slowlog_subcmds,
+		.n_subcmds = 4,
+		.info_resp =
+			"*10\r\n$7\r\nslowlog\r\n:-2\r\n"
+			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*4\r\n"
+			"*10\r\n$11\r\nslowlog|get\r\n"
+			":-2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n*10\r\n$12\r\nslowlog|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+			"*0\r\n*0\r\n*0\r\n*10\r\n$11\r\n"
+			"slowlog|len\r\n:2\r\n*3\r\n"
+			"+admin\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*3\r\n"
+			"$24\r\nrequest_policy:all_nodes\r\n"
+			"$23\r\nresponse_policy:agg_sum\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*0\r\n*0\r\n*10\r\n$13\r\nslowlog|reset\r\n"
+			":2\r\n*3\r\n+admin\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n*2\r\n$24\r\n"
+			"request_policy:all_nodes\r\n"
+			"$29\r\nresponse_policy:all_succeeded\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 716,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$32\r\n"
+			"Inspect the log of slow commands\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$22\r\n"
+			"Depends on subcommand.\r\n$11\r\n"
+			"subcommands\r\n*8\r\n$11\r\n"
+			"slowlog|get\r\n*10\r\n$7\r\n"
+			"summary\r\n$42\r\nThe newest entries of the slow comm"
+			"and log\r\n$5\r\nsince\r\n$6\r\n"
+			"2.2.12\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$46\r\nO(N) where N is the number of entries returned"
+			"\r\n$9\r\narguments\r\n*1\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$12\r\nslowlog|help\r\n*8\r\n"
+			"$7\r\nsummary\r\n$19\r\nWhat SLOWLOG can do\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$11\r\nslowlog|len\r\n"
+			"*8\r\n$7\r\nsummary\r\n$43\r\n"
+			"How many entries the slow command log holds\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$13\r\nslowlog|reset\r\n"
+			"*8\r\n$7\r\nsummary\r\n$26\r\n"
+			"Empty the slow command log\r\n"
+			"$5\r\nsince\r\n$6\r\n2.2.12\r\n"
+			"$5\r\ngroup\r\n$6\r\nserver\r\n"
+			"$10\r\ncomplexity\r\n$52\r\n"
+			"O(N) where N is the number of entries in the slowlog"
+			"\r\n",
+		.docs_len = 949,
+	},
+	{
 		.name = "strlen",
+		.id = 114,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4094,6 +6240,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
+		.id = 115,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4128,6 +6275,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
+		.id = 116,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4178,6 +6326,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
+		.id = 117,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4224,6 +6373,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
+		.id = 118,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4268,6 +6418,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
+		.id = 119,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4323,4 +6474,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 69;
+const unsigned kv_cmd_table_len = 97;

@@ -166,6 +166,11 @@ kv_shard_create(const struct kv_shard_params *p)
 	s->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)p->core << 32) ^
 		 (uint64_t)time(NULL);
 	s->start_ms = kv_now_refresh(s);
+	if (kv_stats_init(s) != 0) {
+		errno = ENOMEM;
+		kv_shard_free(s);
+		return NULL;
+	}
 	for (unsigned i = 0; i < s->n_db; i++) {
 		s->db[i].cap = KV_INITIAL_CAP;
 		s->db[i].h = table_create(s, KV_INITIAL_CAP);
@@ -190,6 +195,8 @@ kv_shard_free(struct kv_shard *s)
 		rte_hash_free(s->db[i].h);
 		free(s->db[i].vol);
 	}
+	kv_slowlog_free(s);
+	kv_stats_fini(s);
 	free(s);
 }
 

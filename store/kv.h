@@ -54,6 +54,8 @@ struct kv_client {
 	const char *last_cmd;  /* name of the last command, static string */
 	char addr[48];         /* peer "ip:port" */
 	char laddr[48];        /* local "ip:port" */
+	uint64_t error_replies; /* error replies sent (kv_reply_error) */
+	char err_prefix[32];   /* first word of the last one ("ERR") */
 };
 
 /*

@@ -21,6 +21,7 @@ extern int kv_logtype;
 
 struct rte_hash;
 struct pm_log;
+struct kv_dict;
 
 #define KV_DIGEST_LEN 16
 #define KV_NO_VOLATILE UINT32_MAX
@@ -29,6 +30,7 @@ struct pm_log;
 enum kv_type {
 	KV_TYPE_STRING = 0,
 	KV_TYPE_LIST,
+	KV_TYPE_HASH,
 };
 
 /* One element of a list. */
@@ -42,6 +44,8 @@ enum kv_encoding {
 	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
 	KV_ENC_INT,       /* a canonical integer in a long long */
 	KV_ENC_RING,      /* a list as a ring of elements */
+	KV_ENC_LISTPACK,  /* a small hash: pairs in one buffer, in order */
+	KV_ENC_HASHTABLE, /* a hash as a kv_dict */
 };
 
 /*
@@ -66,6 +70,11 @@ struct kv_entry {
 			struct kv_lelem *a;   /* ring of cap elements */
 			uint32_t head, n, cap;
 		} l;               /* KV_TYPE_LIST */
+		struct {
+			char *buf;    /* [flen][field][vlen][value]... */
+			uint32_t len, cap, n;   /* bytes, bytes, pairs */
+		} lp;              /* KV_TYPE_HASH, KV_ENC_LISTPACK */
+		struct kv_dict *d; /* KV_TYPE_HASH, KV_ENC_HASHTABLE */
 	} v;
 	char key[];
 };
@@ -106,6 +115,61 @@ struct kv_stats {
 	struct kv_ops_meter ops;
 };
 
+/* Statistics of what commands cost (latency.c, slowlog.c). */
+#define KV_HIST_SUB_BITS 5                  /* 32 buckets per power of 2 */
+#define KV_HIST_SUB      (1u << KV_HIST_SUB_BITS)
+#define KV_HIST_MAX_BITS 40                 /* up to 2^40 ns */
+#define KV_HIST_BUCKETS  ((KV_HIST_MAX_BITS - KV_HIST_SUB_BITS + 1) * \
+			  KV_HIST_SUB)
+
+/* A latency histogram in ns with 1/32 relative resolution. */
+struct kv_hist {
+	uint64_t total;
+	uint64_t max;
+	uint64_t counts[KV_HIST_BUCKETS];
+};
+
+/* INFO commandstats of one command (index: kv_cmd.id). */
+struct kv_cmdstat {
+	uint64_t calls, ns, rejected, failed;
+	struct kv_hist *hist;      /* NULL until its first timed call */
+};
+
+#define KV_ERRSTATS_MAX 128        /* distinct error prefixes, as Redis */
+
+struct kv_errstat {
+	char name[32];             /* "ERR", "WRONGTYPE", ... */
+	uint64_t count;
+};
+
+/* Latency monitor events (LATENCY LATEST names). */
+enum { KV_LAT_COMMAND, KV_LAT_FAST_COMMAND, KV_LAT__MAX };
+#define KV_LATENCY_SAMPLES 160
+
+struct kv_latency_event {
+	struct {
+		uint32_t time;     /* unix seconds */
+		uint64_t latency;  /* ms */
+	} samples[KV_LATENCY_SAMPLES];
+	unsigned idx, n;           /* next slot, samples held */
+	uint64_t max;
+};
+
+struct kv_slowlog_arg {
+	char *ptr;
+	size_t len;
+};
+
+struct kv_slowlog_entry {
+	uint64_t id;
+	long long time;            /* unix seconds */
+	long long duration_us;
+	int argc;
+	struct kv_slowlog_arg *argv;
+	char client_addr[48];
+	char *client_name;
+};
+
 struct kv_shard {
 	unsigned core;
 	int socket_id;
@@ -122,6 +186,17 @@ struct kv_shard {
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
 	struct kv_stats stats;
+
+	/* what commands cost (latency.c, slowlog.c) */
+	uint64_t tsc_hz;
+	struct kv_cmdstat *cmdstats;       /* KV_CMD_COUNT entries */
+	struct kv_errstat errstats[KV_ERRSTATS_MAX];
+	unsigned n_errstats;
+	uint64_t error_replies;            /* total_error_replies */
+	struct kv_latency_event latency_events[KV_LAT__MAX];
+	struct kv_slowlog_entry *slowlog;  /* ring, oldest at head - n */
+	unsigned long slowlog_cap, slowlog_head, slowlog_n;
+	uint64_t slowlog_next_id;
 };
 
 /* kv_now_refresh -- refresh the cached clock; returns unix ms. */
@@ -178,6 +253,8 @@ void kv_value_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_str_get -- the bytes of a string value (buf for int encoding). */
 const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
 const char *kv_type_name(const struct kv_entry *e);
+/* kv_hash_free -- free the value of a hash (t_hash.c). */
+void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,
@@ -200,6 +277,51 @@ int kv_replay_command(struct kv_shard *s, unsigned db, int argc,
 		      const struct kv_arg *argv);
 /* kv_log_has_room -- whether a write of about bytes may be logged. */
 bool kv_log_has_room(const struct kv_shard *s, size_t bytes);
+
+/*
+ * kv_reply_subcommand_syntax -- Redis's reply to a subcommand given the
+ * wrong arguments: "unknown subcommand or wrong number of arguments for
+ * 'get'. Try SLOWLOG HELP."
+ */
+void kv_reply_subcommand_syntax(struct kv_req *r);
+
+/* What commands cost (latency.c, slowlog.c). */
+/* kv_stats_init -- allocate the per-command statistics; 0 or -1. */
+int kv_stats_init(struct kv_shard *s);
+/* kv_stats_fini -- free them, the histograms and the slowlog. */
+void kv_stats_fini(struct kv_shard *s);
+/* kv_stats_reset -- CONFIG RESETSTAT: commandstats, errorstats. */
+void kv_stats_reset(struct kv_shard *s);
+/*
+ * kv_stats_call -- account one executed call of cmd that took cycles TSC
+ * cycles (failed: it replied with an error): commandstats, latency
+ * histogram, slowlog, latency monitor.
+ */
+void kv_stats_call(struct kv_shard *s, const struct kv_cmd *cmd,
+		   struct kv_client *c, int argc, const struct kv_arg *argv,
+		   uint64_t cycles, bool failed);
+/* kv_stats_rejected -- a call refused before it ran (cmd NULL: unknown). */
+void kv_stats_rejected(struct kv_shard *s, const struct kv_cmd *cmd);
+/*
+ * kv_stats_errors -- count the error reply c gave since its error
+ * counter was `before` (INFO errorstats, total_error_replies).
+ */
+void kv_stats_errors(struct kv_shard *s, struct kv_client *c,
+		     uint64_t before);
+/*
+ * kv_stats_info -- INFO commandstats, latencystats or errorstats,
+ * appended through add (printf-like into b).
+ */
+void kv_stats_info(struct kv_shard *s, const char *section,
+		   void (*add)(void *b, const char *fmt, ...), void *b);
+/* kv_hist_record / kv_hist_percentile -- a histogram in ns. */
+void kv_hist_record(struct kv_hist *h, uint64_t ns);
+uint64_t kv_hist_percentile(const struct kv_hist *h, double pct);
+/* kv_slowlog_free -- forget every entry and free the ring. */
+void kv_slowlog_free(struct kv_shard *s);
+/* kv_slowlog_push -- log a call of us microseconds if slow enough. */
+void kv_slowlog_push(struct kv_shard *s, const struct kv_client *c,
+		     int argc, const struct kv_arg *argv, uint64_t us);
 
 /* Server statistics (server.c). */
 /* kv_ops_sample -- sample the command rate (from kv_cron, at most 10/s). */

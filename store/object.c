@@ -22,6 +22,9 @@ kv_value_free(struct kv_shard *s, struct kv_entry *e)
 		s->used_memory -= (size_t)e->v.l.cap * sizeof(struct kv_lelem);
 		free(e->v.l.a);
 		e->type = KV_TYPE_STRING;
+	} else if (e->type == KV_TYPE_HASH) {
+		kv_hash_free(s, e);
+		e->type = KV_TYPE_STRING;
 	} else if (e->encoding == KV_ENC_RAW && e->v.s.ptr != NULL) {
 		s->used_memory -= e->v.s.cap;
 		free(e->v.s.ptr);
@@ -113,6 +116,8 @@ kv_type_name(const struct kv_entry *e)
 		return "string";
 	case KV_TYPE_LIST:
 		return "list";
+	case KV_TYPE_HASH:
+		return "hash";
 	}
 	return "none";
 }

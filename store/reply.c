@@ -51,6 +51,14 @@ kv_reply_error(struct kv_client *c, const char *fmt, ...)
 			buf[i] = ' ';
 	buf[n + 1] = '\r';
 	buf[n + 2] = '\n';
+	/* INFO errorstats counts errors by their first word. */
+	size_t w = 0;
+	while (w < (size_t)n && w < sizeof(c->err_prefix) - 1 &&
+	       buf[1 + w] != ' ')
+		w++;
+	memcpy(c->err_prefix, buf + 1, w);
+	c->err_prefix[w] = '\0';
+	c->error_replies++;
 	kv_reply_raw(c, buf, (size_t)n + 3);
 }
 

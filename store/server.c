@@ -751,6 +751,7 @@ void
 cmd_config_resetstat(struct kv_req *r)
 {
 	memset(&r->s->stats, 0, sizeof(r->s->stats));
+	kv_stats_reset(r->s);
 	kv_reply_ok(r->c);
 }
 
@@ -810,23 +811,37 @@ struct info_buf {
 	size_t len, cap;
 };
 
-static void info_add(struct info_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* info_add -- append formatted text; silently truncates when full. */
+/* info_vadd -- append formatted text; silently truncates when full. */
 static void
+info_vadd(struct info_buf *b, const char *fmt, va_list ap)
+{
+	if (b->len >= b->cap)
+		return;
+	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n :
+			 b->cap - 1;
+}
+
+static void __attribute__((format(printf, 2, 3)))
 info_add(struct info_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (b->len >= b->cap)
-		return;
 	va_start(ap, fmt);
-	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	info_vadd(b, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n :
-			 b->cap - 1;
+}
+
+/* info_add_cb -- info_add for kv_stats_info (an untyped buffer). */
+static void
+info_add_cb(void *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	info_vadd(b, fmt, ap);
+	va_end(ap);
 }
 
 /* human_bytes -- Redis's bytesToHuman. */
@@ -928,6 +943,7 @@ info_stats(struct kv_shard *s, struct info_buf *b)
 		 "expired_keys:%llu\r\nevicted_keys:%llu\r\n"
 		 "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
 		 "rejected_calls:%llu\r\nkeyspace_rehashes:%llu\r\n"
+		 "total_error_replies:%llu\r\n"
 		 "pmem_log_full_errors:%llu\r\n",
 		 (unsigned long long)st->commands,
 		 (unsigned long long)kv_ops_per_sec(s),
@@ -937,7 +953,27 @@ info_stats(struct kv_shard *s, struct info_buf *b)
 		 (unsigned long long)st->keyspace_misses,
 		 (unsigned long long)st->rejected_calls,
 		 (unsigned long long)st->rehashes,
+		 (unsigned long long)s->error_replies,
 		 (unsigned long long)st->log_full_errors);
+}
+
+/* info_commandstats -- INFO commandstats (and the two below). */
+static void
+info_commandstats(struct kv_shard *s, struct info_buf *b)
+{
+	kv_stats_info(s, "commandstats", info_add_cb, b);
+}
+
+static void
+info_errorstats(struct kv_shard *s, struct info_buf *b)
+{
+	kv_stats_info(s, "errorstats", info_add_cb, b);
+}
+
+static void
+info_latencystats(struct kv_shard *s, struct info_buf *b)
+{
+	kv_stats_info(s, "latencystats", info_add_cb, b);
 }
 
 /* info_replication -- INFO replication: a master without replicas. */
@@ -998,6 +1034,9 @@ static const struct {
 	{ "stats", true, info_stats },
 	{ "replication", true, info_replication },
 	{ "cpu", true, info_cpu },
+	{ "commandstats", false, info_commandstats },
+	{ "errorstats", true, info_errorstats },
+	{ "latencystats", false, info_latencystats },
 	{ "keyspace", true, info_keyspace },
 	{ "network", false, NULL },
 	{ "workers", false, NULL },

@@ -350,7 +350,9 @@ cmd_scan(struct kv_req *r)
 			x.type = kv_arg_is(&r->argv[j + 1], "string") ?
 				 KV_TYPE_STRING :
 				 kv_arg_is(&r->argv[j + 1], "list") ?
-				 KV_TYPE_LIST : 255;
+				 KV_TYPE_LIST :
+				 kv_arg_is(&r->argv[j + 1], "hash") ?
+				 KV_TYPE_HASH : 255;
 			j++;
 		} else {
 			kv_reply_error(r->c, KV_ERR_SYNTAX);

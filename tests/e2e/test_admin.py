@@ -191,3 +191,67 @@ def test_dpdk_telemetry(server):
     assert net['net_rx_packets'] > 0 and 'tcp_passive_opens' in net
     assert telemetry('/redpoll/workers,5')['/redpoll/workers'] is None
     r.close()
+
+
+def test_slowlog_records_slow_command(server):
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=30)
+    r.flushall()
+    r.config_set('slowlog-log-slower-than', '1000')     # 1 ms
+    r.slowlog_reset()
+    # A slow command: KEYS over 200k keys takes well over 1 ms.
+    pipe = r.pipeline(transaction=False)
+    for i in range(200000):
+        pipe.set('slow:%d' % i, 'x')
+        if i % 10000 == 9999:
+            pipe.execute()
+    r.slowlog_reset()
+    assert len(r.keys('slow:*')) == 200000
+    entries = r.slowlog_get(10)
+    assert [e['command'] for e in entries] == [b'KEYS slow:*']
+    assert entries[0]['duration'] >= 1000
+    assert r.slowlog_len() == 1
+    log = json.loads(ctl(server, '--json', 'slowlog').stdout)
+    assert [e['args'] for e in log] == [['KEYS', 'slow:*']]
+    assert log[0]['client'].startswith('198.18.0.2:')
+    human = ctl(server, 'slowlog', 'get', '5').stdout
+    assert 'KEYS slow:*' in human
+    assert ctl(server, 'slowlog', 'len').stdout.strip() == '1'
+    assert ctl(server, 'slowlog', 'reset').stdout.strip() == 'OK'
+    assert r.slowlog_len() == 0
+
+    # The latency monitor sees the same command as an event.
+    r.config_set('latency-monitor-threshold', '1')
+    r.keys('slow:*')
+    latest = r.execute_command('LATENCY', 'LATEST')
+    assert latest[0][0] == b'command' and latest[0][2] >= 1
+    table = ctl(server, 'latency', 'latest').stdout
+    assert table.splitlines()[0].split() == ['event', 'time', 'last_ms',
+                                             'max_ms']
+    assert 'command' in table
+    assert 'command: 1 latency spikes' in ctl(server, 'latency',
+                                             'doctor').stdout
+    hist = json.loads(ctl(server, '--json', 'latency', 'histogram',
+                          'keys').stdout)
+    assert hist[0] == 'keys' and hist[1][0:2] == ['calls', 2]
+    assert ctl(server, 'latency', 'reset').stdout.strip() == '1'
+    assert ctl(server, 'latency', 'nope', check=False).returncode == 2
+    r.config_set('latency-monitor-threshold', '0')
+    r.config_set('slowlog-log-slower-than', '10000')
+
+    info = r.info('commandstats')
+    assert info['cmdstat_keys']['calls'] == 2
+    assert 'latency_percentiles_usec_keys' in r.info('latencystats')
+    r.flushall()
+    r.close()
+
+
+def test_cores_move_under_redis_benchmark(server):
+    before = json.loads(ctl(server, '--json', 'cores').stdout)[0]
+    out = subprocess.run(['redis-benchmark', '-h', IP, '-p', str(PORT),
+                          '-n', '20000', '-c', '10', '-P', '8', '-t',
+                          'set,get', '-q'], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    after = json.loads(ctl(server, '--json', 'cores').stdout)[0]
+    assert after['commands'] >= before['commands'] + 40000
+    assert after['keys'] >= 1 and after['used_memory'] > 0

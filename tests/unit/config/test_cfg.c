@@ -126,6 +126,10 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "pidfile", "" },
 	{ "logfile", "" },
 	{ "loglevel", "notice" },
+	{ "slowlog-log-slower-than", "10000" },
+	{ "slowlog-max-len", "128" },
+	{ "latency-monitor-threshold", "0" },
+	{ "latency-tracking", "yes" },
 };
 #define N_DEFAULTS (sizeof(defaults) / sizeof(defaults[0]))
 
@@ -165,6 +169,10 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "pidfile", "/run/redpoll.pid", "/run/redpoll.pid" },
 	{ "logfile", "/var/log/redpoll.log", "/var/log/redpoll.log" },
 	{ "loglevel", "WARNING", "warning" },
+	{ "slowlog-log-slower-than", "-1", "-1" },
+	{ "slowlog-max-len", "0", "0" },
+	{ "latency-monitor-threshold", "100", "100" },
+	{ "latency-tracking", "no", "no" },
 };
 #define N_VALUES (sizeof(values) / sizeof(values[0]))
 
@@ -750,6 +758,10 @@ test_set(void **state)
 	expect_set("active-expire-effort", "11", -EINVAL, RANGE("1", "10"));
 	expect_set("maxmemory-policy", "foo", -EINVAL, "argument(s) must be "
 		   "one of the following: " POLICIES);
+	expect_set("slowlog-log-slower-than", "-9223372036854775809", -EINVAL,
+		   "argument couldn't be parsed into an integer");
+	expect_set("slowlog-max-len", "-1", -EINVAL, "argument must be "
+		   "between 0 and 9223372036854775807 inclusive");
 	expect_set("loglevel", "foo", -EINVAL, "argument(s) must be one of "
 		   "the following: debug, verbose, notice, warning");
 	expect_set("maxmemory-policy", "allkeys-lru", -EINVAL,
