@@ -63,6 +63,7 @@ def test_log_events(fresh):
     assert r.config_set('requirepass', '')
     r.close()
     assert rp.stop() == 0
+    rp.check_log()
     lines = log_lines(logfile)
     pid = None
     with open(logfile) as f:
@@ -108,6 +109,7 @@ def test_loglevel_warning_and_run_time_change(fresh):
     assert r.config_get('loglevel') == {'loglevel': 'notice'}
     r.close()
     assert rp.stop() == 0
+    rp.check_log()
     lines = log_lines(logfile)
     assert find(lines, 'CONFIG SET maxmemory 1048576') is None
     assert ('W', '*', 'CONFIG SET loglevel notice') in lines
@@ -119,6 +121,7 @@ def test_loglevel_warning_and_run_time_change(fresh):
     rp.extra[-1] = 'verbose'
     rp.start()
     assert rp.stop() == 0
+    rp.check_log()
     lines = log_lines(logfile)
     assert any(l[1] == '-' and l[2].startswith('EAL: ') for l in lines)
 
@@ -149,6 +152,7 @@ def test_log_link_events_without_logfile(fresh):
         r'^\d+:M .* \* port net_tap0: link up', rp.read_log().split(
             'link down')[1], re.M))
     assert rp.stop() == 0
+    rp.check_log()
 
 
 def test_config_rewrite(fresh, tmp_path):
@@ -180,6 +184,7 @@ def test_config_rewrite(fresh, tmp_path):
     assert '\ntimeout 30\n# end\n' in conf.read_text()
     r.close()
     assert rp.stop() == 0
+    rp.check_log()
     # The log names the rewrite.
     assert re.search(r'^\d+:W .* \* CONFIG REWRITE: %s rewritten$' %
                      re.escape(str(conf)), rp.read_log(), re.M)
@@ -191,6 +196,7 @@ def test_config_rewrite(fresh, tmp_path):
     assert r.config_get('timeout') == {'timeout': '30'}
     r.close()
     assert rp2.stop() == 0
+    rp2.check_log()
 
 
 def unit_settings(path):
@@ -260,3 +266,4 @@ def test_deploy_conf_serves(fresh):
     assert r.config_get('persistence') == {'persistence': 'sync'}
     r.close()
     assert rp.stop() == 0
+    rp.check_log()

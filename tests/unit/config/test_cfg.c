@@ -973,6 +973,15 @@ test_rewrite_values(void **state)
 	cfg_init(&back);
 	assert_int_equal(cfg_load_file(&back, path, err, sizeof(err)), 0);
 	assert_memory_equal(&back, &c, sizeof(c));
+	/* A signed value (slowlog-log-slower-than -1: log nothing). */
+	assert_int_equal(cfg_set(&c, "slowlog-log-slower-than", "-1", err,
+				 sizeof(err)), 0);
+	assert_int_equal(cfg_rewrite(&c, path, err, sizeof(err)), 0);
+	assert_non_null(strstr(read_text(path),
+			       "\nslowlog-log-slower-than -1\n"));
+	cfg_init(&back);
+	assert_int_equal(cfg_load_file(&back, path, err, sizeof(err)), 0);
+	assert_memory_equal(&back, &c, sizeof(c));
 	/* Back to an empty string: written as "" where it stands. */
 	assert_int_equal(cfg_set(&c, "requirepass", "", err, sizeof(err)), 0);
 	assert_int_equal(cfg_rewrite(&c, path, err, sizeof(err)), 0);
