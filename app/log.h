@@ -11,8 +11,9 @@
  * worker lcore; the level character is Redis's: '.' debug, '-' verbose
  * (RTE_LOG_INFO), '*' notice, '#' warning and above. DPDK's own messages
  * (EAL, drivers) go through the same writer; loglevel caps them too, and
- * the EAL's --log-level=TYPE:LEVEL sets single types below that cap. Lines are written with one write(2) each to standard
- * output, which the logfile directive redirects.
+ * the EAL's --log-level=TYPE:LEVEL sets single types below that cap.
+ * Lines are written with one write(2) each to standard output, which the
+ * logfile directive redirects.
  */
 #ifndef RP_LOG_H
 #define RP_LOG_H

@@ -640,8 +640,9 @@ config_value(struct ctl *c, const char *name)
 
 	call(c, &r, 3, req);
 	if (r.type != R_ARRAY || r.n != 2 || r.elem[1].type != R_BULK) {
-		fprintf(stderr, "redpollctl: %s: %s\n", name, r.type == R_ERROR ?
-			r.str : "unexpected reply to CONFIG GET");
+		fprintf(stderr, "redpollctl: %s: %s\n", name,
+			r.type == R_ERROR ? r.str :
+			"unexpected reply to CONFIG GET");
 		exit(EX_REPLY);
 	}
 	v = strdup(r.elem[1].str);

@@ -1173,16 +1173,20 @@ rewrite_value(const struct rp_config *c, const struct cfg_directive *d,
 	if (d->size <= sizeof(uint64_t))
 		v = load_uint((const char *)c + d->off, d->size);
 	switch (d->kind) {
-	case K_MEM:
-		if (v != 0 && v % (1ull << 30) == 0)
-			snprintf(buf, len, "%llugb", (unsigned long long)(v >> 30));
-		else if (v != 0 && v % (1ull << 20) == 0)
-			snprintf(buf, len, "%llumb", (unsigned long long)(v >> 20));
-		else if (v != 0 && v % (1ull << 10) == 0)
-			snprintf(buf, len, "%llukb", (unsigned long long)(v >> 10));
+	case K_MEM: {
+		static const char *const units[] = { "gb", "mb", "kb" };
+		unsigned shift = 30, u = 0;
+		while (u < 3 && (v == 0 || v % (1ull << shift) != 0)) {
+			u++;
+			shift -= 10;
+		}
+		if (u < 3)
+			snprintf(buf, len, "%llu%s",
+				 (unsigned long long)(v >> shift), units[u]);
 		else
 			snprintf(buf, len, "%llu", (unsigned long long)v);
 		break;
+	}
 	case K_OCTAL:
 		snprintf(buf, len, "0%s", raw);
 		break;
@@ -1411,7 +1415,8 @@ cfg_rewrite(const struct rp_config *c, const char *path, char *err,
 		} else if (!seen[k]) {
 			seen[k] = true;
 			rewrite_value(c, &cfg_table[k], val, sizeof(val));
-			rc = text_add(&text, &len, &cap, cfg_table[k].name, val);
+			rc = text_add(&text, &len, &cap, cfg_table[k].name,
+				      val);
 		}
 	}
 	/* Directives the file does not name are added when they differ
@@ -1429,7 +1434,8 @@ cfg_rewrite(const struct rp_config *c, const char *path, char *err,
 			signed_ = true;
 		}
 		if (rc == 0)
-			rc = text_add(&text, &len, &cap, cfg_table[k].name, val);
+			rc = text_add(&text, &len, &cap, cfg_table[k].name,
+				      val);
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: out of memory", path);
