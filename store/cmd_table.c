@@ -474,8 +474,46 @@ static const struct kv_cmd config_subcmds[] = {
 		.docs_len = 128,
 	},
 	{
-		.name = "config|set",
+		.name = "config|rewrite",
 		.id = 20,
+		.fn = cmd_config_rewrite,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Write the running settings back into the configuratio"
+			"n file",
+		.since = "2.8.0",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nconfig|rewrite\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 129,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write the running settings back into the configuratio"
+			"n file\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n",
+		.docs_len = 155,
+	},
+	{
+		.name = "config|set",
+		.id = 21,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -528,7 +566,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 60,
+		.id = 61,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -567,7 +605,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 61,
+		.id = 62,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -598,7 +636,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 62,
+		.id = 63,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -647,7 +685,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 63,
+		.id = 64,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -689,7 +727,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 64,
+		.id = 65,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -728,7 +766,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 65,
+		.id = 66,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -773,7 +811,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 108,
+		.id = 109,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -814,7 +852,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 109,
+		.id = 110,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -845,7 +883,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 110,
+		.id = 111,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -883,7 +921,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 111,
+		.id = 112,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1623,7 +1661,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
-		.id = 21,
+		.id = 22,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -1636,17 +1674,22 @@ const struct kv_cmd kv_cmd_table[] = {
 		.complexity = "Depends on subcommand.",
 		.acl_categories = "@slow",
 		.subcmds = config_subcmds,
-		.n_subcmds = 3,
+		.n_subcmds = 4,
 		.info_resp =
 			"*10\r\n$6\r\nconfig\r\n:-2\r\n"
 			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
-			"+@slow\r\n*0\r\n*0\r\n*3\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*4\r\n"
 			"*10\r\n$10\r\nconfig|get\r\n"
 			":-3\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*3\r\n+@admin\r\n"
 			"+@slow\r\n+@dangerous\r\n*0\r\n"
 			"*0\r\n*0\r\n*10\r\n$16\r\nconfig|resetstat\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n*10\r\n$14\r\nconfig|rewrite\r\n"
 			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*3\r\n+@admin\r\n"
@@ -1659,7 +1702,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$24\r\nrequest_policy:all_nodes\r\n"
 			"$29\r\nresponse_policy:all_succeeded\r\n"
 			"*0\r\n*0\r\n",
-		.info_len = 512,
+		.info_len = 641,
 		.docs_resp =
 			"*10\r\n$7\r\nsummary\r\n$36\r\n"
 			"Read and change settings at run time\r\n"
@@ -1667,7 +1710,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$22\r\n"
 			"Depends on subcommand.\r\n$11\r\n"
-			"subcommands\r\n*6\r\n$10\r\n"
+			"subcommands\r\n*8\r\n$10\r\n"
 			"config|get\r\n*10\r\n$7\r\n"
 			"summary\r\n$43\r\nThe settings whose names match the "
 			"patterns\r\n$5\r\nsince\r\n"
@@ -1687,7 +1730,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$10\r\nconfig|set\r\n"
+			"O(1)\r\n$14\r\nconfig|rewrite\r\n"
+			"*8\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write the running settings back into the configuratio"
+			"n file\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$10\r\nconfig|set\r\n"
 			"*10\r\n$7\r\nsummary\r\n$36\r\n"
 			"Change settings; all of them or none\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
@@ -1704,11 +1753,11 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$6\r\nstring\r\n*4\r\n$4\r\n"
 			"name\r\n$5\r\nvalue\r\n$4\r\n"
 			"type\r\n$6\r\nstring\r\n",
-		.docs_len = 1134,
+		.docs_len = 1310,
 	},
 	{
 		.name = "dbsize",
-		.id = 22,
+		.id = 23,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1743,7 +1792,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 23,
+		.id = 24,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1791,7 +1840,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 24,
+		.id = 25,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1841,7 +1890,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 25,
+		.id = 26,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1899,7 +1948,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
-		.id = 26,
+		.id = 27,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1936,7 +1985,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 27,
+		.id = 28,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1984,7 +2033,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 28,
+		.id = 29,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2049,7 +2098,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 29,
+		.id = 30,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2115,7 +2164,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 30,
+		.id = 31,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2165,7 +2214,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 31,
+		.id = 32,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2215,7 +2264,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 32,
+		.id = 33,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2260,7 +2309,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 33,
+		.id = 34,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2308,7 +2357,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 34,
+		.id = 35,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2354,7 +2403,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 35,
+		.id = 36,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2422,7 +2471,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 36,
+		.id = 37,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2479,7 +2528,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 37,
+		.id = 38,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2533,7 +2582,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 38,
+		.id = 39,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2583,7 +2632,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 39,
+		.id = 40,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2644,7 +2693,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 40,
+		.id = 41,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2691,7 +2740,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 41,
+		.id = 42,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2738,7 +2787,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 42,
+		.id = 43,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2783,7 +2832,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 43,
+		.id = 44,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2835,7 +2884,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 44,
+		.id = 45,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2889,7 +2938,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 45,
+		.id = 46,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2934,7 +2983,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 46,
+		.id = 47,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2979,7 +3028,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 47,
+		.id = 48,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3028,7 +3077,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 48,
+		.id = 49,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3088,7 +3137,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 49,
+		.id = 50,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3147,7 +3196,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 50,
+		.id = 51,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3211,7 +3260,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 51,
+		.id = 52,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3272,7 +3321,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 52,
+		.id = 53,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3324,7 +3373,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 53,
+		.id = 54,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3371,7 +3420,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 54,
+		.id = 55,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3416,7 +3465,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 55,
+		.id = 56,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3464,7 +3513,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 56,
+		.id = 57,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3514,7 +3563,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 57,
+		.id = 58,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3564,7 +3613,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 58,
+		.id = 59,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3605,7 +3654,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 59,
+		.id = 60,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3647,7 +3696,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 66,
+		.id = 67,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -3773,7 +3822,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 67,
+		.id = 68,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3826,7 +3875,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 68,
+		.id = 69,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3895,7 +3944,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 69,
+		.id = 70,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3940,7 +3989,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 70,
+		.id = 71,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4019,7 +4068,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 71,
+		.id = 72,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4086,7 +4135,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 72,
+		.id = 73,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4136,7 +4185,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 73,
+		.id = 74,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4204,7 +4253,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 74,
+		.id = 75,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4257,7 +4306,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 75,
+		.id = 76,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4313,7 +4362,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 76,
+		.id = 77,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4368,7 +4417,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 77,
+		.id = 78,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4421,7 +4470,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 78,
+		.id = 79,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4473,7 +4522,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 79,
+		.id = 80,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4526,7 +4575,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 80,
+		.id = 81,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4574,7 +4623,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 81,
+		.id = 82,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4628,7 +4677,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 82,
+		.id = 83,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4684,7 +4733,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 83,
+		.id = 84,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4730,7 +4779,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 84,
+		.id = 85,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4795,7 +4844,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 85,
+		.id = 86,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4861,7 +4910,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 86,
+		.id = 87,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4915,7 +4964,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 87,
+		.id = 88,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4973,7 +5022,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 88,
+		.id = 89,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5035,7 +5084,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 89,
+		.id = 90,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5073,7 +5122,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 90,
+		.id = 91,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5125,7 +5174,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 91,
+		.id = 92,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5172,7 +5221,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 92,
+		.id = 93,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5210,7 +5259,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 93,
+		.id = 94,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5244,7 +5293,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 94,
+		.id = 95,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5302,7 +5351,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 95,
+		.id = 96,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5360,7 +5409,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 96,
+		.id = 97,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5410,7 +5459,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 97,
+		.id = 98,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5475,7 +5524,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 98,
+		.id = 99,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5528,7 +5577,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 99,
+		.id = 100,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5584,7 +5633,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 100,
+		.id = 101,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5644,7 +5693,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 101,
+		.id = 102,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5681,7 +5730,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 102,
+		.id = 103,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5775,7 +5824,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 103,
+		.id = 104,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5827,7 +5876,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 104,
+		.id = 105,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5878,7 +5927,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 105,
+		.id = 106,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5928,7 +5977,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 106,
+		.id = 107,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5986,7 +6035,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 107,
+		.id = 108,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6060,7 +6109,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 112,
+		.id = 113,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6146,7 +6195,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 113,
+		.id = 114,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6191,7 +6240,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 114,
+		.id = 115,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6226,7 +6275,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 115,
+		.id = 116,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6277,7 +6326,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 116,
+		.id = 117,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6324,7 +6373,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 117,
+		.id = 118,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6369,7 +6418,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 118,
+		.id = 119,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |

@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 119
+#define KV_CMD_COUNT 120
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -28,6 +28,7 @@ void cmd_command_list(struct kv_req *r);
 void cmd_command(struct kv_req *r);
 void cmd_config_get(struct kv_req *r);
 void cmd_config_resetstat(struct kv_req *r);
+void cmd_config_rewrite(struct kv_req *r);
 void cmd_config_set(struct kv_req *r);
 void cmd_dbsize(struct kv_req *r);
 void cmd_decr(struct kv_req *r);

@@ -81,6 +81,12 @@ struct kv_hooks {
 	 * (stop accepting, drain, make the log durable, exit).
 	 */
 	void (*shutdown)(void *ctx);
+	/*
+	 * config_set -- CONFIG SET changed directive name to value (called
+	 * once per name after the whole command was applied): log it, apply
+	 * what the upper layers own (loglevel).
+	 */
+	void (*config_set)(void *ctx, const char *name, const char *value);
 	void *ctx;
 };
 

@@ -10,10 +10,14 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_log.h>
 
 #include "cfg.h"
 #include "cmd.h"
 #include "kv.h"
+
+/* The store's rte_log type, "redpoll.store" (registered in persist.c). */
+extern int kv_logtype;
 
 struct rte_hash;
 struct pm_log;
