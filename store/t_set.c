@@ -931,6 +931,39 @@ cmd_sintercard(struct kv_req *r)
 		       (uint64_t)limit);
 }
 
+/* remove_member -- set_foreach callback: remove a member from the
+ * result. */
+static void
+remove_member(void *ctx, const char *p, size_t len)
+{
+	struct build_ctx *x = ctx;
+
+	set_remove(x->s, x->tmp, p, len);
+}
+
+/*
+ * diff_by_removal -- whether SDIFF copies the first set and removes the
+ * others' members from the copy (Redis's algorithm 2) rather than testing
+ * each member of the first set against the others (algorithm 1): the
+ * choice Redis 7.0 makes by estimated work, which decides the encoding
+ * of the result. sets[0] is not NULL.
+ */
+static bool
+diff_by_removal(struct kv_entry **sets, int n)
+{
+	uint64_t one = 0, two = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (sets[i] == NULL)
+			continue;
+		if (i > 0 && sets[i] == sets[0])
+			return false;   /* the result is empty either way */
+		one += set_len(sets[0]);
+		two += set_len(sets[i]);
+	}
+	return one / 2 > two;
+}
+
 /*
  * sunion_diff_generic -- SUNION, SDIFF and their STORE forms: the result
  * is built as a new set (an intset while it can be, as Redis's), then
@@ -955,7 +988,15 @@ sunion_diff_generic(struct kv_req *r, const struct kv_arg *keys, int n,
 		return;
 	}
 	struct build_ctx x = { .s = r->s, .tmp = &tmp };
-	if (diff) {
+	if (diff && sets[0] != NULL && diff_by_removal(sets, n)) {
+		/* Redis's second algorithm: all of the first set, then
+		 * the others' members removed (so the result is a dict
+		 * when the first set has a non-integer, as in Redis). */
+		set_foreach(sets[0], build_member, &x);
+		for (int i = 1; i < n && !x.oom && set_len(&tmp) > 0; i++)
+			if (sets[i] != NULL)
+				set_foreach(sets[i], remove_member, &x);
+	} else if (diff) {
 		x.others = sets + 1;
 		x.n_others = n - 1;
 		if (sets[0] != NULL)
