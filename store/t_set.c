@@ -294,7 +294,8 @@ cmd_sadd(struct kv_req *r)
 
 	if (!lookup_set(r, &r->argv[1], &e, true))
 		return;
-	if (e == NULL && (e = set_create(r, &r->argv[1], &r->argv[2])) == NULL) {
+	if (e == NULL &&
+	    (e = set_create(r, &r->argv[1], &r->argv[2])) == NULL) {
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
