@@ -142,6 +142,9 @@ static const struct cfg_directive cfg_table[] = {
 	  .doc = "work of the active expiry cycle" },
 	{ "requirepass", K_STR, F(requirepass), .mutable = true, .def = "",
 	  .doc = "password clients give with AUTH (empty: none)" },
+	{ "set-max-intset-entries", K_INT, F(set_max_intset_entries),
+	  .max = LONG_MAX, .mutable = true, .def = "512",
+	  .doc = "members a set of integers keeps in a sorted array" },
 	/* persistence */
 	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
 	  .def = "/dev/shm/redpoll",

@@ -71,6 +71,7 @@ struct rp_config {
 	enum cfg_evict maxmemory_policy;
 	unsigned active_expire_effort; /* "active-expire-effort" 1..10 */
 	char requirepass[128];    /* "requirepass": empty = none */
+	unsigned long set_max_intset_entries; /* "set-max-intset-entries" */
 
 	/* persistence */
 	char pmem_path[PATH_MAX]; /* "pmem-path": directory or file prefix */

@@ -811,7 +811,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 109,
+		.id = 117,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -852,7 +852,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 110,
+		.id = 118,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -883,7 +883,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 111,
+		.id = 119,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -921,7 +921,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 112,
+		.id = 120,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -5632,8 +5632,61 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 422,
 	},
 	{
-		.name = "scan",
+		.name = "sadd",
 		.id = 101,
+		.fn = cmd_sadd,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Add members to a set; returns how many were new",
+		.since = "1.0.0",
+		.complexity =
+			"O(1) for each element added, so O(N) to add N element"
+			"s when the command is called with multiple arguments.",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsadd\r\n:-3\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@set\r\n+@fast\r\n"
+			"*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+insert\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 310,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"Add members to a set; returns how many were new\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$106\r\n"
+			"O(1) for each element added, so O(N) to add N element"
+			"s when the command is called with multiple arguments."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 405,
+	},
+	{
+		.name = "scan",
+		.id = 102,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5692,8 +5745,167 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 700,
 	},
 	{
+		.name = "scard",
+		.id = 103,
+		.fn = cmd_scard,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Number of members of a set",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nscard\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 293,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Number of members of a set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 206,
+	},
+	{
+		.name = "sdiff",
+		.id = 104,
+		.fn = cmd_sdiff,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"The members of the first set that none of the other s"
+			"ets hold",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nsdiff\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$61\r\n"
+			"The members of the first set that none of the other s"
+			"ets hold\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$3\r\nset\r\n$10\r\ncomplexity\r\n"
+			"$63\r\nO(N) where N is the total number of elements i"
+			"n all given sets.\r\n$9\r\n"
+			"arguments\r\n*1\r\n*8\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n$5\r\n"
+			"flags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 327,
+	},
+	{
+		.name = "sdiffstore",
+		.id = 105,
+		.fn = cmd_sdiffstore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Store the difference of sets in a key; returns its si"
+			"ze",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@write @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nsdiffstore\r\n"
+			":-3\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 521,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Store the difference of sets in a key; returns its si"
+			"ze\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$63\r\nO(N) where N is the total number of elements i"
+			"n all given sets.\r\n$9\r\n"
+			"arguments\r\n*2\r\n*6\r\n$4\r\n"
+			"name\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 397,
+	},
+	{
 		.name = "select",
-		.id = 102,
+		.id = 106,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5730,7 +5942,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 103,
+		.id = 107,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5824,7 +6036,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 104,
+		.id = 108,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5876,7 +6088,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 105,
+		.id = 109,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5927,7 +6139,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 106,
+		.id = 110,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5977,7 +6189,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 107,
+		.id = 111,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6035,7 +6247,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 108,
+		.id = 112,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6108,8 +6320,224 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 901,
 	},
 	{
-		.name = "slowlog",
+		.name = "sinter",
 		.id = 113,
+		.fn = cmd_sinter,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "The members that every one of the given sets holds",
+		.since = "1.0.0",
+		.complexity =
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsinter\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 335,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"The members that every one of the given sets holds\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$93\r\n"
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.\r\n"
+			"$9\r\narguments\r\n*1\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 346,
+	},
+	{
+		.name = "sintercard",
+		.id = 114,
+		.fn = cmd_sintercard,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "set",
+		.summary =
+			"Size of the intersection of sets, counting up to an o"
+			"ptional limit",
+		.since = "7.0.0",
+		.complexity =
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nsintercard\r\n"
+			":-3\r\n*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Size of the intersection of sets, counting up to an o"
+			"ptional limit\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+			"$3\r\nset\r\n$10\r\ncomplexity\r\n"
+			"$93\r\nO(N*M) worst case where N is the cardinality o"
+			"f the smallest set and M is the number of sets.\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\nlimit\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 508,
+	},
+	{
+		.name = "sinterstore",
+		.id = 115,
+		.fn = cmd_sinterstore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Store the intersection of sets in a key; returns its "
+			"size",
+		.since = "1.0.0",
+		.complexity =
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.",
+		.acl_categories = "@write @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nsinterstore\r\n"
+			":-3\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 522,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Store the intersection of sets in a key; returns its "
+			"size\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$93\r\nO(N*M) worst case where N is the cardinality o"
+			"f the smallest set and M is the number of sets.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 429,
+	},
+	{
+		.name = "sismember",
+		.id = 116,
+		.fn = cmd_sismember,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Whether a value is a member of a set",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nsismember\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 297,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Whether a value is a member of a set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 264,
+	},
+	{
+		.name = "slowlog",
+		.id = 121,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6194,8 +6622,390 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 949,
 	},
 	{
+		.name = "smembers",
+		.id = 122,
+		.fn = cmd_smembers,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Every member of a set",
+		.since = "1.0.0",
+		.complexity = "O(N) where N is the set cardinality.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nsmembers\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$21\r\n"
+			"Every member of a set\r\n$5\r\n"
+			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
+			"group\r\n$3\r\nset\r\n$10\r\n"
+			"complexity\r\n$36\r\nO(N) where N is the set cardinal"
+			"ity.\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 234,
+	},
+	{
+		.name = "smismember",
+		.id = 123,
+		.fn = cmd_smismember,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"For each value given, whether it is a member of a set",
+		.since = "6.2.0",
+		.complexity =
+			"O(N) where N is the number of elements being checked "
+			"for membership",
+		.acl_categories = "@read @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nsmismember\r\n"
+			":-3\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$53\r\n"
+			"For each value given, whether it is a member of a set"
+			"\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$67\r\n"
+			"O(N) where N is the number of elements being checked "
+			"for membership\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 371,
+	},
+	{
+		.name = "smove",
+		.id = 124,
+		.fn = cmd_smove,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Move a member from one set to another",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nsmove\r\n:4\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*3\r\n"
+			"+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 518,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Move a member from one set to another\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"source\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 344,
+	},
+	{
+		.name = "spop",
+		.id = 125,
+		.fn = cmd_spop,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Remove and return members of a set picked at random",
+		.since = "1.0.0",
+		.complexity =
+			"Without the count argument O(1), otherwise O(N) where"
+			" N is the value of the passed count.",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nspop\r\n:-2\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@fast\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 339,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Remove and return members of a set picked at random\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$89\r\n"
+			"Without the count argument O(1), otherwise O(N) where"
+			" N is the value of the passed count.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 413,
+	},
+	{
+		.name = "srandmember",
+		.id = 126,
+		.fn = cmd_srandmember,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Pick members of a set at random, with or without repe"
+			"ats",
+		.since = "1.0.0",
+		.complexity =
+			"Without the count argument O(1), otherwise O(N) where"
+			" N is the absolute value of the passed count.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nsrandmember\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 333,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Pick members of a set at random, with or without repe"
+			"ats\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$98\r\nWithout the count argument O(1), otherwise O(N"
+			") where N is the absolute value of the passed count."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 427,
+	},
+	{
+		.name = "srem",
+		.id = 127,
+		.fn = cmd_srem,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Remove members from a set; returns how many were ther"
+			"e",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the number of members to be removed.",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsrem\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 300,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Remove members from a set; returns how many were ther"
+			"e\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$52\r\n"
+			"O(N) where N is the number of members to be removed."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 357,
+	},
+	{
+		.name = "sscan",
+		.id = 128,
+		.fn = cmd_sscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Walk the members of a set a few at a time with a curs"
+			"or",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nsscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 326,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Walk the members of a set a few at a time with a curs"
+			"or\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 646,
+	},
+	{
 		.name = "strlen",
-		.id = 114,
+		.id = 129,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6239,8 +7049,118 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 216,
 	},
 	{
+		.name = "sunion",
+		.id = 130,
+		.fn = cmd_sunion,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "The members of any of the given sets",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsunion\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 335,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"The members of any of the given sets\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$63\r\n"
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 302,
+	},
+	{
+		.name = "sunionstore",
+		.id = 131,
+		.fn = cmd_sunionstore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Store the union of sets in a key; returns its size",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@write @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nsunionstore\r\n"
+			":-3\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 522,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"Store the union of sets in a key; returns its size\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$63\r\n"
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 392,
+	},
+	{
 		.name = "time",
-		.id = 115,
+		.id = 132,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6275,7 +7195,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 116,
+		.id = 133,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6326,7 +7246,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 117,
+		.id = 134,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6373,7 +7293,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 118,
+		.id = 135,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6418,7 +7338,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 119,
+		.id = 136,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6474,4 +7394,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 97;
+const unsigned kv_cmd_table_len = 114;

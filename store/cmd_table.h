@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 120
+#define KV_CMD_COUNT 137
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -107,7 +107,11 @@ void cmd_rpop(struct kv_req *r);
 void cmd_rpoplpush(struct kv_req *r);
 void cmd_rpush(struct kv_req *r);
 void cmd_rpushx(struct kv_req *r);
+void cmd_sadd(struct kv_req *r);
 void cmd_scan(struct kv_req *r);
+void cmd_scard(struct kv_req *r);
+void cmd_sdiff(struct kv_req *r);
+void cmd_sdiffstore(struct kv_req *r);
 void cmd_select(struct kv_req *r);
 void cmd_set(struct kv_req *r);
 void cmd_setbit(struct kv_req *r);
@@ -115,11 +119,24 @@ void cmd_setex(struct kv_req *r);
 void cmd_setnx(struct kv_req *r);
 void cmd_setrange(struct kv_req *r);
 void cmd_shutdown(struct kv_req *r);
+void cmd_sinter(struct kv_req *r);
+void cmd_sintercard(struct kv_req *r);
+void cmd_sinterstore(struct kv_req *r);
+void cmd_sismember(struct kv_req *r);
 void cmd_slowlog_get(struct kv_req *r);
 void cmd_slowlog_help(struct kv_req *r);
 void cmd_slowlog_len(struct kv_req *r);
 void cmd_slowlog_reset(struct kv_req *r);
+void cmd_smembers(struct kv_req *r);
+void cmd_smismember(struct kv_req *r);
+void cmd_smove(struct kv_req *r);
+void cmd_spop(struct kv_req *r);
+void cmd_srandmember(struct kv_req *r);
+void cmd_srem(struct kv_req *r);
+void cmd_sscan(struct kv_req *r);
 void cmd_strlen(struct kv_req *r);
+void cmd_sunion(struct kv_req *r);
+void cmd_sunionstore(struct kv_req *r);
 void cmd_time(struct kv_req *r);
 void cmd_touch(struct kv_req *r);
 void cmd_ttl(struct kv_req *r);

@@ -22,6 +22,7 @@ extern int kv_logtype;
 struct rte_hash;
 struct pm_log;
 struct kv_dict;
+struct kv_intset;
 
 #define KV_DIGEST_LEN 16
 #define KV_NO_VOLATILE UINT32_MAX
@@ -31,6 +32,7 @@ enum kv_type {
 	KV_TYPE_STRING = 0,
 	KV_TYPE_LIST,
 	KV_TYPE_HASH,
+	KV_TYPE_SET,
 };
 
 /* One element of a list. */
@@ -45,7 +47,8 @@ enum kv_encoding {
 	KV_ENC_INT,       /* a canonical integer in a long long */
 	KV_ENC_RING,      /* a list as a ring of elements */
 	KV_ENC_LISTPACK,  /* a small hash: pairs in one buffer, in order */
-	KV_ENC_HASHTABLE, /* a hash as a kv_dict */
+	KV_ENC_HASHTABLE, /* a hash or a set as a kv_dict */
+	KV_ENC_INTSET,    /* a set of integers as a sorted array */
 };
 
 /*
@@ -74,7 +77,8 @@ struct kv_entry {
 			char *buf;    /* [flen][field][vlen][value]... */
 			uint32_t len, cap, n;   /* bytes, bytes, pairs */
 		} lp;              /* KV_TYPE_HASH, KV_ENC_LISTPACK */
-		struct kv_dict *d; /* KV_TYPE_HASH, KV_ENC_HASHTABLE */
+		struct kv_dict *d; /* KV_TYPE_HASH or _SET, KV_ENC_HASHTABLE */
+		struct kv_intset *is; /* KV_TYPE_SET, KV_ENC_INTSET */
 	} v;
 	char key[];
 };
@@ -255,6 +259,8 @@ const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
 const char *kv_type_name(const struct kv_entry *e);
 /* kv_hash_free -- free the value of a hash (t_hash.c). */
 void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
+/* kv_set_free -- free the value of a set (t_set.c). */
+void kv_set_free(struct kv_shard *s, struct kv_entry *e);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

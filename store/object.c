@@ -25,6 +25,9 @@ kv_value_free(struct kv_shard *s, struct kv_entry *e)
 	} else if (e->type == KV_TYPE_HASH) {
 		kv_hash_free(s, e);
 		e->type = KV_TYPE_STRING;
+	} else if (e->type == KV_TYPE_SET) {
+		kv_set_free(s, e);
+		e->type = KV_TYPE_STRING;
 	} else if (e->encoding == KV_ENC_RAW && e->v.s.ptr != NULL) {
 		s->used_memory -= e->v.s.cap;
 		free(e->v.s.ptr);
@@ -118,6 +121,8 @@ kv_type_name(const struct kv_entry *e)
 		return "list";
 	case KV_TYPE_HASH:
 		return "hash";
+	case KV_TYPE_SET:
+		return "set";
 	}
 	return "none";
 }

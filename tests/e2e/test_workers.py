@@ -242,3 +242,36 @@ def test_admin_socket_reaches_every_shard(fresh):
     r.close()
     a.close()
     assert rp.stop() == 0
+
+
+def test_sets_on_shards(fresh):
+    """Sets on every shard; the multi-key set commands run on the shard
+    of their {hashtag}, across shards they get CROSSSLOT; SPOP's SREM
+    effects and the *STORE results survive a restart."""
+    rp = start(fresh, 2)
+    r = client()
+    for i in range(100):
+        assert r.sadd('set:%d' % i, *range(i % 5 + 1)) == i % 5 + 1
+    assert [r.scard('set:%d' % i) for i in range(100)] == [
+        i % 5 + 1 for i in range(100)]
+    assert r.sadd('{t}a', 1, 2, 3, 4) == 4
+    assert r.sadd('{t}b', 3, 4, 5, 'x') == 4
+    assert r.sinter('{t}a', '{t}b') == {b'3', b'4'}
+    assert r.sintercard(2, ['{t}a', '{t}b'], limit=1) == 1
+    assert r.sunionstore('{t}u', '{t}a', '{t}b') == 6
+    assert r.sdiffstore('{t}d', '{t}a', '{t}b') == 2
+    assert r.smove('{t}a', '{t}m', 1)
+    assert len(r.spop('{t}u', 2)) == 2
+    with pytest.raises(redis.exceptions.ResponseError, match='CROSSSLOT'):
+        r.sinterstore('set:1', 'set:2', 'set:3', 'set:4', 'set:5')
+    with pytest.raises(redis.exceptions.ResponseError, match='CROSSSLOT'):
+        r.sintercard(5, ['set:%d' % i for i in range(5)])
+    before = {k: r.smembers(k) for k in ('{t}a', '{t}u', '{t}d', '{t}m')}
+    r.close()
+    assert rp.stop() == 0
+    rp = start(fresh, 2)
+    r = client()
+    assert {k: r.smembers(k) for k in before} == before
+    assert r.scard('set:99') == 5
+    r.close()
+    assert rp.stop() == 0
