@@ -142,6 +142,12 @@ static const struct cfg_directive cfg_table[] = {
 	  .doc = "work of the active expiry cycle" },
 	{ "requirepass", K_STR, F(requirepass), .mutable = true, .def = "",
 	  .doc = "password clients give with AUTH (empty: none)" },
+	{ "zset-max-listpack-entries", K_INT, F(zset_lp_entries),
+	  .max = LONG_MAX, .mutable = true, .def = "128",
+	  .doc = "largest sorted set kept in the compact encoding" },
+	{ "zset-max-listpack-value", K_INT, F(zset_lp_value),
+	  .max = LONG_MAX, .mutable = true, .def = "64",
+	  .doc = "longest member (bytes) of a compact sorted set" },
 	/* persistence */
 	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
 	  .def = "/dev/shm/redpoll",
