@@ -368,6 +368,21 @@ test_setops(void **state)
 	rx("ZDIFFSTORE c 1 b", ":3\r\n");
 	rx("DEL b c", ":2\r\n");
 	assert_int_equal(kv_used_memory(st_shard), 0);
+
+	/* RENAME moves the value, SET replaces it: memory comes back */
+	char cmd[64];
+	for (int i = 0; i < 200; i++) {
+		snprintf(cmd, sizeof(cmd), "ZADD big %d m%d", i, i);
+		run(cmd);
+	}
+	rx("ZADD small 1 a", ":1\r\n");
+	rx("RENAME big big2", "+OK\r\n");
+	rx("ZSCORE big2 m199", "$3\r\n199\r\n");
+	rx("RENAME small big2", "+OK\r\n");
+	rx("ZRANGE big2 0 -1", "*1\r\n$1\r\na\r\n");
+	rx("SET big2 x", "+OK\r\n");
+	rx("DEL big2", ":1\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
 static void
