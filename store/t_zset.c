@@ -1477,6 +1477,24 @@ zrandmember_count(struct kv_req *r, long long l, bool withscores)
 
 	if (l < 0 || count == 1) {
 		kv_reply_array(r->c, (long long)count * per);
+		if (e->encoding == KV_ENC_LISTPACK && count > 1) {
+			/* offsets once, then O(1) per pick */
+			uint32_t *offs = malloc(size * sizeof(*offs));
+			if (offs != NULL) {
+				uint32_t off = 0;
+				for (uint64_t i = 0; i < size; i++) {
+					offs[i] = off;
+					off = zlp_read(e->v.lp.buf, off, &z);
+				}
+				for (uint64_t i = 0; i < count; i++) {
+					zlp_read(e->v.lp.buf,
+						 offs[kv_rand(r->s) % size], &z);
+					reply_elem(r, &z, withscores);
+				}
+				free(offs);
+				return;
+			}
+		}
 		for (uint64_t i = 0; i < count; i++) {
 			random_elem(r->s, e, &z);
 			reply_elem(r, &z, withscores);
@@ -1489,20 +1507,45 @@ zrandmember_count(struct kv_req *r, long long l, bool withscores)
 		return;
 	}
 	kv_reply_array(r->c, (long long)count * per);
-	/* Knuth's selection sampling: each element is taken with
-	 * probability need/left, exactly count come out. */
-	struct zit it;
-	uint64_t need = count, left = size;
-	zit_seek(e, 0, &it);
-	while (need > 0) {
-		if (kv_rand(r->s) % left < need) {
-			zit_get(&it, &z);
-			reply_elem(r, &z, withscores);
-			need--;
+	struct kv_dict *seen = NULL;
+	if (e->encoding == KV_ENC_SKIPLIST && count * 3 <= size)
+		seen = kv_dict_create(kv_rand(r->s), false, NULL);
+	if (seen == NULL) {
+		/* Knuth's selection sampling, O(size): each element is
+		 * taken with probability need/left, exactly count come out. */
+		struct zit it;
+		uint64_t need = count, left = size;
+		zit_seek(e, 0, &it);
+		while (need > 0) {
+			if (kv_rand(r->s) % left < need) {
+				zit_get(&it, &z);
+				reply_elem(r, &z, withscores);
+				need--;
+			}
+			left--;
+			zit_step(&it, false);
 		}
-		left--;
-		zit_step(&it, false);
+		return;
 	}
+	/* Few out of many: random ranks, repeats rejected by a set; at
+	 * most a third are taken, so a pick is new 2/3 of the time. */
+	uint64_t picked = 0;
+	bool created;
+	while (picked < count) {
+		random_elem(r->s, e, &z);
+		if (kv_dict_add(seen, z.m, z.len, &created) == NULL)
+			break;
+		if (!created)
+			continue;
+		reply_elem(r, &z, withscores);
+		picked++;
+	}
+	/* Only without memory for the set: the rest may repeat. */
+	for (; picked < count; picked++) {
+		random_elem(r->s, e, &z);
+		reply_elem(r, &z, withscores);
+	}
+	kv_dict_free(seen);
 }
 
 void

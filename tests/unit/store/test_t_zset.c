@@ -427,6 +427,43 @@ test_pops(void **state)
 	}
 	for (int i = 0; i < 10; i++)
 		assert_true(seen[i] > 0);
+
+	/* repeats allowed: every member of a compact set shows up */
+	memset(seen, 0, sizeof(seen));
+	run("ZRANDMEMBER r -500");
+	st_out[st_len] = '\0';
+	int total = 0;
+	for (char *p = st_out; (p = strstr(p, "\r\nm")) != NULL; p++) {
+		seen[p[3] - '0']++;
+		total++;
+	}
+	assert_int_equal(total, 500);
+	for (int i = 0; i < 10; i++)
+		assert_true(seen[i] > 0);
+
+	/* few of a large skiplist: distinct, by random ranks */
+	for (int i = 0; i < 300; i++) {
+		snprintf(cmd, sizeof(cmd), "ZADD big %d b%03d", i, i);
+		run(cmd);
+	}
+	assert_int_equal(enc("big"), KV_ENC_SKIPLIST);
+	for (int k = 0; k < 50; k++) {
+		bool hit[300] = { false };
+		run("ZRANDMEMBER big 20 WITHSCORES");
+		st_out[st_len] = '\0';
+		assert_memory_equal(st_out, "*40\r\n", 5);
+		int g = 0;
+		for (char *p = st_out; (p = strstr(p, "\r\nb")) != NULL; p++) {
+			int i = atoi(p + 3);
+			assert_false(hit[i]);
+			hit[i] = true;
+			char *sc = strstr(p + 3, "\r\n$");
+			sc = strstr(sc + 3, "\r\n") + 2;
+			assert_int_equal(atoi(sc), i);
+			g++;
+		}
+		assert_int_equal(g, 20);
+	}
 }
 
 static void
