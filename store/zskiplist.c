@@ -252,9 +252,10 @@ zsl_update_score(struct zsl *zsl, double cur, const char *ele, uint32_t len,
 	if (x == NULL)
 		return NULL;
 	/* Still between its neighbours: change the score in place. */
-	if ((x->backward == NULL || x->backward->score < nscore) &&
-	    (x->level[0].forward == NULL ||
-	     x->level[0].forward->score > nscore)) {
+	if (nscore == cur ||
+	    ((x->backward == NULL || x->backward->score < nscore) &&
+	     (x->level[0].forward == NULL ||
+	      x->level[0].forward->score > nscore))) {
 		x->score = nscore;
 		return x;
 	}

@@ -138,7 +138,7 @@ test_count_while(void **state)
 {
 	(void)state;
 	struct zsl *zsl = zsl_create(7, NULL);
-	char buf[N][8];
+	static char buf[N][16];
 
 	for (int i = 0; i < N; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "%d", i);
@@ -181,6 +181,12 @@ test_update_score(void **state)
 	}
 	assert_int_equal(zsl_check(zsl), 0);
 	assert_null(zsl_update_score(zsl, 12345, "nope", 4, 1));
+	/* the same score: nothing moves */
+	uint32_t l0 = (uint32_t)strlen(names[0]);
+	assert_non_null(zsl_update_score(zsl, scores[0], names[0], l0,
+					 scores[0]));
+	assert_int_equal(zsl->length, 300);
+	assert_int_equal(zsl_check(zsl), 0);
 	zsl_free(zsl);
 	assert_int_equal(acct, 0);
 }
