@@ -4,6 +4,7 @@
  *
  *   redpoll [EAL args] -- [--config FILE] [--<directive> <value>]...
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "tcp.h"
 #include "telemetry.h"
 #include "worker.h"
+#include "xcore.h"
 
 #define RP_ERR_LEN 512
 
@@ -138,6 +140,28 @@ mkdir_p(const char *path)
 	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/*
+ * logs_in -- how many worker logs (redpoll-<N>.pmem) a pmem-path holds:
+ * keys belong to shards by hash slot, so a keyspace written by K workers
+ * can only be recovered by K workers.
+ */
+static unsigned
+logs_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0, idx;
+	char tail;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (sscanf(e->d_name, "redpoll-%u.pmem%c", &idx, &tail) == 1)
+			n++;
+	closedir(d);
+	return n;
 }
 
 /* info_hook -- INFO sections owned by the dataplane. */
@@ -301,6 +325,7 @@ static void
 worker_free(struct dp_worker *w)
 {
 	dp_conn_fini(w);
+	dp_xc_free(w);
 	dp_ctl_free(w->ctl);
 	tcp_stack_free(w->net.tcp);
 	dp_net_fini(&w->net);
@@ -376,12 +401,6 @@ main(int argc, char **argv)
 			avail + 1);
 		goto out_eal;
 	}
-	if (n_workers > 1) {
-		fprintf(stderr, "redpoll: workers %u: only one worker is "
-			"supported so far (cross-core sharding is not built "
-			"yet); use --workers 1\n", n_workers);
-		goto out_eal;
-	}
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "redpoll: no ethdev port: give one with --vdev "
 			"(e.g. --vdev=net_tap0,iface=rp0) or a PCI device\n");
@@ -410,6 +429,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "redpoll: port %s: link is down, serving "
 			"anyway\n", port.name);
 
+	unsigned logs = cfg.persistence != CFG_PERSIST_OFF ?
+			logs_in(cfg.pmem_path) : 0;
+	if (logs != 0 && logs != n_workers) {
+		fprintf(stderr, "redpoll: pmem-path %s holds the logs of %u "
+			"worker(s); keys are sharded by hash slot, so start with "
+			"--workers %u (changing the worker count of a keyspace "
+			"is not supported yet)\n", cfg.pmem_path, logs, logs);
+		goto out_workers;
+	}
 	for (unsigned i = 0; i < n_workers; i++) {
 		workers[i] = worker_create(&cfg, &port, i, n_workers,
 					   lcores[i], err, sizeof(err));
@@ -417,6 +445,12 @@ main(int argc, char **argv)
 			fprintf(stderr, "redpoll: %s\n", err);
 			goto out_workers;
 		}
+	}
+
+	if (n_workers > 1 && (rc = dp_xc_setup(workers, n_workers)) != 0) {
+		fprintf(stderr, "redpoll: cannot create the rings between "
+			"workers: %s\n", strerror(-rc));
+		goto out_workers;
 	}
 
 	/* Recovery: every shard replays its own log. */

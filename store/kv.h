@@ -153,4 +153,50 @@ uint64_t kv_dbsize(const struct kv_shard *s, unsigned db);
 /* kv_used_memory -- bytes the shard accounts for (keys and values). */
 uint64_t kv_used_memory(const struct kv_shard *s);
 
+/*
+ * Routing (route.c). Keys belong to Redis Cluster's hash slots, slots to
+ * shards in contiguous ranges: shard = slot * n_shards / KV_SLOTS.
+ */
+#define KV_SLOTS 16384
+
+/* kv_key_slot -- the hash slot of a key (CRC16 of it or its {hashtag}). */
+unsigned kv_key_slot(const char *key, size_t len);
+
+/* kv_key_shard -- the shard that owns a key among n_shards. */
+unsigned kv_key_shard(const char *key, size_t len, unsigned n_shards);
+
+enum kv_route_kind {
+	KV_ROUTE_HOME = 0, /* no keys (or no telling): run where the client is */
+	KV_ROUTE_SHARD,    /* every key on plan.shard: run it there */
+	KV_ROUTE_SPLIT,    /* a per-key command (MGET, DEL, EXISTS, UNLINK,
+			    * TOUCH) with keys on several shards: one request
+			    * per shard with its keys, replies merged */
+	KV_ROUTE_ALL,      /* a whole-keyspace command: every shard runs it */
+	KV_ROUTE_SCAN,     /* SCAN: the shard the cursor names, cursor mapped */
+	KV_ROUTE_CROSS,    /* keys on several shards, no cross-shard form yet */
+};
+
+enum kv_merge {
+	KV_MERGE_NONE = 0,
+	KV_MERGE_ORDERED,  /* arrays, elements back in the keys' order (MGET) */
+	KV_MERGE_SUM,      /* integers added (DEL, EXISTS, DBSIZE, ...) */
+	KV_MERGE_CONCAT,   /* arrays joined (KEYS) */
+	KV_MERGE_ALL_OK,   /* +OK when every shard said +OK (FLUSHALL) */
+	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
+};
+
+struct kv_route_plan {
+	enum kv_route_kind kind;
+	enum kv_merge merge;
+	unsigned shard;    /* KV_ROUTE_SHARD */
+};
+
+/*
+ * kv_route_plan -- where a request (argv[0] the command) must run when
+ * the keyspace is split over n_shards. Any error (unknown command,
+ * arity) is left to the shard that runs it: such requests plan HOME.
+ */
+void kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
+		   struct kv_route_plan *p);
+
 #endif /* RP_KV_H */
