@@ -145,6 +145,12 @@ static const struct cfg_directive cfg_table[] = {
 	{ "set-max-intset-entries", K_INT, F(set_max_intset_entries),
 	  .max = LONG_MAX, .mutable = true, .def = "512",
 	  .doc = "members a set of integers keeps in a sorted array" },
+	{ "zset-max-listpack-entries", K_INT, F(zset_lp_entries),
+	  .max = LONG_MAX, .mutable = true, .def = "128",
+	  .doc = "largest sorted set kept in the compact encoding" },
+	{ "zset-max-listpack-value", K_INT, F(zset_lp_value),
+	  .max = LONG_MAX, .mutable = true, .def = "64",
+	  .doc = "longest member (bytes) of a compact sorted set" },
 	/* persistence */
 	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
 	  .def = "/dev/shm/redpoll",

@@ -72,6 +72,8 @@ struct rp_config {
 	unsigned active_expire_effort; /* "active-expire-effort" 1..10 */
 	char requirepass[128];    /* "requirepass": empty = none */
 	unsigned long set_max_intset_entries; /* "set-max-intset-entries" */
+	unsigned long zset_lp_entries; /* "zset-max-listpack-entries" */
+	unsigned long zset_lp_value;   /* "zset-max-listpack-value" bytes */
 
 	/* persistence */
 	char pmem_path[PATH_MAX]; /* "pmem-path": directory or file prefix */

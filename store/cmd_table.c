@@ -7392,6 +7392,2112 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
 		.docs_len = 452,
 	},
+	{
+		.name = "zadd",
+		.id = 137,
+		.fn = cmd_zadd,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Add members with scores to a sorted set, or change th"
+			"eir scores",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)) for each item added, where N is the number "
+			"of elements in the sorted set.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nzadd\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 316,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Add members with scores to a sorted set, or change th"
+			"eir scores\r\n$5\r\nsince\r\n"
+			"$5\r\n1.2.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$83\r\nO(log(N)) for each item added, w"
+			"here N is the number of elements in the sorted set.\r"
+			"\n$9\r\narguments\r\n*6\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$9\r\n"
+			"condition\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\nsince\r\n"
+			"$5\r\n3.0.2\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$2\r\n"
+			"nx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nNX\r\n*6\r\n$4\r\nname\r\n"
+			"$2\r\nxx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nXX\r\n*10\r\n$4\r\nname\r\n"
+			"$10\r\ncomparison\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\ngt\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nGT\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nlt\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nLT\r\n"
+			"*10\r\n$4\r\nname\r\n$6\r\n"
+			"change\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nCH\r\n$5\r\nsince\r\n"
+			"$5\r\n3.0.2\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$9\r\nincrement\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nINCR\r\n"
+			"$5\r\nsince\r\n$5\r\n3.0.2\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$12\r\n"
+			"score_member\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"score\r\n$4\r\ntype\r\n$6\r\n"
+			"double\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\nmember\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 1282,
+	},
+	{
+		.name = "zcard",
+		.id = 138,
+		.fn = cmd_zcard,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Number of members of a sorted set",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzcard\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 299,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"Number of members of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 221,
+	},
+	{
+		.name = "zcount",
+		.id = 139,
+		.fn = cmd_zcount,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Number of members of a sorted set with a score in a r"
+			"ange",
+		.since = "2.0.0",
+		.complexity =
+			"O(log(N)) with N being the number of elements in the "
+			"sorted set.",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzcount\r\n:4\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Number of members of a sorted set with a score in a r"
+			"ange\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$64\r\nO(log(N)) with N being the number of elements "
+			"in the sorted set.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n",
+		.docs_len = 396,
+	},
+	{
+		.name = "zdiff",
+		.id = 140,
+		.fn = cmd_zdiff,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Members of the first sorted set that no other given s"
+			"et has",
+		.since = "6.2.0",
+		.complexity =
+			"O(L + (N-K)log(N)) worst case where L is the total nu"
+			"mber of elements in all the sets, N is the size of th"
+			"e first set, and K is the size of the result set.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzdiff\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Members of the first sorted set that no other given s"
+			"et has\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$155\r\nO(L + (N-K)log(N)) worst case where L is the "
+			"total number of elements in all the sets, N is the si"
+			"ze of the first set, and K is the size of the result "
+			"set.\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"numkeys\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n*8\r\n$4\r\nname\r\n"
+			"$10\r\nwithscores\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 588,
+	},
+	{
+		.name = "zdiffstore",
+		.id = 141,
+		.fn = cmd_zdiffstore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store the members of the first sorted set that no oth"
+			"er given set has",
+		.since = "6.2.0",
+		.complexity =
+			"O(L + (N-K)log(N)) worst case where L is the total nu"
+			"mber of elements in all the sets, N is the size of th"
+			"e first set, and K is the size of the result set.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nzdiffstore\r\n"
+			":-4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*2\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 545,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$69\r\n"
+			"Store the members of the first sorted set that no oth"
+			"er given set has\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$155\r\nO(L + (N-K)log(N)) worst case w"
+			"here L is the total number of elements in all the set"
+			"s, N is the size of the first set, and K is the size "
+			"of the result set.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 562,
+	},
+	{
+		.name = "zincrby",
+		.id = 142,
+		.fn = cmd_zincrby,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Add an amount to the score of a member of a sorted se"
+			"t",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)) where N is the number of elements in the so"
+			"rted set.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzincrby\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Add an amount to the score of a member of a sorted se"
+			"t\r\n$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$62\r\n"
+			"O(log(N)) where N is the number of elements in the so"
+			"rted set.\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"increment\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*4\r\n$4\r\n"
+			"name\r\n$6\r\nmember\r\n$4\r\n"
+			"type\r\n$6\r\nstring\r\n",
+		.docs_len = 401,
+	},
+	{
+		.name = "zinter",
+		.id = 143,
+		.fn = cmd_zinter,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Members every given sorted set has, with combined sco"
+			"res",
+		.since = "6.2.0",
+		.complexity =
+			"O(N*K)+O(M*log(M)) worst case with N being the smalle"
+			"st input sorted set, K being the number of input sort"
+			"ed sets and M being the number of elements in the res"
+			"ulting sorted set.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzinter\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 323,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Members every given sorted set has, with combined sco"
+			"res\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$177\r\nO(N*K)+O(M*log(M)) worst case with N being th"
+			"e smallest input sorted set, K being the number of in"
+			"put sorted sets and M being the number of elements in"
+			" the resulting sorted set.\r\n"
+			"$9\r\narguments\r\n*5\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nweight\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\naggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1049,
+	},
+	{
+		.name = "zintercard",
+		.id = 144,
+		.fn = cmd_zintercard,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary = "How many members every given sorted set has",
+		.since = "7.0.0",
+		.complexity =
+			"O(N*K) worst case with N being the smallest input sor"
+			"ted set, K being the number of input sorted sets.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nzintercard\r\n"
+			":-3\r\n*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"How many members every given sorted set has\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$102\r\n"
+			"O(N*K) worst case with N being the smallest input sor"
+			"ted set, K being the number of input sorted sets.\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\nlimit\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 503,
+	},
+	{
+		.name = "zinterstore",
+		.id = 145,
+		.fn = cmd_zinterstore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store the members every given sorted set has, with co"
+			"mbined scores",
+		.since = "2.0.0",
+		.complexity =
+			"O(N*K)+O(M*log(M)) worst case with N being the smalle"
+			"st input sorted set, K being the number of input sort"
+			"ed sets and M being the number of elements in the res"
+			"ulting sorted set.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzinterstore\r\n"
+			":-4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*2\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 546,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Store the members every given sorted set has, with co"
+			"mbined scores\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$177\r\nO(N*K)+O(M*log(M)) worst case w"
+			"ith N being the smallest input sorted set, K being th"
+			"e number of input sorted sets and M being the number "
+			"of elements in the resulting sorted set.\r\n"
+			"$9\r\narguments\r\n*5\r\n*6\r\n"
+			"$4\r\nname\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nweight\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\naggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n",
+		.docs_len = 1023,
+	},
+	{
+		.name = "zlexcount",
+		.id = 146,
+		.fn = cmd_zlexcount,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Number of members of a sorted set between two member "
+			"bounds",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)) with N being the number of elements in the "
+			"sorted set.",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nzlexcount\r\n:4\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Number of members of a sorted set between two member "
+			"bounds\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.9\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$64\r\nO(log(N)) with N being the number of elements "
+			"in the sorted set.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 398,
+	},
+	{
+		.name = "zmpop",
+		.id = 147,
+		.fn = cmd_zmpop,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Take members with the lowest or highest scores from t"
+			"he first non-empty sorted set",
+		.since = "7.0.0",
+		.complexity =
+			"O(K) + O(M*log(N)) where K is the number of provided "
+			"keys, N being the number of elements in the sorted se"
+			"t, and M being the number of elements popped.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzmpop\r\n:-4\r\n"
+			"*2\r\n+write\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 329,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$82\r\n"
+			"Take members with the lowest or highest scores from t"
+			"he first non-empty sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$151\r\n"
+			"O(K) + O(M*log(N)) where K is the number of provided "
+			"keys, N being the number of elements in the sorted se"
+			"t, and M being the number of elements popped.\r\n"
+			"$9\r\narguments\r\n*4\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMIN\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 796,
+	},
+	{
+		.name = "zmscore",
+		.id = 148,
+		.fn = cmd_zmscore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Scores of several members of a sorted set",
+		.since = "6.2.0",
+		.complexity =
+			"O(N) where N is the number of members being requested"
+			".",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzmscore\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$41\r\n"
+			"Scores of several members of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$54\r\n"
+			"O(N) where N is the number of members being requested"
+			".\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 354,
+	},
+	{
+		.name = "zpopmax",
+		.id = 149,
+		.fn = cmd_zpopmax,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Take the members with the highest scores out of a sor"
+			"ted set",
+		.since = "5.0.0",
+		.complexity =
+			"O(log(N)*M) with N being the number of elements in th"
+			"e sorted set, and M being the number of elements popp"
+			"ed.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzpopmax\r\n:-2\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 318,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Take the members with the highest scores out of a sor"
+			"ted set\r\n$5\r\nsince\r\n$5\r\n"
+			"5.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$109\r\nO(log(N)*M) with N being the number of elemen"
+			"ts in the sorted set, and M being the number of eleme"
+			"nts popped.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"count\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 429,
+	},
+	{
+		.name = "zpopmin",
+		.id = 150,
+		.fn = cmd_zpopmin,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Take the members with the lowest scores out of a sort"
+			"ed set",
+		.since = "5.0.0",
+		.complexity =
+			"O(log(N)*M) with N being the number of elements in th"
+			"e sorted set, and M being the number of elements popp"
+			"ed.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzpopmin\r\n:-2\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 318,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Take the members with the lowest scores out of a sort"
+			"ed set\r\n$5\r\nsince\r\n$5\r\n"
+			"5.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$109\r\nO(log(N)*M) with N being the number of elemen"
+			"ts in the sorted set, and M being the number of eleme"
+			"nts popped.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"count\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 428,
+	},
+	{
+		.name = "zrandmember",
+		.id = 151,
+		.fn = cmd_zrandmember,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Members of a sorted set picked at random",
+		.since = "6.2.0",
+		.complexity = "O(N) where N is the number of elements returned",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzrandmember\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*1\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 339,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Members of a sorted set picked at random\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$47\r\n"
+			"O(N) where N is the number of elements returned\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 525,
+	},
+	{
+		.name = "zrange",
+		.id = 152,
+		.fn = cmd_zrange,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set by position, score or member "
+			"range",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements returned.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzrange\r\n:-4\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 303,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Members of a sorted set by position, score or member "
+			"range\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$104\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements ret"
+			"urned.\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$4\r\nstop\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*10\r\n$4\r\n"
+			"name\r\n$6\r\nsortby\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nbyscore\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nBYSCORE\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nbylex\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nBYLEX\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"rev\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nREV\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*12\r\n$4\r\n"
+			"name\r\n$12\r\noffset_count\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1180,
+	},
+	{
+		.name = "zrangebylex",
+		.id = 153,
+		.fn = cmd_zrangebylex,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Members of a sorted set between two member bounds",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzrangebylex\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$49\r\n"
+			"Members of a sorted set between two member bounds\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$217\r\n"
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$34\r\n"
+			"`ZRANGE` with the `BYLEX` argument\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 886,
+	},
+	{
+		.name = "zrangebyscore",
+		.id = 154,
+		.fn = cmd_zrangebyscore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Members of a sorted set with a score in a range",
+		.since = "1.0.5",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$13\r\nzrangebyscore\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$47\r\n"
+			"Members of a sorted set with a score in a range\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.5\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$217\r\n"
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$36\r\n"
+			"`ZRANGE` with the `BYSCORE` argument\r\n"
+			"$9\r\narguments\r\n*5\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*10\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 1021,
+	},
+	{
+		.name = "zrangestore",
+		.id = 155,
+		.fn = cmd_zrangestore,
+		.arity = -5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store a range of a sorted set's members under another"
+			" key",
+		.since = "6.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements stored into"
+			" the destination key.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzrangestore\r\n"
+			":-5\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 526,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Store a range of a sorted set's members under another"
+			" key\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$127\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements sto"
+			"red into the destination key.\r\n"
+			"$9\r\narguments\r\n*7\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\ndst\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nsrc\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nsortby\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nbyscore\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nBYSCORE\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nbylex\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nBYLEX\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nrev\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nREV\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 1086,
+	},
+	{
+		.name = "zrank",
+		.id = 156,
+		.fn = cmd_zrank,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Position of a member in a sorted set, lowest score fi"
+			"rst",
+		.since = "2.0.0",
+		.complexity = "O(log(N))",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzrank\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 308,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Position of a member in a sorted set, lowest score fi"
+			"rst\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$9\r\nO(log(N))\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 297,
+	},
+	{
+		.name = "zrem",
+		.id = 157,
+		.fn = cmd_zrem,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove members from a sorted set; returns how many ex"
+			"isted",
+		.since = "1.2.0",
+		.complexity =
+			"O(M*log(N)) with N being the number of elements in th"
+			"e sorted set and M the number of elements to be remov"
+			"ed.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nzrem\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Remove members from a sorted set; returns how many ex"
+			"isted\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$109\r\nO(M*log(N)) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements to "
+			"be removed.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 427,
+	},
+	{
+		.name = "zremrangebylex",
+		.id = 158,
+		.fn = cmd_zremrangebylex,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove the members of a sorted set between two member"
+			" bounds",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements removed by "
+			"the operation.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nzremrangebylex\r\n"
+			":4\r\n*1\r\n+write\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Remove the members of a sorted set between two member"
+			" bounds\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.9\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$120\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements rem"
+			"oved by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 456,
+	},
+	{
+		.name = "zremrangebyrank",
+		.id = 159,
+		.fn = cmd_zremrangebyrank,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove the members of a sorted set in a range of posi"
+			"tions",
+		.since = "2.0.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements removed by "
+			"the operation.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nzremrangebyrank\r\n"
+			":4\r\n*1\r\n+write\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 310,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Remove the members of a sorted set in a range of posi"
+			"tions\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$120\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements rem"
+			"oved by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\nstart\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 459,
+	},
+	{
+		.name = "zremrangebyscore",
+		.id = 160,
+		.fn = cmd_zremrangebyscore,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove the members of a sorted set with a score in a "
+			"range",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements removed by "
+			"the operation.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$16\r\nzremrangebyscore\r\n"
+			":4\r\n*1\r\n+write\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Remove the members of a sorted set with a score in a "
+			"range\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$120\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements rem"
+			"oved by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n",
+		.docs_len = 454,
+	},
+	{
+		.name = "zrevrange",
+		.id = 161,
+		.fn = cmd_zrevrange,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set by position, highest score fi"
+			"rst",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements returned.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nzrevrange\r\n:-4\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$56\r\n"
+			"Members of a sorted set by position, highest score fi"
+			"rst\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$104\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements ret"
+			"urned.\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$32\r\n"
+			"`ZRANGE` with the `REV` argument\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nstart\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 676,
+	},
+	{
+		.name = "zrevrangebylex",
+		.id = 162,
+		.fn = cmd_zrevrangebylex,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set between two member bounds, in"
+			" reverse order",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nzrevrangebylex\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$67\r\n"
+			"Members of a sorted set between two member bounds, in"
+			" reverse order\r\n$5\r\nsince\r\n"
+			"$5\r\n2.8.9\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$217\r\nO(log(N)+M) with N being the nu"
+			"mber of elements in the sorted set and M the number o"
+			"f elements being returned. If M is constant (e.g. alw"
+			"ays asking for the first 10 elements with LIMIT), you"
+			" can consider it O(log(N)).\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n6.2.0\r\n$11\r\nreplaced_by\r\n"
+			"$45\r\n`ZRANGE` with the `REV` and `BYLEX` arguments"
+			"\r\n$9\r\narguments\r\n*4\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 915,
+	},
+	{
+		.name = "zrevrangebyscore",
+		.id = 163,
+		.fn = cmd_zrevrangebyscore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set with a score in a range, high"
+			"est first",
+		.since = "2.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$16\r\nzrevrangebyscore\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 314,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$62\r\n"
+			"Members of a sorted set with a score in a range, high"
+			"est first\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$217\r\nO(log(N)+M) with N being the nu"
+			"mber of elements in the sorted set and M the number o"
+			"f elements being returned. If M is constant (e.g. alw"
+			"ays asking for the first 10 elements with LIMIT), you"
+			" can consider it O(log(N)).\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n6.2.0\r\n$11\r\nreplaced_by\r\n"
+			"$47\r\n`ZRANGE` with the `REV` and `BYSCORE` argument"
+			"s\r\n$9\r\narguments\r\n*5\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 1024,
+	},
+	{
+		.name = "zrevrank",
+		.id = 164,
+		.fn = cmd_zrevrank,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Position of a member in a sorted set, highest score f"
+			"irst",
+		.since = "2.0.0",
+		.complexity = "O(log(N))",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nzrevrank\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Position of a member in a sorted set, highest score f"
+			"irst\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$9\r\nO(log(N))\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 298,
+	},
+	{
+		.name = "zscan",
+		.id = 165,
+		.fn = cmd_zscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Walk the members and scores of a sorted set a few at "
+			"a time",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@sortedset\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Walk the members and scores of a sorted set a few at "
+			"a time\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 658,
+	},
+	{
+		.name = "zscore",
+		.id = 166,
+		.fn = cmd_zscore,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "The score of a member of a sorted set",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzscore\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"The score of a member of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 273,
+	},
+	{
+		.name = "zunion",
+		.id = 167,
+		.fn = cmd_zunion,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Members any given sorted set has, with combined score"
+			"s",
+		.since = "6.2.0",
+		.complexity =
+			"O(N)+O(M*log(M)) with N being the sum of the sizes of"
+			" the input sorted sets, and M being the number of ele"
+			"ments in the resulting sorted set.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzunion\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 323,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Members any given sorted set has, with combined score"
+			"s\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$140\r\n"
+			"O(N)+O(M*log(M)) with N being the sum of the sizes of"
+			" the input sorted sets, and M being the number of ele"
+			"ments in the resulting sorted set.\r\n"
+			"$9\r\narguments\r\n*5\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nweight\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\naggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1010,
+	},
+	{
+		.name = "zunionstore",
+		.id = 168,
+		.fn = cmd_zunionstore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store the members any given sorted set has, with comb"
+			"ined scores",
+		.since = "2.0.0",
+		.complexity =
+			"O(N)+O(M log(M)) with N being the sum of the sizes of"
+			" the input sorted sets, and M being the number of ele"
+			"ments in the resulting sorted set.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzunionstore\r\n"
+			":-4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*2\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 546,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$64\r\n"
+			"Store the members any given sorted set has, with comb"
+			"ined scores\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$140\r\nO(N)+O(M log(M)) with N being t"
+			"he sum of the sizes of the input sorted sets, and M b"
+			"eing the number of elements in the resulting sorted s"
+			"et.\r\n$9\r\narguments\r\n*5\r\n"
+			"*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"numkeys\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n*8\r\n$4\r\nname\r\n"
+			"$6\r\nweight\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n$5\r\ntoken\r\n"
+			"$7\r\nWEIGHTS\r\n$5\r\nflags\r\n"
+			"*2\r\n+optional\r\n+multiple\r\n"
+			"*10\r\n$4\r\nname\r\n$9\r\n"
+			"aggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n",
+		.docs_len = 984,
+	},
 };
 
-const unsigned kv_cmd_table_len = 114;
+const unsigned kv_cmd_table_len = 146;

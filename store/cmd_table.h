@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 137
+#define KV_CMD_COUNT 169
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -142,5 +142,37 @@ void cmd_touch(struct kv_req *r);
 void cmd_ttl(struct kv_req *r);
 void cmd_type(struct kv_req *r);
 void cmd_unlink(struct kv_req *r);
+void cmd_zadd(struct kv_req *r);
+void cmd_zcard(struct kv_req *r);
+void cmd_zcount(struct kv_req *r);
+void cmd_zdiff(struct kv_req *r);
+void cmd_zdiffstore(struct kv_req *r);
+void cmd_zincrby(struct kv_req *r);
+void cmd_zinter(struct kv_req *r);
+void cmd_zintercard(struct kv_req *r);
+void cmd_zinterstore(struct kv_req *r);
+void cmd_zlexcount(struct kv_req *r);
+void cmd_zmpop(struct kv_req *r);
+void cmd_zmscore(struct kv_req *r);
+void cmd_zpopmax(struct kv_req *r);
+void cmd_zpopmin(struct kv_req *r);
+void cmd_zrandmember(struct kv_req *r);
+void cmd_zrange(struct kv_req *r);
+void cmd_zrangebylex(struct kv_req *r);
+void cmd_zrangebyscore(struct kv_req *r);
+void cmd_zrangestore(struct kv_req *r);
+void cmd_zrank(struct kv_req *r);
+void cmd_zrem(struct kv_req *r);
+void cmd_zremrangebylex(struct kv_req *r);
+void cmd_zremrangebyrank(struct kv_req *r);
+void cmd_zremrangebyscore(struct kv_req *r);
+void cmd_zrevrange(struct kv_req *r);
+void cmd_zrevrangebylex(struct kv_req *r);
+void cmd_zrevrangebyscore(struct kv_req *r);
+void cmd_zrevrank(struct kv_req *r);
+void cmd_zscan(struct kv_req *r);
+void cmd_zscore(struct kv_req *r);
+void cmd_zunion(struct kv_req *r);
+void cmd_zunionstore(struct kv_req *r);
 
 #endif /* RP_CMD_TABLE_H */

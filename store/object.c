@@ -24,6 +24,8 @@ kv_value_free(struct kv_shard *s, struct kv_entry *e)
 		e->type = KV_TYPE_STRING;
 	} else if (e->type == KV_TYPE_HASH) {
 		kv_hash_free(s, e);
+	} else if (e->type == KV_TYPE_ZSET) {
+		kv_zset_free(s, e);
 		e->type = KV_TYPE_STRING;
 	} else if (e->type == KV_TYPE_SET) {
 		kv_set_free(s, e);
@@ -123,6 +125,8 @@ kv_type_name(const struct kv_entry *e)
 		return "hash";
 	case KV_TYPE_SET:
 		return "set";
+	case KV_TYPE_ZSET:
+		return "zset";
 	}
 	return "none";
 }
