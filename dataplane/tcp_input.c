@@ -130,34 +130,41 @@ cookie_send(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 			    cisn + 1, cookie_mss[idx]);
 }
 
-/*
- * cookie_accept -- an ACK for no connection on a listening port: if it
- * completes a cookie handshake, the connection, ESTABLISHED; else NULL.
- */
-static struct tcp_conn *
-cookie_accept(struct tcp_stack *ts, uint32_t src, uint32_t dst,
-	      const struct rte_tcp_hdr *th)
+/* cookie_check -- whether an ACK completes a cookie handshake. */
+static bool
+cookie_check(struct tcp_stack *ts, uint32_t src, uint32_t dst,
+	     const struct rte_tcp_hdr *th)
 {
 	uint32_t iss = rte_be_to_cpu_32(th->recv_ack) - 1;
 	uint32_t cisn = rte_be_to_cpu_32(th->sent_seq) - 1;
 	uint32_t t = iss >> 27, now = cookie_clock(ts);
 
-	if (((now - t) & 0x1f) > 1 ||
-	    (iss & 0x1ffffff) != cookie_hash(ts, src, th->src_port, dst,
-					     th->dst_port, t, cisn)) {
-		TCP_COUNT(ts, syncookies_failed);
-		return NULL;
-	}
-	struct tcp_conn *tc = tcp_conn_new(ts, src, th->src_port, dst,
-					   th->dst_port);
-	if (tc == NULL)
-		return NULL;
-	TCP_COUNT(ts, syncookies_ok);
-	TCP_COUNT(ts, passive_opens);
+	return ((now - t) & 0x1f) <= 1 &&
+	       (iss & 0x1ffffff) == cookie_hash(ts, src, th->src_port, dst,
+						th->dst_port, t, cisn);
+}
+
+/*
+ * cookie_establish -- make tc the connection a valid cookie ACK
+ * describes: ESTABLISHED, the cookie's ISN and MSS, no window scaling,
+ * no timestamps; the application is told. Returns false (tc aborted)
+ * if the application refuses it.
+ */
+static bool
+cookie_establish(struct tcp_conn *tc, const struct rte_tcp_hdr *th)
+{
+	struct tcp_stack *ts = tc->ts;
+	uint32_t iss = rte_be_to_cpu_32(th->recv_ack) - 1;
+	uint32_t cisn = rte_be_to_cpu_32(th->sent_seq) - 1;
 	uint16_t mss = cookie_mss[(iss >> 25) & 3];
+
+	TCP_COUNT(ts, syncookies_ok);
 	tc->state = TCPS(ESTABLISHED);
 	tc->rcv.irs = cisn;
 	tc->rcv.nxt = cisn + 1;
+	tc->rcv.wscale = 0;
+	tc->snd.wscale = 0;
+	tc->ts_ok = false;
 	tc->snd.iss = iss;
 	tc->snd.una = iss + 1;
 	tc->snd.nxt = iss + 1;
@@ -169,16 +176,38 @@ cookie_accept(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	tc->snd.mss = mss;
 	tc->cwnd = 10u * mss;
 	tc->ssthresh = UINT32_MAX;
+	tc->rto_tsc = 0;
+	tc->retries = 0;
 	TCP_COUNT(ts, established);
 	void *app = ts->ops->accept(ts->ctx, tc);
 	if (app == NULL) {
 		TCP_COUNT(ts, accepts_refused);
 		tcp_abort(tc);
-		return NULL;
+		return false;
 	}
 	tc->app = app;
 	tc->accepted = true;
-	return tc;
+	return true;
+}
+
+/*
+ * cookie_accept -- an ACK for no connection on a listening port: if it
+ * completes a cookie handshake, the connection, ESTABLISHED; else NULL.
+ */
+static struct tcp_conn *
+cookie_accept(struct tcp_stack *ts, uint32_t src, uint32_t dst,
+	      const struct rte_tcp_hdr *th)
+{
+	if (!cookie_check(ts, src, dst, th)) {
+		TCP_COUNT(ts, syncookies_failed);
+		return NULL;
+	}
+	struct tcp_conn *tc = tcp_conn_new(ts, src, th->src_port, dst,
+					   th->dst_port);
+	if (tc == NULL)
+		return NULL;
+	TCP_COUNT(ts, passive_opens);
+	return cookie_establish(tc, th) ? tc : NULL;
 }
 
 /* listen_input -- a SYN for a listening port: SYN-RECEIVED. */
@@ -413,6 +442,18 @@ established:
 		if (!(flags & TCP_FLAG_ACK))
 			goto drop;
 		if (ack != tc->snd.iss + 1) {
+			/*
+			 * The peer may be completing an earlier cookie
+			 * handshake: its first SYN got a cookie, a
+			 * retransmitted one this connection, and the cookie
+			 * SYN-ACK arrived first. Adopt the cookie's.
+			 */
+			if (cookie_check(ts, src, dst, th)) {
+				ts->n_syn--;
+				if (!cookie_establish(tc, th))
+					goto drop;
+				goto synchronized;
+			}
 			tcp_send_rst_for(ts, src, th->src_port, dst,
 					 th->dst_port, ack, 0, false);
 			goto drop;
@@ -439,6 +480,7 @@ established:
 		tc->accepted = true;
 	}
 
+synchronized:
 	/* "Other States", step 1: is the segment acceptable? */
 	uint32_t wnd = ts->p.rcv_wnd;
 	bool ok;

@@ -542,13 +542,39 @@ test_syn_cookies(void **state)
 	assert_int_equal(cap_tcp(0)->data_off >> 4, 5);  /* no timestamps */
 	assert_tcp_cksums(0);
 
-	/* A cookie from two clocks ago (128 s later) is stale. */
+	/* A SYN answered with a cookie, retransmitted once the backlog had
+	 * room again (a half-open connection was reset): the retransmission
+	 * got a connection of its own, but the peer completes the cookie
+	 * handshake, which the connection adopts. */
+	clear_captured();
+	input(tcp_frame(31002, 0x02, 4000, 0, 65535, NULL, 0, NULL, 0));
+	uint32_t cookie2 = rte_be_to_cpu_32(cap_tcp(0)->sent_seq);
+	input(tcp_frame(30000, 0x04, 501, 0, 0, NULL, 0, NULL, 0));   /* RST */
+	clear_captured();
+	input(tcp_frame(31002, 0x02, 4000, 0, 65535, NULL, 0, NULL, 0));
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x12);
+	assert_true(rte_be_to_cpu_32(cap_tcp(0)->sent_seq) != cookie2);
+	clear_captured();
+	input(tcp_frame(31002, 0x18, 4001, cookie2 + 1, 512, NULL, 0,
+			"GET a\r\n", 7));
+	assert_int_equal(accepts, 2);
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_ok], 2);
+	assert_int_equal(rx_len, 6 + 7);
+	assert_memory_equal(rx + 6, "GET a\r\n", 7);
+
+	/* A cookie from two clocks ago (130 s later) is stale. */
+	input(tcp_frame(30500, 0x02, 500, 0, 512, NULL, 0, NULL, 0));
+	clear_captured();
 	input(tcp_frame(31001, 0x02, 9000, 0, 65535, NULL, 0, NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_sent], 3);
+	uint32_t cookie3 = rte_be_to_cpu_32(cap_tcp(0)->sent_seq);
 	net->now_tsc += 130 * net->tsc_hz;
 	clear_captured();
-	input(tcp_frame(31001, 0x10, 9001, 12345, 512, NULL, 0, NULL, 0));
+	input(tcp_frame(31001, 0x10, 9001, cookie3 + 1, 512, NULL, 0, NULL,
+			0));
 	assert_int_equal(tcp_counters(ts)[TCP_syncookies_failed], 2);
-	assert_int_equal(accepts, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x04);
+	assert_int_equal(accepts, 2);
 }
 
 /* test_rfc5961_ack -- an ACK for data never sent is answered with a
