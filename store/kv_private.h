@@ -181,6 +181,8 @@ struct kv_shard {
 	uint64_t hash_seq;         /* unique rte_hash names */
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
+	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
+	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
 	struct kv_stats stats;
 
 	/* what commands cost (latency.c, slowlog.c) */
@@ -251,6 +253,26 @@ const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
 const char *kv_type_name(const struct kv_entry *e);
 /* kv_hash_free -- free the value of a hash (t_hash.c). */
 void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
+
+/*
+ * Building and reading values from outside their type's file (rdb.c).
+ * The entry may be detached (in no database). kv_list_init and
+ * kv_hash_init make e an empty list or hash; kv_list_append adds an
+ * element at the tail (0 or -1 out of memory); kv_hash_set sets a field
+ * (1 added, 0 updated, -1 out of memory) and converts the encoding as
+ * HSET does; kv_hash_foreach visits the pairs (listpack: in order).
+ */
+void kv_list_init(struct kv_entry *e);
+int kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
+		   size_t len);
+void kv_hash_init(struct kv_entry *e);
+int kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
+		size_t flen, const char *v, size_t vlen);
+uint64_t kv_hash_len(const struct kv_entry *e);
+typedef void (*kv_hash_pair_fn)(void *ctx, const char *f, size_t flen,
+				const char *v, size_t vlen);
+void kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn,
+		     void *ctx);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,
