@@ -1,5 +1,18 @@
 /*
- * xcore.c -- requests between workers over SPSC rings (see xcore.h).
+ * xcore.c -- requests between workers over SPSC rings (see xcore.h),
+ * and the transactions that make multi-key commands over several shards
+ * atomic and isolated.
+ *
+ * A transaction (MSET, MSETNX, MGET with keys on several shards) takes
+ * exclusive locks on its keys shard by shard in ascending shard order
+ * (one shard at a time: two transactions can never wait for each other
+ * in a cycle), reads under the locks (MGET; MSETNX checks that no key
+ * exists), then applies its writes on every shard, each shard unlocking
+ * its keys as it applies. A request that touches a locked key, and every
+ * request that arrives behind one, waits in the shard's FIFO until the
+ * locks go; a whole-keyspace request waits while any lock is held. So a
+ * reader that sees one key of an MSET sees all of them, and the
+ * per-shard order of requests is kept.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,13 +28,23 @@
 #include "worker.h"
 #include "xcore.h"
 
-#define XC_BURST 32
+#define XC_BURST     32
+#define XC_MAX_KEYS  4096       /* keys per request a lock check reads */
+
+enum xc_kind {
+	XC_REQ = 0,       /* run a command, reply */
+	XC_LOCK,          /* lock the command's keys (and run it if exec) */
+	XC_APPLY,         /* run the command, unlock the transaction's keys */
+	XC_UNLOCK,        /* unlock the transaction's keys; no reply */
+};
 
 /* One part of a request: sent by the origin, answered by the target. */
 struct dp_xmsg {
-	struct dp_xmsg *next;      /* backlog and executed lists */
+	struct dp_xmsg *next;      /* backlog, FIFO and executed lists */
 	struct xc_pend *pend;      /* the origin's request (opaque there) */
 	uint16_t origin, target;
+	uint8_t kind;              /* enum xc_kind */
+	bool exec;                 /* XC_LOCK: run the command too */
 	bool is_reply;
 	bool oom;                  /* the reply could not be stored whole */
 	unsigned db;
@@ -32,6 +55,16 @@ struct dp_xmsg {
 	size_t reply_len, reply_cap;
 };
 
+/* The growing reply of a merge. */
+struct out_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Transaction phases. */
+enum { TX_LOCKING = 0, TX_APPLYING };
+
 /* A routed request of this worker, waiting for its parts. */
 struct xc_pend {
 	struct dp_xc_owner owner;
@@ -41,7 +74,23 @@ struct xc_pend {
 	unsigned scan_shard;
 	uint16_t *key_part;        /* MGET: the part of each key, in order */
 	unsigned n_keys;
-	struct dp_xmsg *parts[];
+	bool sync;                 /* still inside dp_xc_execute */
+	bool sync_done;
+	struct out_buf sync_reply;
+	/* transactions */
+	unsigned step;             /* the next part to lock */
+	int phase;
+	bool nx_failed;            /* MSETNX: a key existed */
+	struct dp_xmsg **apply;    /* MSETNX: the writes, one per part */
+	struct dp_xmsg *parts[];   /* by ascending target */
+};
+
+/* A key locked by a transaction. */
+struct xc_lock {
+	const struct xc_pend *owner;
+	uint16_t origin;
+	size_t len;
+	char *key;
 };
 
 struct dp_xcore {
@@ -50,9 +99,26 @@ struct dp_xcore {
 	struct rte_ring *out[DP_MAX_WORKERS];   /* to worker j */
 	struct dp_xmsg *backlog[DP_MAX_WORKERS], *backlog_tail[DP_MAX_WORKERS];
 	struct dp_xmsg *executed, *executed_tail;
+	struct dp_xmsg *fifo, *fifo_tail;       /* waiting for locks */
+	struct xc_lock *locks;
+	unsigned n_locks, cap_locks;
 	struct kv_client proxy;    /* runs other workers' requests */
 	unsigned pending;
 };
+
+static void deliver(struct dp_worker *w, struct dp_xmsg *m);
+
+/* list_add -- append m to a singly linked list with a tail. */
+static void
+list_add(struct dp_xmsg **head, struct dp_xmsg **tail, struct dp_xmsg *m)
+{
+	m->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = m;
+	else
+		*head = m;
+	*tail = m;
+}
 
 /* xc_write -- the proxy client's write function: into the message. */
 static void
@@ -80,21 +146,20 @@ xc_write(void *sink, const void *buf, size_t len)
 
 /*
  * msg_new -- a message for target with the arguments argv[idx[0..n-1]]
- * (or argv[0..n-1] when idx is NULL); over is an argument that replaces
- * argv[1] (SCAN's cursor), or NULL.
+ * (or argv[0..n-1] when idx is NULL); name replaces argv[0] and over
+ * replaces argv[1] when not NULL.
  */
 static struct dp_xmsg *
-msg_new(struct dp_worker *w, const struct kv_client *c, unsigned target,
+msg_new(struct dp_worker *w, unsigned db, uint32_t cflags, unsigned target,
 	int n, const struct kv_arg *argv, const int *idx,
-	const struct kv_arg *over)
+	const struct kv_arg *name, const struct kv_arg *over)
 {
 	size_t bytes = 0;
 
-	for (int i = 0; i < n; i++) {
-		const struct kv_arg *a = (i == 1 && over) ? over :
-					 &argv[idx ? idx[i] : i];
-		bytes += a->len;
-	}
+#define ARG(i) ((i) == 0 && name ? name : (i) == 1 && over ? over : \
+		&argv[idx ? idx[i] : (i)])
+	for (int i = 0; i < n; i++)
+		bytes += ARG(i)->len;
 	struct dp_xmsg *m = malloc(sizeof(*m) + (size_t)n * sizeof(*m->argv) +
 				   bytes + 1);
 	if (m == NULL)
@@ -102,19 +167,19 @@ msg_new(struct dp_worker *w, const struct kv_client *c, unsigned target,
 	memset(m, 0, sizeof(*m));
 	m->origin = (uint16_t)w->index;
 	m->target = (uint16_t)target;
-	m->db = c->db;
-	m->cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
+	m->db = db;
+	m->cflags = cflags;
 	m->argc = n;
 	m->argv = (struct kv_arg *)(m + 1);
 	char *p = (char *)(m->argv + n);
 	for (int i = 0; i < n; i++) {
-		const struct kv_arg *a = (i == 1 && over) ? over :
-					 &argv[idx ? idx[i] : i];
+		const struct kv_arg *a = ARG(i);
 		memcpy(p, a->ptr, a->len);
 		m->argv[i].ptr = p;
 		m->argv[i].len = a->len;
 		p += a->len;
 	}
+#undef ARG
 	return m;
 }
 
@@ -125,29 +190,194 @@ msg_free(struct dp_xmsg *m)
 	free(m);
 }
 
-/* run -- execute a message on this worker's shard, as its client. */
+/* run -- execute a message's command on this shard, as its client. */
 static void
 run(struct dp_worker *w, struct dp_xmsg *m)
 {
 	struct kv_client *p = &w->xc->proxy;
 
+	m->reply_len = 0;
+	m->oom = false;
 	p->db = m->db;
 	p->flags = m->cflags;
 	p->sink = m;
 	kv_execute(w->shard, p, m->argc, m->argv);
-	m->is_reply = true;
 }
 
-/* backlog_add -- queue a message for target; dp_xc_flush sends it. */
-static void
-backlog_add(struct dp_xcore *xc, unsigned target, struct dp_xmsg *m)
+/* --- locks ------------------------------------------------------------ */
+
+/* locked_by -- the lock on a key, or NULL. */
+static const struct xc_lock *
+locked_by(const struct dp_xcore *xc, const struct kv_arg *k)
 {
-	m->next = NULL;
-	if (xc->backlog_tail[target] != NULL)
-		xc->backlog_tail[target]->next = m;
-	else
-		xc->backlog[target] = m;
-	xc->backlog_tail[target] = m;
+	for (unsigned i = 0; i < xc->n_locks; i++)
+		if (xc->locks[i].len == k->len &&
+		    memcmp(xc->locks[i].key, k->ptr, k->len) == 0)
+			return &xc->locks[i];
+	return NULL;
+}
+
+/*
+ * blocked -- whether m must wait for locks: a request on a locked key
+ * (or on the whole keyspace while any lock is held), a lock on a key
+ * another transaction holds.
+ */
+static bool
+blocked(const struct dp_xcore *xc, const struct dp_xmsg *m)
+{
+	int pos[XC_MAX_KEYS];
+
+	if (xc->n_locks == 0)
+		return false;
+	int n = kv_request_keys(m->argc, m->argv, pos, XC_MAX_KEYS);
+	if (n <= 0)
+		return m->kind == XC_REQ;
+	for (int i = 0; i < n; i++) {
+		const struct xc_lock *l = locked_by(xc, &m->argv[pos[i]]);
+		if (l != NULL && (m->kind == XC_REQ || l->owner != m->pend ||
+				  l->origin != m->origin))
+			return true;
+	}
+	return false;
+}
+
+/* lock_keys -- lock every key of m for its transaction. */
+static void
+lock_keys(struct dp_xcore *xc, const struct dp_xmsg *m)
+{
+	int pos[XC_MAX_KEYS];
+	int n = kv_request_keys(m->argc, m->argv, pos, XC_MAX_KEYS);
+
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *k = &m->argv[pos[i]];
+		if (locked_by(xc, k) != NULL)
+			continue;          /* twice in one request */
+		if (xc->n_locks == xc->cap_locks) {
+			unsigned cap = xc->cap_locks ? xc->cap_locks * 2 : 16;
+			struct xc_lock *l = realloc(xc->locks,
+						    cap * sizeof(*l));
+			if (l == NULL)
+				continue;  /* unlocked: only isolation suffers */
+			xc->locks = l;
+			xc->cap_locks = cap;
+		}
+		char *copy = malloc(k->len ? k->len : 1);
+		if (copy == NULL)
+			continue;
+		memcpy(copy, k->ptr, k->len);
+		xc->locks[xc->n_locks++] = (struct xc_lock){
+			.owner = m->pend, .origin = m->origin,
+			.len = k->len, .key = copy };
+	}
+}
+
+/* unlock -- release every key a transaction holds here. */
+static void
+unlock(struct dp_xcore *xc, const struct dp_xmsg *m)
+{
+	for (unsigned i = 0; i < xc->n_locks;) {
+		if (xc->locks[i].owner == m->pend &&
+		    xc->locks[i].origin == m->origin) {
+			free(xc->locks[i].key);
+			xc->locks[i] = xc->locks[--xc->n_locks];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* --- delivery ----------------------------------------------------------- */
+
+/* respond -- a request was handled here: its reply goes to its origin. */
+static void
+respond(struct dp_worker *w, struct dp_xmsg *m)
+{
+	m->is_reply = true;
+	if (m->origin == w->index) {
+		deliver(w, m);
+		return;
+	}
+	w->counters[DP_W_requests_served]++;
+	/* Back once this iteration's writes are durable: dp_xc_flush. */
+	list_add(&w->xc->executed, &w->xc->executed_tail, m);
+}
+
+/* process -- handle a request or lock that is free to go. */
+static void
+process(struct dp_worker *w, struct dp_xmsg *m)
+{
+	if (m->kind == XC_LOCK) {
+		lock_keys(w->xc, m);
+		if (m->exec)
+			run(w, m);
+	} else {
+		run(w, m);
+	}
+	respond(w, m);
+}
+
+/* drain -- run what waited in the FIFO, in order, up to a blocked one. */
+static void
+drain(struct dp_worker *w)
+{
+	struct dp_xcore *xc = w->xc;
+
+	while (xc->fifo != NULL && !blocked(xc, xc->fifo)) {
+		struct dp_xmsg *m = xc->fifo;
+		xc->fifo = m->next;
+		if (xc->fifo == NULL)
+			xc->fifo_tail = NULL;
+		process(w, m);
+	}
+}
+
+static void handle_reply(struct dp_worker *w, struct dp_xmsg *m);
+
+/* deliver -- a message arrives at its target (from a ring or here). */
+static void
+deliver(struct dp_worker *w, struct dp_xmsg *m)
+{
+	struct dp_xcore *xc = w->xc;
+
+	if (m->is_reply) {
+		handle_reply(w, m);
+		return;
+	}
+	switch (m->kind) {
+	case XC_UNLOCK:
+		unlock(xc, m);
+		msg_free(m);       /* nobody waits for it */
+		drain(w);
+		return;
+	case XC_APPLY:
+		/* The transaction holds its keys: it never waits. */
+		run(w, m);
+		unlock(xc, m);
+		respond(w, m);
+		drain(w);
+		return;
+	default:
+		if (xc->fifo != NULL || blocked(xc, m)) {
+			list_add(&xc->fifo, &xc->fifo_tail, m);
+			return;
+		}
+		process(w, m);
+	}
+}
+
+/* xc_send -- a message to its target: here, or through the ring. */
+static void
+xc_send(struct dp_worker *w, struct dp_xmsg *m)
+{
+	m->is_reply = false;
+	if (m->target == w->index) {
+		w->counters[DP_W_requests_local]++;
+		deliver(w, m);
+		return;
+	}
+	w->counters[DP_W_requests_remote]++;
+	list_add(&w->xc->backlog[m->target], &w->xc->backlog_tail[m->target],
+		 m);
 }
 
 /* --- merging the parts' replies ------------------------------------- */
@@ -184,12 +414,6 @@ elem_len(const char *p, size_t len)
 	}
 }
 
-/* out_buf -- a growing reply. */
-struct out_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
 
 static void
 out_add(struct out_buf *o, const void *p, size_t n)
@@ -285,6 +509,9 @@ merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
 	case KV_MERGE_ALL_OK:
 		out_add(o, "+OK\r\n", 5);
 		return;
+	case KV_MERGE_NX:
+		out_add(o, pd->nx_failed ? ":0\r\n" : ":1\r\n", 4);
+		return;
 	case KV_MERGE_ANY: {
 		unsigned found = 0, pick = 0;
 		for (unsigned i = 0; i < pd->n_parts; i++) {
@@ -342,25 +569,35 @@ merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
 	}
 }
 
-/* pend_free -- release a request and its parts. */
+/* pend_free -- release a request and its messages. */
 static void
 pend_free(struct xc_pend *pd)
 {
-	for (unsigned i = 0; i < pd->n_parts; i++)
+	for (unsigned i = 0; i < pd->n_parts; i++) {
 		if (pd->parts[i] != NULL)
 			msg_free(pd->parts[i]);
+		if (pd->apply != NULL && pd->apply[i] != NULL)
+			msg_free(pd->apply[i]);
+	}
+	free(pd->apply);
 	free(pd->key_part);
+	free(pd->sync_reply.p);
 	free(pd);
 }
 
-/* part_done -- one part is back; the last one completes the request. */
+/* complete -- the request's reply is ready: to its owner. */
 static void
-part_done(struct dp_worker *w, struct xc_pend *pd)
+complete(struct dp_worker *w, struct xc_pend *pd)
 {
-	if (++pd->n_done < pd->n_parts)
-		return;
 	struct out_buf o = { 0 };
+
 	merge(pd, w->xc->n, &o);
+	if (pd->sync) {
+		/* Still inside dp_xc_execute: it replies. */
+		pd->sync_reply = o;
+		pd->sync_done = true;
+		return;
+	}
 	w->xc->pending--;
 	if (o.oom)
 		pd->owner.done(w, pd->owner.owner, "-ERR out of memory\r\n",
@@ -371,18 +608,83 @@ part_done(struct dp_worker *w, struct xc_pend *pd)
 	pend_free(pd);
 }
 
-/* send_part -- run a part here, or queue it for its target. */
+/* unlock_all -- a transaction that writes nothing releases its locks. */
 static void
-send_part(struct dp_worker *w, struct xc_pend *pd, struct dp_xmsg *m)
+unlock_all(struct dp_worker *w, struct xc_pend *pd)
 {
-	m->pend = pd;
-	if (m->target == w->index) {
-		run(w, m);
-		w->counters[DP_W_requests_local]++;
+	for (unsigned i = 0; i < pd->n_parts; i++) {
+		const struct dp_xmsg *p = pd->parts[i];
+		struct dp_xmsg *u = msg_new(w, p->db, p->cflags, p->target, 0,
+					    NULL, NULL, NULL, NULL);
+		if (u == NULL)
+			continue;  /* cannot happen in practice: 1 byte */
+		u->kind = XC_UNLOCK;
+		u->pend = pd;
+		xc_send(w, u);
+	}
+}
+
+/* tx_next -- the next step of a transaction after a reply. */
+static void
+tx_next(struct dp_worker *w, struct xc_pend *pd)
+{
+	if (pd->phase == TX_LOCKING && pd->step < pd->n_parts) {
+		/* Lock the next shard, in ascending order. */
+		xc_send(w, pd->parts[pd->step]);
 		return;
 	}
-	w->counters[DP_W_requests_remote]++;
-	backlog_add(w->xc, m->target, m);
+	if (pd->phase == TX_LOCKING) {
+		/* Every key is locked (and MGET/MSETNX read under them). */
+		if (pd->merge == KV_MERGE_NX) {
+			for (unsigned i = 0; i < pd->n_parts; i++)
+				if (pd->parts[i]->reply_len > 1 &&
+				    pd->parts[i]->reply[0] == ':' &&
+				    atoll(pd->parts[i]->reply + 1) > 0)
+					pd->nx_failed = true;
+		}
+		if (pd->merge == KV_MERGE_ORDERED || pd->nx_failed) {
+			unlock_all(w, pd);
+			complete(w, pd);
+			return;
+		}
+		pd->phase = TX_APPLYING;
+		pd->n_done = 0;
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			struct dp_xmsg *m = pd->apply != NULL ? pd->apply[i] :
+					    pd->parts[i];
+			m->kind = XC_APPLY;
+			xc_send(w, m);
+		}
+		return;
+	}
+	if (pd->n_done == pd->n_parts) {
+		/* Applied everywhere: an error of one shard is the reply. */
+		if (pd->apply != NULL)
+			for (unsigned i = 0; i < pd->n_parts; i++) {
+				struct dp_xmsg *t = pd->parts[i];
+				pd->parts[i] = pd->apply[i];
+				pd->apply[i] = t;
+			}
+		complete(w, pd);
+	}
+}
+
+/* handle_reply -- a part of a request of this worker is back. */
+static void
+handle_reply(struct dp_worker *w, struct dp_xmsg *m)
+{
+	struct xc_pend *pd = m->pend;
+
+	if (pd->kind == KV_ROUTE_TX) {
+		if (pd->phase == TX_LOCKING)
+			pd->step++;
+		else
+			pd->n_done++;
+		tx_next(w, pd);
+		return;
+	}
+	if (++pd->n_done == pd->n_parts)
+		complete(w, pd);
 }
 
 /* reply_raw -- write an error or a reply straight to a client. */
@@ -392,6 +694,60 @@ reply_raw(struct kv_client *c, const char *s)
 	c->write(c->sink, s, strlen(s));
 }
 
+/*
+ * split -- one message per shard with argv[0] and that shard's keys
+ * (with the value after each key when pairs), in ascending shard order;
+ * records the part of each key for MGET's merge. name replaces the
+ * command name. Returns false without memory.
+ */
+static bool
+split(struct dp_worker *w, struct xc_pend *pd, struct dp_xmsg **into,
+      const struct kv_client *c, int argc, const struct kv_arg *argv,
+      bool pairs, const struct kv_arg *name)
+{
+	unsigned n = w->xc->n, step = pairs ? 2 : 1;
+	int part_of[DP_MAX_WORKERS];
+	int *idx = malloc((size_t)argc * sizeof(*idx));
+	uint16_t *shard_of = malloc((size_t)argc * sizeof(*shard_of));
+	bool ok = idx != NULL && shard_of != NULL;
+
+	for (unsigned t = 0; t < n; t++)
+		part_of[t] = -1;
+	for (int i = 1; ok && i < argc; i += (int)step)
+		shard_of[i] = (uint16_t)kv_key_shard(argv[i].ptr, argv[i].len,
+						     n);
+	unsigned parts = 0;
+	for (unsigned t = 0; ok && t < n; t++) {
+		int k = 0;
+		idx[k++] = 0;
+		for (int i = 1; i < argc; i += (int)step) {
+			if (shard_of[i] != t)
+				continue;
+			idx[k++] = i;
+			if (pairs && i + 1 < argc)
+				idx[k++] = i + 1;
+		}
+		if (k == 1)
+			continue;
+		part_of[t] = (int)parts;
+		into[parts] = msg_new(w, c->db, c->flags &
+				      (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN),
+				      t, k, argv, idx, name, NULL);
+		if (into[parts] == NULL)
+			ok = false;
+		else
+			into[parts]->pend = pd;
+		parts++;
+	}
+	if (ok && pd->key_part != NULL)
+		for (int i = 1; i < argc; i++)
+			pd->key_part[i - 1] = (uint16_t)part_of[shard_of[i]];
+	pd->n_parts = parts;
+	free(idx);
+	free(shard_of);
+	return ok;
+}
+
 bool
 dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	      const struct kv_arg *argv, const struct dp_xc_owner *o)
@@ -399,6 +755,7 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	struct dp_xcore *xc = w->xc;
 	struct kv_route_plan plan;
 	unsigned n = xc != NULL ? xc->n : 1;
+	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
 	struct kv_arg over = { 0 };
 	char curbuf[32];
 
@@ -426,8 +783,10 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 			}
 		}
 	}
-	if (plan.kind == KV_ROUTE_HOME ||
-	    (plan.kind == KV_ROUTE_SHARD && plan.shard == w->index)) {
+	bool here = plan.kind == KV_ROUTE_HOME ||
+		    (plan.kind == KV_ROUTE_SHARD && plan.shard == w->index);
+	if (here && (xc == NULL || plan.kind == KV_ROUTE_HOME ||
+		     (xc->n_locks == 0 && xc->fifo == NULL))) {
 		w->counters[DP_W_requests_local]++;
 		kv_execute(w->shard, c, argc, argv);
 		return true;
@@ -438,92 +797,89 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		return true;
 	}
 
-	unsigned parts = plan.kind == KV_ROUTE_SHARD ||
-			 plan.kind == KV_ROUTE_SCAN ? 1 : n;
+	bool tx = plan.kind == KV_ROUTE_TX, ok = true;
+	unsigned max_parts = plan.kind == KV_ROUTE_SHARD ||
+			     plan.kind == KV_ROUTE_SCAN ? 1 : n;
 	struct xc_pend *pd = calloc(1, sizeof(*pd) +
-				    parts * sizeof(pd->parts[0]));
+				    max_parts * sizeof(pd->parts[0]));
 	if (pd == NULL)
 		goto oom;
 	pd->owner = *o;
 	pd->kind = plan.kind;
 	pd->merge = plan.merge;
 	pd->scan_shard = plan.shard;
+	pd->sync = true;
 
 	if (plan.kind == KV_ROUTE_SHARD || plan.kind == KV_ROUTE_SCAN) {
 		pd->n_parts = 1;
-		pd->parts[0] = msg_new(w, c, plan.shard, argc, argv, NULL,
-				       over.ptr ? &over : NULL);
-		if (pd->parts[0] == NULL)
-			goto oom_pd;
+		pd->parts[0] = msg_new(w, c->db, cflags, plan.shard, argc, argv,
+				       NULL, NULL, over.ptr ? &over : NULL);
+		ok = pd->parts[0] != NULL;
 	} else if (plan.kind == KV_ROUTE_ALL) {
 		pd->n_parts = n;
-		for (unsigned t = 0; t < n; t++) {
-			pd->parts[t] = msg_new(w, c, t, argc, argv, NULL, NULL);
-			if (pd->parts[t] == NULL)
-				goto oom_pd;
-		}
-	} else {
-		/* SPLIT: argv[0] plus each shard's keys, in their order. */
-		int *idx = malloc((size_t)argc * sizeof(*idx));
-		unsigned *shard_of = malloc((size_t)argc * sizeof(*shard_of));
-		pd->key_part = malloc((size_t)argc * sizeof(*pd->key_part));
-		if (idx == NULL || shard_of == NULL || pd->key_part == NULL) {
-			free(idx);
-			free(shard_of);
-			goto oom_pd;
-		}
-		int part_of_shard[DP_MAX_WORKERS];
-		for (unsigned t = 0; t < n; t++)
-			part_of_shard[t] = -1;
-		for (int i = 1; i < argc; i++) {
-			shard_of[i] = kv_key_shard(argv[i].ptr, argv[i].len, n);
-			if (part_of_shard[shard_of[i]] < 0)
-				part_of_shard[shard_of[i]] = (int)pd->n_parts++;
-			pd->key_part[i - 1] =
-				(uint16_t)part_of_shard[shard_of[i]];
-		}
-		pd->n_keys = (unsigned)argc - 1;
-		bool ok = true;
-		for (unsigned t = 0; t < n && ok; t++) {
-			if (part_of_shard[t] < 0)
-				continue;
+		for (unsigned t = 0; t < n && ok; t++)
+			ok = (pd->parts[t] = msg_new(w, c->db, cflags, t, argc,
+						     argv, NULL, NULL,
+						     NULL)) != NULL;
+	} else if (plan.merge == KV_MERGE_NX) {
+		/* MSETNX: EXISTS under the locks, then MSET. */
+		static const struct kv_arg exists = { "EXISTS", 6 };
+		static const struct kv_arg mset = { "MSET", 4 };
+		int *pos = malloc((size_t)argc * sizeof(*pos));
+		struct kv_arg *keys = malloc((size_t)argc * sizeof(*keys));
+		pd->apply = calloc(n, sizeof(*pd->apply));
+		ok = pos != NULL && keys != NULL && pd->apply != NULL;
+		if (ok) {
+			/* EXISTS k1 k2 ...: the keys without their values. */
 			int k = 0;
-			idx[k++] = 0;
-			for (int i = 1; i < argc; i++)
-				if (shard_of[i] == t)
-					idx[k++] = i;
-			struct dp_xmsg *m = msg_new(w, c, t, k, argv, idx, NULL);
-			pd->parts[part_of_shard[t]] = m;
-			ok = m != NULL;
+			keys[k++] = exists;
+			for (int i = 1; i < argc; i += 2)
+				keys[k++] = argv[i];
+			ok = split(w, pd, pd->parts, c, k, keys, false, NULL);
+			unsigned parts = pd->n_parts;
+			ok = ok && split(w, pd, pd->apply, c, argc, argv, true,
+					 &mset);
+			ok = ok && pd->n_parts == parts;
 		}
-		free(idx);
-		free(shard_of);
-		if (!ok)
-			goto oom_pd;
-	}
-	/* Local parts run now; the request is pending on the others. */
-	for (unsigned i = 0; i < pd->n_parts; i++) {
-		if (pd->parts[i]->target == w->index) {
-			send_part(w, pd, pd->parts[i]);
-			pd->n_done++;
+		free(pos);
+		free(keys);
+	} else {
+		bool pairs = plan.merge == KV_MERGE_ALL_OK;   /* MSET */
+		if (plan.merge == KV_MERGE_ORDERED) {
+			pd->key_part = malloc((size_t)argc *
+					      sizeof(*pd->key_part));
+			pd->n_keys = (unsigned)argc - 1;
+			ok = pd->key_part != NULL;
 		}
+		ok = ok && split(w, pd, pd->parts, c, argc, argv, pairs, NULL);
 	}
-	if (pd->n_done == pd->n_parts) {
-		/* All here (SCAN of this worker's shard): merged at once. */
-		struct out_buf ob = { 0 };
-		merge(pd, n, &ob);
-		if (ob.oom)
+	if (!ok)
+		goto oom_pd;
+	for (unsigned i = 0; i < pd->n_parts; i++)
+		pd->parts[i]->pend = pd;
+
+	if (tx) {
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			pd->parts[i]->kind = XC_LOCK;
+			pd->parts[i]->exec = plan.merge != KV_MERGE_ALL_OK;
+		}
+		tx_next(w, pd);    /* locks the first shard */
+	} else {
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			xc_send(w, pd->parts[i]);
+	}
+	pd->sync = false;
+	if (pd->sync_done) {
+		/* Everything ran here (SCAN of this shard, or a request
+		 * that did not have to wait): reply now. */
+		if (pd->sync_reply.oom)
 			reply_raw(c, "-ERR out of memory\r\n");
 		else
-			c->write(c->sink, ob.p, ob.len);
-		free(ob.p);
+			c->write(c->sink, pd->sync_reply.p, pd->sync_reply.len);
 		pend_free(pd);
 		return true;
 	}
 	xc->pending++;
-	for (unsigned i = 0; i < pd->n_parts; i++)
-		if (pd->parts[i]->target != w->index)
-			send_part(w, pd, pd->parts[i]);
 	return false;
 
 oom_pd:
@@ -547,21 +903,8 @@ dp_xc_poll(struct dp_worker *w)
 			continue;
 		unsigned k = rte_ring_sc_dequeue_burst(xc->in[i], (void **)msgs,
 						       XC_BURST, NULL);
-		for (unsigned j = 0; j < k; j++) {
-			struct dp_xmsg *m = msgs[j];
-			if (m->is_reply) {
-				part_done(w, m->pend);
-				continue;
-			}
-			run(w, m);
-			w->counters[DP_W_requests_served]++;
-			m->next = NULL;
-			if (xc->executed_tail != NULL)
-				xc->executed_tail->next = m;
-			else
-				xc->executed = m;
-			xc->executed_tail = m;
-		}
+		for (unsigned j = 0; j < k; j++)
+			deliver(w, msgs[j]);
 		total += k;
 	}
 	return total;
@@ -579,7 +922,8 @@ dp_xc_flush(struct dp_worker *w)
 	while (xc->executed != NULL) {
 		struct dp_xmsg *m = xc->executed;
 		xc->executed = m->next;
-		backlog_add(xc, m->origin, m);
+		list_add(&xc->backlog[m->origin], &xc->backlog_tail[m->origin],
+			 m);
 	}
 	xc->executed_tail = NULL;
 	for (unsigned t = 0; t < xc->n; t++) {
@@ -651,6 +995,9 @@ dp_xc_free(struct dp_worker *w)
 		return;
 	for (unsigned i = 0; i < xc->n; i++)
 		rte_ring_free(xc->in[i]);
+	for (unsigned i = 0; i < xc->n_locks; i++)
+		free(xc->locks[i].key);
+	free(xc->locks);
 	kv_client_fini(&xc->proxy);
 	rte_free(xc);
 	w->xc = NULL;

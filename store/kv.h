@@ -81,6 +81,12 @@ struct kv_hooks {
 	 * (stop accepting, drain, make the log durable, exit).
 	 */
 	void (*shutdown)(void *ctx);
+	/*
+	 * config_set -- CONFIG SET changed directive name to value (called
+	 * once per name after the whole command was applied): log it, apply
+	 * what the upper layers own (loglevel).
+	 */
+	void (*config_set)(void *ctx, const char *name, const char *value);
 	void *ctx;
 };
 
@@ -174,6 +180,8 @@ enum kv_route_kind {
 			    * per shard with its keys, replies merged */
 	KV_ROUTE_ALL,      /* a whole-keyspace command: every shard runs it */
 	KV_ROUTE_SCAN,     /* SCAN: the shard the cursor names, cursor mapped */
+	KV_ROUTE_TX,       /* MGET, MSET, MSETNX with keys on several shards:
+			    * a transaction under key locks (atomic, isolated) */
 	KV_ROUTE_CROSS,    /* keys on several shards, no cross-shard form yet */
 };
 
@@ -184,6 +192,7 @@ enum kv_merge {
 	KV_MERGE_CONCAT,   /* arrays joined (KEYS) */
 	KV_MERGE_ALL_OK,   /* +OK when every shard said +OK (FLUSHALL) */
 	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
+	KV_MERGE_NX,       /* MSETNX: :1 when no key existed anywhere */
 };
 
 struct kv_route_plan {
@@ -199,5 +208,12 @@ struct kv_route_plan {
  */
 void kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		   struct kv_route_plan *p);
+
+/*
+ * kv_request_keys -- the argv positions of a request's keys, up to max
+ * in pos. Returns how many (0: no keys, or a container command), or -1
+ * when they cannot be told or do not fit.
+ */
+int kv_request_keys(int argc, const struct kv_arg *argv, int *pos, int max);
 
 #endif /* RP_KV_H */

@@ -111,6 +111,31 @@ key_range(const struct kv_cmd *cmd, int argc, const struct kv_arg *argv,
 	return true;
 }
 
+int
+kv_request_keys(int argc, const struct kv_arg *argv, int *pos, int max)
+{
+	int first, last, step, dest, n = 0;
+
+	if (argc < 1)
+		return 0;
+	const struct kv_cmd *cmd = kv_cmd_lookup(argv[0].ptr, argv[0].len);
+	if (cmd == NULL || cmd->subcmds != NULL)
+		return 0;
+	if (cmd->first_key == 0 && !(cmd->flags & KV_CMD_FLAG(MOVABLE_KEYS)))
+		return 0;
+	if (!key_range(cmd, argc, argv, &first, &last, &step, &dest) ||
+	    first < 1)
+		return -1;
+	if (dest > 0 && n < max)
+		pos[n++] = dest;
+	for (int i = first; i <= last; i += step) {
+		if (n == max)
+			return -1;
+		pos[n++] = i;
+	}
+	return n;
+}
+
 /* is -- whether the request's command (or container) is called name. */
 static bool
 is(const struct kv_arg *a, const char *name)
@@ -187,8 +212,15 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		return;
 	}
 	if (is(&argv[0], "mget")) {
-		p->kind = KV_ROUTE_SPLIT;
+		/* Read under locks: never half of a concurrent MSET. */
+		p->kind = KV_ROUTE_TX;
 		p->merge = KV_MERGE_ORDERED;
+	} else if (is(&argv[0], "mset")) {
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_ALL_OK;
+	} else if (is(&argv[0], "msetnx")) {
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_NX;
 	} else if (is(&argv[0], "exists") || is(&argv[0], "del") ||
 		   is(&argv[0], "unlink") || is(&argv[0], "touch")) {
 		p->kind = KV_ROUTE_SPLIT;

@@ -609,6 +609,28 @@ cmd_config_get(struct kv_req *r)
 }
 
 /*
+ * config_set_notify -- tell the upper layers (kv_hooks.config_set) the
+ * new values of the n directives CONFIG SET changed, as CONFIG GET
+ * shows them.
+ */
+static void
+config_set_notify(struct kv_req *r, int n,
+		  char names[][CONFIG_NAME_LEN])
+{
+	const struct kv_hooks *h = &r->s->hooks;
+	char val[PATH_MAX + 64];
+
+	if (h->config_set == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		for (char *p = names[i]; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (cfg_get(r->s->cfg, names[i], val, sizeof(val)) >= 0)
+			h->config_set(h->ctx, names[i], val);
+	}
+}
+
+/*
  * cmd_config_set -- as Redis 7.0: first every name is checked (an unknown
  * one wins over any other error, then immutable and duplicate names),
  * then the values are applied to a copy of the configuration, which
@@ -689,6 +711,38 @@ cmd_config_set(struct kv_req *r)
 		}
 	}
 	*r->s->cfg = next;
+	config_set_notify(r, n, names);
+	kv_reply_ok(r->c);
+}
+
+/*
+ * cmd_config_rewrite -- CONFIG REWRITE: write the running configuration
+ * back into the file redpoll was started with (cfg_rewrite keeps its
+ * comments and order). Runs on the worker like every command; the file
+ * is small and rewritten rarely.
+ */
+void
+cmd_config_rewrite(struct kv_req *r)
+{
+	char err[CFG_ERR_LEN];
+	const char *path = r->s->cfg->config_file;
+	int rc;
+
+	if (path[0] == '\0') {
+		kv_reply_error(r->c, "ERR The server is running without a "
+			       "config file");
+		return;
+	}
+	rc = cfg_rewrite(r->s->cfg, path, err, sizeof(err));
+	if (rc != 0) {
+		rte_log(RTE_LOG_WARNING, kv_logtype, "CONFIG REWRITE failed: "
+			"%s\n", err);
+		kv_reply_error(r->c, "ERR Rewriting config file: %s",
+			       strerror(-rc));
+		return;
+	}
+	rte_log(RTE_LOG_NOTICE, kv_logtype, "CONFIG REWRITE: %s rewritten\n",
+		path);
 	kv_reply_ok(r->c);
 }
 
@@ -832,13 +886,14 @@ info_server(struct kv_shard *s, struct info_buf *b)
 		 "tcp_port:%u\r\nserver_time_usec:%llu\r\n"
 		 "uptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\n"
 		 "hz:%u\r\nconfigured_hz:%u\r\nexecutable:%s\r\n"
-		 "config_file:\r\n",
+		 "config_file:%s\r\n",
 		 KV_REDIS_VERSION, RP_VERSION, u.sysname, u.release,
 		 u.machine, sizeof(void *) * 8, __GNUC__, __GNUC_MINOR__,
 		 __GNUC_PATCHLEVEL__, (int)getpid(), cfg->port,
 		 (unsigned long long)tv.tv_sec * 1000000 +
 		 (unsigned long long)tv.tv_usec, (unsigned long long)up,
-		 (unsigned long long)up / 86400, cfg->hz, cfg->hz, exe);
+		 (unsigned long long)up / 86400, cfg->hz, cfg->hz, exe,
+		 cfg->config_file);
 }
 
 /* info_memory -- INFO memory: the shard's accounting and the limit. */

@@ -167,7 +167,7 @@ test_split_and_all(void **state)
 	assert_non_null(strstr(k, "$3\r\nbar\r\n"));
 	assert_non_null(strstr(k, "$7\r\nsomekey\r\n"));
 	assert_string_equal(req("KEYS b*"), "*1\r\n$3\r\nbar\r\n");
-	assert_string_equal(req("MSET foo 1 bar 2"), "-CROSSSLOT Keys in "
+	assert_string_equal(req("RENAME foo bar"), "-CROSSSLOT Keys in "
 			    "request don't hash to the same slot\r\n");
 	assert_string_equal(req("DEL foo bar nokey"), ":2\r\n");
 	assert_string_equal(req("RANDOMKEY"), "$7\r\nsomekey\r\n");
@@ -178,6 +178,51 @@ test_split_and_all(void **state)
 	assert_string_equal(req("SET foo 1"), "+OK\r\n");
 	assert_string_equal(req("KEYS"), "-ERR wrong number of arguments "
 			    "for 'keys' command\r\n");
+}
+
+static void
+test_transactions(void **state)
+{
+	(void)state;
+	/* MSET/MSETNX/MGET over both shards. */
+	assert_string_equal(req("MSET foo 1 bar 2 somekey 3"), "+OK\r\n");
+	assert_string_equal(req("MGET bar foo somekey"),
+			    "*3\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n");
+	assert_string_equal(req("MSETNX foo x nokey y"), ":0\r\n");
+	assert_string_equal(req("MGET foo nokey"), "*2\r\n$1\r\n1\r\n$-1\r\n");
+	assert_string_equal(req("MSETNX new1 a bar2 b"), ":1\r\n");
+	assert_string_equal(req("MSETNX new1 z bar2 z"), ":0\r\n");
+	assert_string_equal(req("MSETNX a{x} 1 b{y} 2"), ":1\r\n");
+	assert_string_equal(req("MGET a{x} b{y}"),
+			    "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+	/* Locks are all gone afterwards. */
+	assert_string_equal(req("GET foo"), "$1\r\n1\r\n");
+	assert_string_equal(req("SET bar 9"), "+OK\r\n");
+
+	/* Isolation: an MSET holds worker 0's key while it waits for
+	 * worker 1's lock; a GET of that key from another client of worker
+	 * 0 waits, then sees the new value, never the old one. */
+	struct kv_arg mset[5] = { { "MSET", 4 }, { "bar", 3 }, { "new", 3 },
+				  { "foo", 3 }, { "new", 3 } };
+	struct kv_arg get[2] = { { "GET", 3 }, { "bar", 3 } };
+	struct dp_xc_owner o = { done, NULL };
+	done_count = 0;
+	out_len = 0;
+	assert_false(dp_xc_execute(ws[0], &cl, 5, mset, &o));
+	assert_false(dp_xc_execute(ws[0], &cl, 2, get, &o));  /* waits */
+	assert_int_equal(done_count, 0);
+	pump();
+	assert_int_equal(done_count, 2);
+	out[out_len] = '\0';
+	/* Both done (in completion order: the GET may leave first, the
+	 * connection layer keeps one client's replies in order). */
+	assert_int_equal(out_len, 5 + 9);
+	assert_non_null(strstr(out, "+OK\r\n"));
+	assert_non_null(strstr(out, "$3\r\nnew\r\n"));
+	/* A transaction on the same keys from worker 1 queues behind. */
+	assert_string_equal(req("MGET foo bar"),
+			    "*2\r\n$3\r\nnew\r\n$3\r\nnew\r\n");
+	assert_string_equal(req("DBSIZE"), ":7\r\n");
 }
 
 static void
@@ -239,6 +284,7 @@ test_full_ring_backs_up(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_single_shard, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_split_and_all, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_scan_visits_every_key_once,
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_full_ring_backs_up, setup,

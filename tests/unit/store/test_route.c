@@ -103,8 +103,8 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "LMPOP 0 foo LEFT").kind, KV_ROUTE_HOME);
 	assert_int_equal(plan(2, "LMPOP 9 foo LEFT").kind, KV_ROUTE_HOME);
 	/* Split and merged. */
-	p = plan(2, "MGET foo bar");
-	assert_int_equal(p.kind, KV_ROUTE_SPLIT);
+	p = plan(2, "MGET foo bar");           /* read under locks */
+	assert_int_equal(p.kind, KV_ROUTE_TX);
 	assert_int_equal(p.merge, KV_MERGE_ORDERED);
 	p = plan(2, "del foo bar");
 	assert_int_equal(p.kind, KV_ROUTE_SPLIT);
@@ -112,9 +112,23 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "EXISTS foo bar").merge, KV_MERGE_SUM);
 	assert_int_equal(plan(2, "UNLINK foo bar").merge, KV_MERGE_SUM);
 	assert_int_equal(plan(2, "TOUCH foo bar").merge, KV_MERGE_SUM);
-	/* Atomic multi-key writes across shards: not yet. */
-	assert_int_equal(plan(2, "MSET foo 1 bar 2").kind, KV_ROUTE_CROSS);
+	/* Atomic multi-key writes across shards: transactions. */
+	p = plan(2, "MSET foo 1 bar 2");
+	assert_int_equal(p.kind, KV_ROUTE_TX);
+	assert_int_equal(p.merge, KV_MERGE_ALL_OK);
+	assert_int_equal(plan(2, "MSETNX foo 1 bar 2").merge, KV_MERGE_NX);
+	/* Values that would have to move between shards: not yet. */
 	assert_int_equal(plan(2, "RENAME foo bar").kind, KV_ROUTE_CROSS);
+
+	int pos[8];
+	struct kv_arg a[5] = { { "MSET", 4 }, { "k1", 2 }, { "v", 1 },
+			       { "k2", 2 }, { "w", 1 } };
+	assert_int_equal(kv_request_keys(5, a, pos, 8), 2);
+	assert_int_equal(pos[0], 1);
+	assert_int_equal(pos[1], 3);
+	assert_int_equal(kv_request_keys(5, a, pos, 1), -1);
+	a[0] = (struct kv_arg){ "PING", 4 };
+	assert_int_equal(kv_request_keys(1, a, pos, 8), 0);
 	/* The whole keyspace. */
 	p = plan(2, "DBSIZE");
 	assert_int_equal(p.kind, KV_ROUTE_ALL);
