@@ -292,6 +292,29 @@ typedef void (*kv_hash_pair_fn)(void *ctx, const char *f, size_t flen,
 				const char *v, size_t vlen);
 void kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn,
 		     void *ctx);
+/*
+ * Sets and sorted sets, likewise: kv_set_init makes e an empty intset
+ * (0 or -1 out of memory); kv_set_add adds a member (1 added, 0 already
+ * there, -1 out of memory), converting as SADD does; kv_set_foreach
+ * visits the members (intset: ascending). kv_zset_init makes e an empty
+ * sorted set; kv_zset_add adds an absent member (1 added, 0 already
+ * there, -1 out of memory); kv_zset_foreach visits (member, score) by
+ * ascending rank, or descending if rev.
+ */
+int kv_set_init(struct kv_shard *s, struct kv_entry *e);
+int kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
+	       size_t len);
+uint64_t kv_set_len(const struct kv_entry *e);
+typedef void (*kv_member_fn)(void *ctx, const char *p, size_t len);
+void kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx);
+void kv_zset_init(struct kv_entry *e);
+int kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
+		size_t len, double score);
+uint64_t kv_zset_len(const struct kv_entry *e);
+typedef void (*kv_scored_fn)(void *ctx, const char *m, size_t len,
+			     double score);
+void kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
+		     void *ctx);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

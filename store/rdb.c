@@ -15,12 +15,15 @@
  *            is an encoding byte, its data and its own length backwards
  *   ziplist  total bytes (LE32), tail offset (LE32), count (LE16),
  *            entries (previous entry's length, encoding, data), 0xFF
+ *   intset   member width (LE32: 2, 4 or 8), count (LE32), members LE
  *
  * One encode and one decode function per value type (enc_*, dec_*): a
  * new type adds its pair and a case in each of the two switches.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intset.h"
 #include "kv_private.h"
 #include "rdb.h"
 
@@ -555,6 +559,107 @@ enc_hash(struct kv_rdb_buf *b, const struct kv_entry *e)
 	kv_hash_foreach(e, hash_rdb_pair, b);
 }
 
+/* enc_set_intset -- SET_INTSET: Redis's intset (width, count, members,
+ * little-endian) as one string. */
+static void
+enc_set_intset(struct kv_rdb_buf *b, const struct kv_entry *e)
+{
+	struct kv_rdb_buf blob = { 0 };
+	unsigned w = kv_intset_width(e->v.is);
+	uint32_t n = kv_intset_len(e->v.is);
+
+	buf_le(&blob, w, 4);
+	buf_le(&blob, n, 4);
+	for (uint32_t i = 0; i < n; i++)
+		buf_le(&blob, (uint64_t)kv_intset_get(e->v.is, i), w);
+	if (blob.oom)
+		b->oom = true;
+	else
+		put_string(b, (const char *)blob.p, blob.len);
+	kv_rdb_buf_free(&blob);
+}
+
+/* set_member -- kv_set_foreach callback: a member as a string. */
+static void
+set_member(void *ctx, const char *p, size_t len)
+{
+	put_string(ctx, p, len);
+}
+
+/* enc_set -- SET: the member count, then the members as strings. */
+static void
+enc_set(struct kv_rdb_buf *b, const struct kv_entry *e)
+{
+	put_len(b, kv_set_len(e));
+	/* kv_set_foreach only reads the set. */
+	kv_set_foreach((struct kv_entry *)(uintptr_t)e, set_member, b);
+}
+
+/*
+ * fmt_score -- a score as Redis 7.0 writes it in a listpack (d2string):
+ * an integral value within +-LLONG_MAX/2 as an integer, else %.17g.
+ */
+static int
+fmt_score(char *buf, size_t size, double d)
+{
+	if (isinf(d))
+		return snprintf(buf, size, d > 0 ? "inf" : "-inf");
+	if (d >= -(double)(LLONG_MAX / 2) && d <= (double)(LLONG_MAX / 2) &&
+	    (double)(long long)d == d)
+		return kv_ll2str(buf, size, (long long)d);
+	return snprintf(buf, size, "%.17g", d);
+}
+
+/* zset_lp_elem -- kv_zset_foreach callback: member, score to a listpack. */
+static void
+zset_lp_elem(void *ctx, const char *m, size_t len, double score)
+{
+	char num[64];
+	int n = fmt_score(num, sizeof(num), score);
+
+	lp_add(ctx, m, len);
+	lp_add(ctx, num, (size_t)n);
+}
+
+/* zset_rdb_elem -- kv_zset_foreach callback: member, binary double. */
+static void
+zset_rdb_elem(void *ctx, const char *m, size_t len, double score)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &score, sizeof(bits));
+	put_string(ctx, m, len);
+	buf_le(ctx, bits, 8);
+}
+
+/* enc_zset_listpack -- ZSET_LISTPACK: member, score... by rank. */
+static void
+enc_zset_listpack(struct kv_rdb_buf *b, const struct kv_entry *e)
+{
+	struct kv_rdb_buf lp = { 0 };
+
+	lp_begin(&lp);
+	kv_zset_foreach(e, false, zset_lp_elem, &lp);
+	lp_end(&lp, kv_zset_len(e) * 2);
+	if (lp.oom)
+		b->oom = true;
+	else
+		put_string(b, (const char *)lp.p, lp.len);
+	kv_rdb_buf_free(&lp);
+}
+
+/*
+ * enc_zset -- ZSET_2: the count, then member and score (8 bytes) from
+ * the highest rank down, as Redis writes them (its loader then inserts
+ * each at the head of its skiplist).
+ */
+static void
+enc_zset(struct kv_rdb_buf *b, const struct kv_entry *e)
+{
+	put_len(b, kv_zset_len(e));
+	kv_zset_foreach(e, true, zset_rdb_elem, b);
+}
+
 /* rdb_type -- the RDB type a value is written as, or -1. */
 static int
 rdb_type(const struct kv_entry *e)
@@ -567,6 +672,12 @@ rdb_type(const struct kv_entry *e)
 	case KV_TYPE_HASH:
 		return e->encoding == KV_ENC_LISTPACK ?
 		       KV_RDB_TYPE_HASH_LISTPACK : KV_RDB_TYPE_HASH;
+	case KV_TYPE_SET:
+		return e->encoding == KV_ENC_INTSET ?
+		       KV_RDB_TYPE_SET_INTSET : KV_RDB_TYPE_SET;
+	case KV_TYPE_ZSET:
+		return e->encoding == KV_ENC_LISTPACK ?
+		       KV_RDB_TYPE_ZSET_LISTPACK : KV_RDB_TYPE_ZSET_2;
 	}
 	return -1;
 }
@@ -587,6 +698,18 @@ enc_payload(struct kv_rdb_buf *b, const struct kv_entry *e, int type)
 		break;
 	case KV_RDB_TYPE_HASH:
 		enc_hash(b, e);
+		break;
+	case KV_RDB_TYPE_SET_INTSET:
+		enc_set_intset(b, e);
+		break;
+	case KV_RDB_TYPE_SET:
+		enc_set(b, e);
+		break;
+	case KV_RDB_TYPE_ZSET_LISTPACK:
+		enc_zset_listpack(b, e);
+		break;
+	case KV_RDB_TYPE_ZSET_2:
+		enc_zset(b, e);
 		break;
 	}
 }
@@ -1220,6 +1343,203 @@ dec_hash(struct dec *d)
 	return 0;
 }
 
+/* set_add -- a member into the set being decoded. */
+static int
+set_add(struct dec *d, const char *p, size_t len)
+{
+	int rc = kv_set_add(d->s, d->v, p, len);
+
+	if (rc < 0)
+		return rd_fail(d->r, -ENOMEM, "out of memory");
+	if (rc == 0)
+		return rd_fail(d->r, -EBADMSG, "duplicate set member");
+	return 0;
+}
+
+/* set_init_or_fail -- make the value an empty set. */
+static int
+set_init_or_fail(struct dec *d)
+{
+	if (kv_set_init(d->s, d->v) != 0)
+		return rd_fail(d->r, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* dec_set -- SET: a count, then the members as strings. */
+static int
+dec_set(struct dec *d)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = set_init_or_fail(d)) != 0 || (rc = rd_len(d->r, &n)) != 0)
+		return rc;
+	for (uint64_t i = 0; i < n; i++) {
+		struct rstr x;
+		if ((rc = rd_string(d->r, &x)) != 0)
+			return rc;
+		rc = set_add(d, x.p, x.len);
+		rstr_free(&x);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* dec_set_intset -- SET_INTSET: width, count and members in a string. */
+static int
+dec_set_intset(struct dec *d)
+{
+	struct rstr x;
+	char num[24];
+	int rc;
+
+	if ((rc = set_init_or_fail(d)) != 0 || (rc = rd_string(d->r, &x)) != 0)
+		return rc;
+	const unsigned char *p = (const unsigned char *)x.p;
+	uint64_t w = x.len >= 8 ? get_le(p, 4) : 0;
+	uint64_t n = x.len >= 8 ? get_le(p + 4, 4) : 0;
+	if ((w != 2 && w != 4 && w != 8) || n == 0 || (x.len - 8) / w != n ||
+	    (x.len - 8) % w != 0) {
+		rstr_free(&x);
+		return rd_fail(d->r, -EBADMSG, "bad intset");
+	}
+	for (uint64_t i = 0; i < n && rc == 0; i++) {
+		int len = kv_ll2str(num, sizeof(num),
+				    get_sle(p + 8 + i * w, (unsigned)w));
+		rc = set_add(d, num, (size_t)len);
+	}
+	rstr_free(&x);
+	return rc;
+}
+
+/* zset_add -- a member and its score into the sorted set being decoded. */
+static int
+zset_add(struct dec *d, const char *m, size_t len, double score)
+{
+	if (isnan(score))
+		return rd_fail(d->r, -EBADMSG, "sorted set score is NaN");
+	int rc = kv_zset_add(d->s, d->v, m, len, score);
+	if (rc < 0)
+		return rd_fail(d->r, -ENOMEM, "out of memory");
+	if (rc == 0)
+		return rd_fail(d->r, -EBADMSG, "duplicate sorted set member");
+	return 0;
+}
+
+/* parse_score -- a whole string as a double; false if it is not one. */
+static bool
+parse_score(const char *p, size_t len, double *v)
+{
+	char buf[128], *end;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	*v = strtod(buf, &end);
+	return end == buf + len && !isnan(*v);
+}
+
+/* zset_elem_add -- packed elements alternate member, score (as text). */
+static int
+zset_elem_add(void *ctx, const char *p, size_t len)
+{
+	struct dec *d = ctx;
+	double score;
+
+	if (d->field == NULL) {
+		d->field = p;
+		d->flen = len;
+		return 0;
+	}
+	if (!parse_score(p, len, &score))
+		return rd_fail(d->r, -EBADMSG, "bad sorted set score");
+	int rc = zset_add(d, d->field, d->flen, score);
+	d->field = NULL;
+	return rc;
+}
+
+/* dec_zset_packed -- ZSET_ZIPLIST and ZSET_LISTPACK. */
+static int
+dec_zset_packed(struct dec *d, int (*walk)(struct walk *,
+					   const unsigned char *, size_t))
+{
+	uint64_t n;
+	int rc;
+
+	kv_zset_init(d->v);
+	d->field = NULL;
+	if ((rc = rd_blob(d, walk, zset_elem_add, &n)) != 0)
+		return rc;
+	if (n % 2 != 0)
+		return rd_fail(d->r, -EBADMSG, "odd number of sorted set "
+			       "elements");
+	return 0;
+}
+
+/*
+ * rd_score -- a score: 8 bytes little-endian (ZSET_2), or (ZSET) a
+ * length byte and text, 253/254/255 meaning NaN/+inf/-inf.
+ */
+static int
+rd_score(struct rd *r, bool binary, double *v)
+{
+	const unsigned char *p;
+	int rc;
+
+	if (binary) {
+		uint64_t bits;
+		if ((rc = rd_le(r, 8, &bits)) == 0)
+			memcpy(v, &bits, sizeof(*v));
+		return rc;
+	}
+	if ((rc = rd_bytes(r, 1, &p)) != 0)
+		return rc;
+	switch (p[0]) {
+	case 253:
+		*v = NAN;
+		return 0;
+	case 254:
+		*v = INFINITY;
+		return 0;
+	case 255:
+		*v = -INFINITY;
+		return 0;
+	}
+	size_t len = p[0];
+	if ((rc = rd_bytes(r, len, &p)) != 0)
+		return rc;
+	if (!parse_score((const char *)p, len, v))
+		return rd_fail(r, -EBADMSG, "bad sorted set score");
+	return 0;
+}
+
+/* dec_zset -- ZSET and ZSET_2: a count, then members and scores. */
+static int
+dec_zset(struct dec *d, bool binary)
+{
+	uint64_t n;
+	double score;
+	int rc;
+
+	kv_zset_init(d->v);
+	if ((rc = rd_len(d->r, &n)) != 0)
+		return rc;
+	for (uint64_t i = 0; i < n; i++) {
+		struct rstr x;
+		if ((rc = rd_string(d->r, &x)) != 0)
+			return rc;
+		rc = rd_score(d->r, binary, &score);
+		if (rc == 0)
+			rc = zset_add(d, x.p, x.len, score);
+		rstr_free(&x);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* value_is_empty -- a collection left without elements. */
 static bool
 value_is_empty(const struct kv_entry *v)
@@ -1229,6 +1549,10 @@ value_is_empty(const struct kv_entry *v)
 		return v->v.l.n == 0;
 	case KV_TYPE_HASH:
 		return kv_hash_len(v) == 0;
+	case KV_TYPE_SET:
+		return kv_set_len(v) == 0;
+	case KV_TYPE_ZSET:
+		return kv_zset_len(v) == 0;
 	}
 	return false;
 }
@@ -1256,6 +1580,18 @@ decode(struct dec *d, int type)
 		return dec_hash_packed(d, lp_walk);
 	case KV_RDB_TYPE_HASH_ZIPMAP:
 		return dec_hash_packed(d, zm_walk);
+	case KV_RDB_TYPE_SET:
+		return dec_set(d);
+	case KV_RDB_TYPE_SET_INTSET:
+		return dec_set_intset(d);
+	case KV_RDB_TYPE_ZSET:
+		return dec_zset(d, false);
+	case KV_RDB_TYPE_ZSET_2:
+		return dec_zset(d, true);
+	case KV_RDB_TYPE_ZSET_ZIPLIST:
+		return dec_zset_packed(d, zl_walk);
+	case KV_RDB_TYPE_ZSET_LISTPACK:
+		return dec_zset_packed(d, lp_walk);
 	}
 	return rd_fail(d->r, -ENOTSUP, "unsupported value type %d", type);
 }

@@ -4,9 +4,12 @@
  *
  * Encoding writes what Redis 7.0 writes (strings raw or as small
  * integers, lists as QUICKLIST_2 of listpack nodes, small hashes as
- * HASH_LISTPACK and others as HASH), never compressed. Decoding also
- * reads the older encodings Redis loads (plain LIST, QUICKLIST of
- * ziplists, HASH_ZIPLIST, HASH_ZIPMAP) and LZF-compressed strings.
+ * HASH_LISTPACK and others as HASH, intsets as SET_INTSET and other sets
+ * as SET, small sorted sets as ZSET_LISTPACK and others as ZSET_2),
+ * never compressed. Decoding also reads the older encodings Redis loads
+ * (plain LIST, QUICKLIST of ziplists, LIST_ZIPLIST, HASH_ZIPLIST,
+ * HASH_ZIPMAP, ZSET, ZSET_ZIPLIST) and LZF-compressed strings; streams
+ * and modules are refused with the type's number.
  * Every input is untrusted: the decoder checks every length against the
  * bytes left, never allocates more than a bounded multiple of its input
  * and fails with a message instead of crashing.

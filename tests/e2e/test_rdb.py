@@ -1,8 +1,9 @@
 """test_rdb.py -- the RDB format against Debian's redis-server 7.0: DUMP
-payloads of every type RESTOREd both ways, a dump.rdb written by
-redis-server (several databases, expiries) imported at start (with one
-and two workers) and surviving a restart through the pmem log, and a
-file written by SAVE loaded by redis-server with every value equal.
+payloads of every type (strings, lists, hashes, sets, sorted sets)
+RESTOREd both ways, a dump.rdb written by redis-server (several
+databases, expiries) imported at start (with one and two workers) and
+surviving a restart through the pmem log, and a file written by SAVE
+loaded by redis-server with every value equal.
 Each test starts its own redpoll (the `fresh` fixture)."""
 import os
 import shutil
@@ -89,6 +90,15 @@ def populate(c, tag=''):
     c.hset('bighash' + tag, mapping={'field%d' % i: 'value%d' % i
                                      for i in range(300)})
     c.hset('longhash' + tag, mapping={'f': 'z' * 200, 'g': '1'})
+    c.sadd('set' + tag, 'a', 'b', 'c', '')
+    c.sadd('intset' + tag, 1, 2, 3, -5, 1000)
+    c.sadd('bigset' + tag, *['m%d' % i for i in range(700)])
+    c.zadd('zset' + tag, {'a': 1, 'b': -2})
+    c.zadd('zfloat' + tag, {'a': 1.5, 'b': 1e300, 'c': float('-inf'),
+                            'd': 0.1})
+    c.zadd('bigzset' + tag, {'member%d' % i: (i % 41) * 0.25
+                             for i in range(500)})
+    c.zadd('longzset' + tag, {'w' * 100: 3, 'v': 4})
     c.set('ttl' + tag, 'v', px=3600 * 1000)
     c.rpush('ttllist' + tag, 'a', 'b')
     c.pexpire('ttllist' + tag, 7200 * 1000)
@@ -103,6 +113,10 @@ def value(c, k):
         return t, c.lrange(k, 0, -1)
     if t == 'hash':
         return t, c.hgetall(k)
+    if t == 'set':
+        return t, sorted(c.smembers(k))
+    if t == 'zset':
+        return t, c.zrange(k, 0, -1, withscores=True)
     return t, None
 
 
@@ -122,7 +136,7 @@ def test_dump_restore_both_ways(fresh, redis_server):
     r = client()
     populate(ora)
     keys = [k for k in ora.keys('*')]
-    assert len(keys) == 15
+    assert len(keys) == 22
     for k in keys:
         # redis-server -> redpoll
         payload = ora.dump(k)
@@ -134,7 +148,8 @@ def test_dump_restore_both_ways(fresh, redis_server):
         assert value(ora, k + b':back') == value(ora, k), k
     # Values Redis does not compress are encoded as Redis encodes them,
     # byte for byte.
-    for k in (b'str', b'int', b'neg', b'bigint', b'hash', b'intlist'):
+    for k in (b'str', b'int', b'neg', b'bigint', b'hash', b'intlist',
+              b'intset', b'zset'):
         assert r.dump(k) == ora.dump(k), k
     # TTL, REPLACE, ABSTTL on both sides alike.
     p = ora.dump('str')
@@ -176,7 +191,7 @@ def test_import_redis_dump(fresh, redis_server, n):
     want = make_redis_dump(make)
     path = os.path.join(work, 'dump.rdb')
     rp = start(fresh, n, ['--import-rdb', path])
-    assert 'imported 45 keys' in rp.read_log()
+    assert 'imported 66 keys' in rp.read_log()
     for db, snap in want.items():
         assert snapshot(client(db)) == snap, db
     assert client(0).get('soon') is None

@@ -3,7 +3,7 @@
  * value, LZF, DUMP payloads byte for byte as redis-server 7.0 writes
  * them, RESTORE of redis-server's payloads (LZF-compressed string too)
  * and of hand-built older encodings (ziplist, quicklist, zipmap,
- * plain LIST and HASH), RESTORE's errors, round trips of large values,
+ * plain LIST and HASH), sets and sorted sets, RESTORE's errors, round trips of large values,
  * whole files written and loaded back (expiries, databases, checksum,
  * unsupported types), memory accounting, and replay of RESTORE.
  */
@@ -734,7 +734,117 @@ replay_setup(void **state)
 	return st_setup(state);
 }
 
+/* Sets and sorted sets: payloads DUMP gave on redis-server 7.0.15. */
+static const struct {
+	const char *key, *setup, *hex;
+} redis_set_dumps[] = {
+	{ "si", "SADD si 1 2 3 -5 1000",
+	  "0b120200000005000000fbff010002000300e8030a00805c6555f45f05cf" },
+	{ "si64", "SADD si64 1 1099511627776",
+	  "0b18080000000200000001000000000000000000000000010000"
+	  "0a003122f06df542c0b4" },
+	{ "zs", "ZADD zs 1 a -2 b",
+	  "1112120000000400816202dffe028161020101ff0a00045d49d6ac735459" },
+	{ "zf", "ZADD zf 0.5 a",
+	  "110f0f000000020081610283302e3504ff0a00fae36cfa66d3d4fa" },
+};
+
+/* A set of a, b, c in a dict; a listpack sorted set (LZF-compressed by
+ * Redis) with scores 1, 2.5, -3, 1e300 and inf; a ZSET_2 whose 100-byte
+ * member is LZF-compressed. */
+#define REDIS_SET "02030163016101620a00d51bc2f0968e69c3"
+#define REDIS_ZSET_LZF "11c3353e1f3e0000000a00816302dffd02816102010181" \
+	"620283322e350481640297312e30e005000f31652b3330301881650283696e66" \
+	"04ff0a0016b66931474b1bb0"
+#define REDIS_ZSET2 "050201790000000000000040c3094064017878e05700017878" \
+	"000000000000f03f0a00f19cd866895aeb8b"
+
+static void
+test_sets_zsets(void **state)
+{
+	unsigned char want[256], got[256];
+	static unsigned char p[1 << 16];
+	char cmd[128];
+	size_t n, m;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(redis_set_dumps) /
+	     sizeof(redis_set_dumps[0]); i++) {
+		run(redis_set_dumps[i].setup);
+		n = unhex(redis_set_dumps[i].hex, want);
+		m = dump_of(redis_set_dumps[i].key, got);
+		assert_int_equal(m, n);
+		assert_memory_equal(got, want, n);
+		restore("copy", want, n, "REPLACE");
+		expect("+OK\r\n");
+	}
+	rx("ZRANGE copy 0 -1 WITHSCORES", "*2\r\n$1\r\na\r\n$3\r\n0.5\r\n");
+	n = unhex(REDIS_SET, p);
+	restore("s", p, n, NULL);
+	expect("+OK\r\n");
+	rx("SCARD s", ":3\r\n");
+	rx("SISMEMBER s b", ":1\r\n");
+	n = unhex(REDIS_ZSET_LZF, p);
+	restore("z", p, n, NULL);
+	expect("+OK\r\n");
+	rx("ZRANGE z 0 -1 WITHSCORES", "*10\r\n$1\r\nc\r\n$2\r\n-3\r\n"
+	   "$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n"
+	   "$1\r\nd\r\n$23\r\n1.0000000000000001e+300\r\n"
+	   "$1\r\ne\r\n$3\r\ninf\r\n");
+	n = unhex(REDIS_ZSET2, p);
+	restore("z2", p, n, NULL);
+	expect("+OK\r\n");
+	rx("ZSCORE z2 y", "$1\r\n2\r\n");
+	rx("ZCARD z2", ":2\r\n");
+	/* Large: a set in a dict, a sorted set in a skiplist. */
+	for (int i = 0; i < 600; i++) {
+		snprintf(cmd, sizeof(cmd), "SADD bs m%d", i);
+		run(cmd);
+		snprintf(cmd, sizeof(cmd), "ZADD bz %d.25 member%d", i % 37, i);
+		run(cmd);
+	}
+	n = dump_of("bs", p);
+	assert_int_equal(p[0], KV_RDB_TYPE_SET);
+	restore("bs2", p, n, NULL);
+	expect("+OK\r\n");
+	rx("SCARD bs2", ":600\r\n");
+	rx("SISMEMBER bs2 m599", ":1\r\n");
+	n = dump_of("bz", p);
+	assert_int_equal(p[0], KV_RDB_TYPE_ZSET_2);
+	restore("bz2", p, n, NULL);
+	expect("+OK\r\n");
+	run("ZRANGE bz 0 -1 WITHSCORES");
+	static char a[1 << 16];
+	size_t al = st_len;
+	memcpy(a, st_out, st_len);
+	run("ZRANGE bz2 0 -1 WITHSCORES");
+	assert_int_equal(al, st_len);
+	assert_memory_equal(a, st_out, al);
+	/* A NaN score and a duplicate member are bad data. */
+	unsigned char z[64] = { KV_RDB_TYPE_ZSET_2, 1, 1, 'a' };
+	uint64_t nan_bits = 0x7ff8000000000000ULL, crc;
+	for (int i = 0; i < 8; i++)
+		z[4 + i] = (unsigned char)(nan_bits >> (8 * i));
+	z[12] = 10, z[13] = 0;
+	crc = kv_rdb_crc64(0, z, 14);
+	for (int i = 0; i < 8; i++)
+		z[14 + i] = (unsigned char)(crc >> (8 * i));
+	restore("bad", z, 22, NULL);
+	expect("-ERR Bad data format\r\n");
+	const unsigned char dup[] = { KV_RDB_TYPE_SET, 2, 1, 'a', 1, 'a', 10, 0 };
+	memcpy(z, dup, sizeof(dup));
+	crc = kv_rdb_crc64(0, z, sizeof(dup));
+	for (int i = 0; i < 8; i++)
+		z[sizeof(dup) + i] = (unsigned char)(crc >> (8 * i));
+	restore("bad", z, sizeof(dup) + 8, NULL);
+	expect("-ERR Bad data format\r\n");
+	rx("EXISTS bad", ":0\r\n");
+	rx("DEL bs bs2 bz bz2 s z z2 copy si si64 zs zf", ":12\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
 static const struct CMUnitTest tests[] = {
+	ST_TEST(test_sets_zsets),
 	ST_TEST(test_crc64),
 	ST_TEST(test_lzf),
 	ST_TEST(test_dump_like_redis),
