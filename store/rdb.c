@@ -2301,9 +2301,11 @@ cmd_restore(struct kv_req *r)
 		kv_delete(s, db, old);
 		deleted = true;
 	}
+	/* A relative TTL past LLONG_MAX wraps negative, as in Redis: the
+	 * key is then already expired. */
 	if (ttl != 0 && !absttl)
-		ttl += (long long)s->now_ms;
-	if (ttl != 0 && !s->replaying && (uint64_t)ttl <= s->now_ms) {
+		ttl = (long long)((unsigned long long)ttl + s->now_ms);
+	if (ttl != 0 && !s->replaying && ttl <= (long long)s->now_ms) {
 		/* Already expired: only the deletion of the old key. */
 		kv_value_free(s, &v);
 		kv_reply_ok(r->c);

@@ -280,6 +280,12 @@ test_restore_ttl(void **state)
 	run("PTTL old");
 	ttl = strtoll(st_out + 1, NULL, 10);
 	assert_true(ttl > 90000 && ttl <= 100000);
+	/* A relative TTL that wraps past LLONG_MAX: expired, as in Redis. */
+	a[1] = (struct kv_arg){ "huge", 4 };
+	a[2] = (struct kv_arg){ "9223372036854775807", 19 };
+	runv(4, a);
+	expect("+OK\r\n");
+	rx("EXISTS huge", ":0\r\n");
 }
 
 /* Hand-built payloads of the encodings Redis no longer writes. */
