@@ -509,6 +509,30 @@ merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
 	case KV_MERGE_ALL_OK:
 		out_add(o, "+OK\r\n", 5);
 		return;
+	case KV_MERGE_INFO: {
+		const char *texts[DP_MAX_WORKERS];
+		size_t lens[DP_MAX_WORKERS];
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			/* "$len\r\n<text>\r\n" */
+			const struct dp_xmsg *m = pd->parts[i];
+			const char *nl = memchr(m->reply, '\n', m->reply_len);
+			size_t skip = nl ? (size_t)(nl - m->reply) + 1 : 0;
+			texts[i] = m->reply + skip;
+			lens[i] = m->reply_len >= skip + 2 ?
+				  m->reply_len - skip - 2 : 0;
+		}
+		char *text = NULL;
+		size_t len = kv_info_merge(texts, lens, pd->n_parts, &text);
+		if (text == NULL) {
+			o->oom = true;
+			return;
+		}
+		out_fmt(o, "$%lld\r\n", (long long)len);
+		out_add(o, text, len);
+		out_add(o, "\r\n", 2);
+		free(text);
+		return;
+	}
 	case KV_MERGE_NX:
 		out_add(o, pd->nx_failed ? ":0\r\n" : ":1\r\n", 4);
 		return;

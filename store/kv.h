@@ -193,6 +193,7 @@ enum kv_merge {
 	KV_MERGE_ALL_OK,   /* +OK when every shard said +OK (FLUSHALL) */
 	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
 	KV_MERGE_NX,       /* MSETNX: :1 when no key existed anywhere */
+	KV_MERGE_INFO,     /* INFO texts merged (kv_info_merge) */
 };
 
 struct kv_route_plan {
@@ -208,6 +209,17 @@ struct kv_route_plan {
  */
 void kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		   struct kv_route_plan *p);
+
+/*
+ * kv_info_merge -- INFO over n shards: the texts (without RESP framing)
+ * each shard gave, merged: counters of the Clients, Memory, Persistence,
+ * Stats, Commandstats, Errorstats, Keyspace, Network and Workers
+ * sections added up (each worker's own lines kept), the rest as shard 0
+ * reported it. Returns the length of *out (malloc; the caller frees),
+ * 0 without memory.
+ */
+size_t kv_info_merge(const char *const *texts, const size_t *lens,
+		     unsigned n, char **out);
 
 /*
  * kv_request_keys -- the argv positions of a request's keys, up to max

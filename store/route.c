@@ -166,6 +166,11 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->merge = KV_MERGE_ALL_OK;
 		return;
 	}
+	if (is(&argv[0], "info")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_INFO;
+		return;
+	}
 	if (is(&argv[0], "randomkey")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_ANY;

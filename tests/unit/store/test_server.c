@@ -385,10 +385,67 @@ test_ops_per_sec(void **state)
 	assert_int_equal(kv_ops_per_sec(s), 800);
 }
 
+static void
+test_info_merge(void **state)
+{
+	const char *a =
+		"# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:5\r\n"
+		"\r\n# Clients\r\nconnected_clients:2\r\nmaxclients:100\r\n"
+		"\r\n# Stats\r\ntotal_commands_processed:10\r\n"
+		"\r\n# Commandstats\r\ncmdstat_get:calls=2,usec=10,"
+		"usec_per_call=5.00,rejected_calls=0,failed_calls=0\r\n"
+		"\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n"
+		"\r\n# Workers\r\nworkers:2\r\nworker0_commands:7\r\n";
+	const char *b =
+		"# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:6\r\n"
+		"\r\n# Clients\r\nconnected_clients:1\r\nmaxclients:100\r\n"
+		"\r\n# Stats\r\ntotal_commands_processed:5\r\n"
+		"\r\n# Commandstats\r\ncmdstat_get:calls=3,usec=50,"
+		"usec_per_call=16.67,rejected_calls=1,failed_calls=0\r\n"
+		"cmdstat_set:calls=1,usec=4,usec_per_call=4.00,"
+		"rejected_calls=0,failed_calls=0\r\n"
+		"\r\n# Keyspace\r\ndb0:keys=4,expires=0,avg_ttl=0\r\n"
+		"db2:keys=1,expires=0,avg_ttl=0\r\n"
+		"\r\n# Workers\r\nworkers:2\r\nworker1_commands:9\r\n";
+	const char *texts[2] = { a, b };
+	size_t lens[2] = { strlen(a), strlen(b) };
+	char *out = NULL;
+	(void)state;
+
+	size_t n = kv_info_merge(texts, lens, 2, &out);
+	assert_non_null(out);
+	assert_int_equal(n, strlen(
+		"# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:5\r\n"
+		"\r\n# Clients\r\nconnected_clients:3\r\nmaxclients:100\r\n"
+		"\r\n# Stats\r\ntotal_commands_processed:15\r\n"
+		"\r\n# Commandstats\r\ncmdstat_get:calls=5,usec=60,"
+		"usec_per_call=12.00,rejected_calls=1,failed_calls=0\r\n"
+		"cmdstat_set:calls=1,usec=4,usec_per_call=4.00,"
+		"rejected_calls=0,failed_calls=0\r\n"
+		"\r\n# Keyspace\r\ndb0:keys=7,expires=1,avg_ttl=0\r\n"
+		"db2:keys=1,expires=0,avg_ttl=0\r\n"
+		"\r\n# Workers\r\nworkers:2\r\nworker0_commands:7\r\n"
+		"worker1_commands:9\r\n"));
+	assert_memory_equal(out,
+		"# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:5\r\n"
+		"\r\n# Clients\r\nconnected_clients:3\r\nmaxclients:100\r\n"
+		"\r\n# Stats\r\ntotal_commands_processed:15\r\n"
+		"\r\n# Commandstats\r\ncmdstat_get:calls=5,usec=60,"
+		"usec_per_call=12.00,rejected_calls=1,failed_calls=0\r\n"
+		"cmdstat_set:calls=1,usec=4,usec_per_call=4.00,"
+		"rejected_calls=0,failed_calls=0\r\n"
+		"\r\n# Keyspace\r\ndb0:keys=7,expires=1,avg_ttl=0\r\n"
+		"db2:keys=1,expires=0,avg_ttl=0\r\n"
+		"\r\n# Workers\r\nworkers:2\r\nworker0_commands:7\r\n"
+		"worker1_commands:9\r\n", n);
+	free(out);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_ping_echo_quit),
 	ST_TEST(test_select),
 	ST_TEST(test_shutdown),
+	ST_TEST(test_info_merge),
 	ST_TEST(test_hello_auth),
 	ST_TEST(test_client),
 	ST_TEST(test_command),
