@@ -645,6 +645,13 @@ test_save_lastsave(void **state)
 	run("LASTSAVE");
 	assert_true(st_out[0] == ':');
 	rx("SAVE", "+OK\r\n");
+	run("LASTSAVE");
+	char want[64];
+	snprintf(want, sizeof(want), "rdb_last_save_time:%.*s\r\n",
+		 (int)(st_len - 3), st_out + 1);
+	run("INFO persistence");
+	st_out[st_len] = '\0';
+	assert_non_null(strstr(st_out, want));
 	snprintf(cmd, sizeof(cmd), "%s/sub/dump.rdb", dir);
 	/* Import it into two fresh shards split by slot. */
 	struct kv_shard_params sp = { .core = 1, .cfg = &st_cfg,
