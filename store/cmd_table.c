@@ -566,7 +566,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 61,
+		.id = 63,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -605,7 +605,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 62,
+		.id = 64,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -636,7 +636,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 63,
+		.id = 65,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -685,7 +685,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 64,
+		.id = 66,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -727,7 +727,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 65,
+		.id = 67,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -766,7 +766,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 66,
+		.id = 68,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -811,7 +811,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 117,
+		.id = 121,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -852,7 +852,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 118,
+		.id = 122,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -883,7 +883,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 119,
+		.id = 123,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -921,7 +921,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 120,
+		.id = 124,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1947,8 +1947,65 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 533,
 	},
 	{
-		.name = "echo",
+		.name = "dump",
 		.id = 27,
+		.fn = cmd_dump,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Serialise the value of a key in the RDB format Redis "
+			"uses, with a version and a checksum",
+		.since = "2.6.0",
+		.complexity =
+			"O(1) to access the key and additional O(N*M) to seria"
+			"lize it, where N is the number of Redis objects compo"
+			"sing the value and M their average size. For small st"
+			"ring values the time complexity is thus O(1)+O(1*M) w"
+			"here M is small, so simply O(1).",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\ndump\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@keyspace\r\n+@read\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 329,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$88\r\n"
+			"Serialise the value of a key in the RDB format Redis "
+			"uses, with a version and a checksum\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$244\r\n"
+			"O(1) to access the key and additional O(N*M) to seria"
+			"lize it, where N is the number of Redis objects compo"
+			"sing the value and M their average size. For small st"
+			"ring values the time complexity is thus O(1)+O(1*M) w"
+			"here M is small, so simply O(1).\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 514,
+	},
+	{
+		.name = "echo",
+		.id = 28,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1985,7 +2042,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 28,
+		.id = 29,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2033,7 +2090,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 29,
+		.id = 30,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2098,7 +2155,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 30,
+		.id = 31,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2164,7 +2221,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 31,
+		.id = 32,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2214,7 +2271,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 32,
+		.id = 33,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2264,7 +2321,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 33,
+		.id = 34,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2309,7 +2366,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 34,
+		.id = 35,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2357,7 +2414,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 35,
+		.id = 36,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2403,7 +2460,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 36,
+		.id = 37,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2471,7 +2528,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 37,
+		.id = 38,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2528,7 +2585,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 38,
+		.id = 39,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2582,7 +2639,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 39,
+		.id = 40,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2632,7 +2689,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 40,
+		.id = 41,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2693,7 +2750,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 41,
+		.id = 42,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2740,7 +2797,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 42,
+		.id = 43,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2787,7 +2844,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 43,
+		.id = 44,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2832,7 +2889,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 44,
+		.id = 45,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2884,7 +2941,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 45,
+		.id = 46,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2938,7 +2995,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 46,
+		.id = 47,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2983,7 +3040,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 47,
+		.id = 48,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3028,7 +3085,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 48,
+		.id = 49,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3077,7 +3134,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 49,
+		.id = 50,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3137,7 +3194,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 50,
+		.id = 51,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3196,7 +3253,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 51,
+		.id = 52,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3260,7 +3317,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 52,
+		.id = 53,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3321,7 +3378,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 53,
+		.id = 54,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3373,7 +3430,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 54,
+		.id = 55,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3420,7 +3477,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 55,
+		.id = 56,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3465,7 +3522,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 56,
+		.id = 57,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3513,7 +3570,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 57,
+		.id = 58,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3563,7 +3620,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 58,
+		.id = 59,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3613,7 +3670,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 59,
+		.id = 60,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3654,7 +3711,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 60,
+		.id = 61,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3695,8 +3752,46 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 355,
 	},
 	{
+		.name = "lastsave",
+		.id = 62,
+		.fn = cmd_lastsave,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Unix time of the last successful SAVE (or of the star"
+			"t)",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @fast @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nlastsave\r\n:1\r\n"
+			"*3\r\n+loading\r\n+stale\r\n"
+			"+fast\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@fast\r\n"
+			"+@dangerous\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 140,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$55\r\n"
+			"Unix time of the last successful SAVE (or of the star"
+			"t)\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n",
+		.docs_len = 151,
+	},
+	{
 		.name = "latency",
-		.id = 67,
+		.id = 69,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -3822,7 +3917,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 68,
+		.id = 70,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3875,7 +3970,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 69,
+		.id = 71,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3944,7 +4039,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 70,
+		.id = 72,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3989,7 +4084,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 71,
+		.id = 73,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4068,7 +4163,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 72,
+		.id = 74,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4135,7 +4230,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 73,
+		.id = 75,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4185,7 +4280,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 74,
+		.id = 76,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4253,7 +4348,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 75,
+		.id = 77,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4306,7 +4401,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 76,
+		.id = 78,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4362,7 +4457,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 77,
+		.id = 79,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4417,7 +4512,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 78,
+		.id = 80,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4470,7 +4565,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 79,
+		.id = 81,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4522,7 +4617,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 80,
+		.id = 82,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4575,7 +4670,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 81,
+		.id = 83,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4623,7 +4718,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 82,
+		.id = 84,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4677,7 +4772,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 83,
+		.id = 85,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4733,7 +4828,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 84,
+		.id = 86,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4779,7 +4874,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 85,
+		.id = 87,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4844,7 +4939,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 86,
+		.id = 88,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4910,7 +5005,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 87,
+		.id = 89,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4964,7 +5059,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 88,
+		.id = 90,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5022,7 +5117,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 89,
+		.id = 91,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5084,7 +5179,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 90,
+		.id = 92,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5122,7 +5217,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 91,
+		.id = 93,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5174,7 +5269,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 92,
+		.id = 94,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5221,7 +5316,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 93,
+		.id = 95,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5259,7 +5354,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 94,
+		.id = 96,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5293,7 +5388,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 95,
+		.id = 97,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5351,7 +5446,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 96,
+		.id = 98,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5408,8 +5503,98 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 302,
 	},
 	{
+		.name = "restore",
+		.id = 99,
+		.fn = cmd_restore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Create a key from a DUMP payload, with a TTL, replaci"
+			"ng an existing key if asked",
+		.since = "2.6.0",
+		.complexity =
+			"O(1) to create the new key and additional O(N*M) to r"
+			"econstruct the serialized value, where N is the numbe"
+			"r of Redis objects composing the value and M their av"
+			"erage size. For small string values the time complexi"
+			"ty is thus O(1)+O(1*M) where M is small, so simply O("
+			"1). However for sorted set values the complexity is O"
+			"(N*M*log(N)) because inserting values into sorted set"
+			"s is O(log(N)).",
+		.acl_categories = "@keyspace @write @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nrestore\r\n:-4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*4\r\n+@keyspace\r\n"
+			"+@write\r\n+@slow\r\n+@dangerous\r\n"
+			"*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 324,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$80\r\n"
+			"Create a key from a DUMP payload, with a TTL, replaci"
+			"ng an existing key if asked\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$386\r\n"
+			"O(1) to create the new key and additional O(N*M) to r"
+			"econstruct the serialized value, where N is the numbe"
+			"r of Redis objects composing the value and M their av"
+			"erage size. For small string values the time complexi"
+			"ty is thus O(1)+O(1*M) where M is small, so simply O("
+			"1). However for sorted set values the complexity is O"
+			"(N*M*log(N)) because inserting values into sorted set"
+			"s is O(log(N)).\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"ttl\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$16\r\nserialized-value\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"replace\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$7\r\nREPLACE\r\n$5\r\nsince\r\n"
+			"$5\r\n3.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$6\r\nabsttl\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nABSTTL\r\n"
+			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"seconds\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n$5\r\ntoken\r\n$8\r\n"
+			"IDLETIME\r\n$5\r\nsince\r\n"
+			"$5\r\n5.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$9\r\nfrequency\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$4\r\nFREQ\r\n"
+			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1251,
+	},
+	{
 		.name = "rpop",
-		.id = 97,
+		.id = 100,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5459,7 +5644,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 98,
+		.id = 101,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5524,7 +5709,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 99,
+		.id = 102,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5577,7 +5762,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 100,
+		.id = 103,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5633,7 +5818,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 101,
+		.id = 104,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5685,8 +5870,49 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 405,
 	},
 	{
+		.name = "save",
+		.id = 105,
+		.fn = cmd_save,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(NO_ASYNC_LOADING) |
+			 KV_CMD_FLAG(NO_MULTI),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Write the whole keyspace to the RDB file in dir, sync"
+			"hronously",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of keys in all datab"
+			"ases",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsave\r\n:1\r\n"
+			"*4\r\n+admin\r\n+noscript\r\n"
+			"+no_async_loading\r\n+no_multi\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 130,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$62\r\n"
+			"Write the whole keyspace to the RDB file in dir, sync"
+			"hronously\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nserver\r\n$10\r\ncomplexity\r\n"
+			"$57\r\nO(N) where N is the total number of keys in al"
+			"l databases\r\n",
+		.docs_len = 212,
+	},
+	{
 		.name = "scan",
-		.id = 102,
+		.id = 106,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5746,7 +5972,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 103,
+		.id = 107,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5791,7 +6017,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 104,
+		.id = 108,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5842,7 +6068,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 105,
+		.id = 109,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5905,7 +6131,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 106,
+		.id = 110,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5942,7 +6168,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 107,
+		.id = 111,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6036,7 +6262,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 108,
+		.id = 112,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6088,7 +6314,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 109,
+		.id = 113,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6139,7 +6365,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 110,
+		.id = 114,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6189,7 +6415,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 111,
+		.id = 115,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6247,7 +6473,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 112,
+		.id = 116,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6321,7 +6547,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 113,
+		.id = 117,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6370,7 +6596,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 114,
+		.id = 118,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6427,7 +6653,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 115,
+		.id = 119,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6490,7 +6716,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 116,
+		.id = 120,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6537,7 +6763,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 121,
+		.id = 125,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6623,7 +6849,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 122,
+		.id = 126,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6668,7 +6894,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 123,
+		.id = 127,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6720,7 +6946,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 124,
+		.id = 128,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6780,7 +7006,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "spop",
-		.id = 125,
+		.id = 129,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6835,7 +7061,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 126,
+		.id = 130,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6890,7 +7116,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 127,
+		.id = 131,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6941,7 +7167,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 128,
+		.id = 132,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7005,7 +7231,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 129,
+		.id = 133,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7050,7 +7276,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 130,
+		.id = 134,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7099,7 +7325,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 131,
+		.id = 135,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7160,7 +7386,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 132,
+		.id = 136,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -7195,7 +7421,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 133,
+		.id = 137,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7246,7 +7472,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 134,
+		.id = 138,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7293,7 +7519,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 135,
+		.id = 139,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7338,7 +7564,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 136,
+		.id = 140,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7394,7 +7620,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zadd",
-		.id = 137,
+		.id = 141,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7489,7 +7715,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 138,
+		.id = 142,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7534,7 +7760,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 139,
+		.id = 143,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7589,7 +7815,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 140,
+		.id = 144,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7650,7 +7876,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 141,
+		.id = 145,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7720,7 +7946,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 142,
+		.id = 146,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7777,7 +8003,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 143,
+		.id = 147,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7859,7 +8085,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 144,
+		.id = 148,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7915,7 +8141,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 145,
+		.id = 149,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8005,7 +8231,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 146,
+		.id = 150,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8060,7 +8286,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 147,
+		.id = 151,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8130,7 +8356,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 148,
+		.id = 152,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8181,7 +8407,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 149,
+		.id = 153,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8237,7 +8463,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 150,
+		.id = 154,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8293,7 +8519,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 151,
+		.id = 155,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8350,7 +8576,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 152,
+		.id = 156,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8436,7 +8662,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 153,
+		.id = 157,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8508,7 +8734,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 154,
+		.id = 158,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8586,7 +8812,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 155,
+		.id = 159,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8679,7 +8905,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 156,
+		.id = 160,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8729,7 +8955,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 157,
+		.id = 161,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8785,7 +9011,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 158,
+		.id = 162,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -8841,7 +9067,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 159,
+		.id = 163,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -8897,7 +9123,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 160,
+		.id = 164,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -8953,7 +9179,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 161,
+		.id = 165,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9016,7 +9242,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 162,
+		.id = 166,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9090,7 +9316,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 163,
+		.id = 167,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9169,7 +9395,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 164,
+		.id = 168,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9219,7 +9445,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 165,
+		.id = 169,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9283,7 +9509,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 166,
+		.id = 170,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9331,7 +9557,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 167,
+		.id = 171,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9411,7 +9637,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 168,
+		.id = 172,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9500,4 +9726,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 146;
+const unsigned kv_cmd_table_len = 150;

@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 169
+#define KV_CMD_COUNT 173
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -34,6 +34,7 @@ void cmd_dbsize(struct kv_req *r);
 void cmd_decr(struct kv_req *r);
 void cmd_decrby(struct kv_req *r);
 void cmd_del(struct kv_req *r);
+void cmd_dump(struct kv_req *r);
 void cmd_echo(struct kv_req *r);
 void cmd_exists(struct kv_req *r);
 void cmd_expire(struct kv_req *r);
@@ -68,6 +69,7 @@ void cmd_incrby(struct kv_req *r);
 void cmd_incrbyfloat(struct kv_req *r);
 void cmd_info(struct kv_req *r);
 void cmd_keys(struct kv_req *r);
+void cmd_lastsave(struct kv_req *r);
 void cmd_latency_doctor(struct kv_req *r);
 void cmd_latency_help(struct kv_req *r);
 void cmd_latency_histogram(struct kv_req *r);
@@ -103,11 +105,13 @@ void cmd_quit(struct kv_req *r);
 void cmd_randomkey(struct kv_req *r);
 void cmd_rename(struct kv_req *r);
 void cmd_renamenx(struct kv_req *r);
+void cmd_restore(struct kv_req *r);
 void cmd_rpop(struct kv_req *r);
 void cmd_rpoplpush(struct kv_req *r);
 void cmd_rpush(struct kv_req *r);
 void cmd_rpushx(struct kv_req *r);
 void cmd_sadd(struct kv_req *r);
+void cmd_save(struct kv_req *r);
 void cmd_scan(struct kv_req *r);
 void cmd_scard(struct kv_req *r);
 void cmd_sdiff(struct kv_req *r);

@@ -166,6 +166,8 @@ kv_shard_create(const struct kv_shard_params *p)
 	s->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)p->core << 32) ^
 		 (uint64_t)time(NULL);
 	s->start_ms = kv_now_refresh(s);
+	s->n_shards = p->n_shards != 0 ? p->n_shards : 1;
+	s->lastsave = s->start_ms / 1000;   /* Redis: saved at start */
 	if (kv_stats_init(s) != 0) {
 		errno = ENOMEM;
 		kv_shard_free(s);

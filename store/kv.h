@@ -97,6 +97,7 @@ struct kv_shard_params {
 	struct rp_config *cfg;         /* shared, read on each use */
 	struct pm_log *log;            /* NULL: persistence off */
 	struct kv_hooks hooks;
+	unsigned n_shards;             /* shards of the keyspace (0: 1) */
 };
 
 /*

@@ -196,6 +196,8 @@ struct kv_shard {
 	uint64_t hash_seq;         /* unique rte_hash names */
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
+	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
+	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
 	struct kv_stats stats;
 
 	/* what commands cost (latency.c, slowlog.c) */
@@ -270,6 +272,49 @@ void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
 void kv_set_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_zset_free -- free the value of a sorted set (t_zset.c). */
 void kv_zset_free(struct kv_shard *s, struct kv_entry *e);
+
+/*
+ * Building and reading values from outside their type's file (rdb.c).
+ * The entry may be detached (in no database). kv_list_init and
+ * kv_hash_init make e an empty list or hash; kv_list_append adds an
+ * element at the tail (0 or -1 out of memory); kv_hash_set sets a field
+ * (1 added, 0 updated, -1 out of memory) and converts the encoding as
+ * HSET does; kv_hash_foreach visits the pairs (listpack: in order).
+ */
+void kv_list_init(struct kv_entry *e);
+int kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
+		   size_t len);
+void kv_hash_init(struct kv_entry *e);
+int kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
+		size_t flen, const char *v, size_t vlen);
+uint64_t kv_hash_len(const struct kv_entry *e);
+typedef void (*kv_hash_pair_fn)(void *ctx, const char *f, size_t flen,
+				const char *v, size_t vlen);
+void kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn,
+		     void *ctx);
+/*
+ * Sets and sorted sets, likewise: kv_set_init makes e an empty intset
+ * (0 or -1 out of memory); kv_set_add adds a member (1 added, 0 already
+ * there, -1 out of memory), converting as SADD does; kv_set_foreach
+ * visits the members (intset: ascending). kv_zset_init makes e an empty
+ * sorted set; kv_zset_add adds an absent member (1 added, 0 already
+ * there, -1 out of memory); kv_zset_foreach visits (member, score) by
+ * ascending rank, or descending if rev.
+ */
+int kv_set_init(struct kv_shard *s, struct kv_entry *e);
+int kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
+	       size_t len);
+uint64_t kv_set_len(const struct kv_entry *e);
+typedef void (*kv_member_fn)(void *ctx, const char *p, size_t len);
+void kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx);
+void kv_zset_init(struct kv_entry *e);
+int kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
+		size_t len, double score);
+uint64_t kv_zset_len(const struct kv_entry *e);
+typedef void (*kv_scored_fn)(void *ctx, const char *m, size_t len,
+			     double score);
+void kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
+		     void *ctx);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

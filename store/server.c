@@ -918,8 +918,9 @@ static void
 info_persistence(struct kv_shard *s, struct info_buf *b)
 {
 	info_add(b, "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
-		 "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n"
-		 "redpoll_persistence:%s\r\n",
+		 "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%llu\r\n"
+		 "aof_enabled:0\r\nredpoll_persistence:%s\r\n",
+		 (unsigned long long)s->lastsave,
 		 s->log == NULL ? "off" :
 		 s->cfg->persistence == CFG_PERSIST_SYNC ? "sync" : "async");
 	if (s->log != NULL)
@@ -1101,6 +1102,7 @@ static const char *const info_summed[] = {
 static const char *const info_not_summed[] = {
 	"maxclients", "maxmemory", "workers", "total_system_memory",
 	"loading", "async_loading", "rdb_bgsave_in_progress",
+	"rdb_last_save_time",
 	"aof_enabled", "aof_rewrite_in_progress",
 };
 

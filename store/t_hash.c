@@ -916,3 +916,46 @@ cmd_hscan(struct kv_req *r)
 	}
 	free(acc.v);
 }
+
+void
+kv_hash_init(struct kv_entry *e)
+{
+	e->type = KV_TYPE_HASH;
+	e->encoding = KV_ENC_LISTPACK;
+	memset(&e->v.lp, 0, sizeof(e->v.lp));
+}
+
+int
+kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
+	    size_t flen, const char *v, size_t vlen)
+{
+	return hash_set(s, e, f, flen, v, vlen);
+}
+
+uint64_t
+kv_hash_len(const struct kv_entry *e)
+{
+	return hash_len(e);
+}
+
+struct pair_adapter {
+	kv_hash_pair_fn fn;
+	void *ctx;
+};
+
+/* pair_visit -- hash_foreach callback: a pair as separate arguments. */
+static void
+pair_visit(void *ctx, const struct hpair *p)
+{
+	struct pair_adapter *a = ctx;
+
+	a->fn(a->ctx, p->f, p->flen, p->v, p->vlen);
+}
+
+void
+kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn, void *ctx)
+{
+	struct pair_adapter a = { fn, ctx };
+
+	hash_foreach(e, pair_visit, &a);
+}

@@ -1199,3 +1199,28 @@ cmd_sscan(struct kv_req *r)
 		kv_reply_bulk(r->c, acc.v[i].ptr, acc.v[i].len);
 	free(acc.v);
 }
+
+int
+kv_set_init(struct kv_shard *s, struct kv_entry *e)
+{
+	return set_init(s, e, true);
+}
+
+int
+kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
+	   size_t len)
+{
+	return set_add(s, e, p, len);
+}
+
+uint64_t
+kv_set_len(const struct kv_entry *e)
+{
+	return set_len(e);
+}
+
+void
+kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx)
+{
+	set_foreach(e, fn, ctx);
+}

@@ -2119,3 +2119,45 @@ cmd_zscan(struct kv_req *r)
 	}
 	free(acc.v);
 }
+
+void
+kv_zset_init(struct kv_entry *e)
+{
+	e->type = KV_TYPE_ZSET;
+	e->encoding = KV_ENC_LISTPACK;
+	memset(&e->v.lp, 0, sizeof(e->v.lp));
+}
+
+int
+kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
+	    size_t len, double score)
+{
+	double cur;
+
+	if (zset_score(e, m, len, &cur))
+		return 0;
+	return zset_insert(s, e, m, len, score) == 0 ? 1 : -1;
+}
+
+uint64_t
+kv_zset_len(const struct kv_entry *e)
+{
+	return zset_len(e);
+}
+
+void
+kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
+		void *ctx)
+{
+	uint64_t n = zset_len(e);
+	struct zit it;
+	struct zel z;
+
+	if (n == 0)
+		return;
+	zit_seek(e, rev ? n - 1 : 0, &it);
+	do {
+		zit_get(&it, &z);
+		fn(ctx, z.m, z.len, z.score);
+	} while (zit_step(&it, rev));
+}
