@@ -180,9 +180,9 @@ enum kv_route_kind {
 			    * per shard with its keys, replies merged */
 	KV_ROUTE_ALL,      /* a whole-keyspace command: every shard runs it */
 	KV_ROUTE_SCAN,     /* SCAN: the shard the cursor names, cursor mapped */
-	KV_ROUTE_TX,       /* MGET, MSET, MSETNX with keys on several shards:
-			    * a transaction under key locks (atomic, isolated) */
-	KV_ROUTE_CROSS,    /* keys on several shards, no cross-shard form yet */
+	KV_ROUTE_TX,       /* any other multi-key command with keys on several
+			    * shards: a transaction under key locks (atomic,
+			    * isolated), see merge */
 };
 
 enum kv_merge {
@@ -194,12 +194,16 @@ enum kv_merge {
 	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
 	KV_MERGE_NX,       /* MSETNX: :1 when no key existed anywhere */
 	KV_MERGE_INFO,     /* INFO texts merged (kv_info_merge) */
+	KV_MERGE_GATHER,   /* any other multi-key command: keys gathered on
+			    * the coordinating shard under locks, run there,
+			    * results written back to their shards */
 };
 
 struct kv_route_plan {
 	enum kv_route_kind kind;
 	enum kv_merge merge;
 	unsigned shard;    /* KV_ROUTE_SHARD */
+	bool readonly;     /* GATHER: the command writes nothing */
 };
 
 /*
@@ -220,6 +224,22 @@ void kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
  */
 size_t kv_info_merge(const char *const *texts, const size_t *lens,
 		     unsigned n, char **out);
+
+/*
+ * kv_set_logging -- whether the effects of the writes that follow go to
+ * the pmem log (on by default). A cross-shard command runs with logging
+ * off on the coordinating shard, then logs each key's final state with
+ * kv_key_log_state.
+ */
+void kv_set_logging(struct kv_shard *s, bool on);
+
+/*
+ * kv_key_log_state -- log a key's current state as one effect: RESTORE
+ * ... REPLACE ABSTTL of its value, or DEL when it does not exist.
+ * Returns 0 or -1 without memory.
+ */
+int kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
+		     size_t len);
 
 /*
  * kv_request_keys -- the argv positions of a request's keys, up to max

@@ -196,6 +196,7 @@ struct kv_shard {
 	uint64_t hash_seq;         /* unique rte_hash names */
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
+	bool nolog;                /* kv_set_logging(false): effects not logged */
 	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
 	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
 	struct kv_stats stats;

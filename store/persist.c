@@ -37,7 +37,7 @@ kv_propagate(struct kv_shard *s, unsigned db, int argc,
 	char stack[KV_REC_STACK], *buf = stack;
 	size_t need = 1 + 16, n;
 
-	if (s->log == NULL || s->replaying)
+	if (s->log == NULL || s->replaying || s->nolog)
 		return;
 	for (int i = 0; i < argc; i++)
 		need += argv[i].len + 24;

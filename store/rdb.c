@@ -2192,6 +2192,42 @@ kv_rdb_import(struct kv_shard **shards, unsigned n, const char *path,
 	return rc;
 }
 
+void
+kv_set_logging(struct kv_shard *s, bool on)
+{
+	s->nolog = !on;
+}
+
+int
+kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
+		 size_t len)
+{
+	struct kv_entry *e = kv_lookup(s, db, key, len, false);
+
+	kv_now_refresh(s);
+	if (e == NULL) {
+		const struct kv_arg del[2] = { { "DEL", 3 }, { key, len } };
+		kv_propagate(s, db, 2, del);
+		return 0;
+	}
+	struct kv_rdb_buf b = { 0 };
+	char ttl[24];
+	if (kv_rdb_dump(&b, e) != 0) {
+		kv_rdb_buf_free(&b);
+		return -1;
+	}
+	int tl = snprintf(ttl, sizeof(ttl), "%llu",
+			  (unsigned long long)e->expire_ms);
+	const struct kv_arg restore[6] = {
+		{ "RESTORE", 7 }, { key, len }, { ttl, (size_t)tl },
+		{ (const char *)b.p, b.len }, { "REPLACE", 7 },
+		{ "ABSTTL", 6 },
+	};
+	kv_propagate(s, db, 6, restore);
+	kv_rdb_buf_free(&b);
+	return 0;
+}
+
 /* Commands. */
 
 void

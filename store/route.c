@@ -231,6 +231,10 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->kind = KV_ROUTE_SPLIT;
 		p->merge = KV_MERGE_SUM;
 	} else {
-		p->kind = KV_ROUTE_CROSS;
+		/* RENAME, LMOVE, SMOVE, SINTERSTORE, BITOP, PFMERGE, LMPOP,
+		 * ...: gathered, run on one shard, written back. */
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_GATHER;
+		p->readonly = (cmd->flags & KV_CMD_FLAG(READONLY)) != 0;
 	}
 }

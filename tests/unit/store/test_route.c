@@ -99,7 +99,8 @@ test_plans(void **state)
 	p = plan(2, "LMPOP 2 foo {foo}x LEFT");     /* numkeys */
 	assert_int_equal(p.kind, KV_ROUTE_SHARD);
 	assert_int_equal(p.shard, 1);
-	assert_int_equal(plan(2, "LMPOP 2 foo bar LEFT").kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "LMPOP 2 foo bar LEFT").merge,
+			 KV_MERGE_GATHER);
 	assert_int_equal(plan(2, "LMPOP 0 foo LEFT").kind, KV_ROUTE_HOME);
 	assert_int_equal(plan(2, "LMPOP 9 foo LEFT").kind, KV_ROUTE_HOME);
 	/* Split and merged. */
@@ -117,8 +118,14 @@ test_plans(void **state)
 	assert_int_equal(p.kind, KV_ROUTE_TX);
 	assert_int_equal(p.merge, KV_MERGE_ALL_OK);
 	assert_int_equal(plan(2, "MSETNX foo 1 bar 2").merge, KV_MERGE_NX);
-	/* Values that would have to move between shards: not yet. */
-	assert_int_equal(plan(2, "RENAME foo bar").kind, KV_ROUTE_CROSS);
+	/* Other multi-key commands: gathered on one shard. */
+	p = plan(2, "RENAME foo bar");
+	assert_int_equal(p.kind, KV_ROUTE_TX);
+	assert_int_equal(p.merge, KV_MERGE_GATHER);
+	assert_false(p.readonly);
+	p = plan(2, "SINTER foo bar");
+	assert_int_equal(p.merge, KV_MERGE_GATHER);
+	assert_true(p.readonly);
 
 	int pos[8];
 	struct kv_arg a[5] = { { "MSET", 4 }, { "k1", 2 }, { "v", 1 },
