@@ -528,7 +528,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 60,
+		.id = 62,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -567,7 +567,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 61,
+		.id = 63,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -598,7 +598,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 62,
+		.id = 64,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -647,7 +647,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 63,
+		.id = 65,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -689,7 +689,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 64,
+		.id = 66,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -728,7 +728,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 65,
+		.id = 67,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -773,7 +773,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 108,
+		.id = 111,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -814,7 +814,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 109,
+		.id = 112,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -845,7 +845,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 110,
+		.id = 113,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -883,7 +883,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 111,
+		.id = 114,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1898,8 +1898,48 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 533,
 	},
 	{
-		.name = "echo",
+		.name = "discard",
 		.id = 26,
+		.fn = cmd_discard,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary =
+			"Drop the commands queued since MULTI and forget the w"
+			"atched keys",
+		.since = "2.0.0",
+		.complexity = "O(N), when N is the number of queued commands",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\ndiscard\r\n:1\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 126,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$64\r\n"
+			"Drop the commands queued since MULTI and forget the w"
+			"atched keys\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$12\r\ntransactions\r\n$10\r\n"
+			"complexity\r\n$45\r\nO(N), when N is the number of qu"
+			"eued commands\r\n",
+		.docs_len = 209,
+	},
+	{
+		.name = "echo",
+		.id = 27,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1935,8 +1975,47 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 192,
 	},
 	{
+		.name = "exec",
+		.id = 28,
+		.fn = cmd_exec,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(SKIP_SLOWLOG),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary =
+			"Run the commands queued since MULTI as one atomic ste"
+			"p, unless a watched key changed",
+		.since = "1.2.0",
+		.complexity = "Depends on commands in the transaction",
+		.acl_categories = "@slow @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nexec\r\n:1\r\n"
+			"*4\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+skip_slowlog\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 118,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$84\r\n"
+			"Run the commands queued since MULTI as one atomic ste"
+			"p, unless a watched key changed\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$12\r\ntransactions\r\n"
+			"$10\r\ncomplexity\r\n$38\r\n"
+			"Depends on commands in the transaction\r\n",
+		.docs_len = 222,
+	},
+	{
 		.name = "exists",
-		.id = 27,
+		.id = 29,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1984,7 +2063,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 28,
+		.id = 30,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2049,7 +2128,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 29,
+		.id = 31,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2115,7 +2194,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 30,
+		.id = 32,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2165,7 +2244,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 31,
+		.id = 33,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2215,7 +2294,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 32,
+		.id = 34,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2260,7 +2339,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 33,
+		.id = 35,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2308,7 +2387,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 34,
+		.id = 36,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2354,7 +2433,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 35,
+		.id = 37,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2422,7 +2501,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 36,
+		.id = 38,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2479,7 +2558,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 37,
+		.id = 39,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2533,7 +2612,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 38,
+		.id = 40,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2583,7 +2662,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 39,
+		.id = 41,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2644,7 +2723,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 40,
+		.id = 42,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2691,7 +2770,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 41,
+		.id = 43,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2738,7 +2817,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 42,
+		.id = 44,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2783,7 +2862,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 43,
+		.id = 45,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2835,7 +2914,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 44,
+		.id = 46,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2889,7 +2968,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 45,
+		.id = 47,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2934,7 +3013,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 46,
+		.id = 48,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2979,7 +3058,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 47,
+		.id = 49,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3028,7 +3107,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 48,
+		.id = 50,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3088,7 +3167,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 49,
+		.id = 51,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3147,7 +3226,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 50,
+		.id = 52,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3211,7 +3290,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 51,
+		.id = 53,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3272,7 +3351,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 52,
+		.id = 54,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3324,7 +3403,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 53,
+		.id = 55,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3371,7 +3450,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 54,
+		.id = 56,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3416,7 +3495,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 55,
+		.id = 57,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3464,7 +3543,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 56,
+		.id = 58,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3514,7 +3593,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 57,
+		.id = 59,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3564,7 +3643,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 58,
+		.id = 60,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3605,7 +3684,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 59,
+		.id = 61,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3647,7 +3726,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 66,
+		.id = 68,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -3773,7 +3852,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 67,
+		.id = 69,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3826,7 +3905,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 68,
+		.id = 70,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3895,7 +3974,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 69,
+		.id = 71,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3940,7 +4019,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 70,
+		.id = 72,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4019,7 +4098,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 71,
+		.id = 73,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4086,7 +4165,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 72,
+		.id = 74,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4136,7 +4215,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 73,
+		.id = 75,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4204,7 +4283,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 74,
+		.id = 76,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4257,7 +4336,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 75,
+		.id = 77,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4313,7 +4392,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 76,
+		.id = 78,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4368,7 +4447,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 77,
+		.id = 79,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4421,7 +4500,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 78,
+		.id = 80,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4473,7 +4552,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 79,
+		.id = 81,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4526,7 +4605,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 80,
+		.id = 82,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4574,7 +4653,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 81,
+		.id = 83,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4628,7 +4707,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 82,
+		.id = 84,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4683,8 +4762,45 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 424,
 	},
 	{
+		.name = "multi",
+		.id = 85,
+		.fn = cmd_multi,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary = "Start queueing commands to run together at EXEC",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nmulti\r\n:1\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 124,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$47\r\n"
+			"Start queueing commands to run together at EXEC\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$12\r\ntransactions\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 150,
+	},
+	{
 		.name = "persist",
-		.id = 83,
+		.id = 86,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4730,7 +4846,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 84,
+		.id = 87,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4795,7 +4911,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 85,
+		.id = 88,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4861,7 +4977,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 86,
+		.id = 89,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4915,7 +5031,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 87,
+		.id = 90,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4973,7 +5089,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 88,
+		.id = 91,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5035,7 +5151,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 89,
+		.id = 92,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5073,7 +5189,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 90,
+		.id = 93,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5125,7 +5241,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 91,
+		.id = 94,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5172,7 +5288,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 92,
+		.id = 95,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5210,7 +5326,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 93,
+		.id = 96,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5244,7 +5360,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 94,
+		.id = 97,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5302,7 +5418,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 95,
+		.id = 98,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5360,7 +5476,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 96,
+		.id = 99,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5410,7 +5526,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 97,
+		.id = 100,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5475,7 +5591,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 98,
+		.id = 101,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5528,7 +5644,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 99,
+		.id = 102,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5584,7 +5700,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 100,
+		.id = 103,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5644,7 +5760,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 101,
+		.id = 104,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5681,7 +5797,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 102,
+		.id = 105,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5775,7 +5891,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 103,
+		.id = 106,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5827,7 +5943,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 104,
+		.id = 107,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5878,7 +5994,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 105,
+		.id = 108,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5928,7 +6044,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 106,
+		.id = 109,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5986,7 +6102,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 107,
+		.id = 110,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6060,7 +6176,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 112,
+		.id = 115,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6146,7 +6262,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 113,
+		.id = 116,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6191,7 +6307,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 114,
+		.id = 117,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6226,7 +6342,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 115,
+		.id = 118,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6277,7 +6393,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 116,
+		.id = 119,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6324,7 +6440,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 117,
+		.id = 120,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6369,7 +6485,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 118,
+		.id = 121,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6423,6 +6539,95 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
 		.docs_len = 452,
 	},
+	{
+		.name = "unwatch",
+		.id = 122,
+		.fn = cmd_unwatch,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary = "Forget every key this connection watches",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nunwatch\r\n:1\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 126,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$40\r\n"
+			"Forget every key this connection watches\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
+			"$5\r\ngroup\r\n$12\r\ntransactions\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 143,
+	},
+	{
+		.name = "watch",
+		.id = 123,
+		.fn = cmd_watch,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "transactions",
+		.summary =
+			"Make the next EXEC fail if any of these keys is modif"
+			"ied before it",
+		.since = "2.2.0",
+		.complexity = "O(1) for every key.",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nwatch\r\n:-2\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":1\r\n:-1\r\n:1\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Make the next EXEC fail if any of these keys is modif"
+			"ied before it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$12\r\ntransactions\r\n$10\r\n"
+			"complexity\r\n$19\r\nO(1) for every key.\r\n"
+			"$9\r\narguments\r\n*1\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 298,
+	},
 };
 
-const unsigned kv_cmd_table_len = 97;
+const unsigned kv_cmd_table_len = 102;

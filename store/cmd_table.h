@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 119
+#define KV_CMD_COUNT 124
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -33,7 +33,9 @@ void cmd_dbsize(struct kv_req *r);
 void cmd_decr(struct kv_req *r);
 void cmd_decrby(struct kv_req *r);
 void cmd_del(struct kv_req *r);
+void cmd_discard(struct kv_req *r);
 void cmd_echo(struct kv_req *r);
+void cmd_exec(struct kv_req *r);
 void cmd_exists(struct kv_req *r);
 void cmd_expire(struct kv_req *r);
 void cmd_expireat(struct kv_req *r);
@@ -89,6 +91,7 @@ void cmd_ltrim(struct kv_req *r);
 void cmd_mget(struct kv_req *r);
 void cmd_mset(struct kv_req *r);
 void cmd_msetnx(struct kv_req *r);
+void cmd_multi(struct kv_req *r);
 void cmd_persist(struct kv_req *r);
 void cmd_pexpire(struct kv_req *r);
 void cmd_pexpireat(struct kv_req *r);
@@ -124,5 +127,7 @@ void cmd_touch(struct kv_req *r);
 void cmd_ttl(struct kv_req *r);
 void cmd_type(struct kv_req *r);
 void cmd_unlink(struct kv_req *r);
+void cmd_unwatch(struct kv_req *r);
+void cmd_watch(struct kv_req *r);
 
 #endif /* RP_CMD_TABLE_H */

@@ -30,6 +30,7 @@ kv_value_free(struct kv_shard *s, struct kv_entry *e)
 		free(e->v.s.ptr);
 	}
 	e->encoding = KV_ENC_RAW;
+	e->eflags &= (uint8_t)~KV_EFLAG_EMBSTR;
 	e->v.s.ptr = NULL;
 	e->v.s.len = 0;
 	e->v.s.cap = 0;
@@ -38,6 +39,7 @@ kv_value_free(struct kv_shard *s, struct kv_entry *e)
 int
 kv_str_reserve(struct kv_shard *s, struct kv_entry *e, size_t len)
 {
+	e->eflags &= (uint8_t)~KV_EFLAG_EMBSTR;  /* changed in place: raw */
 	if (e->encoding != KV_ENC_RAW) {
 		char buf[32];
 		size_t n;
@@ -77,13 +79,16 @@ kv_str_set(struct kv_shard *s, struct kv_entry *e, const char *p,
 		kv_str_set_int(s, e, v);
 		return 0;
 	}
-	if (len == 0)
+	if (len == 0) {
+		e->eflags |= KV_EFLAG_EMBSTR;
 		return 0;
+	}
 	e->v.s.ptr = malloc(len);
 	if (e->v.s.ptr == NULL)
 		return -1;
 	memcpy(e->v.s.ptr, p, len);
 	e->v.s.len = e->v.s.cap = len;
+	e->eflags |= KV_EFLAG_EMBSTR;
 	s->used_memory += len;
 	return 0;
 }
