@@ -197,9 +197,9 @@ in_multi(const struct kv_client *c)
 
 /*
  * reject -- refuse a call before it runs (Redis's rejectCommand): inside
- * MULTI the transaction is flagged so that EXEC fails; EXEC itself is
- * refused as "EXECABORT Transaction discarded because of: <error>" and
- * its transaction discarded.
+ * MULTI the transaction is flagged so that EXEC fails; EXEC itself (in
+ * MULTI or not, as Redis) is refused as "EXECABORT Transaction discarded
+ * because of: <error>" and its transaction discarded.
  */
 static void __attribute__((format(printf, 4, 5)))
 reject(struct kv_shard *s, struct kv_client *c, const struct kv_cmd *cmd,
@@ -213,9 +213,11 @@ reject(struct kv_shard *s, struct kv_client *c, const struct kv_cmd *cmd,
 	va_end(ap);
 	if (in_multi(c))
 		c->flags |= KV_CLIENT_DIRTY_EXEC;
-	if (cmd != NULL && cmd->fn == cmd_exec && in_multi(c)) {
+	if (cmd != NULL && cmd->fn == cmd_exec) {
+		/* Redis's reason without its implicit "ERR ". */
+		const char *why = strncmp(msg, "ERR ", 4) == 0 ? msg + 4 : msg;
 		kv_reply_error(c, "EXECABORT Transaction discarded because "
-			       "of: %s", msg);
+			       "of: %s", why);
 		kv_multi_discard(s, c);
 	} else {
 		kv_reply_error(c, "%s", msg);

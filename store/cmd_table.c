@@ -528,7 +528,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 62,
+		.id = 64,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -567,7 +567,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 63,
+		.id = 65,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -598,7 +598,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 64,
+		.id = 66,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -647,7 +647,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 65,
+		.id = 67,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -689,7 +689,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 66,
+		.id = 68,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -728,7 +728,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 67,
+		.id = 69,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -770,10 +770,229 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 };
 
+static const struct kv_cmd object_subcmds[] = {
+	{
+		.name = "object|encoding",
+		.id = 89,
+		.fn = cmd_object_encoding,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The internal representation of the value of a key, as"
+			" Redis names it",
+		.since = "2.2.3",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nobject|encoding\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$68\r\n"
+			"The internal representation of the value of a key, as"
+			" Redis names it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.3\r\n$5\r\ngroup\r\n"
+			"$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 252,
+	},
+	{
+		.name = "object|freq",
+		.id = 90,
+		.fn = cmd_object_freq,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The access frequency counter of a key, under an LFU p"
+			"olicy",
+		.since = "4.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nobject|freq\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"The access frequency counter of a key, under an LFU p"
+			"olicy\r\n$5\r\nsince\r\n$5\r\n"
+			"4.0.0\r\n$5\r\ngroup\r\n$7\r\n"
+			"generic\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 242,
+	},
+	{
+		.name = "object|help",
+		.id = 91,
+		.fn = cmd_object_help,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "generic",
+		.summary = "List the OBJECT subcommands",
+		.since = "6.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nobject|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@keyspace\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*0\r\n",
+		.info_len = 97,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$27\r\n"
+			"List the OBJECT subcommands\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 124,
+	},
+	{
+		.name = "object|idletime",
+		.id = 92,
+		.fn = cmd_object_idletime,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary = "Seconds since a key was last read or written",
+		.since = "2.2.3",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nobject|idletime\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Seconds since a key was last read or written\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 228,
+	},
+	{
+		.name = "object|refcount",
+		.id = 93,
+		.fn = cmd_object_refcount,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary = "How many references the value of a key has",
+		.since = "2.2.3",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nobject|refcount\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"How many references the value of a key has\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 226,
+	},
+};
+
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 111,
+		.id = 121,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -814,7 +1033,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 112,
+		.id = 122,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -845,7 +1064,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 113,
+		.id = 123,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -883,7 +1102,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 114,
+		.id = 124,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1707,8 +1926,81 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 1134,
 	},
 	{
-		.name = "dbsize",
+		.name = "copy",
 		.id = 22,
+		.fn = cmd_copy,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Copy the value of a key, with its TTL, to another key"
+			", in this or another database",
+		.since = "6.2.0",
+		.complexity =
+			"O(N) worst case for collections, where N is the numbe"
+			"r of nested items. O(1) for string values.",
+		.acl_categories = "@keyspace @write @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\ncopy\r\n:-3\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@write\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 517,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$82\r\n"
+			"Copy the value of a key, with its TTL, to another key"
+			", in this or another database\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$95\r\n"
+			"O(N) worst case for collections, where N is the numbe"
+			"r of nested items. O(1) for string values.\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nsource\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n*8\r\n$4\r\nname\r\n$14\r\n"
+			"destination-db\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n$5\r\ntoken\r\n"
+			"$2\r\nDB\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*8\r\n$4\r\n"
+			"name\r\n$7\r\nreplace\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nREPLACE\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 644,
+	},
+	{
+		.name = "dbsize",
+		.id = 23,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1743,7 +2035,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 23,
+		.id = 24,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1791,7 +2083,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 24,
+		.id = 25,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1841,7 +2133,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 25,
+		.id = 26,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1899,7 +2191,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "discard",
-		.id = 26,
+		.id = 27,
 		.fn = cmd_discard,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -1939,7 +2231,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
-		.id = 27,
+		.id = 28,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1976,7 +2268,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exec",
-		.id = 28,
+		.id = 29,
 		.fn = cmd_exec,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2015,7 +2307,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 29,
+		.id = 30,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2063,7 +2355,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 30,
+		.id = 31,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2128,7 +2420,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 31,
+		.id = 32,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2193,8 +2485,55 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 681,
 	},
 	{
+		.name = "expiretime",
+		.id = 33,
+		.fn = cmd_expiretime,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The unix time in seconds at which a key expires, -1 i"
+			"f never, -2 if missing",
+		.since = "7.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nexpiretime\r\n"
+			":2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$75\r\n"
+			"The unix time in seconds at which a key expires, -1 i"
+			"f never, -2 if missing\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"group\r\n$7\r\ngeneric\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 259,
+	},
+	{
 		.name = "flushall",
-		.id = 32,
+		.id = 34,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2244,7 +2583,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 33,
+		.id = 35,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2294,7 +2633,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 34,
+		.id = 36,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2339,7 +2678,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 35,
+		.id = 37,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2387,7 +2726,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 36,
+		.id = 38,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2433,7 +2772,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 37,
+		.id = 39,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2501,7 +2840,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 38,
+		.id = 40,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2558,7 +2897,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 39,
+		.id = 41,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2612,7 +2951,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 40,
+		.id = 42,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2662,7 +3001,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 41,
+		.id = 43,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2723,7 +3062,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 42,
+		.id = 44,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2770,7 +3109,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 43,
+		.id = 45,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2817,7 +3156,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 44,
+		.id = 46,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2862,7 +3201,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 45,
+		.id = 47,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2914,7 +3253,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 46,
+		.id = 48,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2968,7 +3307,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 47,
+		.id = 49,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3013,7 +3352,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 48,
+		.id = 50,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3058,7 +3397,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 49,
+		.id = 51,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3107,7 +3446,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 50,
+		.id = 52,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3167,7 +3506,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 51,
+		.id = 53,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3226,7 +3565,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 52,
+		.id = 54,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3290,7 +3629,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 53,
+		.id = 55,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3351,7 +3690,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 54,
+		.id = 56,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3403,7 +3742,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 55,
+		.id = 57,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3450,7 +3789,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 56,
+		.id = 58,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3495,7 +3834,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 57,
+		.id = 59,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3543,7 +3882,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 58,
+		.id = 60,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3593,7 +3932,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 59,
+		.id = 61,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3643,7 +3982,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 60,
+		.id = 62,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3684,7 +4023,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 61,
+		.id = 63,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3726,7 +4065,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 68,
+		.id = 70,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -3852,7 +4191,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 69,
+		.id = 71,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3905,7 +4244,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 70,
+		.id = 72,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3974,7 +4313,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 71,
+		.id = 73,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4019,7 +4358,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 72,
+		.id = 74,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4098,7 +4437,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 73,
+		.id = 75,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4165,7 +4504,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 74,
+		.id = 76,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4215,7 +4554,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 75,
+		.id = 77,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4283,7 +4622,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 76,
+		.id = 78,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4336,7 +4675,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 77,
+		.id = 79,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4392,7 +4731,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 78,
+		.id = 80,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4447,7 +4786,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 79,
+		.id = 81,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4500,7 +4839,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 80,
+		.id = 82,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4552,7 +4891,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 81,
+		.id = 83,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4605,7 +4944,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 82,
+		.id = 84,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4652,8 +4991,57 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 287,
 	},
 	{
+		.name = "move",
+		.id = 85,
+		.fn = cmd_move,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Move a key to another database unless a key of that n"
+			"ame is there",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @write @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nmove\r\n:3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@write\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+update\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$65\r\n"
+			"Move a key to another database unless a key of that n"
+			"ame is there\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$2\r\n"
+			"db\r\n$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 294,
+	},
+	{
 		.name = "mset",
-		.id = 83,
+		.id = 86,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4707,7 +5095,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 84,
+		.id = 87,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4763,7 +5151,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 85,
+		.id = 88,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -4799,8 +5187,146 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 150,
 	},
 	{
+		.name = "object",
+		.id = 94,
+		.fn = NULL,
+		.arity = -2,
+		.flags = 0,
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "generic",
+		.summary = "Inspect how a key is stored",
+		.since = "2.2.3",
+		.complexity = "Depends on subcommand.",
+		.acl_categories = "@slow",
+		.subcmds = object_subcmds,
+		.n_subcmds = 5,
+		.info_resp =
+			"*10\r\n$6\r\nobject\r\n:-2\r\n"
+			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*5\r\n"
+			"*10\r\n$15\r\nobject|encoding\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n"
+			"*10\r\n$11\r\nobject|freq\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n"
+			"*10\r\n$11\r\nobject|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@keyspace\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*0\r\n"
+			"*10\r\n$15\r\nobject|idletime\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n"
+			"*10\r\n$15\r\nobject|refcount\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 1483,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$27\r\n"
+			"Inspect how a key is stored\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$22\r\n"
+			"Depends on subcommand.\r\n$11\r\n"
+			"subcommands\r\n*10\r\n$15\r\n"
+			"object|encoding\r\n*10\r\n$7\r\n"
+			"summary\r\n$68\r\nThe internal representation of the "
+			"value of a key, as Redis names it\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$11\r\nobject|freq\r\n"
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"The access frequency counter of a key, under an LFU p"
+			"olicy\r\n$5\r\nsince\r\n$5\r\n"
+			"4.0.0\r\n$5\r\ngroup\r\n$7\r\n"
+			"generic\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$11\r\nobject|help\r\n"
+			"*8\r\n$7\r\nsummary\r\n$27\r\n"
+			"List the OBJECT subcommands\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$15\r\nobject|idletime\r\n"
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Seconds since a key was last read or written\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$15\r\nobject|refcount\r\n"
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"How many references the value of a key has\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 1341,
+	},
+	{
 		.name = "persist",
-		.id = 86,
+		.id = 95,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4846,7 +5372,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 87,
+		.id = 96,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4911,7 +5437,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 88,
+		.id = 97,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4976,8 +5502,56 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 691,
 	},
 	{
+		.name = "pexpiretime",
+		.id = 98,
+		.fn = cmd_pexpiretime,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The unix time in milliseconds at which a key expires,"
+			" -1 if never, -2 if missing",
+		.since = "7.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\npexpiretime\r\n"
+			":2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 314,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$80\r\n"
+			"The unix time in milliseconds at which a key expires,"
+			" -1 if never, -2 if missing\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 264,
+	},
+	{
 		.name = "pfadd",
-		.id = 89,
+		.id = 99,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5031,7 +5605,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 90,
+		.id = 100,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5089,7 +5663,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 91,
+		.id = 101,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5151,7 +5725,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 92,
+		.id = 102,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5189,7 +5763,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 93,
+		.id = 103,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5241,7 +5815,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 94,
+		.id = 104,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5288,7 +5862,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 95,
+		.id = 105,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5326,7 +5900,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 96,
+		.id = 106,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5360,7 +5934,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 97,
+		.id = 107,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5418,7 +5992,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 98,
+		.id = 108,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5476,7 +6050,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 99,
+		.id = 109,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5526,7 +6100,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 100,
+		.id = 110,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5591,7 +6165,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 101,
+		.id = 111,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5644,7 +6218,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 102,
+		.id = 112,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5700,7 +6274,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 103,
+		.id = 113,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5760,7 +6334,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 104,
+		.id = 114,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5797,7 +6371,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 105,
+		.id = 115,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5891,7 +6465,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 106,
+		.id = 116,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5943,7 +6517,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 107,
+		.id = 117,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5994,7 +6568,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 108,
+		.id = 118,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6044,7 +6618,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 109,
+		.id = 119,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6102,7 +6676,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 110,
+		.id = 120,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6176,7 +6750,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 115,
+		.id = 125,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6262,7 +6836,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 116,
+		.id = 126,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6307,7 +6881,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 117,
+		.id = 127,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6342,7 +6916,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 118,
+		.id = 128,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6393,7 +6967,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 119,
+		.id = 129,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6440,7 +7014,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 120,
+		.id = 130,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6485,7 +7059,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 121,
+		.id = 131,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6541,7 +7115,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 122,
+		.id = 132,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6578,7 +7152,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 123,
+		.id = 133,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6630,4 +7204,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 102;
+const unsigned kv_cmd_table_len = 107;

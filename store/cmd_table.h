@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 124
+#define KV_CMD_COUNT 134
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -29,6 +29,7 @@ void cmd_command(struct kv_req *r);
 void cmd_config_get(struct kv_req *r);
 void cmd_config_resetstat(struct kv_req *r);
 void cmd_config_set(struct kv_req *r);
+void cmd_copy(struct kv_req *r);
 void cmd_dbsize(struct kv_req *r);
 void cmd_decr(struct kv_req *r);
 void cmd_decrby(struct kv_req *r);
@@ -39,6 +40,7 @@ void cmd_exec(struct kv_req *r);
 void cmd_exists(struct kv_req *r);
 void cmd_expire(struct kv_req *r);
 void cmd_expireat(struct kv_req *r);
+void cmd_expiretime(struct kv_req *r);
 void cmd_flushall(struct kv_req *r);
 void cmd_flushdb(struct kv_req *r);
 void cmd_get(struct kv_req *r);
@@ -89,12 +91,19 @@ void cmd_lrem(struct kv_req *r);
 void cmd_lset(struct kv_req *r);
 void cmd_ltrim(struct kv_req *r);
 void cmd_mget(struct kv_req *r);
+void cmd_move(struct kv_req *r);
 void cmd_mset(struct kv_req *r);
 void cmd_msetnx(struct kv_req *r);
 void cmd_multi(struct kv_req *r);
+void cmd_object_encoding(struct kv_req *r);
+void cmd_object_freq(struct kv_req *r);
+void cmd_object_help(struct kv_req *r);
+void cmd_object_idletime(struct kv_req *r);
+void cmd_object_refcount(struct kv_req *r);
 void cmd_persist(struct kv_req *r);
 void cmd_pexpire(struct kv_req *r);
 void cmd_pexpireat(struct kv_req *r);
+void cmd_pexpiretime(struct kv_req *r);
 void cmd_pfadd(struct kv_req *r);
 void cmd_pfcount(struct kv_req *r);
 void cmd_pfmerge(struct kv_req *r);

@@ -284,6 +284,17 @@ void kv_value_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_str_get -- the bytes of a string value (buf for int encoding). */
 const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
 const char *kv_type_name(const struct kv_entry *e);
+/*
+ * kv_encoding_name -- OBJECT ENCODING of a value, as Redis 7.0 names the
+ * encoding it would use for the same value.
+ */
+const char *kv_encoding_name(const struct kv_entry *e);
+/*
+ * kv_value_dup -- replace dst's value with a deep copy of src's (COPY);
+ * one case per type. 0, or -1 when out of memory (dst left empty).
+ */
+int kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
+		 const struct kv_entry *src);
 /* kv_hash_free -- free the value of a hash (t_hash.c). */
 void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
 

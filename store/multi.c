@@ -105,6 +105,8 @@ kv_touch_effect(struct kv_shard *s, unsigned db, int argc,
 		kv_touch_key(s, db, argv[1].ptr, argv[1].len);
 		return;
 	}
+	if (cmd->fn == cmd_copy)
+		return;            /* its destination may be in another db */
 	int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
 	int step = cmd->key_step > 0 ? cmd->key_step : 1;
 	for (int i = cmd->first_key; i <= last && i < argc; i += step)
