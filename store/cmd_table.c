@@ -6835,8 +6835,226 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 949,
 	},
 	{
-		.name = "strlen",
+		.name = "sort",
 		.id = 126,
+		.fn = cmd_sort,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The elements of a list sorted by value or by other ke"
+			"ys, optionally stored as a list",
+		.since = "1.0.0",
+		.complexity =
+			"O(N+M*log(M)) where N is the number of elements in th"
+			"e list or set to sort, and M the number of returned e"
+			"lements. When the elements are not sorted, complexity"
+			" is O(N).",
+		.acl_categories =
+			"@write @set @sortedset @list @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsort\r\n:-2\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*6\r\n+@write\r\n+@set\r\n"
+			"+@sortedset\r\n+@list\r\n+@slow\r\n"
+			"+@dangerous\r\n*0\r\n*3\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*8\r\n"
+			"$5\r\nnotes\r\n$120\r\nFor the optional BY/GET keywor"
+			"d. It is marked 'unknown' because the key names deriv"
+			"e from the content of the key we sort\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n*8\r\n$5\r\n"
+			"notes\r\n$116\r\nFor the optional STORE keyword. It i"
+			"s marked 'unknown' because the keyword can appear any"
+			"where in the argument array\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n*0\r\n",
+		.info_len = 923,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$84\r\n"
+			"The elements of a list sorted by value or by other ke"
+			"ys, optionally stored as a list\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$168\r\n"
+			"O(N+M*log(M)) where N is the number of elements in th"
+			"e list or set to sort, and M the number of returned e"
+			"lements. When the elements are not sorted, complexity"
+			" is O(N).\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*10\r\n$4\r\nname\r\n"
+			"$7\r\npattern\r\n$4\r\ntype\r\n"
+			"$7\r\npattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$2\r\n"
+			"BY\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*10\r\n$4\r\nname\r\n"
+			"$12\r\noffset_count\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$5\r\nLIMIT\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"pattern\r\n$4\r\ntype\r\n$7\r\n"
+			"pattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$3\r\n"
+			"GET\r\n$5\r\nflags\r\n*3\r\n"
+			"+optional\r\n+multiple\r\n+multiple_token\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nsorting\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nALPHA\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":2\r\n$5\r\ntoken\r\n$5\r\n"
+			"STORE\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 1384,
+	},
+	{
+		.name = "sort_ro",
+		.id = 127,
+		.fn = cmd_sort_ro,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The elements of a list sorted by value or by other ke"
+			"ys, never writing",
+		.since = "7.0.0",
+		.complexity =
+			"O(N+M*log(M)) where N is the number of elements in th"
+			"e list or set to sort, and M the number of returned e"
+			"lements. When the elements are not sorted, complexity"
+			" is O(N).",
+		.acl_categories =
+			"@read @set @sortedset @list @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nsort_ro\r\n:-2\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":1\r\n:1\r\n:1\r\n*6\r\n+@read\r\n"
+			"+@set\r\n+@sortedset\r\n+@list\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*8\r\n"
+			"$5\r\nnotes\r\n$120\r\nFor the optional BY/GET keywor"
+			"d. It is marked 'unknown' because the key names deriv"
+			"e from the content of the key we sort\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n*0\r\n",
+		.info_len = 634,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$70\r\n"
+			"The elements of a list sorted by value or by other ke"
+			"ys, never writing\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"group\r\n$7\r\ngeneric\r\n$10\r\n"
+			"complexity\r\n$168\r\nO(N+M*log(M)) where N is the nu"
+			"mber of elements in the list or set to sort, and M th"
+			"e number of returned elements. When the elements are "
+			"not sorted, complexity is O(N).\r\n"
+			"$9\r\narguments\r\n*6\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"pattern\r\n$4\r\ntype\r\n$7\r\n"
+			"pattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$2\r\n"
+			"BY\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*10\r\n$4\r\nname\r\n"
+			"$12\r\noffset_count\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$5\r\nLIMIT\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"pattern\r\n$4\r\ntype\r\n$7\r\n"
+			"pattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$3\r\n"
+			"GET\r\n$5\r\nflags\r\n*3\r\n"
+			"+optional\r\n+multiple\r\n+multiple_token\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nsorting\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nALPHA\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1245,
+	},
+	{
+		.name = "strlen",
+		.id = 128,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6881,7 +7099,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 127,
+		.id = 129,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6916,7 +7134,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 128,
+		.id = 130,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6967,7 +7185,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 129,
+		.id = 131,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7014,7 +7232,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 130,
+		.id = 132,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7059,7 +7277,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 131,
+		.id = 133,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7115,7 +7333,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 132,
+		.id = 134,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -7152,7 +7370,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 133,
+		.id = 135,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -7204,4 +7422,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 107;
+const unsigned kv_cmd_table_len = 109;

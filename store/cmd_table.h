@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 134
+#define KV_CMD_COUNT 136
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -130,6 +130,8 @@ void cmd_slowlog_get(struct kv_req *r);
 void cmd_slowlog_help(struct kv_req *r);
 void cmd_slowlog_len(struct kv_req *r);
 void cmd_slowlog_reset(struct kv_req *r);
+void cmd_sort(struct kv_req *r);
+void cmd_sort_ro(struct kv_req *r);
 void cmd_strlen(struct kv_req *r);
 void cmd_time(struct kv_req *r);
 void cmd_touch(struct kv_req *r);

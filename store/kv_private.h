@@ -295,8 +295,21 @@ const char *kv_encoding_name(const struct kv_entry *e);
  */
 int kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
 		 const struct kv_entry *src);
+/*
+ * kv_list_set -- make e a list of the n (> 0) elements items, whose
+ * bytes it takes over (malloc'd, at least 1 byte each). 0, or -1 when
+ * out of memory (nothing taken).
+ */
+int kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
+		uint32_t n);
 /* kv_hash_free -- free the value of a hash (t_hash.c). */
 void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
+/*
+ * kv_hash_get -- the value of a field of a hash (t_hash.c): *val points
+ * into the hash until it changes. 0, or -1 if the field is missing.
+ */
+int kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
+		const char **val, size_t *vlen);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

@@ -168,6 +168,30 @@ dup_string(struct kv_shard *s, struct kv_entry *dst,
 	return 0;
 }
 
+int
+kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
+	    uint32_t n)
+{
+	struct kv_lelem *a = malloc((size_t)n * sizeof(*a));
+
+	if (n == 0 || a == NULL) {
+		free(a);
+		return -1;
+	}
+	kv_value_free(s, e);
+	memcpy(a, items, (size_t)n * sizeof(*a));
+	e->type = KV_TYPE_LIST;
+	e->encoding = KV_ENC_RING;
+	e->v.l.a = a;
+	e->v.l.head = 0;
+	e->v.l.n = n;
+	e->v.l.cap = n;
+	s->used_memory += (size_t)n * sizeof(*a);
+	for (uint32_t i = 0; i < n; i++)
+		s->used_memory += items[i].len;
+	return 0;
+}
+
 /* dup_list -- copy a list: a ring just large enough, in order. */
 static int
 dup_list(struct kv_shard *s, struct kv_entry *dst,
@@ -179,7 +203,7 @@ dup_list(struct kv_shard *s, struct kv_entry *dst,
 	if (a == NULL)
 		return -1;
 	dst->type = KV_TYPE_LIST;
-	dst->encoding = src->encoding;
+	dst->encoding = KV_ENC_RING;
 	dst->v.l.a = a;
 	dst->v.l.head = 0;
 	dst->v.l.n = 0;

@@ -916,3 +916,17 @@ cmd_hscan(struct kv_req *r)
 	}
 	free(acc.v);
 }
+
+int
+kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
+	    const char **val, size_t *vlen)
+{
+	struct kv_arg f = { field, flen };
+	struct hpair p;
+
+	if (!hash_get(e, &f, &p))
+		return -1;
+	*val = p.v;
+	*vlen = p.vlen;
+	return 0;
+}
