@@ -279,6 +279,9 @@ struct kv_entry *kv_random_entry(struct kv_shard *s, unsigned db);
 int kv_str_set(struct kv_shard *s, struct kv_entry *e, const char *p,
 	       size_t len);
 void kv_str_set_int(struct kv_shard *s, struct kv_entry *e, long long v);
+/* kv_str_set_bytes -- kv_str_set without the integer encoding. */
+int kv_str_set_bytes(struct kv_shard *s, struct kv_entry *e, const char *p,
+		     size_t len);
 int kv_str_reserve(struct kv_shard *s, struct kv_entry *e, size_t len);
 void kv_value_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_str_get -- the bytes of a string value (buf for int encoding). */

@@ -500,6 +500,7 @@ cmd_watch(struct kv_req *r)
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
+	kv_watch_reap(r->s);
 	for (int i = 1; i < r->argc; i++) {
 		if (!watch_key(r->s, r->c, r->c->db, &r->argv[i])) {
 			kv_reply_error(r->c, "OOM out of memory");

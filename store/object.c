@@ -74,12 +74,19 @@ kv_str_set(struct kv_shard *s, struct kv_entry *e, const char *p,
 {
 	long long v;
 
-	kv_value_free(s, e);
-	e->type = KV_TYPE_STRING;
 	if (len <= 20 && kv_str2ll(p, len, &v)) {
 		kv_str_set_int(s, e, v);
 		return 0;
 	}
+	return kv_str_set_bytes(s, e, p, len);
+}
+
+int
+kv_str_set_bytes(struct kv_shard *s, struct kv_entry *e, const char *p,
+		 size_t len)
+{
+	kv_value_free(s, e);
+	e->type = KV_TYPE_STRING;
 	if (len == 0) {
 		e->eflags |= KV_EFLAG_EMBSTR;
 		return 0;
