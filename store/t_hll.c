@@ -58,6 +58,13 @@
 #define HLL_IS_VAL(p)    ((*(p) & 0x80) != 0)
 #define HLL_ZERO_LEN(p)  ((*(p) & 0x3f) + 1)
 #define HLL_XZERO_LEN(p) ((((*(p) & 0x3f) << 8) | (p)[1]) + 1)
+/*
+ * HLL_XZERO_LEN_IN -- the same for an opcode that may be cut by the end
+ * of a corrupted value: the missing byte reads as 0, the terminator
+ * Redis's strings have.
+ */
+#define HLL_XZERO_LEN_IN(p, end) \
+	((((*(p) & 0x3f) << 8) | ((p) + 1 < (end) ? (p)[1] : 0)) + 1)
 #define HLL_VAL_VALUE(p) (((*(p) >> 2) & 0x1f) + 1)
 #define HLL_VAL_LEN(p)   ((*(p) & 0x3) + 1)
 
@@ -206,7 +213,7 @@ hll_to_dense(struct kv_shard *s, struct kv_entry *e)
 	dense[4] = HLL_ENC_DENSE;
 	while (p < end) {
 		unsigned n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			     HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) :
+			     HLL_IS_XZERO(p) ? HLL_XZERO_LEN_IN(p, end) :
 			     HLL_VAL_LEN(p);
 		if (idx + n > HLL_REGISTERS)
 			break;       /* corrupted: too many registers */
@@ -256,7 +263,7 @@ hll_sparse_set(struct kv_shard *s, struct kv_entry *e, unsigned index,
 		} else if (HLL_IS_VAL(p)) {
 			span = HLL_VAL_LEN(p);
 		} else {
-			span = HLL_XZERO_LEN(p);
+			span = HLL_XZERO_LEN_IN(p, end);
 			oplen = 2;
 		}
 		if ((long)index <= first + span - 1)
@@ -275,7 +282,7 @@ hll_sparse_set(struct kv_shard *s, struct kv_entry *e, unsigned index,
 		runlen = HLL_ZERO_LEN(p);
 	} else if (HLL_IS_XZERO(p)) {
 		is_xzero = true;
-		runlen = HLL_XZERO_LEN(p);
+		runlen = HLL_XZERO_LEN_IN(p, end);
 	} else {
 		is_val = true;
 		runlen = HLL_VAL_LEN(p);
@@ -395,7 +402,8 @@ hll_histo_sparse(const uint8_t *p, const uint8_t *end, int *histo)
 
 	while (p < end) {
 		int n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+			HLL_IS_XZERO(p) ? HLL_XZERO_LEN_IN(p, end) :
+			HLL_VAL_LEN(p);
 		if (idx + n > HLL_REGISTERS)
 			return false;
 		idx += n;
@@ -475,7 +483,8 @@ hll_merge(uint8_t *max, const uint8_t *hll, size_t len)
 	long i = 0;
 	while (p < end) {
 		long n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			 HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+			 HLL_IS_XZERO(p) ? HLL_XZERO_LEN_IN(p, end) :
+			 HLL_VAL_LEN(p);
 		if (i + n > HLL_REGISTERS)
 			return -1;   /* too many registers */
 		if (HLL_IS_VAL(p)) {
