@@ -31,15 +31,30 @@ policy_lru(const struct kv_shard *s)
 }
 
 /*
+ * lookup_read_notouch -- a read that leaves the access time alone but
+ * counts a keyspace hit or miss (Redis's LOOKUP_NOTOUCH).
+ */
+static struct kv_entry *
+lookup_read_notouch(struct kv_req *r, const struct kv_arg *key)
+{
+	struct kv_entry *e = kv_lookup_notouch(r->s, r->c->db, key->ptr,
+					       key->len);
+
+	if (e != NULL)
+		r->s->stats.keyspace_hits++;
+	else
+		r->s->stats.keyspace_misses++;
+	return e;
+}
+
+/*
  * object_lookup_or_reply -- the key OBJECT asks about, without touching
  * its access time; a missing key replies a null bulk.
  */
 static struct kv_entry *
 object_lookup_or_reply(struct kv_req *r)
 {
-	struct kv_entry *e = kv_lookup_notouch(r->s, r->c->db,
-					       r->argv[2].ptr,
-					       r->argv[2].len);
+	struct kv_entry *e = lookup_read_notouch(r, &r->argv[2]);
 
 	if (e == NULL)
 		kv_reply_null(r->c);
@@ -264,8 +279,7 @@ cmd_move(struct kv_req *r)
 static void
 expiretime_generic(struct kv_req *r, bool ms)
 {
-	struct kv_entry *e = kv_lookup_notouch(r->s, r->c->db, r->argv[1].ptr,
-					       r->argv[1].len);
+	struct kv_entry *e = lookup_read_notouch(r, &r->argv[1]);
 
 	if (e == NULL)
 		kv_reply_int(r->c, -2);

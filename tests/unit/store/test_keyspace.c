@@ -155,6 +155,14 @@ test_move_expiretime(void **state)
 	rx("PEXPIRETIME m", ":33177117420499\r\n");
 	rx("PEXPIREAT m 33177117420500", ":1\r\n");
 	rx("EXPIRETIME m", ":33177117421\r\n");
+	/* OBJECT and EXPIRETIME count hits and misses, as Redis. */
+	uint64_t hits = st_shard->stats.keyspace_hits;
+	uint64_t misses = st_shard->stats.keyspace_misses;
+	rx("OBJECT ENCODING m", "$6\r\nembstr\r\n");
+	rx("EXPIRETIME nokey", ":-2\r\n");
+	rx("MOVE m 2", ":1\r\n");
+	assert_int_equal(st_shard->stats.keyspace_hits, hits + 1);
+	assert_int_equal(st_shard->stats.keyspace_misses, misses + 1);
 }
 
 static void
