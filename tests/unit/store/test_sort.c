@@ -16,7 +16,8 @@ test_order(void **state)
 	(void)state;
 	rx("RPUSH n 3 1 2 10", ":4\r\n");
 	rx("SORT n", "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n");
-	rx("SORT n DESC", "*4\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n");
+	rx("SORT n DESC", "*4\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n2\r\n"
+	   "$1\r\n1\r\n");
 	rx("SORT n ALPHA", "*4\r\n$1\r\n1\r\n$2\r\n10\r\n$1\r\n2\r\n"
 	   "$1\r\n3\r\n");
 	rx("SORT_RO n LIMIT 1 2", "*2\r\n$1\r\n2\r\n$1\r\n3\r\n");
