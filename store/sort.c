@@ -5,7 +5,7 @@
  * field), ASC/DESC, ALPHA, STORE.
  *
  * The elements are gathered into a vector by one loader per type
- * (sort_load_list; a new type adds its loader to load_elements), sorted
+ * (sort_load_list; a new type adds its loader to sort_types), sorted
  * with qsort, then replied or stored. Scores, and ALPHA BY keys, are
  * computed once per element before sorting. STORE's effect is logged as
  * DEL and RPUSH of the result in one record.
@@ -242,38 +242,35 @@ sort_load_list(const struct kv_entry *e, const struct sort_opts *o,
 	return j;
 }
 
-/* value_len -- the number of elements of a value SORT accepts. */
+/* list_len -- the number of elements of a list. */
 static long
-value_len(const struct kv_entry *e)
+list_len(const struct kv_entry *e)
 {
-	if (e == NULL)
-		return 0;
-	switch (e->type) {
-	case KV_TYPE_LIST:
-		return e->v.l.n;
-	}
-	return 0;
+	return e->v.l.n;
 }
 
-/* load_elements -- one loader per type SORT accepts. */
-static size_t
-load_elements(const struct kv_entry *e, const struct sort_opts *o,
-	      long start, long n, struct sort_elem *v)
-{
-	if (e == NULL)
-		return 0;
-	switch (e->type) {
-	case KV_TYPE_LIST:
-		return sort_load_list(e, o, start, n, v);
-	}
-	return 0;
-}
+/*
+ * The types SORT accepts: a new type adds its length and loader here.
+ * The loader fills v with the elements (all of them, or with dontsort
+ * the n from start in the type's own order) and returns how many.
+ */
+static const struct sort_type {
+	enum kv_type type;
+	long (*len)(const struct kv_entry *e);
+	size_t (*load)(const struct kv_entry *e, const struct sort_opts *o,
+		       long start, long n, struct sort_elem *v);
+} sort_types[] = {
+	{ KV_TYPE_LIST, list_len, sort_load_list },
+};
 
-/* sortable -- whether SORT accepts a value of this type. */
-static bool
-sortable(const struct kv_entry *e)
+/* sort_type_of -- how to sort a value, NULL if SORT refuses its type. */
+static const struct sort_type *
+sort_type_of(const struct kv_entry *e)
 {
-	return e == NULL || e->type == KV_TYPE_LIST;
+	for (size_t i = 0; i < RTE_DIM(sort_types); i++)
+		if (sort_types[i].type == e->type)
+			return &sort_types[i];
+	return NULL;
 }
 
 /* score_elements -- the numeric scores or ALPHA BY keys; false if a
@@ -436,12 +433,13 @@ sort_generic(struct kv_req *r, bool readonly)
 		goto out;
 	struct kv_entry *e = kv_lookup(r->s, r->c->db, r->argv[1].ptr,
 				       r->argv[1].len, true);
-	if (!sortable(e)) {
+	const struct sort_type *st = e != NULL ? sort_type_of(e) : NULL;
+	if (e != NULL && st == NULL) {
 		kv_reply_error(r->c, KV_ERR_WRONGTYPE);
 		goto out;
 	}
 	/* LIMIT as Redis clamps it. */
-	long len = value_len(e);
+	long len = st != NULL ? st->len(e) : 0;
 	long start = o.start < 0 ? 0 : o.start;
 	long end;
 	if (o.count < 0)
@@ -467,7 +465,7 @@ sort_generic(struct kv_req *r, bool readonly)
 	}
 	size_t loaded = 0;
 	if (n > 0)
-		loaded = load_elements(e, &o, start, n, v);
+		loaded = st->load(e, &o, start, n, v);
 	if (o.dontsort && n != len) {
 		end -= start;
 		start = 0;
