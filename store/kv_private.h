@@ -353,6 +353,11 @@ uint32_t kv_multi_flags(const struct kv_client *c);
 size_t kv_multi_bytes(const struct kv_client *c);
 /* kv_multi_discard -- end a transaction: free the queue, UNWATCH. */
 void kv_multi_discard(struct kv_shard *s, struct kv_client *c);
+/*
+ * kv_multi_info -- for CLIENT LIST: the commands queued (-1 outside
+ * MULTI) and whether a watched key was modified (flag 'd').
+ */
+void kv_multi_info(const struct kv_client *c, int *queued, bool *dirty_cas);
 /* kv_multi_client_fini -- release a client's queue and watched keys. */
 void kv_multi_client_fini(struct kv_client *c);
 /*

@@ -422,6 +422,19 @@ watch_key(struct kv_shard *s, struct kv_client *c, unsigned db,
 }
 
 void
+kv_multi_info(const struct kv_client *c, int *queued, bool *dirty_cas)
+{
+	const struct kv_multi *m = c->multi;
+
+	*queued = (c->flags & KV_CLIENT_MULTI) && m != NULL ? (int)m->n : -1;
+	*dirty_cas = false;
+	for (unsigned i = 0; m != NULL && i < m->nw; i++)
+		if (__atomic_load_n(&m->wk[i].w->version, __ATOMIC_RELAXED) !=
+		    m->wk[i].version)
+			*dirty_cas = true;
+}
+
+void
 cmd_multi(struct kv_req *r)
 {
 	if (r->c->flags & KV_CLIENT_MULTI) {

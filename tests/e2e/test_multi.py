@@ -145,3 +145,24 @@ def test_clients_leave_mid_transaction(server):
     assert exec_after(b, b, 'k1', ('GET', 'k1')) == [int(b.get('counter'))]
     b.close()
 
+
+
+def test_client_list_flags(server):
+    """CLIENT LIST shows a transaction (x, multi=<queued>) and a touched
+    watched key (d), with Redis's letters."""
+    a, b = client(), client()
+    a.flushall()
+    a.set('k', '1')
+    a.execute_command('WATCH', 'k')
+    a.execute_command('MULTI')
+    a.execute_command('GET', 'k')
+    a.execute_command('GET', 'k')
+    b.set('k', '2')
+    lines = b.execute_command('CLIENT', 'LIST').decode().splitlines()
+    mine = [l for l in lines if ' flags=xd ' in l]
+    assert len(mine) == 1 and ' multi=2 ' in mine[0]
+    assert a.execute_command('EXEC') is None
+    lines = b.execute_command('CLIENT', 'LIST').decode().splitlines()
+    assert all(' flags=N ' in l and ' multi=-1 ' in l for l in lines)
+    a.close()
+    b.close()

@@ -256,6 +256,40 @@ test_watch_other_client(void **state)
 	rx("GET k", "$1\r\n3\r\n");
 }
 
+/* info_is -- kv_multi_info of the client under test. */
+static void
+info_is(int want_queued, bool want_dirty)
+{
+	int queued;
+	bool dirty;
+
+	kv_multi_info(&st_client, &queued, &dirty);
+	assert_int_equal(queued, want_queued);
+	assert_int_equal(dirty, want_dirty);
+}
+
+static void
+test_client_list(void **state)
+{
+	(void)state;
+	run("CLIENT INFO");
+	assert_non_null(memmem(st_out, st_len, " flags=N ", 9));
+	assert_non_null(memmem(st_out, st_len, " multi=-1 ", 10));
+	info_is(-1, false);
+	rx("SET k 1", "+OK\r\n");
+	rx("WATCH k", "+OK\r\n");
+	info_is(-1, false);
+	rx("MULTI", "+OK\r\n");
+	info_is(0, false);
+	rx("GET k", "+QUEUED\r\n");
+	rx("GET k", "+QUEUED\r\n");
+	info_is(2, false);
+	ox("SET k 2", "+OK\r\n");
+	info_is(2, true);
+	rx("EXEC", "*-1\r\n");
+	info_is(-1, false);
+}
+
 static void
 test_watch_expiry(void **state)
 {
@@ -479,6 +513,7 @@ static const struct CMUnitTest tests[] = {
 	MT_TEST(test_watch_same_client),
 	MT_TEST(test_watch_other_client),
 	MT_TEST(test_watch_expiry),
+	MT_TEST(test_client_list),
 	MT_TEST(test_index_reclaimed),
 	MT_TEST(test_exec_logged),
 	MT_TEST(test_exec_torn),
