@@ -113,12 +113,13 @@ kv_touch_effect(struct kv_shard *s, unsigned db, int argc,
 		kv_touch_key(s, db, argv[i].ptr, argv[i].len);
 }
 
-/* touch_existing -- kv_dict_foreach callback of kv_touch_db. */
+/* What kv_touch_db's callback needs. */
 struct touch_db_ctx {
 	struct kv_shard *s;
 	unsigned db;
 };
 
+/* touch_existing -- kv_dict_foreach callback of kv_touch_db. */
 static void
 touch_existing(void *arg, const struct kv_dict_entry *de)
 {
@@ -145,6 +146,7 @@ struct reap_ctx {
 	size_t n, cap;
 };
 
+/* collect_dead -- kv_dict_foreach callback: note the unwatched keys. */
 static void
 collect_dead(void *arg, const struct kv_dict_entry *de)
 {
@@ -202,6 +204,7 @@ kv_watch_reap(struct kv_shard *s)
 	}
 }
 
+/* free_watched -- kv_dict_foreach callback of kv_watch_free. */
 static void
 free_watched(void *arg, const struct kv_dict_entry *de)
 {

@@ -230,11 +230,13 @@ dup_list(struct kv_shard *s, struct kv_entry *dst,
 	return 0;
 }
 
+/* What dup_hash_field needs: the new dict, and whether all went well. */
 struct dup_hash_ctx {
 	struct kv_dict *d;
 	int rc;
 };
 
+/* dup_hash_field -- kv_dict_foreach callback: copy one field. */
 static void
 dup_hash_field(void *arg, const struct kv_dict_entry *de)
 {
