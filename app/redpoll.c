@@ -4,6 +4,7 @@
  *
  *   redpoll [EAL args] -- [--config FILE] [--<directive> <value>]...
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,12 +28,14 @@
 #include "conn.h"
 #include "ctl.h"
 #include "kv.h"
+#include "log.h"
 #include "net.h"
 #include "pm.h"
 #include "port.h"
 #include "tcp.h"
 #include "telemetry.h"
 #include "worker.h"
+#include "xcore.h"
 
 #define RP_ERR_LEN 512
 
@@ -140,6 +143,28 @@ mkdir_p(const char *path)
 	return 0;
 }
 
+/*
+ * logs_in -- how many worker logs (redpoll-<N>.pmem) a pmem-path holds:
+ * keys belong to shards by hash slot, so a keyspace written by K workers
+ * can only be recovered by K workers.
+ */
+static unsigned
+logs_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0, idx;
+	char tail;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (sscanf(e->d_name, "redpoll-%u.pmem%c", &idx, &tail) == 1)
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* info_hook -- INFO sections owned by the dataplane. */
 static size_t
 info_hook(void *ctx, const char *section, char *buf, size_t len)
@@ -190,6 +215,23 @@ shutdown_hook(void *ctx)
 {
 	(void)ctx;
 	quit = true;
+}
+
+/*
+ * config_set_hook -- CONFIG SET changed a directive: one log line (the
+ * password is not written to the log) and loglevel applied to rte_log.
+ * Runs on the worker lcore that executed the command.
+ */
+static void
+config_set_hook(void *ctx, const char *name, const char *value)
+{
+	struct dp_worker *w = ctx;
+
+	if (strcmp(name, "loglevel") == 0)
+		rp_log_set_level(w->cfg->loglevel);
+	if (strcmp(name, "requirepass") == 0)
+		value = value[0] != '\0' ? "(set)" : "(none)";
+	RP_LOG(NOTICE, app, "CONFIG SET %s %s", name, value);
 }
 
 /* client_foreach_hook -- CLIENT LIST: every client of the worker. */
@@ -270,6 +312,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 			.info = info_hook,
 			.client_foreach = client_foreach_hook,
 			.shutdown = shutdown_hook,
+			.config_set = config_set_hook,
 			.ctx = w,
 		},
 	};
@@ -296,11 +339,53 @@ fail:
 	return NULL;
 }
 
+/* link_text -- "up, 10000 Mbps full-duplex" or "down". */
+static const char *
+link_text(const struct rte_eth_link *l, char *buf, size_t len)
+{
+	if (l->link_status != RTE_ETH_LINK_UP)
+		return "down";
+	if (l->link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ||
+	    l->link_speed == RTE_ETH_SPEED_NUM_NONE)
+		snprintf(buf, len, "up");
+	else
+		snprintf(buf, len, "up, %u Mbps %s-duplex", l->link_speed,
+			 l->link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" :
+			 "half");
+	return buf;
+}
+
+/*
+ * link_watch -- read the port's link without waiting and log when it
+ * went up or down since the last call (*up: -1 before the first one).
+ * Called once a second from the main lcore, which works for every PMD,
+ * with or without link-state interrupts.
+ */
+static void
+link_watch(const struct dp_port *p, int *up)
+{
+	struct rte_eth_link link;
+	char text[64];
+
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->port_id, &link) != 0)
+		return;
+	if (link.link_status == *up)
+		return;
+	if (link.link_status == RTE_ETH_LINK_UP)
+		RP_LOG(NOTICE, net, "port %s: link %s", p->name,
+		       link_text(&link, text, sizeof(text)));
+	else
+		RP_LOG(WARNING, net, "port %s: link down", p->name);
+	*up = link.link_status;
+}
+
 /* worker_free -- release a worker's shard, connections and log. */
 static void
 worker_free(struct dp_worker *w)
 {
 	dp_conn_fini(w);
+	dp_xc_free(w);
 	dp_ctl_free(w->ctl);
 	tcp_stack_free(w->net.tcp);
 	dp_net_fini(&w->net);
@@ -354,12 +439,21 @@ main(int argc, char **argv)
 			strerror(-rc));
 		return 1;
 	}
+	if ((rc = rp_log_init(STDOUT_FILENO, cfg.loglevel)) != 0) {
+		fprintf(stderr, "redpoll: cannot set up the log: %s\n",
+			strerror(-rc));
+		return 1;
+	}
+	RP_LOG(NOTICE, app, "redpoll %s starting, pid %d, %s%s", RP_VERSION,
+	       (int)getpid(), cfg.config_file[0] ? "config " :
+	       "no config file", cfg.config_file);
 
 	/* The EAL sees only the arguments before "--". */
 	argv[sep] = argv[0];
 	if (rte_eal_init(sep, argv) < 0) {
-		fprintf(stderr, "redpoll: EAL initialisation failed: %s\n",
-			rte_strerror(rte_errno));
+		RP_LOG(ERR, app, "EAL initialisation failed: %s",
+		       rte_strerror(rte_errno));
+		rp_log_fini();
 		return 1;
 	}
 	signal(SIGINT, on_signal);
@@ -369,22 +463,16 @@ main(int argc, char **argv)
 	unsigned avail = rte_lcore_count() - 1;
 	n_workers = cfg.workers != 0 ? cfg.workers : avail;
 	if (avail == 0 || n_workers > avail) {
-		fprintf(stderr, "redpoll: %u worker(s) need %u lcores (one main "
-			"lcore for the control plane plus one per worker); "
-			"the EAL has %u (give more with -l)\n",
-			RTE_MAX(n_workers, 1u), RTE_MAX(n_workers, 1u) + 1,
-			avail + 1);
-		goto out_eal;
-	}
-	if (n_workers > 1) {
-		fprintf(stderr, "redpoll: workers %u: only one worker is "
-			"supported so far (cross-core sharding is not built "
-			"yet); use --workers 1\n", n_workers);
+		RP_LOG(ERR, app, "%u worker(s) need %u lcores (one main "
+		       "lcore for the control plane plus one per worker); "
+		       "the EAL has %u (give more with -l)",
+		       RTE_MAX(n_workers, 1u), RTE_MAX(n_workers, 1u) + 1,
+		       avail + 1);
 		goto out_eal;
 	}
 	if (rte_eth_dev_count_avail() == 0) {
-		fprintf(stderr, "redpoll: no ethdev port: give one with --vdev "
-			"(e.g. --vdev=net_tap0,iface=rp0) or a PCI device\n");
+		RP_LOG(ERR, net, "no ethdev port: give one with --vdev "
+		       "(e.g. --vdev=net_tap0,iface=rp0) or a PCI device");
 		goto out_eal;
 	}
 
@@ -403,37 +491,57 @@ main(int argc, char **argv)
 			   cfg.rx_desc, cfg.tx_desc, cfg.mbufs, cfg.mtu, err,
 			   sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "redpoll: %s\n", err);
+		RP_LOG(ERR, net, "%s", err);
 		goto out_eal;
 	}
 	if (!dp_port_wait_link(&port, 3000))
-		fprintf(stderr, "redpoll: port %s: link is down, serving "
-			"anyway\n", port.name);
+		RP_LOG(WARNING, net, "port %s: link is down, serving anyway",
+		       port.name);
+	int link_up = -1;
+	link_watch(&port, &link_up);
 
+	unsigned logs = cfg.persistence != CFG_PERSIST_OFF ?
+			logs_in(cfg.pmem_path) : 0;
+	if (logs != 0 && logs != n_workers) {
+		RP_LOG(ERR, pmem, "pmem-path %s holds the logs of %u "
+		       "worker(s); keys are sharded by hash slot, so start "
+		       "with --workers %u (changing the worker count of a "
+		       "keyspace is not supported yet)", cfg.pmem_path, logs,
+		       logs);
+		goto out_workers;
+	}
 	for (unsigned i = 0; i < n_workers; i++) {
 		workers[i] = worker_create(&cfg, &port, i, n_workers,
 					   lcores[i], err, sizeof(err));
 		if (workers[i] == NULL) {
-			fprintf(stderr, "redpoll: %s\n", err);
+			RP_LOG(ERR, app, "%s", err);
 			goto out_workers;
 		}
+	}
+
+	if (n_workers > 1 && (rc = dp_xc_setup(workers, n_workers)) != 0) {
+		RP_LOG(ERR, app, "cannot create the rings between workers: "
+		       "%s", strerror(-rc));
+		goto out_workers;
 	}
 
 	/* Recovery: every shard replays its own log. */
 	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
 		struct timespec t0, t1;
+		RP_LOG(NOTICE, pmem, "worker %u: recovering from %s/redpoll-%u"
+		       ".pmem", i, cfg.pmem_path, i);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (kv_recover(workers[i]->shard, cfg.pmem_repair, err,
 			       sizeof(err)) != 0) {
-			fprintf(stderr, "redpoll: recovery of worker %u failed: "
-				"%s\n", i, err);
+			RP_LOG(ERR, pmem, "recovery of worker %u failed: %s", i,
+			       err);
 			goto out_workers;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		fprintf(stderr, "redpoll: worker %u recovered %" PRIu64
-			" keys in %.3f s\n", i, kv_dbsize(workers[i]->shard, 0),
-			(double)(t1.tv_sec - t0.tv_sec) +
-			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		RP_LOG(NOTICE, pmem, "worker %u recovered %" PRIu64 " keys in "
+		       "%.3f s", i, kv_dbsize(workers[i]->shard, 0),
+		       (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 
 	struct adm *admin = adm_create(cfg.admin_socket,
@@ -441,31 +549,38 @@ main(int argc, char **argv)
 				       workers[0]->ctl, &port, err,
 				       sizeof(err));
 	if (admin == NULL) {
-		fprintf(stderr, "redpoll: %s\n", err);
+		RP_LOG(ERR, app, "%s", err);
 		goto out_workers;
 	}
 
 	if (rp_telemetry_register(workers, n_workers) != 0)
-		fprintf(stderr, "redpoll: cannot register the telemetry "
-			"commands; going on without them\n");
+		RP_LOG(WARNING, app, "cannot register the telemetry commands; "
+		       "going on without them");
 	for (unsigned i = 0; i < n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, workers[i], lcores[i]);
 
 	uint32_t ip = cfg.ip;
-	printf("redpoll %s ready: %u.%u.%u.%u:%u on %s (%s), %u worker(s), "
-	       "persistence %s\n", RP_VERSION, ip >> 24, (ip >> 16) & 0xff,
-	       (ip >> 8) & 0xff, ip & 0xff, cfg.port, port.name, port.driver,
-	       n_workers, cfg.persistence == CFG_PERSIST_SYNC ? "sync" :
+	RP_LOG(NOTICE, app, "redpoll %s ready: %u.%u.%u.%u:%u on %s (%s), "
+	       "%u worker(s), persistence %s", RP_VERSION, ip >> 24,
+	       (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff, cfg.port,
+	       port.name, port.driver, n_workers,
+	       cfg.persistence == CFG_PERSIST_SYNC ? "sync" :
 	       cfg.persistence == CFG_PERSIST_ASYNC ? "async" : "off");
-	fflush(stdout);
 
-	/* The control plane sleeps in epoll; workers poll. */
-	while (!quit)
+	/* The control plane sleeps in epoll and watches the link once a
+	 * second; workers poll. */
+	time_t last_link = time(NULL);
+	while (!quit) {
 		adm_poll(admin, 100);
-	fprintf(stderr, "redpoll: shutting down: draining clients\n");
+		if (time(NULL) != last_link) {
+			last_link = time(NULL);
+			link_watch(&port, &link_up);
+		}
+	}
+	RP_LOG(NOTICE, app, "shutting down: draining clients");
 	rte_eal_mp_wait_lcore();
 	adm_free(admin);
-	fprintf(stderr, "redpoll: stopped, the log is durable\n");
+	RP_LOG(NOTICE, app, "stopped, the log is durable");
 	exit_code = 0;
 
 out_workers:
@@ -476,6 +591,7 @@ out_workers:
 	dp_port_close(&port);
 out_eal:
 	rte_eal_cleanup();
+	rp_log_fini();
 	if (cfg.pidfile[0] != '\0')
 		unlink(cfg.pidfile);
 	return exit_code;

@@ -535,9 +535,12 @@ cmd_config(struct ctl *c, int argc, char **argv)
 	} else if (argc == 3 && strcmp(argv[0], "set") == 0) {
 		const char *req[] = { "CONFIG", "SET", argv[1], argv[2] };
 		call(c, &r, 4, req);
+	} else if (argc == 1 && strcmp(argv[0], "rewrite") == 0) {
+		static const char *const req[] = { "CONFIG", "REWRITE" };
+		call(c, &r, 2, req);
 	} else {
 		fprintf(stderr, "usage: redpollctl config get PATTERN | "
-			"config set NAME VALUE\n");
+			"config set NAME VALUE | config rewrite\n");
 		return EX_USAGE;
 	}
 	if (r.type == R_ERROR) {
@@ -625,6 +628,70 @@ cmd_top(struct ctl *c, int count)
 			sleep(1);
 	}
 	return EX_OK;
+}
+
+/* config_value -- CONFIG GET of one directive (malloc'd), exits on error. */
+static char *
+config_value(struct ctl *c, const char *name)
+{
+	const char *req[] = { "CONFIG", "GET", name };
+	struct reply r;
+	char *v;
+
+	call(c, &r, 3, req);
+	if (r.type != R_ARRAY || r.n != 2 || r.elem[1].type != R_BULK) {
+		fprintf(stderr, "redpollctl: %s: %s\n", name,
+			r.type == R_ERROR ? r.str :
+			"unexpected reply to CONFIG GET");
+		exit(EX_REPLY);
+	}
+	v = strdup(r.elem[1].str);
+	reply_free(&r);
+	if (v == NULL)
+		exit(EX_REPLY);
+	return v;
+}
+
+/*
+ * cmd_cli_data -- redis-cli on the data port: the address and port come
+ * from CONFIG GET bind-ip/port through the admin socket, the password
+ * (if requirepass is set) through REDISCLI_AUTH rather than argv. The
+ * arguments after --data go to redis-cli (a command, or none for its
+ * interactive mode). Returns only on failure.
+ */
+static int
+cmd_cli_data(struct ctl *c, int argc, char **argv)
+{
+	char *ip, *port, *pass, **av;
+	int rc;
+
+	ctl_connect(c);
+	ip = config_value(c, "bind-ip");
+	port = config_value(c, "port");
+	pass = config_value(c, "requirepass");
+	close(c->fd);
+	c->fd = -1;
+	ip[strcspn(ip, "/")] = '\0';        /* a.b.c.d/len -> a.b.c.d */
+	if (pass[0] != '\0')
+		setenv("REDISCLI_AUTH", pass, 1);
+	free(pass);
+	av = calloc((size_t)argc + 6, sizeof(*av));
+	rc = av != NULL ? EX_CONNECT : EX_REPLY;
+	if (av != NULL) {
+		av[0] = "redis-cli";
+		av[1] = "-h";
+		av[2] = ip;
+		av[3] = "-p";
+		av[4] = port;
+		memcpy(av + 5, argv, (size_t)argc * sizeof(*av));
+		execvp("redis-cli", av);
+		fprintf(stderr, "redpollctl: cannot run redis-cli: %s\n",
+			strerror(errno));
+	}
+	free(av);
+	free(port);
+	free(ip);
+	return rc;
 }
 
 /* reply_error -- print an error reply and return EX_REPLY, else EX_OK. */
@@ -821,6 +888,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "                          containing FILTER\n"
 "  config get PATTERN      configuration values\n"
 "  config set NAME VALUE   change a value at run time\n"
+"  config rewrite          write the running values into the --config\n"
+"                          file (comments and order kept)\n"
 "  info [SECTION...]       INFO as redpoll reports it\n"
 "  slowlog [get [N]|len|reset]\n"
 "                          the slow command log (newest first)\n"
@@ -830,6 +899,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "  shutdown [--wait S]     graceful stop: drain clients, make the log\n"
 "                          durable, exit; waits up to S seconds (10)\n"
 "  cli [ARGS...]           redis-cli on the admin socket\n"
+"  cli --data [ARGS...]    redis-cli on the data port (bind-ip and port\n"
+"                          read through the admin socket)\n"
 "  help [COMMAND]          this text\n"
 "\n"
 "exit codes: 0 done, 1 redpoll answered with an error, 2 bad usage,\n"
@@ -892,6 +963,9 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK;
 	}
+	if (strcmp(cmd, "cli") == 0 && rest >= 1 &&
+	    strcmp(args[0], "--data") == 0)
+		return cmd_cli_data(&conn, rest - 1, args + 1);
 	if (strcmp(cmd, "cli") == 0) {
 		char **av = calloc((size_t)rest + 4, sizeof(*av));
 		if (av == NULL)

@@ -24,6 +24,7 @@
 
 #include "cfg.h"
 #include "conn.h"
+#include "xcore.h"
 #include "kv.h"
 #include "resp.h"
 #include "worker.h"
@@ -48,9 +49,30 @@ struct dp_conn {
 	enum conn_close close;          /* what dp_conn_service must do */
 	enum conn_close done;           /* what it already did */
 	uint64_t last_tsc;              /* last input, for "timeout" */
+	bool waiting;                   /* too many routed: parsing paused */
+	/* Replies in request order while routed requests are out: */
+	struct conn_slot *slots, *slots_tail;
+	unsigned routed;                /* slots still waiting */
 	struct dp_conn *prev, *next;    /* w->conns */
 	struct dp_conn *next_deferred;  /* w->deferred */
 	int deferred;
+};
+
+/* Routed requests a connection may have out before parsing pauses. */
+#define CONN_MAX_ROUTED 256
+
+/*
+ * One reply in a connection's output order: either bytes already there
+ * (ready) or the place of a request that runs on another worker. While
+ * a connection has slots, every reply goes through them, so replies
+ * leave in request order whatever finishes first.
+ */
+struct conn_slot {
+	struct conn_slot *next;
+	struct dp_conn *conn;           /* NULL: the connection went away */
+	bool ready;
+	char *buf;
+	size_t len, cap;
 };
 
 /* conn_defer -- schedule a close or an abort after the current burst. */
@@ -73,16 +95,97 @@ conn_defer(struct dp_conn *c, enum conn_close how)
  * passes its output buffer limit.
  */
 static void
-conn_write(void *sink, const void *buf, size_t len)
+conn_send(struct dp_conn *c, const void *buf, size_t len)
 {
-	struct dp_conn *c = sink;
-
 	if (c->tc == NULL || c->close == CONN_ABORT)
 		return;
 	if (tcp_send(c->tc, buf, len) != 0) {
 		c->w->counters[DP_W_output_limit_closes]++;
 		conn_defer(c, CONN_ABORT);
 	}
+}
+
+/* slot_add -- append bytes to a slot; false when memory runs out. */
+static bool
+slot_add(struct conn_slot *sl, const void *buf, size_t len)
+{
+	if (sl->len + len > sl->cap) {
+		size_t cap = sl->cap ? sl->cap : 256;
+		while (cap < sl->len + len)
+			cap *= 2;
+		char *p = realloc(sl->buf, cap);
+		if (p == NULL)
+			return false;
+		sl->buf = p;
+		sl->cap = cap;
+	}
+	memcpy(sl->buf + sl->len, buf, len);
+	sl->len += len;
+	return true;
+}
+
+static void
+slot_free(struct conn_slot *sl)
+{
+	free(sl->buf);
+	free(sl);
+}
+
+/* slots_flush -- send the ready replies at the head of the order. */
+static void
+slots_flush(struct dp_conn *c)
+{
+	while (c->slots != NULL && c->slots->ready) {
+		struct conn_slot *sl = c->slots;
+		c->slots = sl->next;
+		if (c->slots == NULL)
+			c->slots_tail = NULL;
+		conn_send(c, sl->buf, sl->len);
+		slot_free(sl);
+	}
+}
+
+static void
+conn_write(void *sink, const void *buf, size_t len)
+{
+	struct dp_conn *c = sink;
+
+	if (c->slots == NULL) {
+		conn_send(c, buf, len);
+		return;
+	}
+	/* Behind a routed request: keep the order. */
+	struct conn_slot *t = c->slots_tail;
+	if (!t->ready) {
+		t = calloc(1, sizeof(*t));
+		if (t == NULL) {
+			conn_defer(c, CONN_ABORT);
+			return;
+		}
+		t->conn = c;
+		t->ready = true;
+		c->slots_tail->next = t;
+		c->slots_tail = t;
+	}
+	if (!slot_add(t, buf, len))
+		conn_defer(c, CONN_ABORT);
+}
+
+/* slots_release -- the connection goes: keep only the slots that a
+ * routed reply will still land in (freed then). */
+static void
+slots_release(struct dp_conn *c)
+{
+	while (c->slots != NULL) {
+		struct conn_slot *sl = c->slots;
+		c->slots = sl->next;
+		if (sl->ready)
+			slot_free(sl);
+		else
+			sl->conn = NULL;
+	}
+	c->slots_tail = NULL;
+	c->routed = 0;
 }
 
 /* conn_alloc -- a connection struct from the worker's free list. */
@@ -126,6 +229,7 @@ conn_accept(void *ctx, struct tcp_conn *tc)
 	}
 	c->tc = tc;
 	c->w = w;
+	c->waiting = false;
 	c->qlen = 0;
 	c->close = CONN_OPEN;
 	c->done = CONN_OPEN;
@@ -183,8 +287,12 @@ conn_protocol_error(struct dp_conn *c, const char *text)
 	conn_defer(c, CONN_CLOSE);
 }
 
+static void conn_routed_done(struct dp_worker *w, void *owner,
+			     const char *reply, size_t len);
+
 /*
- * conn_process -- parse and execute every complete request of buf.
+ * conn_process -- parse and execute every complete request of buf, up
+ * to one that runs on another worker (the rest waits for its reply).
  * Returns the bytes consumed; the rest is the start of an unfinished
  * request (the parser's offsets are relative to buf + returned value).
  */
@@ -194,7 +302,7 @@ conn_process(struct dp_conn *c, char *buf, size_t len)
 	struct dp_worker *w = c->w;
 	size_t off = 0;
 
-	while (off < len && c->close == CONN_OPEN) {
+	while (off < len && c->close == CONN_OPEN && !c->waiting) {
 		size_t used = 0;
 		enum resp_status st = resp_parse(&c->parser, buf + off,
 						 len - off, &used);
@@ -214,8 +322,26 @@ conn_process(struct dp_conn *c, char *buf, size_t len)
 				c->argv[i].ptr = buf + off + p->argv[i].off;
 				c->argv[i].len = p->argv[i].len;
 			}
-			kv_execute(w->shard, &c->client, (int)p->argc, c->argv);
+			struct conn_slot *sl = calloc(1, sizeof(*sl));
+			if (sl == NULL) {
+				conn_defer(c, CONN_ABORT);
+				return len;
+			}
+			sl->conn = c;
+			struct dp_xc_owner o = { conn_routed_done, sl };
 			w->counters[DP_W_commands]++;
+			if (dp_xc_execute(w, &c->client, (int)p->argc, c->argv,
+					  &o)) {
+				free(sl);        /* ran here, replied */
+			} else {
+				if (c->slots_tail != NULL)
+					c->slots_tail->next = sl;
+				else
+					c->slots = sl;
+				c->slots_tail = sl;
+				if (++c->routed >= CONN_MAX_ROUTED)
+					c->waiting = true;
+			}
 			if (c->client.flags & KV_CLIENT_CLOSE_AFTER_REPLY)
 				conn_defer(c, CONN_CLOSE);
 		}
@@ -242,6 +368,20 @@ conn_qbuf_reserve(struct dp_conn *c, size_t n)
 	return 0;
 }
 
+/* conn_drain_qbuf -- execute what waits in the query buffer. */
+static void
+conn_drain_qbuf(struct dp_conn *c)
+{
+	size_t done = conn_process(c, c->qbuf, c->qlen);
+
+	if (done >= c->qlen) {
+		c->qlen = 0;
+	} else if (done > 0) {
+		memmove(c->qbuf, c->qbuf + done, c->qlen - done);
+		c->qlen -= done;
+	}
+}
+
 /*
  * conn_recv -- tcp_ops.recv: in-order payload. data points into an mbuf
  * the stack frees after the call; inline requests are unquoted in place,
@@ -257,7 +397,7 @@ conn_recv(void *app, const uint8_t *data, uint32_t len)
 		return;         /* input after QUIT or an error is ignored */
 	c->last_tsc = c->w->net.now_tsc;
 
-	if (c->qlen == 0) {
+	if (c->qlen == 0 && !c->waiting) {
 		/* Zero-copy: parse straight from the segment. */
 		char *buf = (char *)(uintptr_t)data;
 		done = conn_process(c, buf, len);
@@ -279,18 +419,42 @@ conn_recv(void *app, const uint8_t *data, uint32_t len)
 	}
 	memcpy(c->qbuf + c->qlen, data, len);
 	c->qlen += len;
-	done = conn_process(c, c->qbuf, c->qlen);
-	if (done >= c->qlen) {
-		c->qlen = 0;
-	} else if (done > 0) {
-		memmove(c->qbuf, c->qbuf + done, c->qlen - done);
-		c->qlen -= done;
-	}
+	conn_drain_qbuf(c);
 	if (c->qlen == 0 && c->qcap > 16 * CONN_QBUF_MIN) {
 		/* Give back the memory of a big request. */
 		free(c->qbuf);
 		c->qbuf = NULL;
 		c->qcap = 0;
+	}
+}
+
+/*
+ * conn_routed_done -- the reply of a request that ran on other workers
+ * lands in its slot; the replies ready at the head of the order leave.
+ */
+static void
+conn_routed_done(struct dp_worker *w, void *owner, const char *reply,
+		 size_t len)
+{
+	struct conn_slot *sl = owner;
+	struct dp_conn *c = sl->conn;
+
+	(void)w;
+	if (c == NULL) {
+		slot_free(sl);  /* the connection went away meanwhile */
+		return;
+	}
+	if (!slot_add(sl, reply, len))
+		conn_defer(c, CONN_ABORT);
+	sl->ready = true;
+	c->routed--;
+	slots_flush(c);
+	if (c->slots == NULL && c->close == CONN_CLOSE)
+		conn_defer(c, CONN_CLOSE);      /* the close waited for us */
+	if (c->waiting && c->routed < CONN_MAX_ROUTED / 2) {
+		c->waiting = false;
+		if (c->qlen > 0 && c->close == CONN_OPEN)
+			conn_drain_qbuf(c);
 	}
 }
 
@@ -319,6 +483,7 @@ conn_release(struct dp_conn *c)
 	w->n_conns--;
 	w->counters[DP_W_conns_closed]++;
 	kv_client_fini(&c->client);
+	slots_release(c);
 	c->tc = NULL;
 	c->qlen = 0;
 	if (c->qcap > 16 * CONN_QBUF_MIN) {
@@ -387,6 +552,8 @@ dp_conn_service(struct dp_worker *w)
 		}
 		if (c->close <= c->done)
 			continue;
+		if (c->close == CONN_CLOSE && c->slots != NULL)
+			continue;   /* routed replies first: see conn_routed_done */
 		c->done = c->close;
 		/* Either call may run the closed upcall, which releases c. */
 		if (c->close == CONN_ABORT)

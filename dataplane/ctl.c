@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "worker.h"
+#include "xcore.h"
 
 struct dp_ctl {
 	struct rte_ring *in;       /* main -> worker */
@@ -19,6 +20,7 @@ struct dp_ctl {
 	/* Worker side: executed, waiting for the group commit. */
 	struct dp_ctl_req *done[DP_CTL_BURST];
 	unsigned n_done;
+	unsigned n_routed;         /* running on other workers */
 } __rte_cache_aligned;
 
 struct dp_ctl *
@@ -107,21 +109,38 @@ dp_ctl_recv(struct dp_ctl *ctl, struct dp_ctl_req **reqs, unsigned n)
 	return rte_ring_sc_dequeue_burst(ctl->out, (void **)reqs, n, NULL);
 }
 
+/* routed_done -- a request that ran on other workers is answered. */
+static void
+routed_done(struct dp_worker *w, void *owner, const char *reply,
+	    size_t len)
+{
+	struct dp_ctl *ctl = w->ctl;
+	struct dp_ctl_req *req = owner;
+
+	req->client->write(req->client->sink, reply, len);
+	ctl->n_routed--;
+	ctl->done[ctl->n_done++] = req;
+}
+
 unsigned
 dp_ctl_execute(struct dp_worker *w)
 {
 	struct dp_ctl *ctl = w->ctl;
+	struct dp_ctl_req *in[DP_CTL_BURST];
 
-	if (ctl == NULL || ctl->n_done == DP_CTL_BURST)
+	if (ctl == NULL || ctl->n_done + ctl->n_routed >= DP_CTL_BURST)
 		return 0;
-	unsigned n = rte_ring_sc_dequeue_burst(ctl->in,
-			(void **)ctl->done + ctl->n_done,
-			DP_CTL_BURST - ctl->n_done, NULL);
+	/* Room for every request taken, whenever it completes. */
+	unsigned n = rte_ring_sc_dequeue_burst(ctl->in, (void **)in,
+			DP_CTL_BURST - ctl->n_done - ctl->n_routed, NULL);
 	for (unsigned i = 0; i < n; i++) {
-		struct dp_ctl_req *req = ctl->done[ctl->n_done + i];
-		kv_execute(w->shard, req->client, req->argc, req->argv);
+		struct dp_xc_owner o = { routed_done, in[i] };
+		if (dp_xc_execute(w, in[i]->client, in[i]->argc, in[i]->argv,
+				  &o))
+			ctl->done[ctl->n_done++] = in[i];
+		else
+			ctl->n_routed++;
 	}
-	ctl->n_done += n;
 	return n;
 }
 

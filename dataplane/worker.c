@@ -28,6 +28,7 @@
 #include "pm.h"
 #include "tcp.h"
 #include "worker.h"
+#include "xcore.h"
 
 static const char *const worker_counter_names[] = {
 #define DP_WORKER_NAME(n) #n,
@@ -81,11 +82,14 @@ worker_poll(struct dp_worker *w)
 
 	if (n > 0)
 		dp_net_input(&w->net, pkts, n);
-	unsigned nc = dp_ctl_execute(w);
-	w->counters[DP_W_ctl_requests] += nc;
+	unsigned nc = dp_xc_poll(w);
+	unsigned na = dp_ctl_execute(w);
+	w->counters[DP_W_ctl_requests] += na;
+	nc += na;
 	dp_conn_service(w);
 	worker_commit(w);
 	dp_ctl_reply(w);
+	dp_xc_flush(w);
 	tcp_flush(w->net.tcp);
 	worker_timers(w);
 	dp_net_tx_flush(&w->net);

@@ -17,13 +17,15 @@ struct kv_shard;
 struct pm_log;
 struct dp_conn;
 struct dp_ctl;
+struct dp_xcore;
 
 /* Poll-loop and connection counters of a worker. */
 #define DP_WORKER_COUNTERS(X)                                           \
 	X(iterations) X(busy_cycles) X(idle_cycles) X(commands)          \
 	X(conns_accepted) X(conns_rejected) X(conns_closed)              \
 	X(protocol_errors) X(output_limit_closes) X(idle_timeouts)       \
-	X(commits) X(ctl_requests)
+	X(commits) X(ctl_requests)                                      \
+	X(requests_local) X(requests_remote) X(requests_served)
 
 enum dp_worker_counter {
 #define DP_WORKER_ENUM(n) DP_W_##n,
@@ -37,6 +39,7 @@ struct dp_worker {
 	struct kv_shard *shard;
 	struct pm_log *log;             /* NULL: persistence off */
 	struct dp_ctl *ctl;             /* requests of the control plane */
+	struct dp_xcore *xc;            /* requests between workers */
 	struct rp_config *cfg;
 	const volatile bool *quit;      /* set by the control plane */
 	unsigned index;                 /* worker number, 0-based */

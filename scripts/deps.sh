@@ -12,6 +12,10 @@ packages=(
 	# tests: real clients and the oracle
 	redis-server redis-tools python3 python3-redis python3-pytest
 	libhiredis-dev
+	# tests of the operator's tools: redpollctl top under a terminal,
+	# DPDK's dpdk-telemetry.py, systemd-analyze for the unit; hping3 for
+	# the SYN flood test
+	tmux dpdk-dev systemd hping3
 )
 
 missing=()

@@ -474,8 +474,46 @@ static const struct kv_cmd config_subcmds[] = {
 		.docs_len = 128,
 	},
 	{
-		.name = "config|set",
+		.name = "config|rewrite",
 		.id = 20,
+		.fn = cmd_config_rewrite,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Write the running settings back into the configuratio"
+			"n file",
+		.since = "2.8.0",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nconfig|rewrite\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 129,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write the running settings back into the configuratio"
+			"n file\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n",
+		.docs_len = 155,
+	},
+	{
+		.name = "config|set",
+		.id = 21,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -528,7 +566,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 64,
+		.id = 65,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -567,7 +605,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 65,
+		.id = 66,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -598,7 +636,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 66,
+		.id = 67,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -647,7 +685,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 67,
+		.id = 68,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -689,7 +727,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 68,
+		.id = 69,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -728,7 +766,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 69,
+		.id = 70,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -773,7 +811,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd object_subcmds[] = {
 	{
 		.name = "object|encoding",
-		.id = 89,
+		.id = 90,
 		.fn = cmd_object_encoding,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -820,7 +858,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|freq",
-		.id = 90,
+		.id = 91,
 		.fn = cmd_object_freq,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -867,7 +905,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|help",
-		.id = 91,
+		.id = 92,
 		.fn = cmd_object_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -899,7 +937,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|idletime",
-		.id = 92,
+		.id = 93,
 		.fn = cmd_object_idletime,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -944,7 +982,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|refcount",
-		.id = 93,
+		.id = 94,
 		.fn = cmd_object_refcount,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -992,7 +1030,7 @@ static const struct kv_cmd object_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 121,
+		.id = 130,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1033,7 +1071,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 122,
+		.id = 131,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1064,7 +1102,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 123,
+		.id = 132,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1102,7 +1140,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 124,
+		.id = 133,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1842,7 +1880,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
-		.id = 21,
+		.id = 22,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -1855,17 +1893,22 @@ const struct kv_cmd kv_cmd_table[] = {
 		.complexity = "Depends on subcommand.",
 		.acl_categories = "@slow",
 		.subcmds = config_subcmds,
-		.n_subcmds = 3,
+		.n_subcmds = 4,
 		.info_resp =
 			"*10\r\n$6\r\nconfig\r\n:-2\r\n"
 			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
-			"+@slow\r\n*0\r\n*0\r\n*3\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*4\r\n"
 			"*10\r\n$10\r\nconfig|get\r\n"
 			":-3\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*3\r\n+@admin\r\n"
 			"+@slow\r\n+@dangerous\r\n*0\r\n"
 			"*0\r\n*0\r\n*10\r\n$16\r\nconfig|resetstat\r\n"
+			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n*10\r\n$14\r\nconfig|rewrite\r\n"
 			":2\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*3\r\n+@admin\r\n"
@@ -1878,7 +1921,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$24\r\nrequest_policy:all_nodes\r\n"
 			"$29\r\nresponse_policy:all_succeeded\r\n"
 			"*0\r\n*0\r\n",
-		.info_len = 512,
+		.info_len = 641,
 		.docs_resp =
 			"*10\r\n$7\r\nsummary\r\n$36\r\n"
 			"Read and change settings at run time\r\n"
@@ -1886,7 +1929,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$22\r\n"
 			"Depends on subcommand.\r\n$11\r\n"
-			"subcommands\r\n*6\r\n$10\r\n"
+			"subcommands\r\n*8\r\n$10\r\n"
 			"config|get\r\n*10\r\n$7\r\n"
 			"summary\r\n$43\r\nThe settings whose names match the "
 			"patterns\r\n$5\r\nsince\r\n"
@@ -1906,7 +1949,13 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
 			"$5\r\ngroup\r\n$6\r\nserver\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$10\r\nconfig|set\r\n"
+			"O(1)\r\n$14\r\nconfig|rewrite\r\n"
+			"*8\r\n$7\r\nsummary\r\n$59\r\n"
+			"Write the running settings back into the configuratio"
+			"n file\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$10\r\nconfig|set\r\n"
 			"*10\r\n$7\r\nsummary\r\n$36\r\n"
 			"Change settings; all of them or none\r\n"
 			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
@@ -1923,11 +1972,11 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$6\r\nstring\r\n*4\r\n$4\r\n"
 			"name\r\n$5\r\nvalue\r\n$4\r\n"
 			"type\r\n$6\r\nstring\r\n",
-		.docs_len = 1134,
+		.docs_len = 1310,
 	},
 	{
 		.name = "copy",
-		.id = 22,
+		.id = 23,
 		.fn = cmd_copy,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2000,7 +2049,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dbsize",
-		.id = 23,
+		.id = 24,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2035,7 +2084,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 24,
+		.id = 25,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2083,7 +2132,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 25,
+		.id = 26,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2133,7 +2182,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 26,
+		.id = 27,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2191,7 +2240,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "discard",
-		.id = 27,
+		.id = 28,
 		.fn = cmd_discard,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2231,7 +2280,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
-		.id = 28,
+		.id = 29,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -2268,7 +2317,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exec",
-		.id = 29,
+		.id = 30,
 		.fn = cmd_exec,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2307,7 +2356,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 30,
+		.id = 31,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2355,7 +2404,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 31,
+		.id = 32,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2420,7 +2469,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 32,
+		.id = 33,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2486,7 +2535,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expiretime",
-		.id = 33,
+		.id = 34,
 		.fn = cmd_expiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2533,7 +2582,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 34,
+		.id = 35,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2583,7 +2632,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 35,
+		.id = 36,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2633,7 +2682,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 36,
+		.id = 37,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2678,7 +2727,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 37,
+		.id = 38,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2726,7 +2775,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 38,
+		.id = 39,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2772,7 +2821,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 39,
+		.id = 40,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2840,7 +2889,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 40,
+		.id = 41,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2897,7 +2946,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 41,
+		.id = 42,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2951,7 +3000,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 42,
+		.id = 43,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3001,7 +3050,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 43,
+		.id = 44,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3062,7 +3111,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 44,
+		.id = 45,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3109,7 +3158,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 45,
+		.id = 46,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3156,7 +3205,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 46,
+		.id = 47,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3201,7 +3250,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 47,
+		.id = 48,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3253,7 +3302,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 48,
+		.id = 49,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3307,7 +3356,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 49,
+		.id = 50,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3352,7 +3401,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 50,
+		.id = 51,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3397,7 +3446,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 51,
+		.id = 52,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3446,7 +3495,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 52,
+		.id = 53,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3506,7 +3555,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 53,
+		.id = 54,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3565,7 +3614,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 54,
+		.id = 55,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3629,7 +3678,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 55,
+		.id = 56,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3690,7 +3739,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 56,
+		.id = 57,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3742,7 +3791,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 57,
+		.id = 58,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3789,7 +3838,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 58,
+		.id = 59,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3834,7 +3883,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 59,
+		.id = 60,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3882,7 +3931,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 60,
+		.id = 61,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3932,7 +3981,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 61,
+		.id = 62,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3982,7 +4031,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 62,
+		.id = 63,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4023,7 +4072,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 63,
+		.id = 64,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4065,7 +4114,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 70,
+		.id = 71,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -4191,7 +4240,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 71,
+		.id = 72,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4244,7 +4293,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 72,
+		.id = 73,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4313,7 +4362,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 73,
+		.id = 74,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4358,7 +4407,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 74,
+		.id = 75,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4437,7 +4486,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 75,
+		.id = 76,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4504,7 +4553,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 76,
+		.id = 77,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4554,7 +4603,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 77,
+		.id = 78,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4622,7 +4671,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 78,
+		.id = 79,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4675,7 +4724,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 79,
+		.id = 80,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4731,7 +4780,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 80,
+		.id = 81,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4786,7 +4835,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 81,
+		.id = 82,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4839,7 +4888,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 82,
+		.id = 83,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4891,7 +4940,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 83,
+		.id = 84,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4944,7 +4993,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 84,
+		.id = 85,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4992,7 +5041,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "move",
-		.id = 85,
+		.id = 86,
 		.fn = cmd_move,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5041,7 +5090,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 86,
+		.id = 87,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5095,7 +5144,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 87,
+		.id = 88,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5151,7 +5200,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 88,
+		.id = 89,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5188,7 +5237,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "object",
-		.id = 94,
+		.id = 95,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5326,7 +5375,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 95,
+		.id = 96,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5372,7 +5421,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 96,
+		.id = 97,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5437,7 +5486,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 97,
+		.id = 98,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5503,7 +5552,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpiretime",
-		.id = 98,
+		.id = 99,
 		.fn = cmd_pexpiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5551,7 +5600,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 99,
+		.id = 100,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5605,7 +5654,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 100,
+		.id = 101,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5663,7 +5712,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 101,
+		.id = 102,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5725,7 +5774,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 102,
+		.id = 103,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5763,7 +5812,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 103,
+		.id = 104,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5815,7 +5864,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 104,
+		.id = 105,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5862,7 +5911,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 105,
+		.id = 106,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5900,7 +5949,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 106,
+		.id = 107,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5934,7 +5983,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 107,
+		.id = 108,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5992,7 +6041,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 108,
+		.id = 109,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6050,7 +6099,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 109,
+		.id = 110,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6100,7 +6149,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 110,
+		.id = 111,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6165,7 +6214,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 111,
+		.id = 112,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6218,7 +6267,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 112,
+		.id = 113,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6273,8 +6322,61 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 422,
 	},
 	{
+		.name = "sadd",
+		.id = 114,
+		.fn = cmd_sadd,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Add members to a set; returns how many were new",
+		.since = "1.0.0",
+		.complexity =
+			"O(1) for each element added, so O(N) to add N element"
+			"s when the command is called with multiple arguments.",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsadd\r\n:-3\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@set\r\n+@fast\r\n"
+			"*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+insert\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 310,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$47\r\n"
+			"Add members to a set; returns how many were new\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$106\r\n"
+			"O(1) for each element added, so O(N) to add N element"
+			"s when the command is called with multiple arguments."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 405,
+	},
+	{
 		.name = "scan",
-		.id = 113,
+		.id = 115,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6333,8 +6435,167 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 700,
 	},
 	{
+		.name = "scard",
+		.id = 116,
+		.fn = cmd_scard,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Number of members of a set",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nscard\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 293,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$26\r\n"
+			"Number of members of a set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 206,
+	},
+	{
+		.name = "sdiff",
+		.id = 117,
+		.fn = cmd_sdiff,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"The members of the first set that none of the other s"
+			"ets hold",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nsdiff\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$61\r\n"
+			"The members of the first set that none of the other s"
+			"ets hold\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$3\r\nset\r\n$10\r\ncomplexity\r\n"
+			"$63\r\nO(N) where N is the total number of elements i"
+			"n all given sets.\r\n$9\r\n"
+			"arguments\r\n*1\r\n*8\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n$5\r\n"
+			"flags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 327,
+	},
+	{
+		.name = "sdiffstore",
+		.id = 118,
+		.fn = cmd_sdiffstore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Store the difference of sets in a key; returns its si"
+			"ze",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@write @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nsdiffstore\r\n"
+			":-3\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 521,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Store the difference of sets in a key; returns its si"
+			"ze\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$63\r\nO(N) where N is the total number of elements i"
+			"n all given sets.\r\n$9\r\n"
+			"arguments\r\n*2\r\n*6\r\n$4\r\n"
+			"name\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 397,
+	},
+	{
 		.name = "select",
-		.id = 114,
+		.id = 119,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6371,7 +6632,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 115,
+		.id = 120,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6465,7 +6726,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 116,
+		.id = 121,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6517,7 +6778,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 117,
+		.id = 122,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6568,7 +6829,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 118,
+		.id = 123,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6618,7 +6879,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 119,
+		.id = 124,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6676,7 +6937,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 120,
+		.id = 125,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6749,8 +7010,224 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 901,
 	},
 	{
+		.name = "sinter",
+		.id = 126,
+		.fn = cmd_sinter,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "The members that every one of the given sets holds",
+		.since = "1.0.0",
+		.complexity =
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsinter\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 335,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"The members that every one of the given sets holds\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$93\r\n"
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.\r\n"
+			"$9\r\narguments\r\n*1\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 346,
+	},
+	{
+		.name = "sintercard",
+		.id = 127,
+		.fn = cmd_sintercard,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "set",
+		.summary =
+			"Size of the intersection of sets, counting up to an o"
+			"ptional limit",
+		.since = "7.0.0",
+		.complexity =
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nsintercard\r\n"
+			":-3\r\n*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Size of the intersection of sets, counting up to an o"
+			"ptional limit\r\n$5\r\nsince\r\n"
+			"$5\r\n7.0.0\r\n$5\r\ngroup\r\n"
+			"$3\r\nset\r\n$10\r\ncomplexity\r\n"
+			"$93\r\nO(N*M) worst case where N is the cardinality o"
+			"f the smallest set and M is the number of sets.\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\nlimit\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 508,
+	},
+	{
+		.name = "sinterstore",
+		.id = 128,
+		.fn = cmd_sinterstore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Store the intersection of sets in a key; returns its "
+			"size",
+		.since = "1.0.0",
+		.complexity =
+			"O(N*M) worst case where N is the cardinality of the s"
+			"mallest set and M is the number of sets.",
+		.acl_categories = "@write @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nsinterstore\r\n"
+			":-3\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 522,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Store the intersection of sets in a key; returns its "
+			"size\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$93\r\nO(N*M) worst case where N is the cardinality o"
+			"f the smallest set and M is the number of sets.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 429,
+	},
+	{
+		.name = "sismember",
+		.id = 129,
+		.fn = cmd_sismember,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Whether a value is a member of a set",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nsismember\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 297,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"Whether a value is a member of a set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 264,
+	},
+	{
 		.name = "slowlog",
-		.id = 125,
+		.id = 134,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6835,8 +7312,165 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 949,
 	},
 	{
+		.name = "smembers",
+		.id = 135,
+		.fn = cmd_smembers,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Every member of a set",
+		.since = "1.0.0",
+		.complexity = "O(N) where N is the set cardinality.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nsmembers\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 334,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$21\r\n"
+			"Every member of a set\r\n$5\r\n"
+			"since\r\n$5\r\n1.0.0\r\n$5\r\n"
+			"group\r\n$3\r\nset\r\n$10\r\n"
+			"complexity\r\n$36\r\nO(N) where N is the set cardinal"
+			"ity.\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 234,
+	},
+	{
+		.name = "smismember",
+		.id = 136,
+		.fn = cmd_smismember,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"For each value given, whether it is a member of a set",
+		.since = "6.2.0",
+		.complexity =
+			"O(N) where N is the number of elements being checked "
+			"for membership",
+		.acl_categories = "@read @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nsmismember\r\n"
+			":-3\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$53\r\n"
+			"For each value given, whether it is a member of a set"
+			"\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$67\r\n"
+			"O(N) where N is the number of elements being checked "
+			"for membership\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 371,
+	},
+	{
+		.name = "smove",
+		.id = 137,
+		.fn = cmd_smove,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Move a member from one set to another",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nsmove\r\n:4\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*3\r\n"
+			"+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+insert\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 518,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"Move a member from one set to another\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"source\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 344,
+	},
+	{
 		.name = "sort",
-		.id = 126,
+		.id = 138,
 		.fn = cmd_sort,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6953,7 +7587,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort_ro",
-		.id = 127,
+		.id = 139,
 		.fn = cmd_sort_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7053,8 +7687,233 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 1245,
 	},
 	{
+		.name = "spop",
+		.id = 140,
+		.fn = cmd_spop,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Remove and return members of a set picked at random",
+		.since = "1.0.0",
+		.complexity =
+			"Without the count argument O(1), otherwise O(N) where"
+			" N is the value of the passed count.",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nspop\r\n:-2\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@fast\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 339,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$51\r\n"
+			"Remove and return members of a set picked at random\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$89\r\n"
+			"Without the count argument O(1), otherwise O(N) where"
+			" N is the value of the passed count.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 413,
+	},
+	{
+		.name = "srandmember",
+		.id = 141,
+		.fn = cmd_srandmember,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Pick members of a set at random, with or without repe"
+			"ats",
+		.since = "1.0.0",
+		.complexity =
+			"Without the count argument O(1), otherwise O(N) where"
+			" N is the absolute value of the passed count.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nsrandmember\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@set\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 333,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Pick members of a set at random, with or without repe"
+			"ats\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$98\r\nWithout the count argument O(1), otherwise O(N"
+			") where N is the absolute value of the passed count."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 427,
+	},
+	{
+		.name = "srem",
+		.id = 142,
+		.fn = cmd_srem,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Remove members from a set; returns how many were ther"
+			"e",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the number of members to be removed.",
+		.acl_categories = "@write @set @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsrem\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+delete\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 300,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Remove members from a set; returns how many were ther"
+			"e\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$52\r\n"
+			"O(N) where N is the number of members to be removed."
+			"\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 357,
+	},
+	{
+		.name = "sscan",
+		.id = 143,
+		.fn = cmd_sscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "set",
+		.summary =
+			"Walk the members of a set a few at a time with a curs"
+			"or",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nsscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 326,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$55\r\n"
+			"Walk the members of a set a few at a time with a curs"
+			"or\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$3\r\n"
+			"set\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 646,
+	},
+	{
 		.name = "strlen",
-		.id = 128,
+		.id = 144,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7098,8 +7957,118 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 216,
 	},
 	{
+		.name = "sunion",
+		.id = 145,
+		.fn = cmd_sunion,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "The members of any of the given sets",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@read @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nsunion\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:-1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@set\r\n"
+			"+@slow\r\n*1\r\n$29\r\nnondeterministic_output_order"
+			"\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 335,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$36\r\n"
+			"The members of any of the given sets\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$63\r\n"
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.\r\n$9\r\narguments\r\n"
+			"*1\r\n*8\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 302,
+	},
+	{
+		.name = "sunionstore",
+		.id = 146,
+		.fn = cmd_sunionstore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "set",
+		.summary = "Store the union of sets in a key; returns its size",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.",
+		.acl_categories = "@write @set @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nsunionstore\r\n"
+			":-3\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:-1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@set\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 522,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$50\r\n"
+			"Store the union of sets in a key; returns its size\r"
+			"\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$3\r\nset\r\n"
+			"$10\r\ncomplexity\r\n$63\r\n"
+			"O(N) where N is the total number of elements in all g"
+			"iven sets.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*8\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 392,
+	},
+	{
 		.name = "time",
-		.id = 129,
+		.id = 147,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -7134,7 +8103,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 130,
+		.id = 148,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7185,7 +8154,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 131,
+		.id = 149,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7232,7 +8201,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 132,
+		.id = 150,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7277,7 +8246,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 133,
+		.id = 151,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7333,7 +8302,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 134,
+		.id = 152,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -7370,7 +8339,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 135,
+		.id = 153,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -7420,6 +8389,2112 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
 		.docs_len = 298,
 	},
+	{
+		.name = "zadd",
+		.id = 154,
+		.fn = cmd_zadd,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Add members with scores to a sorted set, or change th"
+			"eir scores",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)) for each item added, where N is the number "
+			"of elements in the sorted set.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nzadd\r\n:-4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 316,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Add members with scores to a sorted set, or change th"
+			"eir scores\r\n$5\r\nsince\r\n"
+			"$5\r\n1.2.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$83\r\nO(log(N)) for each item added, w"
+			"here N is the number of elements in the sorted set.\r"
+			"\n$9\r\narguments\r\n*6\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$9\r\n"
+			"condition\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\nsince\r\n"
+			"$5\r\n3.0.2\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$2\r\n"
+			"nx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nNX\r\n*6\r\n$4\r\nname\r\n"
+			"$2\r\nxx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nXX\r\n*10\r\n$4\r\nname\r\n"
+			"$10\r\ncomparison\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\ngt\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nGT\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nlt\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nLT\r\n"
+			"*10\r\n$4\r\nname\r\n$6\r\n"
+			"change\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nCH\r\n$5\r\nsince\r\n"
+			"$5\r\n3.0.2\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$9\r\nincrement\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nINCR\r\n"
+			"$5\r\nsince\r\n$5\r\n3.0.2\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$12\r\n"
+			"score_member\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\nflags\r\n"
+			"*1\r\n+multiple\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"score\r\n$4\r\ntype\r\n$6\r\n"
+			"double\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\nmember\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n",
+		.docs_len = 1282,
+	},
+	{
+		.name = "zcard",
+		.id = 155,
+		.fn = cmd_zcard,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Number of members of a sorted set",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzcard\r\n:2\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 299,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$33\r\n"
+			"Number of members of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 221,
+	},
+	{
+		.name = "zcount",
+		.id = 156,
+		.fn = cmd_zcount,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Number of members of a sorted set with a score in a r"
+			"ange",
+		.since = "2.0.0",
+		.complexity =
+			"O(log(N)) with N being the number of elements in the "
+			"sorted set.",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzcount\r\n:4\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Number of members of a sorted set with a score in a r"
+			"ange\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$64\r\nO(log(N)) with N being the number of elements "
+			"in the sorted set.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n",
+		.docs_len = 396,
+	},
+	{
+		.name = "zdiff",
+		.id = 157,
+		.fn = cmd_zdiff,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Members of the first sorted set that no other given s"
+			"et has",
+		.since = "6.2.0",
+		.complexity =
+			"O(L + (N-K)log(N)) worst case where L is the total nu"
+			"mber of elements in all the sets, N is the size of th"
+			"e first set, and K is the size of the result set.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzdiff\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 322,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Members of the first sorted set that no other given s"
+			"et has\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$155\r\nO(L + (N-K)log(N)) worst case where L is the "
+			"total number of elements in all the sets, N is the si"
+			"ze of the first set, and K is the size of the result "
+			"set.\r\n$9\r\narguments\r\n"
+			"*3\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"numkeys\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n*8\r\n$4\r\nname\r\n"
+			"$10\r\nwithscores\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 588,
+	},
+	{
+		.name = "zdiffstore",
+		.id = 158,
+		.fn = cmd_zdiffstore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store the members of the first sorted set that no oth"
+			"er given set has",
+		.since = "6.2.0",
+		.complexity =
+			"O(L + (N-K)log(N)) worst case where L is the total nu"
+			"mber of elements in all the sets, N is the size of th"
+			"e first set, and K is the size of the result set.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nzdiffstore\r\n"
+			":-4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*2\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 545,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$69\r\n"
+			"Store the members of the first sorted set that no oth"
+			"er given set has\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$155\r\nO(L + (N-K)log(N)) worst case w"
+			"here L is the total number of elements in all the set"
+			"s, N is the size of the first set, and K is the size "
+			"of the result set.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 562,
+	},
+	{
+		.name = "zincrby",
+		.id = 159,
+		.fn = cmd_zincrby,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Add an amount to the score of a member of a sorted se"
+			"t",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)) where N is the number of elements in the so"
+			"rted set.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzincrby\r\n:4\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+fast\r\n:1\r\n:1\r\n:1\r\n"
+			"*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@fast\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*3\r\n+RW\r\n"
+			"+access\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Add an amount to the score of a member of a sorted se"
+			"t\r\n$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$62\r\n"
+			"O(log(N)) where N is the number of elements in the so"
+			"rted set.\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"increment\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n*4\r\n$4\r\n"
+			"name\r\n$6\r\nmember\r\n$4\r\n"
+			"type\r\n$6\r\nstring\r\n",
+		.docs_len = 401,
+	},
+	{
+		.name = "zinter",
+		.id = 160,
+		.fn = cmd_zinter,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Members every given sorted set has, with combined sco"
+			"res",
+		.since = "6.2.0",
+		.complexity =
+			"O(N*K)+O(M*log(M)) worst case with N being the smalle"
+			"st input sorted set, K being the number of input sort"
+			"ed sets and M being the number of elements in the res"
+			"ulting sorted set.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzinter\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 323,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Members every given sorted set has, with combined sco"
+			"res\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$177\r\nO(N*K)+O(M*log(M)) worst case with N being th"
+			"e smallest input sorted set, K being the number of in"
+			"put sorted sets and M being the number of elements in"
+			" the resulting sorted set.\r\n"
+			"$9\r\narguments\r\n*5\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nweight\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\naggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1049,
+	},
+	{
+		.name = "zintercard",
+		.id = 161,
+		.fn = cmd_zintercard,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary = "How many members every given sorted set has",
+		.since = "7.0.0",
+		.complexity =
+			"O(N*K) worst case with N being the smallest input sor"
+			"ted set, K being the number of input sorted sets.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nzintercard\r\n"
+			":-3\r\n*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$43\r\n"
+			"How many members every given sorted set has\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$102\r\n"
+			"O(N*K) worst case with N being the smallest input sor"
+			"ted set, K being the number of input sorted sets.\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\nlimit\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 503,
+	},
+	{
+		.name = "zinterstore",
+		.id = 162,
+		.fn = cmd_zinterstore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store the members every given sorted set has, with co"
+			"mbined scores",
+		.since = "2.0.0",
+		.complexity =
+			"O(N*K)+O(M*log(M)) worst case with N being the smalle"
+			"st input sorted set, K being the number of input sort"
+			"ed sets and M being the number of elements in the res"
+			"ulting sorted set.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzinterstore\r\n"
+			":-4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*2\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 546,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Store the members every given sorted set has, with co"
+			"mbined scores\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$177\r\nO(N*K)+O(M*log(M)) worst case w"
+			"ith N being the smallest input sorted set, K being th"
+			"e number of input sorted sets and M being the number "
+			"of elements in the resulting sorted set.\r\n"
+			"$9\r\narguments\r\n*5\r\n*6\r\n"
+			"$4\r\nname\r\n$11\r\ndestination\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nweight\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\naggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n",
+		.docs_len = 1023,
+	},
+	{
+		.name = "zlexcount",
+		.id = 163,
+		.fn = cmd_zlexcount,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Number of members of a sorted set between two member "
+			"bounds",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)) with N being the number of elements in the "
+			"sorted set.",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nzlexcount\r\n:4\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Number of members of a sorted set between two member "
+			"bounds\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.9\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$64\r\nO(log(N)) with N being the number of elements "
+			"in the sorted set.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 398,
+	},
+	{
+		.name = "zmpop",
+		.id = 164,
+		.fn = cmd_zmpop,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Take members with the lowest or highest scores from t"
+			"he first non-empty sorted set",
+		.since = "7.0.0",
+		.complexity =
+			"O(K) + O(M*log(N)) where K is the number of provided "
+			"keys, N being the number of elements in the sorted se"
+			"t, and M being the number of elements popped.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzmpop\r\n:-4\r\n"
+			"*2\r\n+write\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 329,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$82\r\n"
+			"Take members with the lowest or highest scores from t"
+			"he first non-empty sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$151\r\n"
+			"O(K) + O(M*log(N)) where K is the number of provided "
+			"keys, N being the number of elements in the sorted se"
+			"t, and M being the number of elements popped.\r\n"
+			"$9\r\narguments\r\n*4\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nwhere\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMIN\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 796,
+	},
+	{
+		.name = "zmscore",
+		.id = 165,
+		.fn = cmd_zmscore,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Scores of several members of a sorted set",
+		.since = "6.2.0",
+		.complexity =
+			"O(N) where N is the number of members being requested"
+			".",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzmscore\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$41\r\n"
+			"Scores of several members of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$54\r\n"
+			"O(N) where N is the number of members being requested"
+			".\r\n$9\r\narguments\r\n*2\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 354,
+	},
+	{
+		.name = "zpopmax",
+		.id = 166,
+		.fn = cmd_zpopmax,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Take the members with the highest scores out of a sor"
+			"ted set",
+		.since = "5.0.0",
+		.complexity =
+			"O(log(N)*M) with N being the number of elements in th"
+			"e sorted set, and M being the number of elements popp"
+			"ed.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzpopmax\r\n:-2\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 318,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Take the members with the highest scores out of a sor"
+			"ted set\r\n$5\r\nsince\r\n$5\r\n"
+			"5.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$109\r\nO(log(N)*M) with N being the number of elemen"
+			"ts in the sorted set, and M being the number of eleme"
+			"nts popped.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"count\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 429,
+	},
+	{
+		.name = "zpopmin",
+		.id = 167,
+		.fn = cmd_zpopmin,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Take the members with the lowest scores out of a sort"
+			"ed set",
+		.since = "5.0.0",
+		.complexity =
+			"O(log(N)*M) with N being the number of elements in th"
+			"e sorted set, and M being the number of elements popp"
+			"ed.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nzpopmin\r\n:-2\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+delete\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 318,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Take the members with the lowest scores out of a sort"
+			"ed set\r\n$5\r\nsince\r\n$5\r\n"
+			"5.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$109\r\nO(log(N)*M) with N being the number of elemen"
+			"ts in the sorted set, and M being the number of eleme"
+			"nts popped.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$5\r\n"
+			"count\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 428,
+	},
+	{
+		.name = "zrandmember",
+		.id = 168,
+		.fn = cmd_zrandmember,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Members of a sorted set picked at random",
+		.since = "6.2.0",
+		.complexity = "O(N) where N is the number of elements returned",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzrandmember\r\n"
+			":-2\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*1\r\n"
+			"$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 339,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$40\r\n"
+			"Members of a sorted set picked at random\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$47\r\n"
+			"O(N) where N is the number of elements returned\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\noptions\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 525,
+	},
+	{
+		.name = "zrange",
+		.id = 169,
+		.fn = cmd_zrange,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set by position, score or member "
+			"range",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements returned.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzrange\r\n:-4\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 303,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Members of a sorted set by position, score or member "
+			"range\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$104\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements ret"
+			"urned.\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$5\r\n"
+			"start\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$4\r\nstop\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*10\r\n$4\r\n"
+			"name\r\n$6\r\nsortby\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nbyscore\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nBYSCORE\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nbylex\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nBYLEX\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"rev\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nREV\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*12\r\n$4\r\n"
+			"name\r\n$12\r\noffset_count\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$5\r\nLIMIT\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1180,
+	},
+	{
+		.name = "zrangebylex",
+		.id = 170,
+		.fn = cmd_zrangebylex,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Members of a sorted set between two member bounds",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzrangebylex\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$49\r\n"
+			"Members of a sorted set between two member bounds\r\n"
+			"$5\r\nsince\r\n$5\r\n2.8.9\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$217\r\n"
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$34\r\n"
+			"`ZRANGE` with the `BYLEX` argument\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 886,
+	},
+	{
+		.name = "zrangebyscore",
+		.id = 171,
+		.fn = cmd_zrangebyscore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "Members of a sorted set with a score in a range",
+		.since = "1.0.5",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$13\r\nzrangebyscore\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$47\r\n"
+			"Members of a sorted set with a score in a range\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.5\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$217\r\n"
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$36\r\n"
+			"`ZRANGE` with the `BYSCORE` argument\r\n"
+			"$9\r\narguments\r\n*5\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*10\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 1021,
+	},
+	{
+		.name = "zrangestore",
+		.id = 172,
+		.fn = cmd_zrangestore,
+		.arity = -5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store a range of a sorted set's members under another"
+			" key",
+		.since = "6.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements stored into"
+			" the destination key.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzrangestore\r\n"
+			":-5\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 526,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Store a range of a sorted set's members under another"
+			" key\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$127\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements sto"
+			"red into the destination key.\r\n"
+			"$9\r\narguments\r\n*7\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\ndst\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nsrc\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:1\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nsortby\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$7\r\nbyscore\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nBYSCORE\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nbylex\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nBYLEX\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nrev\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nREV\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 1086,
+	},
+	{
+		.name = "zrank",
+		.id = 173,
+		.fn = cmd_zrank,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Position of a member in a sorted set, lowest score fi"
+			"rst",
+		.since = "2.0.0",
+		.complexity = "O(log(N))",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzrank\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 308,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$56\r\n"
+			"Position of a member in a sorted set, lowest score fi"
+			"rst\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$9\r\nO(log(N))\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 297,
+	},
+	{
+		.name = "zrem",
+		.id = 174,
+		.fn = cmd_zrem,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove members from a sorted set; returns how many ex"
+			"isted",
+		.since = "1.2.0",
+		.complexity =
+			"O(M*log(N)) with N being the number of elements in th"
+			"e sorted set and M the number of elements to be remov"
+			"ed.",
+		.acl_categories = "@write @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nzrem\r\n:-3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Remove members from a sorted set; returns how many ex"
+			"isted\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$109\r\nO(M*log(N)) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements to "
+			"be removed.\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n",
+		.docs_len = 427,
+	},
+	{
+		.name = "zremrangebylex",
+		.id = 175,
+		.fn = cmd_zremrangebylex,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove the members of a sorted set between two member"
+			" bounds",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements removed by "
+			"the operation.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nzremrangebylex\r\n"
+			":4\r\n*1\r\n+write\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$60\r\n"
+			"Remove the members of a sorted set between two member"
+			" bounds\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.9\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$120\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements rem"
+			"oved by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 456,
+	},
+	{
+		.name = "zremrangebyrank",
+		.id = 176,
+		.fn = cmd_zremrangebyrank,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove the members of a sorted set in a range of posi"
+			"tions",
+		.since = "2.0.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements removed by "
+			"the operation.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nzremrangebyrank\r\n"
+			":4\r\n*1\r\n+write\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 310,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Remove the members of a sorted set in a range of posi"
+			"tions\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$120\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements rem"
+			"oved by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$5\r\nstart\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 459,
+	},
+	{
+		.name = "zremrangebyscore",
+		.id = 177,
+		.fn = cmd_zremrangebyscore,
+		.arity = 4,
+		.flags = KV_CMD_FLAG(WRITE),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Remove the members of a sorted set with a score in a "
+			"range",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements removed by "
+			"the operation.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$16\r\nzremrangebyscore\r\n"
+			":4\r\n*1\r\n+write\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RW\r\n+delete\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"Remove the members of a sorted set with a score in a "
+			"range\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$120\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements rem"
+			"oved by the operation.\r\n$9\r\n"
+			"arguments\r\n*3\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n",
+		.docs_len = 454,
+	},
+	{
+		.name = "zrevrange",
+		.id = 178,
+		.fn = cmd_zrevrange,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set by position, highest score fi"
+			"rst",
+		.since = "1.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements returned.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\nzrevrange\r\n:-4\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 306,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$56\r\n"
+			"Members of a sorted set by position, highest score fi"
+			"rst\r\n$5\r\nsince\r\n$5\r\n"
+			"1.2.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$104\r\nO(log(N)+M) with N being the number of elemen"
+			"ts in the sorted set and M the number of elements ret"
+			"urned.\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$32\r\n"
+			"`ZRANGE` with the `REV` argument\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\nstart\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$4\r\nstop\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 676,
+	},
+	{
+		.name = "zrevrangebylex",
+		.id = 179,
+		.fn = cmd_zrevrangebylex,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set between two member bounds, in"
+			" reverse order",
+		.since = "2.8.9",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\nzrevrangebylex\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$67\r\n"
+			"Members of a sorted set between two member bounds, in"
+			" reverse order\r\n$5\r\nsince\r\n"
+			"$5\r\n2.8.9\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$217\r\nO(log(N)+M) with N being the nu"
+			"mber of elements in the sorted set and M the number o"
+			"f elements being returned. If M is constant (e.g. alw"
+			"ays asking for the first 10 elements with LIMIT), you"
+			" can consider it O(log(N)).\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n6.2.0\r\n$11\r\nreplaced_by\r\n"
+			"$45\r\n`ZRANGE` with the `REV` and `BYLEX` arguments"
+			"\r\n$9\r\narguments\r\n*4\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 915,
+	},
+	{
+		.name = "zrevrangebyscore",
+		.id = 180,
+		.fn = cmd_zrevrangebyscore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Members of a sorted set with a score in a range, high"
+			"est first",
+		.since = "2.2.0",
+		.complexity =
+			"O(log(N)+M) with N being the number of elements in th"
+			"e sorted set and M the number of elements being retur"
+			"ned. If M is constant (e.g. always asking for the fir"
+			"st 10 elements with LIMIT), you can consider it O(log"
+			"(N)).",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$16\r\nzrevrangebyscore\r\n"
+			":-4\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 314,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$62\r\n"
+			"Members of a sorted set with a score in a range, high"
+			"est first\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$217\r\nO(log(N)+M) with N being the nu"
+			"mber of elements in the sorted set and M the number o"
+			"f elements being returned. If M is constant (e.g. alw"
+			"ays asking for the first 10 elements with LIMIT), you"
+			" can consider it O(log(N)).\r\n"
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n"
+			"$16\r\ndeprecated_since\r\n"
+			"$5\r\n6.2.0\r\n$11\r\nreplaced_by\r\n"
+			"$47\r\n`ZRANGE` with the `REV` and `BYSCORE` argument"
+			"s\r\n$9\r\narguments\r\n*5\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$3\r\nmin\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$12\r\n"
+			"offset_count\r\n$4\r\ntype\r\n"
+			"$5\r\nblock\r\n$5\r\ntoken\r\n"
+			"$5\r\nLIMIT\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"offset\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$5\r\ncount\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n",
+		.docs_len = 1024,
+	},
+	{
+		.name = "zrevrank",
+		.id = 181,
+		.fn = cmd_zrevrank,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Position of a member in a sorted set, highest score f"
+			"irst",
+		.since = "2.0.0",
+		.complexity = "O(log(N))",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nzrevrank\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 311,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$57\r\n"
+			"Position of a member in a sorted set, highest score f"
+			"irst\r\n$5\r\nsince\r\n$5\r\n"
+			"2.0.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$9\r\nO(log(N))\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 298,
+	},
+	{
+		.name = "zscan",
+		.id = 182,
+		.fn = cmd_zscan,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Walk the members and scores of a sorted set a few at "
+			"a time",
+		.since = "2.8.0",
+		.complexity =
+			"O(1) for every call. O(N) for a complete iteration, i"
+			"ncluding enough command calls for the cursor to retur"
+			"n back to 0. N is the number of elements inside the c"
+			"ollection..",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nzscan\r\n:-3\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@sortedset\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Walk the members and scores of a sorted set a few at "
+			"a time\r\n$5\r\nsince\r\n$5\r\n"
+			"2.8.0\r\n$5\r\ngroup\r\n$10\r\n"
+			"sorted-set\r\n$10\r\ncomplexity\r\n"
+			"$170\r\nO(1) for every call. O(N) for a complete iter"
+			"ation, including enough command calls for the cursor "
+			"to return back to 0. N is the number of elements insi"
+			"de the collection..\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$3\r\nkey\r\n$4\r\n"
+			"type\r\n$3\r\nkey\r\n$14\r\n"
+			"key_spec_index\r\n:0\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\ncursor\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+			"$4\r\ntype\r\n$7\r\npattern\r\n"
+			"$5\r\ntoken\r\n$5\r\nMATCH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 658,
+	},
+	{
+		.name = "zscore",
+		.id = 183,
+		.fn = cmd_zscore,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary = "The score of a member of a sorted set",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@read @sortedset @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzscore\r\n:3\r\n"
+			"*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 309,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$37\r\n"
+			"The score of a member of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n",
+		.docs_len = 273,
+	},
+	{
+		.name = "zunion",
+		.id = 184,
+		.fn = cmd_zunion,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "sorted-set",
+		.summary =
+			"Members any given sorted set has, with combined score"
+			"s",
+		.since = "6.2.0",
+		.complexity =
+			"O(N)+O(M*log(M)) with N being the sum of the sizes of"
+			" the input sorted sets, and M being the number of ele"
+			"ments in the resulting sorted set.",
+		.acl_categories = "@read @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nzunion\r\n:-3\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@read\r\n"
+			"+@sortedset\r\n+@slow\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 323,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$54\r\n"
+			"Members any given sorted set has, with combined score"
+			"s\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$10\r\nsorted-set\r\n"
+			"$10\r\ncomplexity\r\n$140\r\n"
+			"O(N)+O(M*log(M)) with N being the sum of the sizes of"
+			" the input sorted sets, and M being the number of ele"
+			"ments in the resulting sorted set.\r\n"
+			"$9\r\narguments\r\n*5\r\n*4\r\n"
+			"$4\r\nname\r\n$7\r\nnumkeys\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nweight\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$7\r\nWEIGHTS\r\n"
+			"$5\r\nflags\r\n*2\r\n+optional\r\n"
+			"+multiple\r\n*10\r\n$4\r\nname\r\n"
+			"$9\r\naggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n"
+			"*8\r\n$4\r\nname\r\n$10\r\n"
+			"withscores\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$10\r\nWITHSCORES\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1010,
+	},
+	{
+		.name = "zunionstore",
+		.id = 185,
+		.fn = cmd_zunionstore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "sorted-set",
+		.summary =
+			"Store the members any given sorted set has, with comb"
+			"ined scores",
+		.since = "2.0.0",
+		.complexity =
+			"O(N)+O(M log(M)) with N being the sum of the sizes of"
+			" the input sorted sets, and M being the number of ele"
+			"ments in the resulting sorted set.",
+		.acl_categories = "@write @sortedset @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nzunionstore\r\n"
+			":-4\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@sortedset\r\n"
+			"+@slow\r\n*0\r\n*2\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$6\r\nkeynum\r\n"
+			"$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n"
+			":0\r\n$8\r\nfirstkey\r\n:1\r\n"
+			"$7\r\nkeystep\r\n:1\r\n*0\r\n",
+		.info_len = 546,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$64\r\n"
+			"Store the members any given sorted set has, with comb"
+			"ined scores\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nsorted-set\r\n$10\r\n"
+			"complexity\r\n$140\r\nO(N)+O(M log(M)) with N being t"
+			"he sum of the sizes of the input sorted sets, and M b"
+			"eing the number of elements in the resulting sorted s"
+			"et.\r\n$9\r\narguments\r\n*5\r\n"
+			"*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"numkeys\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*8\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\nflags\r\n*1\r\n"
+			"+multiple\r\n*8\r\n$4\r\nname\r\n"
+			"$6\r\nweight\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n$5\r\ntoken\r\n"
+			"$7\r\nWEIGHTS\r\n$5\r\nflags\r\n"
+			"*2\r\n+optional\r\n+multiple\r\n"
+			"*10\r\n$4\r\nname\r\n$9\r\n"
+			"aggregate\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\ntoken\r\n"
+			"$9\r\nAGGREGATE\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*3\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"sum\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nSUM\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nmin\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$3\r\nMIN\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nmax\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nMAX\r\n",
+		.docs_len = 984,
+	},
 };
 
-const unsigned kv_cmd_table_len = 109;
+const unsigned kv_cmd_table_len = 158;

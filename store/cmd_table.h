@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 136
+#define KV_CMD_COUNT 186
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -28,6 +28,7 @@ void cmd_command_list(struct kv_req *r);
 void cmd_command(struct kv_req *r);
 void cmd_config_get(struct kv_req *r);
 void cmd_config_resetstat(struct kv_req *r);
+void cmd_config_rewrite(struct kv_req *r);
 void cmd_config_set(struct kv_req *r);
 void cmd_copy(struct kv_req *r);
 void cmd_dbsize(struct kv_req *r);
@@ -118,7 +119,11 @@ void cmd_rpop(struct kv_req *r);
 void cmd_rpoplpush(struct kv_req *r);
 void cmd_rpush(struct kv_req *r);
 void cmd_rpushx(struct kv_req *r);
+void cmd_sadd(struct kv_req *r);
 void cmd_scan(struct kv_req *r);
+void cmd_scard(struct kv_req *r);
+void cmd_sdiff(struct kv_req *r);
+void cmd_sdiffstore(struct kv_req *r);
 void cmd_select(struct kv_req *r);
 void cmd_set(struct kv_req *r);
 void cmd_setbit(struct kv_req *r);
@@ -126,13 +131,26 @@ void cmd_setex(struct kv_req *r);
 void cmd_setnx(struct kv_req *r);
 void cmd_setrange(struct kv_req *r);
 void cmd_shutdown(struct kv_req *r);
+void cmd_sinter(struct kv_req *r);
+void cmd_sintercard(struct kv_req *r);
+void cmd_sinterstore(struct kv_req *r);
+void cmd_sismember(struct kv_req *r);
 void cmd_slowlog_get(struct kv_req *r);
 void cmd_slowlog_help(struct kv_req *r);
 void cmd_slowlog_len(struct kv_req *r);
 void cmd_slowlog_reset(struct kv_req *r);
+void cmd_smembers(struct kv_req *r);
+void cmd_smismember(struct kv_req *r);
+void cmd_smove(struct kv_req *r);
 void cmd_sort(struct kv_req *r);
 void cmd_sort_ro(struct kv_req *r);
+void cmd_spop(struct kv_req *r);
+void cmd_srandmember(struct kv_req *r);
+void cmd_srem(struct kv_req *r);
+void cmd_sscan(struct kv_req *r);
 void cmd_strlen(struct kv_req *r);
+void cmd_sunion(struct kv_req *r);
+void cmd_sunionstore(struct kv_req *r);
 void cmd_time(struct kv_req *r);
 void cmd_touch(struct kv_req *r);
 void cmd_ttl(struct kv_req *r);
@@ -140,5 +158,37 @@ void cmd_type(struct kv_req *r);
 void cmd_unlink(struct kv_req *r);
 void cmd_unwatch(struct kv_req *r);
 void cmd_watch(struct kv_req *r);
+void cmd_zadd(struct kv_req *r);
+void cmd_zcard(struct kv_req *r);
+void cmd_zcount(struct kv_req *r);
+void cmd_zdiff(struct kv_req *r);
+void cmd_zdiffstore(struct kv_req *r);
+void cmd_zincrby(struct kv_req *r);
+void cmd_zinter(struct kv_req *r);
+void cmd_zintercard(struct kv_req *r);
+void cmd_zinterstore(struct kv_req *r);
+void cmd_zlexcount(struct kv_req *r);
+void cmd_zmpop(struct kv_req *r);
+void cmd_zmscore(struct kv_req *r);
+void cmd_zpopmax(struct kv_req *r);
+void cmd_zpopmin(struct kv_req *r);
+void cmd_zrandmember(struct kv_req *r);
+void cmd_zrange(struct kv_req *r);
+void cmd_zrangebylex(struct kv_req *r);
+void cmd_zrangebyscore(struct kv_req *r);
+void cmd_zrangestore(struct kv_req *r);
+void cmd_zrank(struct kv_req *r);
+void cmd_zrem(struct kv_req *r);
+void cmd_zremrangebylex(struct kv_req *r);
+void cmd_zremrangebyrank(struct kv_req *r);
+void cmd_zremrangebyscore(struct kv_req *r);
+void cmd_zrevrange(struct kv_req *r);
+void cmd_zrevrangebylex(struct kv_req *r);
+void cmd_zrevrangebyscore(struct kv_req *r);
+void cmd_zrevrank(struct kv_req *r);
+void cmd_zscan(struct kv_req *r);
+void cmd_zscore(struct kv_req *r);
+void cmd_zunion(struct kv_req *r);
+void cmd_zunionstore(struct kv_req *r);
 
 #endif /* RP_CMD_TABLE_H */

@@ -93,6 +93,12 @@ struct kv_hooks {
 	 * (stop accepting, drain, make the log durable, exit).
 	 */
 	void (*shutdown)(void *ctx);
+	/*
+	 * config_set -- CONFIG SET changed directive name to value (called
+	 * once per name after the whole command was applied): log it, apply
+	 * what the upper layers own (loglevel).
+	 */
+	void (*config_set)(void *ctx, const char *name, const char *value);
 	void *ctx;
 };
 
@@ -164,5 +170,73 @@ uint64_t kv_dbsize(const struct kv_shard *s, unsigned db);
 
 /* kv_used_memory -- bytes the shard accounts for (keys and values). */
 uint64_t kv_used_memory(const struct kv_shard *s);
+
+/*
+ * Routing (route.c). Keys belong to Redis Cluster's hash slots, slots to
+ * shards in contiguous ranges: shard = slot * n_shards / KV_SLOTS.
+ */
+#define KV_SLOTS 16384
+
+/* kv_key_slot -- the hash slot of a key (CRC16 of it or its {hashtag}). */
+unsigned kv_key_slot(const char *key, size_t len);
+
+/* kv_key_shard -- the shard that owns a key among n_shards. */
+unsigned kv_key_shard(const char *key, size_t len, unsigned n_shards);
+
+enum kv_route_kind {
+	KV_ROUTE_HOME = 0, /* no keys (or no telling): run where the client is */
+	KV_ROUTE_SHARD,    /* every key on plan.shard: run it there */
+	KV_ROUTE_SPLIT,    /* a per-key command (MGET, DEL, EXISTS, UNLINK,
+			    * TOUCH) with keys on several shards: one request
+			    * per shard with its keys, replies merged */
+	KV_ROUTE_ALL,      /* a whole-keyspace command: every shard runs it */
+	KV_ROUTE_SCAN,     /* SCAN: the shard the cursor names, cursor mapped */
+	KV_ROUTE_TX,       /* MGET, MSET, MSETNX with keys on several shards:
+			    * a transaction under key locks (atomic, isolated) */
+	KV_ROUTE_CROSS,    /* keys on several shards, no cross-shard form yet */
+};
+
+enum kv_merge {
+	KV_MERGE_NONE = 0,
+	KV_MERGE_ORDERED,  /* arrays, elements back in the keys' order (MGET) */
+	KV_MERGE_SUM,      /* integers added (DEL, EXISTS, DBSIZE, ...) */
+	KV_MERGE_CONCAT,   /* arrays joined (KEYS) */
+	KV_MERGE_ALL_OK,   /* +OK when every shard said +OK (FLUSHALL) */
+	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
+	KV_MERGE_NX,       /* MSETNX: :1 when no key existed anywhere */
+	KV_MERGE_INFO,     /* INFO texts merged (kv_info_merge) */
+};
+
+struct kv_route_plan {
+	enum kv_route_kind kind;
+	enum kv_merge merge;
+	unsigned shard;    /* KV_ROUTE_SHARD */
+};
+
+/*
+ * kv_route_plan -- where a request (argv[0] the command) must run when
+ * the keyspace is split over n_shards. Any error (unknown command,
+ * arity) is left to the shard that runs it: such requests plan HOME.
+ */
+void kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
+		   struct kv_route_plan *p);
+
+/*
+ * kv_info_merge -- INFO over n shards: the texts (without RESP framing)
+ * each shard gave, merged: counters of the Clients, Memory, Persistence,
+ * Stats, Commandstats, Errorstats, Keyspace, Network and Workers
+ * sections added up (each worker's own lines kept), the rest as shard 0
+ * reported it. Returns the length of *out (malloc; the caller frees),
+ * 0 without memory.
+ */
+size_t kv_info_merge(const char *const *texts, const size_t *lens,
+		     unsigned n, char **out);
+
+/*
+ * kv_request_keys -- the argv positions of a request's keys, up to max
+ * in pos. Returns how many (0: no keys, or a container command), or -1
+ * when they cannot be told or do not fit.
+ */
+int kv_request_keys(int argc, const struct kv_arg *argv, int *pos, int max);
 
 #endif /* RP_KV_H */

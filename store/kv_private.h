@@ -10,14 +10,20 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_log.h>
 
 #include "cfg.h"
 #include "cmd.h"
 #include "kv.h"
 
+/* The store's rte_log type, "redpoll.store" (registered in persist.c). */
+extern int kv_logtype;
+
 struct rte_hash;
 struct pm_log;
 struct kv_dict;
+struct kv_intset;
+struct zsl;
 
 #define KV_DIGEST_LEN 16
 #define KV_NO_VOLATILE UINT32_MAX
@@ -27,6 +33,8 @@ enum kv_type {
 	KV_TYPE_STRING = 0,
 	KV_TYPE_LIST,
 	KV_TYPE_HASH,
+	KV_TYPE_SET,
+	KV_TYPE_ZSET,
 };
 
 /* One element of a list. */
@@ -40,8 +48,10 @@ enum kv_encoding {
 	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
 	KV_ENC_INT,       /* a canonical integer in a long long */
 	KV_ENC_RING,      /* a list as a ring of elements */
-	KV_ENC_LISTPACK,  /* a small hash: pairs in one buffer, in order */
-	KV_ENC_HASHTABLE, /* a hash as a kv_dict */
+	KV_ENC_LISTPACK,  /* a small hash or sorted set in one buffer */
+	KV_ENC_HASHTABLE, /* a hash or a set as a kv_dict */
+	KV_ENC_INTSET,    /* a set of integers as a sorted array */
+	KV_ENC_SKIPLIST,  /* a sorted set as a zsl and a kv_dict */
 };
 
 /*
@@ -79,8 +89,13 @@ struct kv_entry {
 		struct {
 			char *buf;    /* [flen][field][vlen][value]... */
 			uint32_t len, cap, n;   /* bytes, bytes, pairs */
-		} lp;              /* KV_TYPE_HASH, KV_ENC_LISTPACK */
-		struct kv_dict *d; /* KV_TYPE_HASH, KV_ENC_HASHTABLE */
+		} lp;              /* KV_TYPE_HASH or ZSET, KV_ENC_LISTPACK */
+		struct kv_dict *d; /* KV_TYPE_HASH or _SET, KV_ENC_HASHTABLE */
+		struct kv_intset *is; /* KV_TYPE_SET, KV_ENC_INTSET */
+		struct {
+			struct kv_dict *d;   /* member -> score */
+			struct zsl *zsl;     /* (score, member) order */
+		} z;               /* KV_TYPE_ZSET, KV_ENC_SKIPLIST */
 	} v;
 	char key[];
 };
@@ -313,6 +328,10 @@ void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
  */
 int kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
 		const char **val, size_t *vlen);
+/* kv_set_free -- free the value of a set (t_set.c). */
+void kv_set_free(struct kv_shard *s, struct kv_entry *e);
+/* kv_zset_free -- free the value of a sorted set (t_zset.c). */
+void kv_zset_free(struct kv_shard *s, struct kv_entry *e);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

@@ -25,6 +25,11 @@ kv_value_free(struct kv_shard *s, struct kv_entry *e)
 		e->type = KV_TYPE_STRING;
 	} else if (e->type == KV_TYPE_HASH) {
 		kv_hash_free(s, e);
+	} else if (e->type == KV_TYPE_ZSET) {
+		kv_zset_free(s, e);
+		e->type = KV_TYPE_STRING;
+	} else if (e->type == KV_TYPE_SET) {
+		kv_set_free(s, e);
 		e->type = KV_TYPE_STRING;
 	} else if (e->encoding == KV_ENC_RAW && e->v.s.ptr != NULL) {
 		s->used_memory -= e->v.s.cap;
@@ -150,6 +155,10 @@ kv_type_name(const struct kv_entry *e)
 		return "list";
 	case KV_TYPE_HASH:
 		return "hash";
+	case KV_TYPE_SET:
+		return "set";
+	case KV_TYPE_ZSET:
+		return "zset";
 	}
 	return "none";
 }

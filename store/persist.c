@@ -17,15 +17,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <rte_log.h>
 
 #include "kv_private.h"
 #include "pm.h"
 
 #define KV_REC_STACK 4096
-#define KV_REPLAY_MAX_ARGS 1024
+#define KV_REPLAY_ARGS 1024       /* arguments of the usual record */
+#define KV_REPLAY_PROGRESS_MASK 0xffffu /* clock read every 65536 records */
 #define KV_REC_MULTI 0xff
 
 _Static_assert(CFG_MAX_DATABASES < KV_REC_MULTI, "record tag");
+
+/* The store's log type; the application formats and filters its lines. */
+RTE_LOG_REGISTER(kv_logtype, redpoll.store, NOTICE);
 
 bool
 kv_log_has_room(const struct kv_shard *s, size_t bytes)
@@ -179,34 +186,80 @@ read_num(const char **p, const char *end, char prefix, long long *v)
 
 struct replay_ctx {
 	struct kv_shard *s;
-	struct kv_arg argv[KV_REPLAY_MAX_ARGS];
+	struct kv_arg argv[KV_REPLAY_ARGS];
+	struct kv_arg *big;        /* a record with more arguments */
+	size_t big_cap;
 	uint64_t bad_seq;
+	uint64_t records;       /* replayed so far */
+	struct timespec start;  /* when the replay began */
+	time_t last_report;     /* seconds since start of the last report */
 };
 
 /*
- * parse_effect -- parse one effect record into x->argv; returns the
- * number of arguments, or 0 if the record is malformed.
+ * replay_progress -- a line per second of a long replay, so that an
+ * operator watching a slow start sees it move.
  */
-static int
-parse_effect(struct replay_ctx *x, const char *p, size_t len, unsigned *db)
+static void
+replay_progress(struct replay_ctx *x)
+{
+	struct timespec now;
+	time_t el;
+
+	if ((++x->records & KV_REPLAY_PROGRESS_MASK) != 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = now.tv_sec - x->start.tv_sec;
+	if (el <= x->last_report)
+		return;
+	x->last_report = el;
+	rte_log(RTE_LOG_NOTICE, kv_logtype, "worker %u: replaying the log: "
+		"%llu records in %lld s\n", x->s->core,
+		(unsigned long long)x->records, (long long)el);
+}
+
+/*
+ * parse_effect -- parse one effect record; returns its arguments (in
+ * x->argv, or x->big for a record of many) and their count in *argc, or
+ * NULL if the record is malformed.
+ */
+static struct kv_arg *
+parse_effect(struct replay_ctx *x, const char *p, size_t len, unsigned *db,
+	     int *argc_out)
 {
 	const char *end = p + len;
 	long long argc, l;
 
 	if (len < 1 || (unsigned char)p[0] >= x->s->n_db)
-		return 0;
+		return NULL;
 	*db = (unsigned char)*p++;
+	/* Each argument takes at least 6 bytes ("$0\r\n\r\n"). */
 	if (!read_num(&p, end, '*', &argc) || argc < 1 ||
-	    argc > KV_REPLAY_MAX_ARGS)
-		return 0;
+	    argc > (end - p) / 6)
+		return NULL;
+	struct kv_arg *argv = x->argv;
+	if (argc > KV_REPLAY_ARGS) {
+		/* SADD, HSET... of many members, as a client sent them. */
+		if ((size_t)argc > x->big_cap) {
+			struct kv_arg *b = realloc(x->big,
+						   (size_t)argc * sizeof(*b));
+			if (b == NULL)
+				return NULL;
+			x->big = b;
+			x->big_cap = (size_t)argc;
+		}
+		argv = x->big;
+	}
 	for (long long i = 0; i < argc; i++) {
 		if (!read_num(&p, end, '$', &l) || l < 0 || end - p < l + 2)
-			return 0;
-		x->argv[i].ptr = p;
-		x->argv[i].len = (size_t)l;
+			return NULL;
+		argv[i].ptr = p;
+		argv[i].len = (size_t)l;
 		p += l + 2;
 	}
-	return p == end ? (int)argc : 0;
+	if (p != end)
+		return NULL;
+	*argc_out = (int)argc;
+	return argv;
 }
 
 /*
@@ -249,15 +302,16 @@ replay_multi(struct replay_ctx *x, const char *rec, size_t len)
 	size_t plen;
 	unsigned db, n = 0;
 	bool bad;
+	int argc;
 
 	for (p = rec + 1; multi_next(&p, end, &part, &plen, &bad); n++)
-		if (parse_effect(x, part, plen, &db) == 0)
+		if (parse_effect(x, part, plen, &db, &argc) == NULL)
 			return -1;
 	if (bad || n < 2)
 		return -1;
 	for (p = rec + 1; multi_next(&p, end, &part, &plen, &bad);) {
-		int argc = parse_effect(x, part, plen, &db);
-		if (kv_replay_command(x->s, db, argc, x->argv) != 0)
+		struct kv_arg *argv = parse_effect(x, part, plen, &db, &argc);
+		if (kv_replay_command(x->s, db, argc, argv) != 0)
 			return -1;
 	}
 	return 0;
@@ -269,17 +323,20 @@ replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
 {
 	struct replay_ctx *x = arg;
 	const char *p = rec;
+	struct kv_arg *argv;
 	unsigned db;
 	int argc;
 
 	if (len >= 1 && (unsigned char)p[0] == KV_REC_MULTI) {
 		if (replay_multi(x, p, len) != 0)
 			goto bad;
-		return 0;
+	} else {
+		argv = parse_effect(x, p, len, &db, &argc);
+		if (argv == NULL ||
+		    kv_replay_command(x->s, db, argc, argv) != 0)
+			goto bad;
 	}
-	argc = parse_effect(x, p, len, &db);
-	if (argc == 0 || kv_replay_command(x->s, db, argc, x->argv) != 0)
-		goto bad;
+	replay_progress(x);
 	return 0;
 bad:
 	x->bad_seq = seq;
@@ -301,6 +358,7 @@ kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	x->s = s;
+	clock_gettime(CLOCK_MONOTONIC, &x->start);
 	s->replaying = true;
 	kv_now_refresh(s);
 	rc = pm_log_replay(s->log, replay_one, x, repair, &st, err, errlen);
@@ -309,11 +367,13 @@ kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen)
 		snprintf(err, errlen, "log record %llu is not a valid effect",
 			 (unsigned long long)x->bad_seq);
 	else if (rc == 0)
-		fprintf(stderr, "store: worker %u replayed %llu records "
-			"(%llu bytes) in %.3f s, %llu torn bytes discarded\n",
+		rte_log(RTE_LOG_NOTICE, kv_logtype, "worker %u replayed %llu "
+			"records (%llu bytes) in %.3f s, %llu torn bytes "
+			"discarded\n",
 			s->core, (unsigned long long)st.records,
 			(unsigned long long)st.bytes, st.seconds,
 			(unsigned long long)st.torn_bytes);
+	free(x->big);
 	free(x);
 	return rc;
 }

@@ -624,6 +624,28 @@ cmd_config_get(struct kv_req *r)
 }
 
 /*
+ * config_set_notify -- tell the upper layers (kv_hooks.config_set) the
+ * new values of the n directives CONFIG SET changed, as CONFIG GET
+ * shows them.
+ */
+static void
+config_set_notify(struct kv_req *r, int n,
+		  char names[][CONFIG_NAME_LEN])
+{
+	const struct kv_hooks *h = &r->s->hooks;
+	char val[PATH_MAX + 64];
+
+	if (h->config_set == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		for (char *p = names[i]; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (cfg_get(r->s->cfg, names[i], val, sizeof(val)) >= 0)
+			h->config_set(h->ctx, names[i], val);
+	}
+}
+
+/*
  * cmd_config_set -- as Redis 7.0: first every name is checked (an unknown
  * one wins over any other error, then immutable and duplicate names),
  * then the values are applied to a copy of the configuration, which
@@ -704,6 +726,38 @@ cmd_config_set(struct kv_req *r)
 		}
 	}
 	*r->s->cfg = next;
+	config_set_notify(r, n, names);
+	kv_reply_ok(r->c);
+}
+
+/*
+ * cmd_config_rewrite -- CONFIG REWRITE: write the running configuration
+ * back into the file redpoll was started with (cfg_rewrite keeps its
+ * comments and order). Runs on the worker like every command; the file
+ * is small and rewritten rarely.
+ */
+void
+cmd_config_rewrite(struct kv_req *r)
+{
+	char err[CFG_ERR_LEN];
+	const char *path = r->s->cfg->config_file;
+	int rc;
+
+	if (path[0] == '\0') {
+		kv_reply_error(r->c, "ERR The server is running without a "
+			       "config file");
+		return;
+	}
+	rc = cfg_rewrite(r->s->cfg, path, err, sizeof(err));
+	if (rc != 0) {
+		rte_log(RTE_LOG_WARNING, kv_logtype, "CONFIG REWRITE failed: "
+			"%s\n", err);
+		kv_reply_error(r->c, "ERR Rewriting config file: %s",
+			       strerror(-rc));
+		return;
+	}
+	rte_log(RTE_LOG_NOTICE, kv_logtype, "CONFIG REWRITE: %s rewritten\n",
+		path);
 	kv_reply_ok(r->c);
 }
 
@@ -847,13 +901,14 @@ info_server(struct kv_shard *s, struct info_buf *b)
 		 "tcp_port:%u\r\nserver_time_usec:%llu\r\n"
 		 "uptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\n"
 		 "hz:%u\r\nconfigured_hz:%u\r\nexecutable:%s\r\n"
-		 "config_file:\r\n",
+		 "config_file:%s\r\n",
 		 KV_REDIS_VERSION, RP_VERSION, u.sysname, u.release,
 		 u.machine, sizeof(void *) * 8, __GNUC__, __GNUC_MINOR__,
 		 __GNUC_PATCHLEVEL__, (int)getpid(), cfg->port,
 		 (unsigned long long)tv.tv_sec * 1000000 +
 		 (unsigned long long)tv.tv_usec, (unsigned long long)up,
-		 (unsigned long long)up / 86400, cfg->hz, cfg->hz, exe);
+		 (unsigned long long)up / 86400, cfg->hz, cfg->hz, exe,
+		 cfg->config_file);
 }
 
 /* info_memory -- INFO memory: the shard's accounting and the limit. */
@@ -1047,4 +1102,214 @@ cmd_info(struct kv_req *r)
 	}
 	kv_reply_bulk(r->c, b.p, b.len);
 	free(b.p);
+}
+
+/* --- INFO over several shards ------------------------------------------ */
+
+/* Sections whose counters add up over shards; the others are shard 0's. */
+static const char *const info_summed[] = {
+	"Clients", "Memory", "Persistence", "Stats", "Commandstats",
+	"Errorstats", "Keyspace", "Network", "Workers",
+};
+
+/* Fields that describe the process, not a shard: never added up. */
+static const char *const info_not_summed[] = {
+	"maxclients", "maxmemory", "workers", "total_system_memory",
+	"loading", "async_loading", "rdb_bgsave_in_progress",
+	"aof_enabled", "aof_rewrite_in_progress",
+};
+
+struct info_field {
+	char *key;                 /* "section\0key" */
+	size_t klen;
+	char *val;                 /* text of the first shard's value */
+	long double sum[8];        /* summed components */
+	unsigned n_comp;
+	bool summed;
+};
+
+struct info_merge {
+	struct info_field *f;
+	unsigned n, cap;
+};
+
+static bool
+in_list(const char *const *list, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * comps -- the numbers of a value: "12" or "keys=3,expires=0"; false if
+ * any part is not an integer (then the value is not added up).
+ */
+static bool
+comps(const char *v, size_t len, long double *out, unsigned *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < len && *n < 8;) {
+		const char *eq = memchr(v + i, '=', len - i);
+		const char *comma = memchr(v + i, ',', len - i);
+		size_t start = i;
+		if (eq != NULL && (comma == NULL || eq < comma))
+			start = (size_t)(eq - v) + 1;
+		size_t end = comma != NULL ? (size_t)(comma - v) : len;
+		long long x;
+		/* usec_per_call is recomputed from the sums (write_value). */
+		if (start - i == 14 && memcmp(v + i, "usec_per_call=", 14) == 0)
+			x = 0;
+		else if (!kv_str2ll(v + start, end - start, &x))
+			return false;
+		out[(*n)++] = (long double)x;
+		i = end + 1;
+	}
+	return *n > 0;
+}
+
+/* merge_line -- fold one "key:value" line of a section into m. */
+static void
+merge_line(struct info_merge *m, const char *sec, size_t slen,
+	   const char *line, size_t len, bool sum)
+{
+	const char *colon = memchr(line, ':', len);
+	if (colon == NULL)
+		return;
+	size_t kl = (size_t)(colon - line), vl = len - kl - 1;
+	const char *v = colon + 1;
+	char key[256];
+	if (slen + 1 + kl >= sizeof(key))
+		return;
+	memcpy(key, sec, slen);
+	key[slen] = '\0';
+	memcpy(key + slen + 1, line, kl);
+	size_t klen = slen + 1 + kl;
+
+	for (unsigned i = 0; i < m->n; i++) {
+		struct info_field *f = &m->f[i];
+		if (f->klen != klen || memcmp(f->key, key, klen) != 0)
+			continue;
+		long double c[8];
+		unsigned nc;
+		if (f->summed && comps(v, vl, c, &nc) && nc == f->n_comp)
+			for (unsigned k = 0; k < nc; k++)
+				f->sum[k] += c[k];
+		return;
+	}
+	if (m->n == m->cap) {
+		unsigned cap = m->cap ? m->cap * 2 : 64;
+		struct info_field *nf = realloc(m->f, cap * sizeof(*nf));
+		if (nf == NULL)
+			return;
+		m->f = nf;
+		m->cap = cap;
+	}
+	struct info_field *f = &m->f[m->n];
+	f->key = malloc(klen);
+	f->val = malloc(vl + 1);
+	if (f->key == NULL || f->val == NULL) {
+		free(f->key);
+		free(f->val);
+		return;
+	}
+	memcpy(f->key, key, klen);
+	f->klen = klen;
+	memcpy(f->val, v, vl);
+	f->val[vl] = '\0';
+	f->summed = sum && !in_list(info_not_summed, RTE_DIM(info_not_summed),
+				    line, kl) &&
+		    comps(v, vl, f->sum, &f->n_comp);
+	m->n++;
+}
+
+/* write_value -- a summed value in the first shard's shape. */
+static void
+write_value(struct info_buf *b, const struct info_field *f)
+{
+	if (!f->summed) {
+		info_add(b, "%s", f->val);
+		return;
+	}
+	const char *v = f->val;
+	for (unsigned k = 0; k < f->n_comp; k++) {
+		const char *eq = strchr(v, '=');
+		const char *comma = strchr(v, ',');
+		if (eq != NULL && (comma == NULL || eq < comma))
+			info_add(b, "%.*s", (int)(eq - v + 1), v);
+		if (eq != NULL && strncmp(v, "usec_per_call=", 14) == 0)
+			/* cmdstat: calls=,usec=,usec_per_call= */
+			info_add(b, "%.2Lf", f->sum[0] > 0 ?
+				 f->sum[1] / f->sum[0] : 0.0L);
+		else
+			info_add(b, "%.0Lf", f->sum[k]);
+		if (comma == NULL)
+			break;
+		info_add(b, ",");
+		v = comma + 1;
+	}
+}
+
+size_t
+kv_info_merge(const char *const *texts, const size_t *lens, unsigned n,
+	      char **out)
+{
+	struct info_merge m = { 0 };
+	struct info_buf b = { .cap = INFO_BUF };
+	char secs[32][32];
+	unsigned n_secs = 0;
+
+	b.p = malloc(b.cap);
+	if (b.p == NULL)
+		return 0;
+	for (unsigned s = 0; s < n; s++) {
+		const char *p = texts[s], *end = texts[s] + lens[s];
+		const char *sec = "";
+		size_t slen = 0;
+		bool sum = false, keep = true;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *le = nl != NULL ? nl : end;
+			size_t len = (size_t)(le - p);
+			if (len > 0 && p[len - 1] == '\r')
+				len--;
+			if (len > 2 && p[0] == '#' && p[1] == ' ') {
+				sec = p + 2;
+				slen = len - 2;
+				sum = in_list(info_summed, RTE_DIM(info_summed),
+					      sec, slen);
+				/* Shard 0 sets the sections and their order. */
+				keep = s == 0 || sum;
+				if (s == 0 && n_secs < 32 && slen < 32) {
+					memcpy(secs[n_secs], sec, slen);
+					secs[n_secs++][slen] = '\0';
+				}
+			} else if (len > 0 && keep) {
+				merge_line(&m, sec, slen, p, len, sum);
+			}
+			p = nl != NULL ? nl + 1 : end;
+		}
+	}
+	for (unsigned i = 0; i < n_secs; i++) {
+		size_t sl = strlen(secs[i]);
+		info_add(&b, "%s# %s\r\n", i ? "\r\n" : "", secs[i]);
+		for (unsigned k = 0; k < m.n; k++) {
+			const struct info_field *f = &m.f[k];
+			if (f->klen <= sl || memcmp(f->key, secs[i], sl) != 0 ||
+			    f->key[sl] != '\0')
+				continue;
+			info_add(&b, "%.*s:", (int)(f->klen - sl - 1),
+				 f->key + sl + 1);
+			write_value(&b, f);
+			info_add(&b, "\r\n");
+		}
+	}
+	for (unsigned k = 0; k < m.n; k++) {
+		free(m.f[k].key);
+		free(m.f[k].val);
+	}
+	free(m.f);
+	*out = b.p;
+	return b.len;
 }

@@ -352,7 +352,11 @@ cmd_scan(struct kv_req *r)
 				 kv_arg_is(&r->argv[j + 1], "list") ?
 				 KV_TYPE_LIST :
 				 kv_arg_is(&r->argv[j + 1], "hash") ?
-				 KV_TYPE_HASH : 255;
+				 KV_TYPE_HASH :
+				 kv_arg_is(&r->argv[j + 1], "set") ?
+				 KV_TYPE_SET :
+				 kv_arg_is(&r->argv[j + 1], "zset") ?
+				 KV_TYPE_ZSET : 255;
 			j++;
 		} else {
 			kv_reply_error(r->c, KV_ERR_SYNTAX);

@@ -29,8 +29,9 @@ ORACLE_PORT = 6390
 class Redpoll:
     """A redpoll process on the namespace's tap device."""
 
-    def __init__(self, workdir, extra=()):
+    def __init__(self, workdir, extra=(), cores=('-l', '0-1')):
         self.workdir = workdir
+        self.cores = list(cores)
         self.pmem = os.path.join(workdir, 'pmem')
         self.log = os.path.join(workdir, 'redpoll.log')
         self.admin = os.path.join(workdir, 'admin.sock')
@@ -39,7 +40,7 @@ class Redpoll:
 
     def cmdline(self, extra=()):
         return [os.path.join(BUILD, 'app', 'redpoll'),
-                '-l', '0-1', '--no-huge', '-m', '1024', '--no-pci',
+                *self.cores, '--no-huge', '-m', '1024', '--no-pci',
                 '--file-prefix=rpe2e%d' % os.getpid(),
                 '--vdev=net_tap0,iface=rp0',
                 '--log-level=pmd.net.tap:error', '--',
@@ -162,8 +163,8 @@ def fresh(tmp_path_factory):
     work = tempfile.mkdtemp(prefix='rpe2e-', dir='/dev/shm')
     made = []
 
-    def make(extra=()):
-        rp = Redpoll(work, extra)
+    def make(extra=(), cores=('-l', '0-1')):
+        rp = Redpoll(work, extra, cores)
         made.append(rp)
         return rp
     yield make

@@ -1,7 +1,8 @@
 /*
  * test_persist.c -- store/persist.c: writes logged as their effects,
  * recovered into a fresh shard; a full log refuses writes; replay of a
- * record that is not a valid effect is refused.
+ * record that is not a valid effect is refused; records of more
+ * arguments than the usual 1024 are replayed.
  */
 #include <errno.h>
 
@@ -157,6 +158,52 @@ test_bad_record(void **state)
 	pm_log_close(log);
 }
 
+
+/* test_many_args -- a record of 3001 arguments (a client's RPUSH) is
+ * replayed; one whose count claims more than its bytes hold is refused. */
+static void
+test_many_args(void **state)
+{
+	char err[256];
+	(void)state;
+
+	unlink(path);
+	struct pm_log *log = open_log(1 << 20);
+	struct pm_replay_stats st;
+	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
+	static char rec[3001 * 16];
+	size_t n = 0;
+	rec[n++] = '\0';
+	n += (size_t)sprintf(rec + n, "*3001\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n");
+	for (int i = 0; i < 2999; i++)
+		n += (size_t)sprintf(rec + n, "$4\r\n%04d\r\n", i);
+	assert_int_equal(pm_log_append(log, rec, (uint32_t)n), 0);
+	pm_log_commit(log);
+	pm_log_close(log);
+	log = open_log(1 << 20);
+	st_close();
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("LLEN l", ":2999\r\n");
+	rx("LINDEX l 2998", "$4\r\n2998\r\n");
+	st_close();
+	pm_log_close(log);
+
+	unlink(path);
+	log = open_log(1 << 20);
+	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
+	static const char lie[] = "\0*100000\r\n$3\r\nDEL\r\n$1\r\nk\r\n";
+	assert_int_equal(pm_log_append(log, lie, sizeof(lie) - 1), 0);
+	pm_log_commit(log);
+	pm_log_close(log);
+	log = open_log(1 << 20);
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)),
+			 -EPROTO);
+	st_close();
+	pm_log_close(log);
+	st_open(NULL);
+}
 
 /* pttl_of -- PTTL of a key as a number. */
 static long long
@@ -505,6 +552,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_effects),
 	ST_TEST(test_log_full),
 	ST_TEST(test_bad_record),
+	ST_TEST(test_many_args),
 	ST_TEST(test_commands_recovered),
 	ST_TEST(test_lists_recovered),
 	ST_TEST(test_expiry_recovered),

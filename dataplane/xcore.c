@@ -1,0 +1,1028 @@
+/*
+ * xcore.c -- requests between workers over SPSC rings (see xcore.h),
+ * and the transactions that make multi-key commands over several shards
+ * atomic and isolated.
+ *
+ * A transaction (MSET, MSETNX, MGET with keys on several shards) takes
+ * exclusive locks on its keys shard by shard in ascending shard order
+ * (one shard at a time: two transactions can never wait for each other
+ * in a cycle), reads under the locks (MGET; MSETNX checks that no key
+ * exists), then applies its writes on every shard, each shard unlocking
+ * its keys as it applies. A request that touches a locked key, and every
+ * request that arrives behind one, waits in the shard's FIFO until the
+ * locks go; a whole-keyspace request waits while any lock is held. So a
+ * reader that sees one key of an MSET sees all of them, and the
+ * per-shard order of requests is kept.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "port.h"
+#include "worker.h"
+#include "xcore.h"
+
+#define XC_BURST     32
+#define XC_MAX_KEYS  4096       /* keys per request a lock check reads */
+
+enum xc_kind {
+	XC_REQ = 0,       /* run a command, reply */
+	XC_LOCK,          /* lock the command's keys (and run it if exec) */
+	XC_APPLY,         /* run the command, unlock the transaction's keys */
+	XC_UNLOCK,        /* unlock the transaction's keys; no reply */
+};
+
+/* One part of a request: sent by the origin, answered by the target. */
+struct dp_xmsg {
+	struct dp_xmsg *next;      /* backlog, FIFO and executed lists */
+	struct xc_pend *pend;      /* the origin's request (opaque there) */
+	uint16_t origin, target;
+	uint8_t kind;              /* enum xc_kind */
+	bool exec;                 /* XC_LOCK: run the command too */
+	bool is_reply;
+	bool oom;                  /* the reply could not be stored whole */
+	unsigned db;
+	uint32_t cflags;
+	int argc;
+	struct kv_arg *argv;       /* in the same allocation */
+	char *reply;
+	size_t reply_len, reply_cap;
+};
+
+/* The growing reply of a merge. */
+struct out_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Transaction phases. */
+enum { TX_LOCKING = 0, TX_APPLYING };
+
+/* A routed request of this worker, waiting for its parts. */
+struct xc_pend {
+	struct dp_xc_owner owner;
+	enum kv_route_kind kind;
+	enum kv_merge merge;
+	unsigned n_parts, n_done;
+	unsigned scan_shard;
+	uint16_t *key_part;        /* MGET: the part of each key, in order */
+	unsigned n_keys;
+	bool sync;                 /* still inside dp_xc_execute */
+	bool sync_done;
+	struct out_buf sync_reply;
+	/* transactions */
+	unsigned step;             /* the next part to lock */
+	int phase;
+	bool nx_failed;            /* MSETNX: a key existed */
+	struct dp_xmsg **apply;    /* MSETNX: the writes, one per part */
+	struct dp_xmsg *parts[];   /* by ascending target */
+};
+
+/* A key locked by a transaction. */
+struct xc_lock {
+	const struct xc_pend *owner;
+	uint16_t origin;
+	size_t len;
+	char *key;
+};
+
+struct dp_xcore {
+	unsigned self, n;
+	struct rte_ring *in[DP_MAX_WORKERS];    /* from worker i */
+	struct rte_ring *out[DP_MAX_WORKERS];   /* to worker j */
+	struct dp_xmsg *backlog[DP_MAX_WORKERS], *backlog_tail[DP_MAX_WORKERS];
+	struct dp_xmsg *executed, *executed_tail;
+	struct dp_xmsg *fifo, *fifo_tail;       /* waiting for locks */
+	struct xc_lock *locks;
+	unsigned n_locks, cap_locks;
+	struct kv_client proxy;    /* runs other workers' requests */
+	unsigned pending;
+};
+
+static void deliver(struct dp_worker *w, struct dp_xmsg *m);
+
+/* list_add -- append m to a singly linked list with a tail. */
+static void
+list_add(struct dp_xmsg **head, struct dp_xmsg **tail, struct dp_xmsg *m)
+{
+	m->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = m;
+	else
+		*head = m;
+	*tail = m;
+}
+
+/* xc_write -- the proxy client's write function: into the message. */
+static void
+xc_write(void *sink, const void *buf, size_t len)
+{
+	struct dp_xmsg *m = sink;
+
+	if (m->oom || len == 0)
+		return;
+	if (m->reply_len + len > m->reply_cap) {
+		size_t cap = m->reply_cap ? m->reply_cap : 128;
+		while (cap < m->reply_len + len)
+			cap *= 2;
+		char *p = realloc(m->reply, cap);
+		if (p == NULL) {
+			m->oom = true;
+			return;
+		}
+		m->reply = p;
+		m->reply_cap = cap;
+	}
+	memcpy(m->reply + m->reply_len, buf, len);
+	m->reply_len += len;
+}
+
+/*
+ * msg_new -- a message for target with the arguments argv[idx[0..n-1]]
+ * (or argv[0..n-1] when idx is NULL); name replaces argv[0] and over
+ * replaces argv[1] when not NULL.
+ */
+static struct dp_xmsg *
+msg_new(struct dp_worker *w, unsigned db, uint32_t cflags, unsigned target,
+	int n, const struct kv_arg *argv, const int *idx,
+	const struct kv_arg *name, const struct kv_arg *over)
+{
+	size_t bytes = 0;
+
+#define ARG(i) ((i) == 0 && name ? name : (i) == 1 && over ? over : \
+		&argv[idx ? idx[i] : (i)])
+	for (int i = 0; i < n; i++)
+		bytes += ARG(i)->len;
+	struct dp_xmsg *m = malloc(sizeof(*m) + (size_t)n * sizeof(*m->argv) +
+				   bytes + 1);
+	if (m == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->origin = (uint16_t)w->index;
+	m->target = (uint16_t)target;
+	m->db = db;
+	m->cflags = cflags;
+	m->argc = n;
+	m->argv = (struct kv_arg *)(m + 1);
+	char *p = (char *)(m->argv + n);
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *a = ARG(i);
+		memcpy(p, a->ptr, a->len);
+		m->argv[i].ptr = p;
+		m->argv[i].len = a->len;
+		p += a->len;
+	}
+#undef ARG
+	return m;
+}
+
+static void
+msg_free(struct dp_xmsg *m)
+{
+	free(m->reply);
+	free(m);
+}
+
+/* run -- execute a message's command on this shard, as its client. */
+static void
+run(struct dp_worker *w, struct dp_xmsg *m)
+{
+	struct kv_client *p = &w->xc->proxy;
+
+	m->reply_len = 0;
+	m->oom = false;
+	p->db = m->db;
+	p->flags = m->cflags;
+	p->sink = m;
+	kv_execute(w->shard, p, m->argc, m->argv);
+}
+
+/* --- locks ------------------------------------------------------------ */
+
+/* locked_by -- the lock on a key, or NULL. */
+static const struct xc_lock *
+locked_by(const struct dp_xcore *xc, const struct kv_arg *k)
+{
+	for (unsigned i = 0; i < xc->n_locks; i++)
+		if (xc->locks[i].len == k->len &&
+		    memcmp(xc->locks[i].key, k->ptr, k->len) == 0)
+			return &xc->locks[i];
+	return NULL;
+}
+
+/*
+ * blocked -- whether m must wait for locks: a request on a locked key
+ * (or on the whole keyspace while any lock is held), a lock on a key
+ * another transaction holds.
+ */
+static bool
+blocked(const struct dp_xcore *xc, const struct dp_xmsg *m)
+{
+	int pos[XC_MAX_KEYS];
+
+	if (xc->n_locks == 0)
+		return false;
+	int n = kv_request_keys(m->argc, m->argv, pos, XC_MAX_KEYS);
+	if (n <= 0)
+		return m->kind == XC_REQ;
+	for (int i = 0; i < n; i++) {
+		const struct xc_lock *l = locked_by(xc, &m->argv[pos[i]]);
+		if (l != NULL && (m->kind == XC_REQ || l->owner != m->pend ||
+				  l->origin != m->origin))
+			return true;
+	}
+	return false;
+}
+
+/* lock_keys -- lock every key of m for its transaction. */
+static void
+lock_keys(struct dp_xcore *xc, const struct dp_xmsg *m)
+{
+	int pos[XC_MAX_KEYS];
+	int n = kv_request_keys(m->argc, m->argv, pos, XC_MAX_KEYS);
+
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *k = &m->argv[pos[i]];
+		if (locked_by(xc, k) != NULL)
+			continue;          /* twice in one request */
+		if (xc->n_locks == xc->cap_locks) {
+			unsigned cap = xc->cap_locks ? xc->cap_locks * 2 : 16;
+			struct xc_lock *l = realloc(xc->locks,
+						    cap * sizeof(*l));
+			if (l == NULL)
+				continue;  /* unlocked: only isolation suffers */
+			xc->locks = l;
+			xc->cap_locks = cap;
+		}
+		char *copy = malloc(k->len ? k->len : 1);
+		if (copy == NULL)
+			continue;
+		memcpy(copy, k->ptr, k->len);
+		xc->locks[xc->n_locks++] = (struct xc_lock){
+			.owner = m->pend, .origin = m->origin,
+			.len = k->len, .key = copy };
+	}
+}
+
+/* unlock -- release every key a transaction holds here. */
+static void
+unlock(struct dp_xcore *xc, const struct dp_xmsg *m)
+{
+	for (unsigned i = 0; i < xc->n_locks;) {
+		if (xc->locks[i].owner == m->pend &&
+		    xc->locks[i].origin == m->origin) {
+			free(xc->locks[i].key);
+			xc->locks[i] = xc->locks[--xc->n_locks];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* --- delivery ----------------------------------------------------------- */
+
+/* respond -- a request was handled here: its reply goes to its origin. */
+static void
+respond(struct dp_worker *w, struct dp_xmsg *m)
+{
+	m->is_reply = true;
+	if (m->origin == w->index) {
+		deliver(w, m);
+		return;
+	}
+	w->counters[DP_W_requests_served]++;
+	/* Back once this iteration's writes are durable: dp_xc_flush. */
+	list_add(&w->xc->executed, &w->xc->executed_tail, m);
+}
+
+/* process -- handle a request or lock that is free to go. */
+static void
+process(struct dp_worker *w, struct dp_xmsg *m)
+{
+	if (m->kind == XC_LOCK) {
+		lock_keys(w->xc, m);
+		if (m->exec)
+			run(w, m);
+	} else {
+		run(w, m);
+	}
+	respond(w, m);
+}
+
+/* drain -- run what waited in the FIFO, in order, up to a blocked one. */
+static void
+drain(struct dp_worker *w)
+{
+	struct dp_xcore *xc = w->xc;
+
+	while (xc->fifo != NULL && !blocked(xc, xc->fifo)) {
+		struct dp_xmsg *m = xc->fifo;
+		xc->fifo = m->next;
+		if (xc->fifo == NULL)
+			xc->fifo_tail = NULL;
+		process(w, m);
+	}
+}
+
+static void handle_reply(struct dp_worker *w, struct dp_xmsg *m);
+
+/* deliver -- a message arrives at its target (from a ring or here). */
+static void
+deliver(struct dp_worker *w, struct dp_xmsg *m)
+{
+	struct dp_xcore *xc = w->xc;
+
+	if (m->is_reply) {
+		handle_reply(w, m);
+		return;
+	}
+	switch (m->kind) {
+	case XC_UNLOCK:
+		unlock(xc, m);
+		msg_free(m);       /* nobody waits for it */
+		drain(w);
+		return;
+	case XC_APPLY:
+		/* The transaction holds its keys: it never waits. */
+		run(w, m);
+		unlock(xc, m);
+		respond(w, m);
+		drain(w);
+		return;
+	default:
+		if (xc->fifo != NULL || blocked(xc, m)) {
+			list_add(&xc->fifo, &xc->fifo_tail, m);
+			return;
+		}
+		process(w, m);
+	}
+}
+
+/* xc_send -- a message to its target: here, or through the ring. */
+static void
+xc_send(struct dp_worker *w, struct dp_xmsg *m)
+{
+	m->is_reply = false;
+	if (m->target == w->index) {
+		w->counters[DP_W_requests_local]++;
+		deliver(w, m);
+		return;
+	}
+	w->counters[DP_W_requests_remote]++;
+	list_add(&w->xc->backlog[m->target], &w->xc->backlog_tail[m->target],
+		 m);
+}
+
+/* --- merging the parts' replies ------------------------------------- */
+
+/*
+ * elem_len -- bytes of the one RESP reply at p (our own encoding), or 0
+ * if it is not whole within len.
+ */
+static size_t
+elem_len(const char *p, size_t len)
+{
+	const char *nl = memchr(p, '\n', len);
+	if (nl == NULL)
+		return 0;
+	size_t head = (size_t)(nl - p) + 1;
+	long long n = atoll(p + 1);
+	switch (p[0]) {
+	case '$':
+		if (n < 0)
+			return head;
+		return head + (size_t)n + 2 <= len ? head + (size_t)n + 2 : 0;
+	case '*': {
+		size_t off = head;
+		for (long long i = 0; i < n; i++) {
+			size_t e = elem_len(p + off, len - off);
+			if (e == 0)
+				return 0;
+			off += e;
+		}
+		return off;
+	}
+	default:
+		return head;
+	}
+}
+
+
+static void
+out_add(struct out_buf *o, const void *p, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 256;
+		while (cap < o->len + n)
+			cap *= 2;
+		char *q = realloc(o->p, cap);
+		if (q == NULL) {
+			o->oom = true;
+			return;
+		}
+		o->p = q;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+}
+
+static void
+out_fmt(struct out_buf *o, const char *fmt, long long v)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), fmt, v);
+	out_add(o, b, (size_t)n);
+}
+
+/* merge_scan -- SCAN's reply with the shard's cursor made global. */
+static void
+merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
+	   const struct dp_xmsg *m)
+{
+	const char *p = m->reply;
+	size_t len = m->reply_len;
+	/* "*2\r\n$L\r\n<cursor>\r\n<keys array>" */
+	const char *bulk = len > 4 ? memchr(p, '$', len) : NULL;
+	size_t cl = bulk ? elem_len(bulk, len - (size_t)(bulk - p)) : 0;
+	if (p[0] != '*' || cl == 0) {
+		out_add(o, p, len);     /* an error: as it is */
+		return;
+	}
+	const char *digits = memchr(bulk, '\n', cl) + 1;
+	unsigned long long local = strtoull(digits, NULL, 10), global;
+	unsigned s = pd->scan_shard;
+	if (local == 0)
+		global = s + 1 < n ? s + 1 : 0;
+	else
+		global = local * n + s;
+	char cur[32];
+	int cn = snprintf(cur, sizeof(cur), "%llu", global);
+	out_add(o, "*2\r\n", 4);
+	out_fmt(o, "$%lld\r\n", cn);
+	out_add(o, cur, (size_t)cn);
+	out_add(o, "\r\n", 2);
+	size_t rest = (size_t)(bulk - p) + cl;
+	out_add(o, p + rest, len - rest);
+}
+
+/* merge -- the reply of a request whose parts are all back. */
+static void
+merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
+{
+	for (unsigned i = 0; i < pd->n_parts; i++) {
+		const struct dp_xmsg *m = pd->parts[i];
+		if (m->oom || m->reply_len == 0) {
+			out_add(o, "-ERR out of memory\r\n", 20);
+			return;
+		}
+		if (m->reply[0] == '-') {
+			out_add(o, m->reply, m->reply_len);
+			return;
+		}
+	}
+	if (pd->kind == KV_ROUTE_SHARD) {
+		out_add(o, pd->parts[0]->reply, pd->parts[0]->reply_len);
+		return;
+	}
+	if (pd->kind == KV_ROUTE_SCAN) {
+		merge_scan(o, pd, n_workers, pd->parts[0]);
+		return;
+	}
+	switch (pd->merge) {
+	case KV_MERGE_SUM: {
+		long long sum = 0;
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			sum += atoll(pd->parts[i]->reply + 1);
+		out_fmt(o, ":%lld\r\n", sum);
+		return;
+	}
+	case KV_MERGE_ALL_OK:
+		out_add(o, "+OK\r\n", 5);
+		return;
+	case KV_MERGE_INFO: {
+		const char *texts[DP_MAX_WORKERS];
+		size_t lens[DP_MAX_WORKERS];
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			/* "$len\r\n<text>\r\n" */
+			const struct dp_xmsg *m = pd->parts[i];
+			const char *nl = memchr(m->reply, '\n', m->reply_len);
+			size_t skip = nl ? (size_t)(nl - m->reply) + 1 : 0;
+			texts[i] = m->reply + skip;
+			lens[i] = m->reply_len >= skip + 2 ?
+				  m->reply_len - skip - 2 : 0;
+		}
+		char *text = NULL;
+		size_t len = kv_info_merge(texts, lens, pd->n_parts, &text);
+		if (text == NULL) {
+			o->oom = true;
+			return;
+		}
+		out_fmt(o, "$%lld\r\n", (long long)len);
+		out_add(o, text, len);
+		out_add(o, "\r\n", 2);
+		free(text);
+		return;
+	}
+	case KV_MERGE_NX:
+		out_add(o, pd->nx_failed ? ":0\r\n" : ":1\r\n", 4);
+		return;
+	case KV_MERGE_ANY: {
+		unsigned found = 0, pick = 0;
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			if (pd->parts[i]->reply[0] == '$' &&
+			    pd->parts[i]->reply[1] != '-' &&
+			    rte_rand() % ++found == 0)
+				pick = i;
+		}
+		if (found == 0)
+			out_add(o, "$-1\r\n", 5);
+		else
+			out_add(o, pd->parts[pick]->reply,
+				pd->parts[pick]->reply_len);
+		return;
+	}
+	case KV_MERGE_CONCAT: {
+		long long total = 0;
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			total += atoll(pd->parts[i]->reply + 1);
+		out_fmt(o, "*%lld\r\n", total);
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			const struct dp_xmsg *m = pd->parts[i];
+			const char *body = memchr(m->reply, '\n', m->reply_len);
+			size_t skip = body ? (size_t)(body - m->reply) + 1 : 0;
+			out_add(o, m->reply + skip, m->reply_len - skip);
+		}
+		return;
+	}
+	case KV_MERGE_ORDERED: {
+		size_t off[DP_MAX_WORKERS];
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			const char *nl = memchr(pd->parts[i]->reply, '\n',
+						pd->parts[i]->reply_len);
+			off[i] = nl ? (size_t)(nl - pd->parts[i]->reply) + 1 :
+				 pd->parts[i]->reply_len;
+		}
+		out_fmt(o, "*%lld\r\n", pd->n_keys);
+		for (unsigned k = 0; k < pd->n_keys; k++) {
+			const struct dp_xmsg *m = pd->parts[pd->key_part[k]];
+			size_t *at = &off[pd->key_part[k]];
+			size_t e = *at < m->reply_len ?
+				   elem_len(m->reply + *at, m->reply_len - *at) :
+				   0;
+			if (e == 0) {
+				out_add(o, "$-1\r\n", 5);
+				continue;
+			}
+			out_add(o, m->reply + *at, e);
+			*at += e;
+		}
+		return;
+	}
+	default:
+		out_add(o, pd->parts[0]->reply, pd->parts[0]->reply_len);
+	}
+}
+
+/* pend_free -- release a request and its messages. */
+static void
+pend_free(struct xc_pend *pd)
+{
+	for (unsigned i = 0; i < pd->n_parts; i++) {
+		if (pd->parts[i] != NULL)
+			msg_free(pd->parts[i]);
+		if (pd->apply != NULL && pd->apply[i] != NULL)
+			msg_free(pd->apply[i]);
+	}
+	free(pd->apply);
+	free(pd->key_part);
+	free(pd->sync_reply.p);
+	free(pd);
+}
+
+/* complete -- the request's reply is ready: to its owner. */
+static void
+complete(struct dp_worker *w, struct xc_pend *pd)
+{
+	struct out_buf o = { 0 };
+
+	merge(pd, w->xc->n, &o);
+	if (pd->sync) {
+		/* Still inside dp_xc_execute: it replies. */
+		pd->sync_reply = o;
+		pd->sync_done = true;
+		return;
+	}
+	w->xc->pending--;
+	if (o.oom)
+		pd->owner.done(w, pd->owner.owner, "-ERR out of memory\r\n",
+			       20);
+	else
+		pd->owner.done(w, pd->owner.owner, o.p, o.len);
+	free(o.p);
+	pend_free(pd);
+}
+
+/* unlock_all -- a transaction that writes nothing releases its locks. */
+static void
+unlock_all(struct dp_worker *w, struct xc_pend *pd)
+{
+	for (unsigned i = 0; i < pd->n_parts; i++) {
+		const struct dp_xmsg *p = pd->parts[i];
+		struct dp_xmsg *u = msg_new(w, p->db, p->cflags, p->target, 0,
+					    NULL, NULL, NULL, NULL);
+		if (u == NULL)
+			continue;  /* cannot happen in practice: 1 byte */
+		u->kind = XC_UNLOCK;
+		u->pend = pd;
+		xc_send(w, u);
+	}
+}
+
+/* tx_next -- the next step of a transaction after a reply. */
+static void
+tx_next(struct dp_worker *w, struct xc_pend *pd)
+{
+	if (pd->phase == TX_LOCKING && pd->step < pd->n_parts) {
+		/* Lock the next shard, in ascending order. */
+		xc_send(w, pd->parts[pd->step]);
+		return;
+	}
+	if (pd->phase == TX_LOCKING) {
+		/* Every key is locked (and MGET/MSETNX read under them). */
+		if (pd->merge == KV_MERGE_NX) {
+			for (unsigned i = 0; i < pd->n_parts; i++)
+				if (pd->parts[i]->reply_len > 1 &&
+				    pd->parts[i]->reply[0] == ':' &&
+				    atoll(pd->parts[i]->reply + 1) > 0)
+					pd->nx_failed = true;
+		}
+		if (pd->merge == KV_MERGE_ORDERED || pd->nx_failed) {
+			unlock_all(w, pd);
+			complete(w, pd);
+			return;
+		}
+		pd->phase = TX_APPLYING;
+		pd->n_done = 0;
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			struct dp_xmsg *m = pd->apply != NULL ? pd->apply[i] :
+					    pd->parts[i];
+			m->kind = XC_APPLY;
+			xc_send(w, m);
+		}
+		return;
+	}
+	if (pd->n_done == pd->n_parts) {
+		/* Applied everywhere: an error of one shard is the reply. */
+		if (pd->apply != NULL)
+			for (unsigned i = 0; i < pd->n_parts; i++) {
+				struct dp_xmsg *t = pd->parts[i];
+				pd->parts[i] = pd->apply[i];
+				pd->apply[i] = t;
+			}
+		complete(w, pd);
+	}
+}
+
+/* handle_reply -- a part of a request of this worker is back. */
+static void
+handle_reply(struct dp_worker *w, struct dp_xmsg *m)
+{
+	struct xc_pend *pd = m->pend;
+
+	if (pd->kind == KV_ROUTE_TX) {
+		if (pd->phase == TX_LOCKING)
+			pd->step++;
+		else
+			pd->n_done++;
+		tx_next(w, pd);
+		return;
+	}
+	if (++pd->n_done == pd->n_parts)
+		complete(w, pd);
+}
+
+/* reply_raw -- write an error or a reply straight to a client. */
+static void
+reply_raw(struct kv_client *c, const char *s)
+{
+	c->write(c->sink, s, strlen(s));
+}
+
+/*
+ * split -- one message per shard with argv[0] and that shard's keys
+ * (with the value after each key when pairs), in ascending shard order;
+ * records the part of each key for MGET's merge. name replaces the
+ * command name. Returns false without memory.
+ */
+static bool
+split(struct dp_worker *w, struct xc_pend *pd, struct dp_xmsg **into,
+      const struct kv_client *c, int argc, const struct kv_arg *argv,
+      bool pairs, const struct kv_arg *name)
+{
+	unsigned n = w->xc->n, step = pairs ? 2 : 1;
+	int part_of[DP_MAX_WORKERS];
+	int *idx = malloc((size_t)argc * sizeof(*idx));
+	uint16_t *shard_of = malloc((size_t)argc * sizeof(*shard_of));
+	bool ok = idx != NULL && shard_of != NULL;
+
+	for (unsigned t = 0; t < n; t++)
+		part_of[t] = -1;
+	for (int i = 1; ok && i < argc; i += (int)step)
+		shard_of[i] = (uint16_t)kv_key_shard(argv[i].ptr, argv[i].len,
+						     n);
+	unsigned parts = 0;
+	for (unsigned t = 0; ok && t < n; t++) {
+		int k = 0;
+		idx[k++] = 0;
+		for (int i = 1; i < argc; i += (int)step) {
+			if (shard_of[i] != t)
+				continue;
+			idx[k++] = i;
+			if (pairs && i + 1 < argc)
+				idx[k++] = i + 1;
+		}
+		if (k == 1)
+			continue;
+		part_of[t] = (int)parts;
+		into[parts] = msg_new(w, c->db, c->flags &
+				      (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN),
+				      t, k, argv, idx, name, NULL);
+		if (into[parts] == NULL)
+			ok = false;
+		else
+			into[parts]->pend = pd;
+		parts++;
+	}
+	if (ok && pd->key_part != NULL)
+		for (int i = 1; i < argc; i++)
+			pd->key_part[i - 1] = (uint16_t)part_of[shard_of[i]];
+	pd->n_parts = parts;
+	free(idx);
+	free(shard_of);
+	return ok;
+}
+
+bool
+dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
+	      const struct kv_arg *argv, const struct dp_xc_owner *o)
+{
+	struct dp_xcore *xc = w->xc;
+	struct kv_route_plan plan;
+	unsigned n = xc != NULL ? xc->n : 1;
+	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
+	struct kv_arg over = { 0 };
+	char curbuf[32];
+
+	kv_route_plan(argc, argv, n, &plan);
+	if (plan.kind == KV_ROUTE_SCAN) {
+		/* The cursor names the shard: global = local * n + shard. */
+		unsigned long long cur;
+		char *end;
+		if (argc < 2 || argv[1].len == 0 ||
+		    argv[1].len >= sizeof(curbuf) || argv[1].ptr[0] == '-')
+			plan.kind = KV_ROUTE_HOME;
+		else {
+			memcpy(curbuf, argv[1].ptr, argv[1].len);
+			curbuf[argv[1].len] = '\0';
+			errno = 0;
+			cur = strtoull(curbuf, &end, 10);
+			if (*end != '\0' || errno != 0) {
+				plan.kind = KV_ROUTE_HOME;
+			} else {
+				plan.shard = (unsigned)(cur % n);
+				int l = snprintf(curbuf, sizeof(curbuf), "%llu",
+						 cur / n);
+				over.ptr = curbuf;
+				over.len = (size_t)l;
+			}
+		}
+	}
+	bool here = plan.kind == KV_ROUTE_HOME ||
+		    (plan.kind == KV_ROUTE_SHARD && plan.shard == w->index);
+	if (here && (xc == NULL || plan.kind == KV_ROUTE_HOME ||
+		     (xc->n_locks == 0 && xc->fifo == NULL))) {
+		w->counters[DP_W_requests_local]++;
+		kv_execute(w->shard, c, argc, argv);
+		return true;
+	}
+	if (plan.kind == KV_ROUTE_CROSS) {
+		reply_raw(c, "-CROSSSLOT Keys in request don't hash to the "
+			  "same slot\r\n");
+		return true;
+	}
+
+	bool tx = plan.kind == KV_ROUTE_TX, ok = true;
+	unsigned max_parts = plan.kind == KV_ROUTE_SHARD ||
+			     plan.kind == KV_ROUTE_SCAN ? 1 : n;
+	struct xc_pend *pd = calloc(1, sizeof(*pd) +
+				    max_parts * sizeof(pd->parts[0]));
+	if (pd == NULL)
+		goto oom;
+	pd->owner = *o;
+	pd->kind = plan.kind;
+	pd->merge = plan.merge;
+	pd->scan_shard = plan.shard;
+	pd->sync = true;
+
+	if (plan.kind == KV_ROUTE_SHARD || plan.kind == KV_ROUTE_SCAN) {
+		pd->n_parts = 1;
+		pd->parts[0] = msg_new(w, c->db, cflags, plan.shard, argc, argv,
+				       NULL, NULL, over.ptr ? &over : NULL);
+		ok = pd->parts[0] != NULL;
+	} else if (plan.kind == KV_ROUTE_ALL) {
+		pd->n_parts = n;
+		for (unsigned t = 0; t < n && ok; t++)
+			ok = (pd->parts[t] = msg_new(w, c->db, cflags, t, argc,
+						     argv, NULL, NULL,
+						     NULL)) != NULL;
+	} else if (plan.merge == KV_MERGE_NX) {
+		/* MSETNX: EXISTS under the locks, then MSET. */
+		static const struct kv_arg exists = { "EXISTS", 6 };
+		static const struct kv_arg mset = { "MSET", 4 };
+		int *pos = malloc((size_t)argc * sizeof(*pos));
+		struct kv_arg *keys = malloc((size_t)argc * sizeof(*keys));
+		pd->apply = calloc(n, sizeof(*pd->apply));
+		ok = pos != NULL && keys != NULL && pd->apply != NULL;
+		if (ok) {
+			/* EXISTS k1 k2 ...: the keys without their values. */
+			int k = 0;
+			keys[k++] = exists;
+			for (int i = 1; i < argc; i += 2)
+				keys[k++] = argv[i];
+			ok = split(w, pd, pd->parts, c, k, keys, false, NULL);
+			unsigned parts = pd->n_parts;
+			ok = ok && split(w, pd, pd->apply, c, argc, argv, true,
+					 &mset);
+			ok = ok && pd->n_parts == parts;
+		}
+		free(pos);
+		free(keys);
+	} else {
+		bool pairs = plan.merge == KV_MERGE_ALL_OK;   /* MSET */
+		if (plan.merge == KV_MERGE_ORDERED) {
+			pd->key_part = malloc((size_t)argc *
+					      sizeof(*pd->key_part));
+			pd->n_keys = (unsigned)argc - 1;
+			ok = pd->key_part != NULL;
+		}
+		ok = ok && split(w, pd, pd->parts, c, argc, argv, pairs, NULL);
+	}
+	if (!ok)
+		goto oom_pd;
+	for (unsigned i = 0; i < pd->n_parts; i++)
+		pd->parts[i]->pend = pd;
+
+	if (tx) {
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			pd->parts[i]->kind = XC_LOCK;
+			pd->parts[i]->exec = plan.merge != KV_MERGE_ALL_OK;
+		}
+		tx_next(w, pd);    /* locks the first shard */
+	} else {
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			xc_send(w, pd->parts[i]);
+	}
+	pd->sync = false;
+	if (pd->sync_done) {
+		/* Everything ran here (SCAN of this shard, or a request
+		 * that did not have to wait): reply now. */
+		if (pd->sync_reply.oom)
+			reply_raw(c, "-ERR out of memory\r\n");
+		else
+			c->write(c->sink, pd->sync_reply.p, pd->sync_reply.len);
+		pend_free(pd);
+		return true;
+	}
+	xc->pending++;
+	return false;
+
+oom_pd:
+	pend_free(pd);
+oom:
+	reply_raw(c, "-ERR out of memory\r\n");
+	return true;
+}
+
+unsigned
+dp_xc_poll(struct dp_worker *w)
+{
+	struct dp_xcore *xc = w->xc;
+	struct dp_xmsg *msgs[XC_BURST];
+	unsigned total = 0;
+
+	if (xc == NULL)
+		return 0;
+	for (unsigned i = 0; i < xc->n; i++) {
+		if (i == xc->self)
+			continue;
+		unsigned k = rte_ring_sc_dequeue_burst(xc->in[i], (void **)msgs,
+						       XC_BURST, NULL);
+		for (unsigned j = 0; j < k; j++)
+			deliver(w, msgs[j]);
+		total += k;
+	}
+	return total;
+}
+
+void
+dp_xc_flush(struct dp_worker *w)
+{
+	struct dp_xcore *xc = w->xc;
+	void *burst[XC_BURST];
+
+	if (xc == NULL)
+		return;
+	/* Executed requests go back once their effects are durable. */
+	while (xc->executed != NULL) {
+		struct dp_xmsg *m = xc->executed;
+		xc->executed = m->next;
+		list_add(&xc->backlog[m->origin], &xc->backlog_tail[m->origin],
+			 m);
+	}
+	xc->executed_tail = NULL;
+	for (unsigned t = 0; t < xc->n; t++) {
+		while (xc->backlog[t] != NULL) {
+			unsigned k = 0;
+			struct dp_xmsg *m = xc->backlog[t];
+			for (; m != NULL && k < XC_BURST; m = m->next)
+				burst[k++] = m;
+			/* m: the first message not in this burst. Read every
+			 * link before the enqueue: a message sent belongs to
+			 * the other worker at once. */
+			unsigned sent = rte_ring_sp_enqueue_burst(xc->out[t],
+								 burst, k, NULL);
+			xc->backlog[t] = sent == k ? m : burst[sent];
+			if (xc->backlog[t] == NULL)
+				xc->backlog_tail[t] = NULL;
+			if (sent < k)
+				break;      /* ring full: next iteration */
+		}
+	}
+}
+
+unsigned
+dp_xc_pending(const struct dp_worker *w)
+{
+	return w->xc != NULL ? w->xc->pending : 0;
+}
+
+int
+dp_xc_setup(struct dp_worker *const *workers, unsigned n)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	for (unsigned j = 0; j < n; j++) {
+		struct dp_worker *w = workers[j];
+		w->xc = rte_zmalloc_socket("dp_xcore", sizeof(*w->xc),
+					   RTE_CACHE_LINE_SIZE,
+					   (int)rte_lcore_to_socket_id(w->lcore));
+		if (w->xc == NULL)
+			return -ENOMEM;
+		w->xc->self = j;
+		w->xc->n = n;
+		kv_client_init(&w->xc->proxy, xc_write, NULL);
+		for (unsigned i = 0; i < n; i++) {
+			if (i == j)
+				continue;
+			/* Ring i -> j lives on the receiver's socket. */
+			snprintf(name, sizeof(name), "xc_%u_%u", i, j);
+			w->xc->in[i] = rte_ring_create(name, DP_XC_RING_SIZE,
+				(int)rte_lcore_to_socket_id(w->lcore),
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->xc->in[i] == NULL)
+				return -rte_errno;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++)
+			if (i != j)
+				workers[i]->xc->out[j] = workers[j]->xc->in[i];
+	return 0;
+}
+
+void
+dp_xc_free(struct dp_worker *w)
+{
+	struct dp_xcore *xc = w->xc;
+
+	if (xc == NULL)
+		return;
+	for (unsigned i = 0; i < xc->n; i++)
+		rte_ring_free(xc->in[i]);
+	for (unsigned i = 0; i < xc->n_locks; i++)
+		free(xc->locks[i].key);
+	free(xc->locks);
+	kv_client_fini(&xc->proxy);
+	rte_free(xc);
+	w->xc = NULL;
+}

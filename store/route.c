@@ -1,0 +1,236 @@
+/*
+ * route.c -- which shard owns a key, and where a request has to run.
+ *
+ * Keys map to Redis Cluster's 16384 hash slots (CRC16-XMODEM of the key,
+ * or of its {hashtag}), slots to shards in contiguous ranges. A request
+ * runs on the shard that owns all its keys; the few commands Redis
+ * defines key by key (MGET, EXISTS, DEL, UNLINK, TOUCH) are split when
+ * their keys are spread, and whole-keyspace commands run on every shard;
+ * the dataplane does the messaging and merges the replies as the plan
+ * says. Commands are data here too: the key positions come from the
+ * command table.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "cmd_table.h"
+#include "kv_private.h"
+
+/* crc16 -- CRC16-CCITT (XMODEM): polynomial 0x1021, initial value 0. */
+static uint16_t
+crc16(const char *buf, size_t len)
+{
+	uint16_t crc = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= (uint16_t)((uint8_t)buf[i] << 8);
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) :
+					       (uint16_t)(crc << 1);
+	}
+	return crc;
+}
+
+unsigned
+kv_key_slot(const char *key, size_t len)
+{
+	size_t s, e;
+
+	/* Only the part between the first '{' and the next '}' counts, if
+	 * it is not empty: {user1}.a and {user1}.b share a slot. */
+	for (s = 0; s < len && key[s] != '{'; s++)
+		;
+	if (s < len) {
+		for (e = s + 1; e < len && key[e] != '}'; e++)
+			;
+		if (e < len && e != s + 1)
+			return crc16(key + s + 1, e - s - 1) & (KV_SLOTS - 1);
+	}
+	return crc16(key, len) & (KV_SLOTS - 1);
+}
+
+unsigned
+kv_key_shard(const char *key, size_t len, unsigned n_shards)
+{
+	return kv_key_slot(key, len) * n_shards / KV_SLOTS;
+}
+
+/* Commands whose keys follow a numkeys argument (MOVABLE_KEYS). */
+static const struct {
+	const char *name;
+	int numkeys_at;         /* argv index of numkeys */
+	int dest_at;            /* argv index of a destination key, or 0 */
+} numkeys_cmds[] = {
+	{ "lmpop", 1, 0 },
+	{ "zmpop", 1, 0 },
+	{ "sintercard", 1, 0 },
+	{ "zintercard", 1, 0 },
+	{ "zunion", 1, 0 },
+	{ "zinter", 1, 0 },
+	{ "zdiff", 1, 0 },
+	{ "zunionstore", 2, 1 },
+	{ "zinterstore", 2, 1 },
+	{ "zdiffstore", 2, 1 },
+};
+
+/*
+ * key_range -- where the keys of a request for cmd are: argv[first..last]
+ * every step, plus argv[dest] if dest > 0. Returns false when they
+ * cannot be told (movable keys this table does not describe, or a bad
+ * numkeys: the command then runs where the client is, and answers the
+ * error itself).
+ */
+static bool
+key_range(const struct kv_cmd *cmd, int argc, const struct kv_arg *argv,
+	  int *first, int *last, int *step, int *dest)
+{
+	*dest = 0;
+	*step = 1;
+	if (cmd->flags & KV_CMD_FLAG(MOVABLE_KEYS)) {
+		for (size_t i = 0; i < RTE_DIM(numkeys_cmds); i++) {
+			if (strcmp(cmd->name, numkeys_cmds[i].name) != 0)
+				continue;
+			int at = numkeys_cmds[i].numkeys_at;
+			long long nk;
+			if (at >= argc || !kv_str2ll(argv[at].ptr, argv[at].len,
+						     &nk) ||
+			    nk < 1 || nk > argc - at - 1)
+				return false;
+			*dest = numkeys_cmds[i].dest_at;
+			*first = at + 1;
+			*last = at + (int)nk;
+			return true;
+		}
+		return false;
+	}
+	*first = cmd->first_key;
+	*last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+	if (*last >= argc)
+		*last = argc - 1;
+	*step = cmd->key_step > 0 ? cmd->key_step : 1;
+	return true;
+}
+
+int
+kv_request_keys(int argc, const struct kv_arg *argv, int *pos, int max)
+{
+	int first, last, step, dest, n = 0;
+
+	if (argc < 1)
+		return 0;
+	const struct kv_cmd *cmd = kv_cmd_lookup(argv[0].ptr, argv[0].len);
+	if (cmd == NULL || cmd->subcmds != NULL)
+		return 0;
+	if (cmd->first_key == 0 && !(cmd->flags & KV_CMD_FLAG(MOVABLE_KEYS)))
+		return 0;
+	if (!key_range(cmd, argc, argv, &first, &last, &step, &dest) ||
+	    first < 1)
+		return -1;
+	if (dest > 0 && n < max)
+		pos[n++] = dest;
+	for (int i = first; i <= last; i += step) {
+		if (n == max)
+			return -1;
+		pos[n++] = i;
+	}
+	return n;
+}
+
+/* is -- whether the request's command (or container) is called name. */
+static bool
+is(const struct kv_arg *a, const char *name)
+{
+	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
+}
+
+void
+kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
+	      struct kv_route_plan *p)
+{
+	int first, last, step, dest;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = KV_ROUTE_HOME;
+	if (n_shards <= 1 || argc < 1)
+		return;
+
+	/* The whole keyspace. */
+	if (is(&argv[0], "dbsize") || is(&argv[0], "keys")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = is(&argv[0], "dbsize") ? KV_MERGE_SUM :
+						    KV_MERGE_CONCAT;
+		return;
+	}
+	if (is(&argv[0], "flushall") || is(&argv[0], "flushdb")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_ALL_OK;
+		return;
+	}
+	if (is(&argv[0], "info")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_INFO;
+		return;
+	}
+	if (is(&argv[0], "randomkey")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_ANY;
+		return;
+	}
+	if (is(&argv[0], "scan")) {
+		p->kind = KV_ROUTE_SCAN;
+		return;
+	}
+
+	const struct kv_cmd *cmd = kv_cmd_lookup(argv[0].ptr, argv[0].len);
+	if (cmd == NULL)
+		return;
+	if (cmd->subcmds != NULL) {
+		/* Container subcommands with keys (OBJECT ENCODING k, ...):
+		 * the subcommand's own key positions. */
+		const struct kv_cmd *sub = NULL;
+		for (unsigned i = 0; argc > 1 && i < cmd->n_subcmds; i++) {
+			const char *bar = strchr(cmd->subcmds[i].name, '|');
+			if (bar != NULL && is(&argv[1], bar + 1))
+				sub = &cmd->subcmds[i];
+		}
+		if (sub == NULL)
+			return;
+		cmd = sub;
+	}
+	if (cmd->arity > 0 ? argc != cmd->arity : argc < -cmd->arity)
+		return;         /* the arity error comes from home */
+	if (cmd->first_key == 0 && !(cmd->flags & KV_CMD_FLAG(MOVABLE_KEYS)))
+		return;         /* no keys: anywhere will do */
+	if (!key_range(cmd, argc, argv, &first, &last, &step, &dest) ||
+	    first < 1 || first > last)
+		return;
+	unsigned owner = kv_key_shard(argv[first].ptr, argv[first].len,
+				      n_shards);
+	bool spread = dest > 0 && kv_key_shard(argv[dest].ptr, argv[dest].len,
+					       n_shards) != owner;
+	for (int i = first + step; i <= last && !spread; i += step)
+		spread = kv_key_shard(argv[i].ptr, argv[i].len,
+				      n_shards) != owner;
+	if (!spread) {
+		p->kind = KV_ROUTE_SHARD;
+		p->shard = owner;
+		return;
+	}
+	if (is(&argv[0], "mget")) {
+		/* Read under locks: never half of a concurrent MSET. */
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_ORDERED;
+	} else if (is(&argv[0], "mset")) {
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_ALL_OK;
+	} else if (is(&argv[0], "msetnx")) {
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_NX;
+	} else if (is(&argv[0], "exists") || is(&argv[0], "del") ||
+		   is(&argv[0], "unlink") || is(&argv[0], "touch")) {
+		p->kind = KV_ROUTE_SPLIT;
+		p->merge = KV_MERGE_SUM;
+	} else {
+		p->kind = KV_ROUTE_CROSS;
+	}
+}

@@ -1,0 +1,288 @@
+"""test_workers.py -- redpoll with 2 and 3 workers (oversubscribed on this
+2-core machine): flows spread over the tap's queues, keys owned by hash
+slot, requests for another worker's keys travel there and back in order,
+split and whole-keyspace commands answer as Redis does, the keyspace
+survives a restart with the same worker count and refuses another one.
+"""
+import json
+import os
+import subprocess
+import threading
+
+import pytest
+import redis
+
+from conftest import BUILD, IP, PORT
+
+CTL = os.path.join(BUILD, 'app', 'redpollctl')
+
+# Worker lcores share the two CPUs with the main lcore.
+CORES = {2: ('--lcores', '0@0,1@1,2@0'), 3: ('--lcores', '0@0,1@1,2@0,3@1')}
+
+
+def slot(key):
+    """Redis Cluster's hash slot, computed here independently."""
+    k = key.encode()
+    s = k.find(b'{')
+    if s >= 0:
+        e = k.find(b'}', s + 1)
+        if e > s + 1:
+            k = k[s + 1:e]
+    crc = 0
+    for b in k:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xffff
+    return crc & 16383
+
+
+def shard(key, n):
+    return slot(key) * n // 16384
+
+
+def start(fresh, n, extra=()):
+    rp = fresh(['--workers', str(n), '--worker-idle-sleep-us', '50',
+                *extra], CORES[n])
+    # conftest's command line sets worker-idle-sleep-us 0 first; the
+    # later value wins (busy polling three workers on two CPUs would
+    # starve the clients).
+    return rp.start()
+
+
+def client():
+    return redis.Redis(host=IP, port=PORT, socket_timeout=20)
+
+
+@pytest.mark.parametrize('n', [2, 3])
+def test_keys_everywhere(fresh, n):
+    rp = start(fresh, n)
+    r = client()
+    keys = ['key:%d' % i for i in range(300)]
+    for k in keys:
+        assert r.set(k, k.upper())
+    assert r.dbsize() == 300
+    # MGET across every shard, in the keys' order, with misses.
+    ask = keys[::7] + ['nokey'] + keys[:5]
+    assert r.mget(ask) == [k.upper().encode() if k != 'nokey' else None
+                           for k in ask]
+    assert r.exists(*keys[:50], 'nokey', keys[0]) == 51
+    assert sorted(r.keys('key:1*')) == sorted(
+        k.encode() for k in keys if k.startswith('key:1'))
+    # SCAN: every key exactly once across the shards.
+    seen = []
+    cursor = 0
+    while True:
+        cursor, batch = r.scan(cursor, count=37)
+        seen.extend(batch)
+        if cursor == 0:
+            break
+    assert sorted(seen) == sorted(k.encode() for k in keys)
+    assert r.randomkey() in {k.encode() for k in keys}
+    assert r.delete(*keys[:100], 'nokey') == 100
+    assert r.dbsize() == 200
+    # Same-slot multi-key writes run on their shard.
+    assert r.mset({'{u}a': '1', '{u}b': '2'})
+    assert r.mget('{u}a', '{u}b') == [b'1', b'2']
+    assert r.rename('{u}a', '{u}c')
+    # Across shards: MSET/MSETNX are transactions; RENAME (a value
+    # moving between shards) is refused for now.
+    assert r.mset({'key:200': 'x', 'key:201': 'y', 'key:202': 'z'})
+    assert r.mget('key:200', 'key:201', 'key:202') == [b'x', b'y', b'z']
+    assert r.msetnx({'key:203': 'n', 'fresh:1': 'n'}) is False
+    assert r.get('fresh:1') is None
+    assert r.msetnx({'fresh:1': 'a', 'fresh:2': 'b', 'fresh:3': 'c'})
+    assert r.mget('fresh:1', 'fresh:2', 'fresh:3') == [b'a', b'b', b'c']
+    r.delete('fresh:1', 'fresh:2', 'fresh:3')
+    assert shard('foo', n) != shard('bar', n)
+    r.set('foo', 1)
+    with pytest.raises(redis.exceptions.ResponseError, match='CROSSSLOT'):
+        r.rename('foo', 'bar')
+    # Per-worker statistics saw local, remote and served requests.
+    # INFO spans the shards: keyspace and counters added up, every
+    # worker's own lines there; redpollctl shows every core.
+    info = r.info()
+    assert info['db0']['keys'] == r.dbsize()
+    w = r.info('workers')
+    assert w['workers'] == n
+    assert all('worker%d_requests_served' % i in w for i in range(n))
+    assert sum(w['worker%d_requests_remote' % i] for i in range(n)) >= 100
+    assert sum(w['worker%d_keys' % i] for i in range(n)) == r.dbsize()
+    cores = json.loads(subprocess.run(
+        [CTL, '-s', rp.admin, '--json', 'cores'], capture_output=True,
+        text=True, timeout=30, check=True).stdout)
+    assert [c['worker'] for c in cores] == list(range(n))
+    assert sum(c['keys'] for c in cores) == r.dbsize()
+    assert r.flushall()
+    assert r.dbsize() == 0
+    r.close()
+    assert rp.stop() == 0
+
+
+def test_pipeline_order_across_shards(fresh):
+    rp = start(fresh, 2)
+    r = client()
+    p = r.pipeline(transaction=False)
+    for i in range(5000):
+        p.set('p:%d' % i, i)
+        p.get('p:%d' % (i // 2))
+        p.incr('ctr:%d' % (i % 7))
+    out = p.execute()
+    for i in range(5000):
+        assert out[3 * i] is True
+        assert out[3 * i + 1] == str(i // 2).encode()
+    counts = {}
+    for i in range(5000):
+        counts[i % 7] = counts.get(i % 7, 0) + 1
+        assert out[3 * i + 2] == counts[i % 7]
+    r.close()
+    assert rp.stop() == 0
+
+
+def test_incr_storm_exact(fresh):
+    """Concurrent INCRs from many connections (each landing on whichever
+    worker its flow hashes to) on keys of every shard: exact totals."""
+    rp = start(fresh, 2)
+    keys = ['storm:%d' % i for i in range(16)]
+    per_thread, threads = 300, 8
+    errors = []
+
+    def hammer(t):
+        try:
+            c = client()
+            p = c.pipeline(transaction=False)
+            for i in range(per_thread):
+                p.incr(keys[(i + t) % len(keys)])
+            p.execute()
+            c.close()
+        except Exception as e:       # reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=hammer, args=(t,)) for t in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    r = client()
+    total = sum(int(v) for v in r.mget(keys))
+    assert total == per_thread * threads
+    r.close()
+    assert rp.stop() == 0
+
+
+def test_mset_never_seen_half(fresh):
+    """Writers MSET the same value into keys of different shards while
+    readers MGET them: a reader never sees two different values."""
+    rp = start(fresh, 2)
+    keys = ['a{x}', 'b{y}', 'c{z}', 'd{w}']
+    assert len({shard(k, 2) for k in keys}) == 2
+    c = client()
+    c.mset({k: 0 for k in keys})
+    stop = threading.Event()
+    bad, errors, reads = [], [], [0]
+
+    def writer(t):
+        try:
+            w = client()
+            for i in range(400):
+                w.mset({k: '%d-%d' % (t, i) for k in keys})
+            w.close()
+        except Exception as e:
+            errors.append(e)
+
+    def reader():
+        try:
+            rd = client()
+            while not stop.is_set():
+                vals = rd.mget(keys)
+                reads[0] += 1
+                if len(set(vals)) != 1:
+                    bad.append(vals)
+            rd.close()
+        except Exception as e:
+            errors.append(e)
+
+    ws = [threading.Thread(target=writer, args=(t,)) for t in range(3)]
+    rs = [threading.Thread(target=reader) for _ in range(3)]
+    for t in rs + ws:
+        t.start()
+    for t in ws:
+        t.join()
+    stop.set()
+    for t in rs:
+        t.join()
+    assert not errors and not bad, (errors, bad[:3])
+    assert reads[0] > 100
+    assert len(set(c.mget(keys))) == 1
+    c.close()
+    assert rp.stop() == 0
+
+
+def test_restart_keeps_shards_and_refuses_other_count(fresh):
+    rp = start(fresh, 2)
+    r = client()
+    for i in range(200):
+        r.set('d:%d' % i, i)
+    r.close()
+    assert rp.stop() == 0
+    rp = start(fresh, 2)
+    r = client()
+    assert r.dbsize() == 200
+    assert r.mget(['d:%d' % i for i in range(200)]) == [
+        str(i).encode() for i in range(200)]
+    r.close()
+    assert rp.stop() == 0
+    # One worker cannot own a keyspace two wrote.
+    one = fresh(['--workers', '1'])
+    one.start(wait=False)
+    assert one.proc.wait(timeout=30) != 0
+    one.proc = None
+    assert 'holds the logs of 2 worker(s)' in one.read_log()
+
+
+def test_admin_socket_reaches_every_shard(fresh):
+    rp = start(fresh, 2)
+    a = redis.Redis(unix_socket_path=rp.admin, socket_timeout=20)
+    for i in range(50):
+        a.set('adm:%d' % i, i)
+    assert a.dbsize() == 50
+    r = client()
+    assert r.mget(['adm:%d' % i for i in range(50)]) == [
+        str(i).encode() for i in range(50)]
+    r.close()
+    a.close()
+    assert rp.stop() == 0
+
+
+def test_sets_on_shards(fresh):
+    """Sets on every shard; the multi-key set commands run on the shard
+    of their {hashtag}, across shards they get CROSSSLOT; SPOP's SREM
+    effects and the *STORE results survive a restart."""
+    rp = start(fresh, 2)
+    r = client()
+    for i in range(100):
+        assert r.sadd('set:%d' % i, *range(i % 5 + 1)) == i % 5 + 1
+    assert [r.scard('set:%d' % i) for i in range(100)] == [
+        i % 5 + 1 for i in range(100)]
+    assert r.sadd('{t}a', 1, 2, 3, 4) == 4
+    assert r.sadd('{t}b', 3, 4, 5, 'x') == 4
+    assert r.sinter('{t}a', '{t}b') == {b'3', b'4'}
+    assert r.sintercard(2, ['{t}a', '{t}b'], limit=1) == 1
+    assert r.sunionstore('{t}u', '{t}a', '{t}b') == 6
+    assert r.sdiffstore('{t}d', '{t}a', '{t}b') == 2
+    assert r.smove('{t}a', '{t}m', 1)
+    assert len(r.spop('{t}u', 2)) == 2
+    with pytest.raises(redis.exceptions.ResponseError, match='CROSSSLOT'):
+        r.sinterstore('set:1', 'set:2', 'set:3', 'set:4', 'set:5')
+    with pytest.raises(redis.exceptions.ResponseError, match='CROSSSLOT'):
+        r.sintercard(5, ['set:%d' % i for i in range(5)])
+    before = {k: r.smembers(k) for k in ('{t}a', '{t}u', '{t}d', '{t}m')}
+    r.close()
+    assert rp.stop() == 0
+    rp = start(fresh, 2)
+    r = client()
+    assert {k: r.smembers(k) for k in before} == before
+    assert r.scard('set:99') == 5
+    r.close()
+    assert rp.stop() == 0

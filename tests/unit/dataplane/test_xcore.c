@@ -1,0 +1,294 @@
+/*
+ * test_xcore.c -- dataplane/xcore.c: two workers (polled in turn from
+ * one thread) and their rings: single-shard requests travel and come
+ * back, split requests (MGET, DEL, EXISTS) merge in the keys' order,
+ * whole-keyspace ones (DBSIZE, KEYS, FLUSHALL, RANDOMKEY) cover both
+ * shards, SCAN's global cursor visits every key once, CROSSSLOT for
+ * multi-key writes across shards, a reply leaves only after the owner's
+ * flush (its group commit), and a full ring backs up without loss.
+ */
+#include <rte_malloc.h>
+
+#include "unit.h"
+
+#include "cfg.h"
+#include "kv.h"
+#include "worker.h"
+#include "xcore.h"
+
+static struct rp_config cfg;
+static struct dp_worker *ws[2];
+
+/* A client of worker 0 whose replies are captured. */
+static struct kv_client cl;
+static char out[1 << 16];
+static size_t out_len;
+
+static void
+sink(void *ctx, const void *b, size_t n)
+{
+	(void)ctx;
+	assert_true(out_len + n <= sizeof(out));
+	memcpy(out + out_len, b, n);
+	out_len += n;
+}
+
+/* Completion of routed requests: the reply lands in out. */
+static int done_count;
+
+static void
+done(struct dp_worker *w, void *owner, const char *reply, size_t len)
+{
+	(void)w;
+	(void)owner;
+	sink(NULL, reply, len);
+	done_count++;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	cfg_init(&cfg);
+	for (unsigned i = 0; i < 2; i++) {
+		ws[i] = rte_zmalloc(NULL, sizeof(*ws[i]), 64);
+		ws[i]->index = i;
+		ws[i]->n_workers = 2;
+		ws[i]->cfg = &cfg;
+		struct kv_shard_params sp = { .core = i, .cfg = &cfg };
+		ws[i]->shard = kv_shard_create(&sp);
+	}
+	assert_int_equal(dp_xc_setup(ws, 2), 0);
+	kv_client_init(&cl, sink, NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	kv_client_fini(&cl);
+	for (unsigned i = 0; i < 2; i++) {
+		dp_xc_free(ws[i]);
+		kv_shard_free(ws[i]->shard);
+		rte_free(ws[i]);
+	}
+	return 0;
+}
+
+/* pump -- run both workers' message handling until nothing moves. */
+static void
+pump(void)
+{
+	for (int round = 0; round < 100; round++) {
+		unsigned moved = 0;
+		for (unsigned i = 0; i < 2; i++) {
+			moved += dp_xc_poll(ws[i]);
+			dp_xc_flush(ws[i]);
+		}
+		if (moved == 0 && dp_xc_pending(ws[0]) == 0)
+			return;
+	}
+}
+
+/* req -- run a request from worker 0's client; returns its reply. */
+static const char *
+req(const char *line)
+{
+	static char buf[512];
+	struct kv_arg argv[32];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *t = strtok(buf, " "); t != NULL; t = strtok(NULL, " ")) {
+		argv[argc].ptr = t;
+		argv[argc++].len = strlen(t);
+	}
+	out_len = 0;
+	struct dp_xc_owner o = { done, NULL };
+	if (!dp_xc_execute(ws[0], &cl, argc, argv, &o))
+		pump();
+	out[out_len] = '\0';
+	return out;
+}
+
+static void
+test_single_shard(void **state)
+{
+	(void)state;
+	/* "bar" is worker 0's, "foo" worker 1's. */
+	assert_string_equal(req("SET bar 1"), "+OK\r\n");
+	assert_int_equal(ws[0]->counters[DP_W_requests_local], 1);
+	assert_string_equal(req("SET foo 2"), "+OK\r\n");
+	assert_int_equal(ws[0]->counters[DP_W_requests_remote], 1);
+	assert_int_equal(ws[1]->counters[DP_W_requests_served], 1);
+	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 1);
+	assert_string_equal(req("GET foo"), "$1\r\n2\r\n");
+	assert_string_equal(req("INCR foo"), ":3\r\n");
+	/* The client's database travels with the request. */
+	assert_string_equal(req("SELECT 5"), "+OK\r\n");
+	assert_string_equal(req("GET foo"), "$-1\r\n");
+	assert_string_equal(req("SET foo x"), "+OK\r\n");
+	assert_int_equal(kv_dbsize(ws[1]->shard, 5), 1);
+	assert_string_equal(req("SELECT 0"), "+OK\r\n");
+	/* Errors of the owner come back as they are. */
+	assert_string_equal(req("LPUSH foo x"), "-WRONGTYPE Operation against "
+			    "a key holding the wrong kind of value\r\n");
+	/* Held until the owner's flush. */
+	struct kv_arg argv[2] = { { "GET", 3 }, { "foo", 3 } };
+	struct dp_xc_owner o = { done, NULL };
+	out_len = 0;
+	done_count = 0;
+	assert_false(dp_xc_execute(ws[0], &cl, 2, argv, &o));
+	dp_xc_flush(ws[0]);            /* sent */
+	dp_xc_poll(ws[1]);             /* executed, held */
+	dp_xc_poll(ws[0]);
+	assert_int_equal(done_count, 0);
+	dp_xc_flush(ws[1]);            /* after its commit: returned */
+	dp_xc_poll(ws[0]);
+	assert_int_equal(done_count, 1);
+	assert_memory_equal(out, "$1\r\n3\r\n", 7);
+}
+
+static void
+test_split_and_all(void **state)
+{
+	(void)state;
+	assert_string_equal(req("SET bar b"), "+OK\r\n");
+	assert_string_equal(req("SET foo f"), "+OK\r\n");
+	assert_string_equal(req("SET somekey s"), "+OK\r\n");  /* worker 1 */
+	assert_string_equal(req("MGET foo nokey bar somekey"),
+			    "*4\r\n$1\r\nf\r\n$-1\r\n$1\r\nb\r\n$1\r\ns\r\n");
+	assert_string_equal(req("EXISTS foo bar foo nokey"), ":3\r\n");
+	assert_string_equal(req("DBSIZE"), ":3\r\n");
+	const char *k = req("KEYS *");
+	assert_true(strncmp(k, "*3\r\n", 4) == 0);
+	assert_non_null(strstr(k, "$3\r\nfoo\r\n"));
+	assert_non_null(strstr(k, "$3\r\nbar\r\n"));
+	assert_non_null(strstr(k, "$7\r\nsomekey\r\n"));
+	assert_string_equal(req("KEYS b*"), "*1\r\n$3\r\nbar\r\n");
+	assert_string_equal(req("RENAME foo bar"), "-CROSSSLOT Keys in "
+			    "request don't hash to the same slot\r\n");
+	assert_string_equal(req("DEL foo bar nokey"), ":2\r\n");
+	assert_string_equal(req("RANDOMKEY"), "$7\r\nsomekey\r\n");
+	assert_string_equal(req("FLUSHALL"), "+OK\r\n");
+	assert_string_equal(req("DBSIZE"), ":0\r\n");
+	assert_string_equal(req("RANDOMKEY"), "$-1\r\n");
+	/* An error of one part is the reply. */
+	assert_string_equal(req("SET foo 1"), "+OK\r\n");
+	assert_string_equal(req("KEYS"), "-ERR wrong number of arguments "
+			    "for 'keys' command\r\n");
+}
+
+static void
+test_transactions(void **state)
+{
+	(void)state;
+	/* MSET/MSETNX/MGET over both shards. */
+	assert_string_equal(req("MSET foo 1 bar 2 somekey 3"), "+OK\r\n");
+	assert_string_equal(req("MGET bar foo somekey"),
+			    "*3\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n");
+	assert_string_equal(req("MSETNX foo x nokey y"), ":0\r\n");
+	assert_string_equal(req("MGET foo nokey"), "*2\r\n$1\r\n1\r\n$-1\r\n");
+	assert_string_equal(req("MSETNX new1 a bar2 b"), ":1\r\n");
+	assert_string_equal(req("MSETNX new1 z bar2 z"), ":0\r\n");
+	assert_string_equal(req("MSETNX a{x} 1 b{y} 2"), ":1\r\n");
+	assert_string_equal(req("MGET a{x} b{y}"),
+			    "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+	/* Locks are all gone afterwards. */
+	assert_string_equal(req("GET foo"), "$1\r\n1\r\n");
+	assert_string_equal(req("SET bar 9"), "+OK\r\n");
+
+	/* Isolation: an MSET holds worker 0's key while it waits for
+	 * worker 1's lock; a GET of that key from another client of worker
+	 * 0 waits, then sees the new value, never the old one. */
+	struct kv_arg mset[5] = { { "MSET", 4 }, { "bar", 3 }, { "new", 3 },
+				  { "foo", 3 }, { "new", 3 } };
+	struct kv_arg get[2] = { { "GET", 3 }, { "bar", 3 } };
+	struct dp_xc_owner o = { done, NULL };
+	done_count = 0;
+	out_len = 0;
+	assert_false(dp_xc_execute(ws[0], &cl, 5, mset, &o));
+	assert_false(dp_xc_execute(ws[0], &cl, 2, get, &o));  /* waits */
+	assert_int_equal(done_count, 0);
+	pump();
+	assert_int_equal(done_count, 2);
+	out[out_len] = '\0';
+	/* Both done (in completion order: the GET may leave first, the
+	 * connection layer keeps one client's replies in order). */
+	assert_int_equal(out_len, 5 + 9);
+	assert_non_null(strstr(out, "+OK\r\n"));
+	assert_non_null(strstr(out, "$3\r\nnew\r\n"));
+	/* A transaction on the same keys from worker 1 queues behind. */
+	assert_string_equal(req("MGET foo bar"),
+			    "*2\r\n$3\r\nnew\r\n$3\r\nnew\r\n");
+	assert_string_equal(req("DBSIZE"), ":7\r\n");
+}
+
+static void
+test_scan_visits_every_key_once(void **state)
+{
+	char cmd[64], seen[1000] = { 0 };
+	(void)state;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(cmd, sizeof(cmd), "SET key:%d x", i);
+		req(cmd);
+	}
+	assert_true(kv_dbsize(ws[0]->shard, 0) > 300);
+	assert_true(kv_dbsize(ws[1]->shard, 0) > 300);
+	unsigned long long cursor = 0;
+	int calls = 0, total = 0;
+	do {
+		snprintf(cmd, sizeof(cmd), "SCAN %llu COUNT 50", cursor);
+		const char *r = req(cmd);
+		if (strncmp(r, "*2\r\n$", 5) != 0)
+			fail_msg("%s -> %.60s", cmd, r);
+		const char *c = strchr(r + 5, '\n') + 1;
+		cursor = strtoull(c, NULL, 10);
+		for (const char *p = strstr(c, "key:"); p != NULL;
+		     p = strstr(p + 1, "key:")) {
+			int i = atoi(p + 4);
+			assert_int_equal(seen[i], 0);
+			seen[i] = 1;
+			total++;
+		}
+	} while (cursor != 0 && ++calls < 1000);
+	assert_int_equal(total, 1000);
+	assert_string_equal(req("SCAN abc"), "-ERR invalid cursor\r\n");
+}
+
+static void
+test_full_ring_backs_up(void **state)
+{
+	(void)state;
+	/* More requests than a ring holds, none lost, replies in order of
+	 * completion per shard (the same key: in order). */
+	done_count = 0;
+	out_len = 0;
+	for (int i = 0; i < DP_XC_RING_SIZE * 2 + 10; i++) {
+		struct kv_arg argv[2] = { { "INCR", 4 }, { "foo", 3 } };
+		struct dp_xc_owner o = { done, NULL };
+		assert_false(dp_xc_execute(ws[0], &cl, 2, argv, &o));
+	}
+	for (int r = 0; r < 100 && dp_xc_pending(ws[0]) > 0; r++) {
+		dp_xc_flush(ws[0]);
+		dp_xc_poll(ws[1]);
+		dp_xc_flush(ws[1]);
+		dp_xc_poll(ws[0]);
+	}
+	assert_int_equal(done_count, DP_XC_RING_SIZE * 2 + 10);
+	assert_string_equal(req("GET foo"), "$4\r\n2058\r\n");
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_single_shard, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_split_and_all, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_scan_visits_every_key_once,
+					setup, teardown),
+	cmocka_unit_test_setup_teardown(test_full_ring_backs_up, setup,
+					teardown),
+};
+
+RP_TEST_MAIN(tests, true)
