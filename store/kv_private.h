@@ -332,6 +332,37 @@ int kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
 void kv_set_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_zset_free -- free the value of a sorted set (t_zset.c). */
 void kv_zset_free(struct kv_shard *s, struct kv_entry *e);
+/* kv_set_len / kv_zset_len -- the number of members. */
+uint64_t kv_set_len(const struct kv_entry *e);
+uint64_t kv_zset_len(const struct kv_entry *e);
+/*
+ * kv_set_foreach -- visit every member of a set (t_set.c); the bytes are
+ * valid during the call only, fn must not modify the set.
+ */
+void kv_set_foreach(struct kv_entry *e,
+		    void (*fn)(void *ctx, const char *p, size_t len),
+		    void *ctx);
+/*
+ * kv_zset_foreach -- visit the members of a sorted set in rank order
+ * (t_zset.c); the bytes point into the set, fn must not modify it.
+ */
+void kv_zset_foreach(const struct kv_entry *e,
+		     void (*fn)(void *ctx, const char *m, size_t len,
+				double score),
+		     void *ctx);
+/*
+ * kv_set_dup / kv_zset_dup -- make dst (an empty value) a copy of a set
+ * or sorted set, in the same encoding. 0, or -1 when out of memory.
+ */
+int kv_set_dup(struct kv_shard *s, struct kv_entry *dst,
+	       struct kv_entry *src);
+int kv_zset_dup(struct kv_shard *s, struct kv_entry *dst,
+		const struct kv_entry *src);
+/*
+ * kv_zset_to_skiplist -- convert a sorted set to its skiplist encoding
+ * (Redis's SORT does, for good). 0, or -1 when out of memory.
+ */
+int kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

@@ -141,6 +141,11 @@ kv_encoding_name(const struct kv_entry *e)
 	case KV_TYPE_HASH:
 		return e->encoding == KV_ENC_LISTPACK ? "listpack" :
 						       "hashtable";
+	case KV_TYPE_SET:
+		return e->encoding == KV_ENC_INTSET ? "intset" : "hashtable";
+	case KV_TYPE_ZSET:
+		return e->encoding == KV_ENC_LISTPACK ? "listpack" :
+						       "skiplist";
 	}
 	return "unknown";
 }
@@ -312,6 +317,12 @@ kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
 		break;
 	case KV_TYPE_HASH:
 		rc = dup_hash(s, dst, src);
+		break;
+	case KV_TYPE_SET:
+		rc = kv_set_dup(s, dst, (struct kv_entry *)src);
+		break;
+	case KV_TYPE_ZSET:
+		rc = kv_zset_dup(s, dst, src);
 		break;
 	}
 	if (rc != 0)

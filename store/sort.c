@@ -30,6 +30,7 @@ struct sort_elem {
 	char *cmp;                 /* ALPHA BY: the value of the BY key */
 	size_t cmplen;
 	bool has_cmp;
+	bool owned;                /* ptr is a copy to free (set members) */
 };
 
 /* What the options asked for. */
@@ -249,6 +250,99 @@ list_len(const struct kv_entry *e)
 	return e->v.l.n;
 }
 
+/* What the set and sorted set loaders' callbacks fill. */
+struct load_ctx {
+	struct sort_elem *v;
+	size_t n;
+};
+
+/* load_member -- kv_set_foreach callback: a copy of the member. */
+static void
+load_member(void *ctx, const char *p, size_t len)
+{
+	struct load_ctx *x = ctx;
+	char *copy = malloc(len ? len : 1);
+
+	if (copy == NULL)
+		return;            /* left out: the caller sees fewer */
+	memcpy(copy, p, len);
+	x->v[x->n].ptr = copy;
+	x->v[x->n].len = len;
+	x->v[x->n].owned = true;
+	x->n++;
+}
+
+/* set_len -- the number of members of a set. */
+static long
+set_len(const struct kv_entry *e)
+{
+	return (long)kv_set_len(e);
+}
+
+/* sort_load_set -- every member of a set, in the set's order. */
+static size_t
+sort_load_set(const struct kv_entry *e, const struct sort_opts *o,
+	      long start, long n, struct sort_elem *v)
+{
+	struct load_ctx x = { v, 0 };
+
+	(void)o;
+	(void)start;
+	(void)n;
+	kv_set_foreach((struct kv_entry *)e, load_member, &x);
+	return x.n;
+}
+
+/* load_element -- kv_zset_foreach callback: the member, in place. */
+static void
+load_element(void *ctx, const char *m, size_t len, double score)
+{
+	struct load_ctx *x = ctx;
+
+	(void)score;
+	x->v[x->n].ptr = m;
+	x->v[x->n].len = len;
+	x->n++;
+}
+
+/* zset_len -- the number of members of a sorted set. */
+static long
+zset_len(const struct kv_entry *e)
+{
+	return (long)kv_zset_len(e);
+}
+
+/*
+ * sort_load_zset -- the members of a sorted set in rank order, or with
+ * dontsort only the LIMIT range (from the highest rank for DESC).
+ */
+static size_t
+sort_load_zset(const struct kv_entry *e, const struct sort_opts *o,
+	       long start, long n, struct sort_elem *v)
+{
+	long len = zset_len(e);
+	struct load_ctx x = { v, 0 };
+
+	if (!o->dontsort || n == len) {
+		kv_zset_foreach(e, load_element, &x);
+		if (o->dontsort && o->desc)
+			for (size_t i = 0; i < x.n / 2; i++) {
+				struct sort_elem t = v[i];
+				v[i] = v[x.n - 1 - i];
+				v[x.n - 1 - i] = t;
+			}
+		return x.n;
+	}
+	x.v = calloc((size_t)len, sizeof(*x.v));
+	if (x.v == NULL)
+		return 0;
+	kv_zset_foreach(e, load_element, &x);
+	for (long i = 0; i < n; i++)
+		v[i] = x.v[o->desc ? len - start - 1 - i : start + i];
+	free(x.v);
+	return (size_t)n;
+}
+
 /*
  * The types SORT accepts: a new type adds its length and loader here.
  * The loader fills v with the elements (all of them, or with dontsort
@@ -259,8 +353,11 @@ static const struct sort_type {
 	long (*len)(const struct kv_entry *e);
 	size_t (*load)(const struct kv_entry *e, const struct sort_opts *o,
 		       long start, long n, struct sort_elem *v);
+	bool ranged;       /* with dontsort, loads only the LIMIT range */
 } sort_types[] = {
-	{ KV_TYPE_LIST, list_len, sort_load_list },
+	{ KV_TYPE_LIST, list_len, sort_load_list, true },
+	{ KV_TYPE_SET, set_len, sort_load_set, false },
+	{ KV_TYPE_ZSET, zset_len, sort_load_zset, true },
 };
 
 /* sort_type_of -- how to sort a value, NULL if SORT refuses its type. */
@@ -438,6 +535,18 @@ sort_generic(struct kv_req *r, bool readonly)
 		kv_reply_error(r->c, KV_ERR_WRONGTYPE);
 		goto out;
 	}
+	/* As Redis: a sorted set SORT reads becomes a skiplist for good. */
+	if (e != NULL && e->type == KV_TYPE_ZSET)
+		(void)kv_zset_to_skiplist(r->s, e);
+	/*
+	 * A set has no order of its own: stored, it is sorted ALPHA so
+	 * that the result (and its effect) does not depend on the table.
+	 */
+	if (o.dontsort && e != NULL && e->type == KV_TYPE_SET && o.store) {
+		o.dontsort = false;
+		o.alpha = true;
+		o.by = NULL;
+	}
 	/* LIMIT as Redis clamps it. */
 	long len = st != NULL ? st->len(e) : 0;
 	long start = o.start < 0 ? 0 : o.start;
@@ -454,7 +563,8 @@ sort_generic(struct kv_req *r, bool readonly)
 		end = len - 1;
 	/* Without sorting only the range is loaded. */
 	long n = len;
-	if (o.dontsort && (start != 0 || end != len - 1))
+	if (o.dontsort && st != NULL && st->ranged &&
+	    (start != 0 || end != len - 1))
 		n = end - start + 1;
 	if (n > 0) {
 		v = calloc((size_t)n, sizeof(*v));
@@ -466,6 +576,10 @@ sort_generic(struct kv_req *r, bool readonly)
 	size_t loaded = 0;
 	if (n > 0)
 		loaded = st->load(e, &o, start, n, v);
+	if (loaded != (size_t)(n > 0 ? n : 0)) {
+		kv_reply_error(r->c, "OOM out of memory");
+		goto done;
+	}
 	if (o.dontsort && n != len) {
 		end -= start;
 		start = 0;
@@ -486,8 +600,12 @@ sort_generic(struct kv_req *r, bool readonly)
 		if (stored >= 0)
 			kv_reply_int(r->c, stored);
 	}
-	for (size_t j = 0; j < loaded; j++)
+done:
+	for (size_t j = 0; j < loaded; j++) {
 		free(v[j].cmp);
+		if (v[j].owned)
+			free((char *)v[j].ptr);
+	}
 out:
 	free(v);
 	free(o.get);

@@ -201,10 +201,49 @@ test_replayed(void **state)
 	st_open(NULL);
 }
 
+static void
+test_copy_sets(void **state)
+{
+	(void)state;
+	uint64_t base = kv_used_memory(st_shard);
+	rx("SADD is 1 2 3", ":3\r\n");
+	rx("SADD hs a b", ":2\r\n");
+	rx("ZADD z 1 a 2 b", ":2\r\n");
+	rx("ZADD zs 1 a", ":1\r\n");
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ZADD zs 2 %070d", 0);
+	run(cmd);
+	rx("ZREM zs 00", ":0\r\n");
+	rx("OBJECT ENCODING is", "$6\r\nintset\r\n");
+	rx("OBJECT ENCODING hs", "$9\r\nhashtable\r\n");
+	rx("OBJECT ENCODING z", "$8\r\nlistpack\r\n");
+	rx("OBJECT ENCODING zs", "$8\r\nskiplist\r\n");
+	uint64_t filled = kv_used_memory(st_shard);
+	rx("COPY is is2", ":1\r\n");
+	rx("COPY hs hs2", ":1\r\n");
+	rx("COPY z z2", ":1\r\n");
+	rx("COPY zs zs2", ":1\r\n");
+	rx("OBJECT ENCODING is2", "$6\r\nintset\r\n");
+	rx("OBJECT ENCODING hs2", "$9\r\nhashtable\r\n");
+	rx("OBJECT ENCODING zs2", "$8\r\nskiplist\r\n");
+	rx("SADD is2 4", ":1\r\n");
+	rx("SCARD is", ":3\r\n");
+	rx("ZADD z2 3 c", ":1\r\n");
+	rx("ZRANGE z 0 -1 WITHSCORES",
+	   "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+	rx("ZSCORE zs2 a", "$1\r\n1\r\n");
+	rx("SISMEMBER hs2 b", ":1\r\n");
+	rx("DEL is2 hs2 z2 zs2", ":4\r\n");
+	assert_int_equal(kv_used_memory(st_shard), filled);
+	rx("FLUSHALL", "+OK\r\n");
+	assert_int_equal(kv_used_memory(st_shard), base);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_object_encoding),
 	ST_TEST(test_object_refcount_idletime),
 	ST_TEST(test_copy),
+	ST_TEST(test_copy_sets),
 	ST_TEST(test_move_expiretime),
 	ST_TEST(test_replayed),
 };

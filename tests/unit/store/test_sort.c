@@ -125,11 +125,32 @@ test_store_replayed(void **state)
 	st_open(NULL);
 }
 
+static void
+test_sets_and_zsets(void **state)
+{
+	(void)state;
+	rx("SADD s 3 1 2", ":3\r\n");
+	rx("SORT s", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+	rx("SORT s BY nosort LIMIT 1 1", "*1\r\n$1\r\n2\r\n");
+	rx("SADD t b c a", ":3\r\n");
+	rx("SORT t BY nosort STORE d", ":3\r\n");
+	rx("LRANGE d 0 -1", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+	rx("ZADD z 3 a 1 b 2 c", ":3\r\n");
+	rx("OBJECT ENCODING z", "$8\r\nlistpack\r\n");
+	rx("SORT z BY nosort", "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n");
+	rx("SORT z BY nosort DESC LIMIT 1 5",
+	   "*2\r\n$1\r\nc\r\n$1\r\nb\r\n");
+	rx("SORT z ALPHA DESC", "*3\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n");
+	rx("OBJECT ENCODING z", "$8\r\nskiplist\r\n");
+	rx("DEL s t d z", ":4\r\n");
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_order),
 	ST_TEST(test_by_get),
 	ST_TEST(test_store),
 	ST_TEST(test_store_replayed),
+	ST_TEST(test_sets_and_zsets),
 };
 
 int
