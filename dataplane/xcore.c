@@ -1021,6 +1021,11 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		return true;
 	}
 
+	if (plan.kind == KV_ROUTE_CROSS) {
+		reply_raw(c, "-CROSSSLOT Keys in request don't hash to the "
+			  "same slot\r\n");
+		return true;
+	}
 	bool tx = plan.kind == KV_ROUTE_TX, ok = true;
 	unsigned max_parts = plan.kind == KV_ROUTE_SHARD ||
 			     plan.kind == KV_ROUTE_SCAN ? 1 : n;

@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 173
+#define KV_CMD_COUNT 190
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -30,15 +30,19 @@ void cmd_config_get(struct kv_req *r);
 void cmd_config_resetstat(struct kv_req *r);
 void cmd_config_rewrite(struct kv_req *r);
 void cmd_config_set(struct kv_req *r);
+void cmd_copy(struct kv_req *r);
 void cmd_dbsize(struct kv_req *r);
 void cmd_decr(struct kv_req *r);
 void cmd_decrby(struct kv_req *r);
 void cmd_del(struct kv_req *r);
+void cmd_discard(struct kv_req *r);
 void cmd_dump(struct kv_req *r);
 void cmd_echo(struct kv_req *r);
+void cmd_exec(struct kv_req *r);
 void cmd_exists(struct kv_req *r);
 void cmd_expire(struct kv_req *r);
 void cmd_expireat(struct kv_req *r);
+void cmd_expiretime(struct kv_req *r);
 void cmd_flushall(struct kv_req *r);
 void cmd_flushdb(struct kv_req *r);
 void cmd_get(struct kv_req *r);
@@ -90,11 +94,19 @@ void cmd_lrem(struct kv_req *r);
 void cmd_lset(struct kv_req *r);
 void cmd_ltrim(struct kv_req *r);
 void cmd_mget(struct kv_req *r);
+void cmd_move(struct kv_req *r);
 void cmd_mset(struct kv_req *r);
 void cmd_msetnx(struct kv_req *r);
+void cmd_multi(struct kv_req *r);
+void cmd_object_encoding(struct kv_req *r);
+void cmd_object_freq(struct kv_req *r);
+void cmd_object_help(struct kv_req *r);
+void cmd_object_idletime(struct kv_req *r);
+void cmd_object_refcount(struct kv_req *r);
 void cmd_persist(struct kv_req *r);
 void cmd_pexpire(struct kv_req *r);
 void cmd_pexpireat(struct kv_req *r);
+void cmd_pexpiretime(struct kv_req *r);
 void cmd_pfadd(struct kv_req *r);
 void cmd_pfcount(struct kv_req *r);
 void cmd_pfmerge(struct kv_req *r);
@@ -134,6 +146,8 @@ void cmd_slowlog_reset(struct kv_req *r);
 void cmd_smembers(struct kv_req *r);
 void cmd_smismember(struct kv_req *r);
 void cmd_smove(struct kv_req *r);
+void cmd_sort(struct kv_req *r);
+void cmd_sort_ro(struct kv_req *r);
 void cmd_spop(struct kv_req *r);
 void cmd_srandmember(struct kv_req *r);
 void cmd_srem(struct kv_req *r);
@@ -146,6 +160,8 @@ void cmd_touch(struct kv_req *r);
 void cmd_ttl(struct kv_req *r);
 void cmd_type(struct kv_req *r);
 void cmd_unlink(struct kv_req *r);
+void cmd_unwatch(struct kv_req *r);
+void cmd_watch(struct kv_req *r);
 void cmd_zadd(struct kv_req *r);
 void cmd_zcard(struct kv_req *r);
 void cmd_zcount(struct kv_req *r);

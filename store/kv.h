@@ -29,6 +29,11 @@ struct kv_arg {
 #define KV_CLIENT_CLOSE_AFTER_REPLY (1u << 0) /* QUIT, protocol error */
 #define KV_CLIENT_ADMIN             (1u << 1) /* admin socket client */
 #define KV_CLIENT_AUTHENTICATED     (1u << 2) /* passed requirepass */
+#define KV_CLIENT_MULTI             (1u << 3) /* between MULTI and EXEC */
+#define KV_CLIENT_DIRTY_EXEC        (1u << 4) /* a command was refused
+						 while queueing */
+
+struct kv_multi;
 
 /*
  * Write function of a client: append len bytes of encoded reply to the
@@ -56,6 +61,13 @@ struct kv_client {
 	char laddr[48];        /* local "ip:port" */
 	uint64_t error_replies; /* error replies sent (kv_reply_error) */
 	char err_prefix[32];   /* first word of the last one ("ERR") */
+	uint64_t errors_counted; /* error_replies already in errorstats */
+	/*
+	 * MULTI's queue and the keys under WATCH (multi.c), NULL until the
+	 * first MULTI or WATCH; freed by kv_client_fini, which may run on
+	 * any thread (it only drops references the shard reclaims).
+	 */
+	struct kv_multi *multi;
 };
 
 /*
@@ -183,6 +195,8 @@ enum kv_route_kind {
 	KV_ROUTE_TX,       /* any other multi-key command with keys on several
 			    * shards: a transaction under key locks (atomic,
 			    * isolated), see merge */
+	KV_ROUTE_CROSS,    /* refused with CROSSSLOT: SORT ... STORE into
+			    * another shard (its BY/GET keys are arbitrary) */
 };
 
 enum kv_merge {

@@ -959,3 +959,17 @@ kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn, void *ctx)
 
 	hash_foreach(e, pair_visit, &a);
 }
+
+int
+kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
+	    const char **val, size_t *vlen)
+{
+	struct kv_arg f = { field, flen };
+	struct hpair p;
+
+	if (!hash_get(e, &f, &p))
+		return -1;
+	*val = p.v;
+	*vlen = p.vlen;
+	return 0;
+}

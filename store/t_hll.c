@@ -290,7 +290,7 @@ hll_sparse_set(struct kv_shard *s, struct kv_entry *e, unsigned index,
 		runlen = HLL_ZERO_LEN(p);
 	} else if (HLL_IS_XZERO(p)) {
 		is_xzero = true;
-		runlen = HLL_XZERO_LEN(p);
+		runlen = HLL_XZERO_LEN(p);   /* whole: checked above */
 	} else {
 		is_val = true;
 		runlen = HLL_VAL_LEN(p);

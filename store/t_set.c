@@ -1224,3 +1224,30 @@ kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx)
 {
 	set_foreach(e, fn, ctx);
 }
+/* What dup_member needs: the copy, and whether all went well. */
+struct set_dup_ctx {
+	struct kv_shard *s;
+	struct kv_entry *dst;
+	int rc;
+};
+
+/* dup_member -- set_foreach callback of kv_set_dup: add one member. */
+static void
+dup_member(void *ctx, const char *p, size_t len)
+{
+	struct set_dup_ctx *x = ctx;
+
+	if (x->rc == 0 && set_add(x->s, x->dst, p, len) < 0)
+		x->rc = -1;
+}
+
+int
+kv_set_dup(struct kv_shard *s, struct kv_entry *dst, struct kv_entry *src)
+{
+	struct set_dup_ctx x = { s, dst, 0 };
+
+	if (set_init(s, dst, src->encoding == KV_ENC_INTSET) != 0)
+		return -1;
+	set_foreach(src, dup_member, &x);
+	return x.rc;
+}

@@ -2161,3 +2161,42 @@ kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
 		fn(ctx, z.m, z.len, z.score);
 	} while (zit_step(&it, rev));
 }
+
+/* What dup_element needs: the copy, and whether all went well. */
+struct zset_dup_ctx {
+	struct kv_shard *s;
+	struct kv_entry *dst;
+	int rc;
+};
+
+/* dup_element -- kv_zset_foreach callback of kv_zset_dup. */
+static void
+dup_element(void *ctx, const char *m, size_t len, double score)
+{
+	struct zset_dup_ctx *x = ctx;
+
+	if (x->rc == 0 && zset_insert(x->s, x->dst, m, len, score) != 0)
+		x->rc = -1;
+}
+
+int
+kv_zset_dup(struct kv_shard *s, struct kv_entry *dst,
+	    const struct kv_entry *src)
+{
+	struct zset_dup_ctx x = { s, dst, 0 };
+
+	dst->type = KV_TYPE_ZSET;
+	dst->encoding = KV_ENC_LISTPACK;
+	memset(&dst->v.lp, 0, sizeof(dst->v.lp));
+	/* The copy keeps the encoding, as Redis's zsetDup. */
+	if (src->encoding == KV_ENC_SKIPLIST && zset_convert(s, dst) != 0)
+		return -1;
+	kv_zset_foreach(src, false, dup_element, &x);
+	return x.rc;
+}
+
+int
+kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e)
+{
+	return e->encoding == KV_ENC_LISTPACK ? zset_convert(s, e) : 0;
+}

@@ -147,6 +147,16 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "SCAN 0").kind, KV_ROUTE_SCAN);
 	/* A container's subcommand with a key. */
 	assert_int_equal(plan(2, "CLIENT LIST").kind, KV_ROUTE_HOME);
+	/* WATCH stays with its client; SORT goes to its key's shard. */
+	assert_int_equal(plan(2, "WATCH foo").kind, KV_ROUTE_HOME);
+	p = plan(2, "SORT foo BY w_* GET # LIMIT 0 1 STORE {foo}d");
+	assert_int_equal(p.kind, KV_ROUTE_SHARD);
+	assert_int_equal(p.shard, 1);
+	p = plan(2, "SORT_RO bar GET store");
+	assert_int_equal(p.kind, KV_ROUTE_SHARD);
+	assert_int_equal(p.shard, 0);
+	assert_int_equal(plan(2, "SORT foo STORE bar").kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "SORT").kind, KV_ROUTE_HOME);
 }
 
 static const struct CMUnitTest tests[] = {
