@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -916,6 +917,15 @@ handle_reply(struct dp_worker *w, struct dp_xmsg *m)
 		complete(w, pd);
 }
 
+/* xc_discard_write -- a client write function that drops the reply. */
+static void
+xc_discard_write(void *sink, const void *buf, size_t len)
+{
+	(void)sink;
+	(void)buf;
+	(void)len;
+}
+
 /* reply_raw -- write an error or a reply straight to a client. */
 static void
 reply_raw(struct kv_client *c, const char *s)
@@ -989,6 +999,40 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	char curbuf[32];
 
 	kv_route_plan(argc, argv, n, &plan);
+	if (n > 1 && (c->flags & KV_CLIENT_MULTI) && argc >= 1) {
+		/*
+		 * A transaction runs on the client's own shard: commands are
+		 * queued there, and EXEC refuses one whose keys are not all
+		 * that shard's (gathering a queue is not built yet).
+		 */
+		if (argv[0].len == 4 && strncasecmp(argv[0].ptr, "exec", 4) == 0 &&
+		    !kv_multi_local(c, w->index, n)) {
+			static const struct kv_arg discard = { "DISCARD", 7 };
+			kv_write_fn wr = c->write;
+			c->write = xc_discard_write;     /* its +OK */
+			kv_execute(w->shard, c, 1, &discard);
+			c->write = wr;
+			reply_raw(c, "-EXECABORT Transaction discarded: with "
+				  "several workers a transaction's keys must "
+				  "all be on one worker's shard (the one this "
+				  "connection landed on); use one {hashtag} "
+				  "and retry, or run one worker\r\n");
+			return true;
+		}
+		plan.kind = KV_ROUTE_HOME;
+	} else if (n > 1 && argc >= 2 && argv[0].len == 5 &&
+		   strncasecmp(argv[0].ptr, "watch", 5) == 0) {
+		for (int i = 1; i < argc; i++) {
+			if (kv_key_shard(argv[i].ptr, argv[i].len, n) !=
+			    w->index) {
+				reply_raw(c, "-ERR WATCH with several workers "
+					  "takes only keys of this "
+					  "connection's shard\r\n");
+				return true;
+			}
+		}
+		plan.kind = KV_ROUTE_HOME;
+	}
 	if (plan.kind == KV_ROUTE_SCAN) {
 		/* The cursor names the shard: global = local * n + shard. */
 		unsigned long long cur;

@@ -256,6 +256,14 @@ int kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		     size_t len);
 
 /*
+ * kv_multi_local -- whether every key a client's transaction touches
+ * (queued commands and WATCHed keys) belongs to shard among n_shards.
+ * A transaction runs on the client's own shard only.
+ */
+bool kv_multi_local(const struct kv_client *c, unsigned shard,
+		    unsigned n_shards);
+
+/*
  * kv_request_keys -- the argv positions of a request's keys, up to max
  * in pos. Returns how many (0: no keys, or a container command), or -1
  * when they cannot be told or do not fit.

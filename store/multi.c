@@ -532,3 +532,27 @@ cmd_unwatch(struct kv_req *r)
 	unwatch_all(r->s, r->c);
 	kv_reply_ok(r->c);
 }
+
+bool
+kv_multi_local(const struct kv_client *c, unsigned shard, unsigned n_shards)
+{
+	const struct kv_multi *m = c->multi;
+	int pos[64];
+
+	if (m == NULL || n_shards <= 1)
+		return true;
+	for (unsigned i = 0; i < m->nw; i++)
+		if (kv_key_shard(m->wk[i].key, m->wk[i].klen, n_shards) != shard)
+			return false;
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct kv_qcmd *q = &m->q[i];
+		int n = kv_request_keys(q->argc, q->argv, pos, 64);
+		if (n < 0)
+			return false;
+		for (int k = 0; k < n; k++)
+			if (kv_key_shard(q->argv[pos[k]].ptr,
+					 q->argv[pos[k]].len, n_shards) != shard)
+				return false;
+	}
+	return true;
+}

@@ -279,6 +279,37 @@ test_gather(void **state)
 	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 1);      /* bar */
 }
 
+/*
+ * test_multi -- with several workers a transaction runs on the client's
+ * own shard: its commands are queued there (not run on their owners),
+ * EXEC of one with another shard's keys aborts, WATCH takes only the
+ * shard's keys.
+ */
+static void
+test_multi(void **state)
+{
+	(void)state;
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SET foo 1"), "+QUEUED\r\n");  /* worker 1's */
+	assert_string_equal(req("SET bar 1"), "+QUEUED\r\n");
+	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 0);          /* queued */
+	assert_true(strncmp(req("EXEC"), "-EXECABORT Transaction discarded: "
+			    "with several workers", 52) == 0);
+	assert_string_equal(req("EXEC"), "-ERR EXEC without MULTI\r\n");
+	assert_string_equal(req("DBSIZE"), ":0\r\n");
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SET bar 2"), "+QUEUED\r\n");
+	assert_string_equal(req("INCR bar"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*2\r\n+OK\r\n:3\r\n");
+	assert_string_equal(req("WATCH foo"), "-ERR WATCH with several "
+			    "workers takes only keys of this connection's "
+			    "shard\r\n");
+	assert_string_equal(req("WATCH bar"), "+OK\r\n");
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("GET bar"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*1\r\n$1\r\n3\r\n");
+}
+
 static void
 test_scan_visits_every_key_once(void **state)
 {
@@ -340,6 +371,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_split_and_all, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_gather, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_multi, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_scan_visits_every_key_once,
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_full_ring_backs_up, setup,
