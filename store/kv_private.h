@@ -446,6 +446,24 @@ void kv_exec_queued(struct kv_shard *s, struct kv_client *c,
 		    const struct kv_cmd *cmd, int argc,
 		    const struct kv_arg *argv);
 
+/* SCAN-family arguments (util.c). */
+/*
+ * kv_scan_cursor_or_reply -- HSCAN/SSCAN/ZSCAN's cursor as Redis's
+ * parseScanCursorOrReply reads it (strtoul over the whole argument, no
+ * leading space; a minus sign wraps). False after "ERR invalid cursor".
+ */
+bool kv_scan_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
+			     unsigned long long *cursor);
+/*
+ * kv_scan_options_or_reply -- the MATCH and COUNT options from argv[first]
+ * on: *count (10 unless given, at least 1), *pat (NULL for none or "*").
+ * False after Redis's error reply.
+ */
+bool kv_scan_options_or_reply(struct kv_req *r, int first, long long *count,
+			      const struct kv_arg **pat);
+/* kv_reply_scan_empty -- the reply of a SCAN-family call on no key. */
+void kv_reply_scan_empty(struct kv_client *c);
+
 /* Persistence of effects (persist.c). */
 /*
  * kv_propagate_begin / kv_propagate_end -- the effects logged between

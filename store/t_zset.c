@@ -2009,74 +2009,26 @@ scan_add_entry(void *ctx, const struct kv_dict_entry *x)
 	scan_add(ctx, x->field, x->flen, x->v.score);
 }
 
-/*
- * parse_cursor_or_reply -- Redis's parseScanCursorOrReply: strtoul over
- * the whole argument (no leading space; a minus sign wraps, as strtoul
- * does).
- */
-static bool
-parse_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
-		      unsigned long long *cursor)
-{
-	char buf[64], *end;
-
-	if (a->len >= sizeof(buf) || memchr(a->ptr, '\0', a->len) != NULL)
-		goto bad;
-	memcpy(buf, a->ptr, a->len);
-	buf[a->len] = '\0';
-	if (isspace((unsigned char)buf[0]))
-		goto bad;
-	errno = 0;
-	*cursor = strtoull(buf, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		goto bad;
-	return true;
-bad:
-	kv_reply_error(r->c, "ERR invalid cursor");
-	return false;
-}
-
 void
 cmd_zscan(struct kv_req *r)
 {
 	struct kv_entry *e;
 	unsigned long long cursor;
-	long long count = 10;
-	const struct kv_arg *pat = NULL;
+	long long count;
+	const struct kv_arg *pat;
 	struct scan_acc acc = { 0 };
 	char buf[64];
 
-	if (!parse_cursor_or_reply(r, &r->argv[2], &cursor))
+	if (!kv_scan_cursor_or_reply(r, &r->argv[2], &cursor))
 		return;
 	if (!lookup_zset(r, 1, &e, false))
 		return;
 	if (e == NULL) {
-		kv_reply_array(r->c, 2);
-		kv_reply_bulk(r->c, "0", 1);
-		kv_reply_array(r->c, 0);
+		kv_reply_scan_empty(r->c);
 		return;
 	}
-	for (int i = 3; i < r->argc; i += 2) {
-		bool more = i + 1 < r->argc;
-		if (kv_arg_is(&r->argv[i], "count") && more) {
-			if (!kv_str2ll(r->argv[i + 1].ptr, r->argv[i + 1].len,
-				       &count)) {
-				kv_reply_error(r->c, KV_ERR_NOT_INT);
-				return;
-			}
-			if (count < 1) {
-				kv_reply_error(r->c, KV_ERR_SYNTAX);
-				return;
-			}
-		} else if (kv_arg_is(&r->argv[i], "match") && more) {
-			pat = &r->argv[i + 1];
-			if (pat->len == 1 && pat->ptr[0] == '*')
-				pat = NULL;
-		} else {
-			kv_reply_error(r->c, KV_ERR_SYNTAX);
-			return;
-		}
-	}
+	if (!kv_scan_options_or_reply(r, 3, &count, &pat))
+		return;
 	bool lp = e->encoding == KV_ENC_LISTPACK;
 	if (lp) {
 		struct zel z;
