@@ -105,4 +105,27 @@ run(const char *line)
 
 #define ST_TEST(f) cmocka_unit_test_setup_teardown(f, st_setup, st_teardown)
 
+/* st_log_path -- this test process's pmem log file (ST_MAIN_WITH_LOG). */
+static char st_log_path[64] __attribute__((unused));
+
+/*
+ * ST_MAIN_WITH_LOG -- the main of a test file whose tests open pmem logs
+ * at st_log_path: /dev/shm/rptest-<name>-<pid>, emulated pmem, removed
+ * at the end.
+ */
+#define ST_MAIN_WITH_LOG(tests, name)                                   \
+	int main(int argc, char **argv)                                  \
+	{                                                                \
+		if (argc > 1)                                            \
+			cmocka_set_test_filter(argv[1]);                 \
+		setenv("PMEM_IS_PMEM_FORCE", "1", 1);                    \
+		snprintf(st_log_path, sizeof(st_log_path),               \
+			 "/dev/shm/rptest-" name "-%d", (int)getpid());  \
+		rp_test_eal_init(argv[0]);                               \
+		int rc = cmocka_run_group_tests(tests, NULL, NULL);      \
+		unlink(st_log_path);                                     \
+		rte_eal_cleanup();                                       \
+		return rc;                                               \
+	}
+
 #endif /* RP_STORE_TEST_H */

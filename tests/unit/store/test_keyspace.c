@@ -8,7 +8,6 @@
 
 #include "store_test.h"
 
-static char path[64];
 
 static void
 test_object_encoding(void **state)
@@ -171,9 +170,9 @@ test_replayed(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	st_close();
-	struct pm_log *log = pm_log_open(path, 8 << 20, 0, err, sizeof(err));
+	struct pm_log *log = pm_log_open(st_log_path, 8 << 20, 0, err, sizeof(err));
 	assert_non_null(log);
 	st_open(log);
 	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
@@ -186,7 +185,7 @@ test_replayed(void **state)
 	kv_commit(st_shard);
 	st_close();
 	pm_log_close(log);
-	log = pm_log_open(path, 8 << 20, 0, err, sizeof(err));
+	log = pm_log_open(st_log_path, 8 << 20, 0, err, sizeof(err));
 	st_open(log);
 	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
 	rx("LRANGE x 0 -1", "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
@@ -248,17 +247,4 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_replayed),
 };
 
-int
-main(int argc, char **argv)
-{
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	setenv("PMEM_IS_PMEM_FORCE", "1", 1);
-	snprintf(path, sizeof(path), "/dev/shm/rptest-keyspace-%d",
-		 (int)getpid());
-	rp_test_eal_init(argv[0]);
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(path);
-	rte_eal_cleanup();
-	return rc;
-}
+ST_MAIN_WITH_LOG(tests, "keyspace")

@@ -10,13 +10,12 @@
 
 #include "store_test.h"
 
-static char path[64];
 
 static struct pm_log *
 open_log(uint64_t size)
 {
 	char err[256];
-	struct pm_log *log = pm_log_open(path, size, 0, err, sizeof(err));
+	struct pm_log *log = pm_log_open(st_log_path, size, 0, err, sizeof(err));
 	assert_non_null(log);
 	return log;
 }
@@ -27,7 +26,7 @@ test_recover(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(8 << 20);
 	st_close();
 	st_open(log);
@@ -69,7 +68,7 @@ test_effects(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(8 << 20);
 	st_close();
 	st_open(log);
@@ -110,7 +109,7 @@ test_log_full(void **state)
 	char err[256], cmd[600];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(1 << 20);
 	st_close();
 	st_open(log);
@@ -139,7 +138,7 @@ test_bad_record(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(1 << 20);
 	struct pm_replay_stats st;
 	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
@@ -167,7 +166,7 @@ test_many_args(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(1 << 20);
 	struct pm_replay_stats st;
 	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
@@ -189,7 +188,7 @@ test_many_args(void **state)
 	st_close();
 	pm_log_close(log);
 
-	unlink(path);
+	unlink(st_log_path);
 	log = open_log(1 << 20);
 	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
 	static const char lie[] = "\0*100000\r\n$3\r\nDEL\r\n$1\r\nk\r\n";
@@ -238,7 +237,7 @@ test_commands_recovered(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(8 << 20);
 	st_close();
 	st_open(log);
@@ -356,7 +355,7 @@ test_lists_recovered(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(8 << 20);
 	st_close();
 	st_open(log);
@@ -445,7 +444,7 @@ test_expiry_recovered(void **state)
 	char err[256];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(8 << 20);
 	st_close();
 	st_open(log);
@@ -487,7 +486,7 @@ test_misconf_then_reads(void **state)
 	char err[256], cmd[1200];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	struct pm_log *log = open_log(1 << 20);
 	st_close();
 	st_open(log);
@@ -559,17 +558,4 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_misconf_then_reads),
 };
 
-int
-main(int argc, char **argv)
-{
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	setenv("PMEM_IS_PMEM_FORCE", "1", 1);
-	snprintf(path, sizeof(path), "/dev/shm/rptest-persist-%d",
-		 (int)getpid());
-	rp_test_eal_init(argv[0]);
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(path);
-	rte_eal_cleanup();
-	return rc;
-}
+ST_MAIN_WITH_LOG(tests, "persist")

@@ -8,7 +8,6 @@
 
 #include "store_test.h"
 
-static char path[64];
 
 static void
 test_order(void **state)
@@ -90,9 +89,9 @@ test_store_replayed(void **state)
 	char err[256], cmd[64];
 	(void)state;
 
-	unlink(path);
+	unlink(st_log_path);
 	st_close();
-	struct pm_log *log = pm_log_open(path, 8 << 20, 0, err, sizeof(err));
+	struct pm_log *log = pm_log_open(st_log_path, 8 << 20, 0, err, sizeof(err));
 	assert_non_null(log);
 	st_open(log);
 	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
@@ -113,7 +112,7 @@ test_store_replayed(void **state)
 	kv_commit(st_shard);
 	st_close();
 	pm_log_close(log);
-	log = pm_log_open(path, 8 << 20, 0, err, sizeof(err));
+	log = pm_log_open(st_log_path, 8 << 20, 0, err, sizeof(err));
 	st_open(log);
 	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
 	rx("LLEN dst", ":1500\r\n");
@@ -153,17 +152,4 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_sets_and_zsets),
 };
 
-int
-main(int argc, char **argv)
-{
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	setenv("PMEM_IS_PMEM_FORCE", "1", 1);
-	snprintf(path, sizeof(path), "/dev/shm/rptest-sort-%d",
-		 (int)getpid());
-	rp_test_eal_init(argv[0]);
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(path);
-	rte_eal_cleanup();
-	return rc;
-}
+ST_MAIN_WITH_LOG(tests, "sort")

@@ -18,7 +18,6 @@
 #define ERR_TYPE "-ERR Invalid bitfield type. Use something like i16 u8. " \
 	"Note that u64 is not supported but i64 is.\r\n"
 
-static char path[64];
 
 /* set_bytes -- SET key to n arbitrary bytes. */
 static void
@@ -452,8 +451,8 @@ test_replay(void **state)
 	size_t na, nb;
 	(void)state;
 
-	unlink(path);
-	struct pm_log *log = pm_log_open(path, 8 << 20, 0, err, sizeof(err));
+	unlink(st_log_path);
+	struct pm_log *log = pm_log_open(st_log_path, 8 << 20, 0, err, sizeof(err));
 	assert_non_null(log);
 	st_close();
 	st_open(log);
@@ -490,7 +489,7 @@ test_replay(void **state)
 	st_close();
 	pm_log_close(log);
 
-	log = pm_log_open(path, 8 << 20, 0, err, sizeof(err));
+	log = pm_log_open(st_log_path, 8 << 20, 0, err, sizeof(err));
 	assert_non_null(log);
 	st_open(log);
 	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
@@ -509,7 +508,7 @@ test_replay(void **state)
 	rx("EXISTS gone", ":0\r\n");
 	st_close();
 	pm_log_close(log);
-	unlink(path);
+	unlink(st_log_path);
 	st_open(NULL);
 }
 
@@ -525,17 +524,4 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_replay),
 };
 
-int
-main(int argc, char **argv)
-{
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	setenv("PMEM_IS_PMEM_FORCE", "1", 1);
-	snprintf(path, sizeof(path), "/dev/shm/rptest-bitops-%d",
-		 (int)getpid());
-	rp_test_eal_init(argv[0]);
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(path);
-	rte_eal_cleanup();
-	return rc;
-}
+ST_MAIN_WITH_LOG(tests, "bitops")

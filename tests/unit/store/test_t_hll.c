@@ -15,7 +15,6 @@
 #define NOT_HLL "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n"
 #define INVALID "-INVALIDOBJ Corrupted HLL object detected\r\n"
 
-static char path[64];
 
 /* pfadd_items -- PFADD key item:lo .. item:hi-1, 1000 per command. */
 static void
@@ -284,8 +283,8 @@ test_replay(void **state)
 	size_t len[5];
 	(void)state;
 
-	unlink(path);
-	struct pm_log *log = pm_log_open(path, 16 << 20, 0, err, sizeof(err));
+	unlink(st_log_path);
+	struct pm_log *log = pm_log_open(st_log_path, 16 << 20, 0, err, sizeof(err));
 	assert_non_null(log);
 	st_close();
 	st_open(log);
@@ -308,7 +307,7 @@ test_replay(void **state)
 	st_close();
 	pm_log_close(log);
 
-	log = pm_log_open(path, 16 << 20, 0, err, sizeof(err));
+	log = pm_log_open(st_log_path, 16 << 20, 0, err, sizeof(err));
 	assert_non_null(log);
 	st_open(log);
 	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
@@ -317,7 +316,7 @@ test_replay(void **state)
 		expect_val(keys[i], len[i], fnv[i]);
 	st_close();
 	pm_log_close(log);
-	unlink(path);
+	unlink(st_log_path);
 	st_open(NULL);
 }
 
@@ -381,16 +380,4 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_replay),
 };
 
-int
-main(int argc, char **argv)
-{
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	setenv("PMEM_IS_PMEM_FORCE", "1", 1);
-	snprintf(path, sizeof(path), "/dev/shm/rptest-hll-%d", (int)getpid());
-	rp_test_eal_init(argv[0]);
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(path);
-	rte_eal_cleanup();
-	return rc;
-}
+ST_MAIN_WITH_LOG(tests, "hll")
