@@ -210,6 +210,13 @@ info_hook(void *ctx, const char *section, char *buf, size_t len)
 	return n;
 }
 
+/* client_kill_hook -- CLIENT KILL: close one of the worker's clients. */
+static void
+client_kill_hook(void *ctx, struct kv_client *c)
+{
+	dp_conn_kill(ctx, c);
+}
+
 /* shutdown_hook -- SHUTDOWN: the same graceful stop as SIGTERM. */
 static void
 shutdown_hook(void *ctx)
@@ -312,6 +319,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 		.hooks = {
 			.info = info_hook,
 			.client_foreach = client_foreach_hook,
+			.client_kill = client_kill_hook,
 			.shutdown = shutdown_hook,
 			.config_set = config_set_hook,
 			.ctx = w,

@@ -564,6 +564,16 @@ dp_conn_service(struct dp_worker *w)
 }
 
 void
+dp_conn_kill(struct dp_worker *w, struct kv_client *c)
+{
+	/* The kv_client is the first member of its connection. */
+	struct dp_conn *conn = (struct dp_conn *)c;
+
+	(void)w;
+	conn_defer(conn, CONN_CLOSE);
+}
+
+void
 dp_conn_close_all(struct dp_worker *w)
 {
 	for (struct dp_conn *c = w->conns; c != NULL; c = c->next)
@@ -574,8 +584,11 @@ void
 dp_conn_foreach(struct dp_worker *w,
 		void (*fn)(struct kv_client *c, void *arg), void *arg)
 {
+	/* A connection on its way out (QUIT, CLIENT KILL, EOF) is gone for
+	 * the store, as a freed client is for Redis. */
 	for (struct dp_conn *c = w->conns; c != NULL; c = c->next)
-		fn(&c->client, arg);
+		if (c->close == CONN_OPEN)
+			fn(&c->client, arg);
 }
 
 /* conn_free -- free a recycled connection struct. */

@@ -28,12 +28,18 @@ void dp_conn_service(struct dp_worker *w);
  */
 void dp_conn_close_all(struct dp_worker *w);
 
+/*
+ * dp_conn_kill -- CLIENT KILL of a client dp_conn_foreach gave: the
+ * connection stops reading and closes once its replies are out.
+ */
+void dp_conn_kill(struct dp_worker *w, struct kv_client *c);
+
 /* dp_conn_fini -- free every connection struct of a worker (at exit). */
 void dp_conn_fini(struct dp_worker *w);
 
 /*
  * dp_conn_foreach -- call fn for the kv_client of every live connection
- * (CLIENT LIST).
+ * that is not closing (CLIENT LIST, CLIENT KILL).
  */
 void dp_conn_foreach(struct dp_worker *w,
 		     void (*fn)(struct kv_client *c, void *arg), void *arg);

@@ -51,6 +51,7 @@ struct dp_xmsg {
 	bool oom;                  /* the reply could not be stored whole */
 	unsigned db;
 	uint32_t cflags;
+	uint64_t cid;              /* the client's id (CLIENT KILL SKIPME) */
 	int argc;
 	struct kv_arg *argv;       /* in the same allocation */
 	char *reply;
@@ -211,6 +212,7 @@ run(struct dp_worker *w, struct dp_xmsg *m)
 	m->oom = false;
 	p->db = m->db;
 	p->flags = m->cflags;
+	p->id = m->cid;
 	p->sink = m;
 	kv_execute(w->shard, p, m->argc, m->argv);
 }
@@ -495,6 +497,29 @@ merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 static void
 merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
 {
+	if (pd->merge == KV_MERGE_KILL) {
+		long long sum = 0;
+		const struct dp_xmsg *err = NULL;
+		bool ok = false;
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			const struct dp_xmsg *m = pd->parts[i];
+			if (m->reply_len == 0)
+				continue;
+			if (m->reply[0] == ':')
+				sum += atoll(m->reply + 1);
+			else if (m->reply[0] == '+')
+				ok = true;
+			else if (err == NULL)
+				err = m;
+		}
+		if (ok)
+			out_add(o, "+OK\r\n", 5);
+		else if (err != NULL)
+			out_add(o, err->reply, err->reply_len);
+		else
+			out_fmt(o, ":%lld\r\n", sum);
+		return;
+	}
 	if (pd->merge == KV_MERGE_GATHER) {
 		if (pd->orig->oom || pd->orig->reply_len == 0)
 			o->oom = true;
@@ -1156,8 +1181,12 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	}
 	if (!ok)
 		goto oom_pd;
-	for (unsigned i = 0; i < pd->n_parts; i++)
+	for (unsigned i = 0; i < pd->n_parts; i++) {
 		pd->parts[i]->pend = pd;
+		pd->parts[i]->cid = c->id;
+	}
+	if (pd->orig != NULL)
+		pd->orig->cid = c->id;
 
 	if (tx) {
 		for (unsigned i = 0; i < pd->n_parts; i++) {

@@ -112,8 +112,107 @@ static const struct kv_cmd client_subcmds[] = {
 		.docs_len = 136,
 	},
 	{
-		.name = "client|list",
+		.name = "client|kill",
 		.id = 10,
+		.fn = cmd_client_kill,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(SENTINEL),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "connection",
+		.summary =
+			"Close client connections chosen by address, id or oth"
+			"er filters",
+		.since = "2.4.0",
+		.complexity =
+			"O(N) where N is the number of client connections",
+		.acl_categories = "@admin @slow @dangerous @connection",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nclient|kill\r\n"
+			":-3\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*4\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n+@connection\r\n"
+			"*0\r\n*0\r\n*0\r\n",
+		.info_len = 141,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Close client connections chosen by address, id or oth"
+			"er filters\r\n$5\r\nsince\r\n"
+			"$5\r\n2.4.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nconnection\r\n$10\r\n"
+			"complexity\r\n$48\r\nO(N) where N is the number of cl"
+			"ient connections\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"filter\r\n$4\r\ntype\r\n$5\r\n"
+			"oneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"ip:port\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$16\r\ndeprecated_since\r\n"
+			"$6\r\n2.8.12\r\n*8\r\n$4\r\n"
+			"name\r\n$10\r\nnew-format\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"$9\r\narguments\r\n*6\r\n*10\r\n"
+			"$4\r\nname\r\n$9\r\nclient-id\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$2\r\nID\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.12\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*12\r\n$4\r\nname\r\n$26\r\n"
+			"normal_master_slave_pubsub\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\ntoken\r\n$4\r\nTYPE\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.12\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*5\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nnormal\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nNORMAL\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nmaster\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nMASTER\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nslave\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nSLAVE\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nreplica\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nREPLICA\r\n"
+			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\npubsub\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nPUBSUB\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nusername\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\ntoken\r\n$4\r\nUSER\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nip:port\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\ntoken\r\n$4\r\nADDR\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"ip:port\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\ntoken\r\n$5\r\n"
+			"LADDR\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*8\r\n$4\r\nname\r\n"
+			"$6\r\nyes/no\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n$5\r\ntoken\r\n"
+			"$6\r\nSKIPME\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n",
+		.docs_len = 1589,
+	},
+	{
+		.name = "client|list",
+		.id = 11,
 		.fn = cmd_client_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -180,7 +279,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|setname",
-		.id = 11,
+		.id = 12,
 		.fn = cmd_client_setname,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -221,7 +320,7 @@ static const struct kv_cmd client_subcmds[] = {
 static const struct kv_cmd command_subcmds[] = {
 	{
 		.name = "command|count",
-		.id = 13,
+		.id = 14,
 		.fn = cmd_command_count,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -255,7 +354,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|docs",
-		.id = 14,
+		.id = 15,
 		.fn = cmd_command_docs,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -296,7 +395,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|info",
-		.id = 15,
+		.id = 16,
 		.fn = cmd_command_info,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -338,7 +437,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|list",
-		.id = 16,
+		.id = 17,
 		.fn = cmd_command_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -393,7 +492,7 @@ static const struct kv_cmd command_subcmds[] = {
 static const struct kv_cmd config_subcmds[] = {
 	{
 		.name = "config|get",
-		.id = 18,
+		.id = 19,
 		.fn = cmd_config_get,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -439,7 +538,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|resetstat",
-		.id = 19,
+		.id = 20,
 		.fn = cmd_config_resetstat,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -475,7 +574,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|rewrite",
-		.id = 20,
+		.id = 21,
 		.fn = cmd_config_rewrite,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -513,7 +612,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|set",
-		.id = 21,
+		.id = 22,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -566,7 +665,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 67,
+		.id = 68,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -605,7 +704,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 68,
+		.id = 69,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -636,7 +735,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 69,
+		.id = 70,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -685,7 +784,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 70,
+		.id = 71,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -727,7 +826,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 71,
+		.id = 72,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -766,7 +865,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 72,
+		.id = 73,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -811,7 +910,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd object_subcmds[] = {
 	{
 		.name = "object|encoding",
-		.id = 92,
+		.id = 93,
 		.fn = cmd_object_encoding,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -858,7 +957,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|freq",
-		.id = 93,
+		.id = 94,
 		.fn = cmd_object_freq,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -905,7 +1004,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|help",
-		.id = 94,
+		.id = 95,
 		.fn = cmd_object_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -937,7 +1036,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|idletime",
-		.id = 95,
+		.id = 96,
 		.fn = cmd_object_idletime,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -982,7 +1081,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|refcount",
-		.id = 96,
+		.id = 97,
 		.fn = cmd_object_refcount,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1030,7 +1129,7 @@ static const struct kv_cmd object_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 134,
+		.id = 135,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1071,7 +1170,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 135,
+		.id = 136,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1102,7 +1201,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 136,
+		.id = 137,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1140,7 +1239,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 137,
+		.id = 138,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1657,7 +1756,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "client",
-		.id = 12,
+		.id = 13,
 		.fn = NULL,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(SENTINEL),
@@ -1670,11 +1769,11 @@ const struct kv_cmd kv_cmd_table[] = {
 		.complexity = "Depends on subcommand.",
 		.acl_categories = "@slow",
 		.subcmds = client_subcmds,
-		.n_subcmds = 5,
+		.n_subcmds = 6,
 		.info_resp =
 			"*10\r\n$6\r\nclient\r\n:-2\r\n"
 			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
-			"+@slow\r\n*0\r\n*0\r\n*5\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*6\r\n"
 			"*10\r\n$14\r\nclient|getname\r\n"
 			":2\r\n*3\r\n+noscript\r\n+loading\r\n"
 			"+stale\r\n:0\r\n:0\r\n:0\r\n"
@@ -1689,18 +1788,24 @@ const struct kv_cmd kv_cmd_table[] = {
 			"+stale\r\n:0\r\n:0\r\n:0\r\n"
 			"*2\r\n+@slow\r\n+@connection\r\n"
 			"*1\r\n$23\r\nnondeterministic_output\r\n"
-			"*0\r\n*0\r\n*10\r\n$11\r\nclient|list\r\n"
-			":-2\r\n*4\r\n+admin\r\n+noscript\r\n"
+			"*0\r\n*0\r\n*10\r\n$11\r\nclient|kill\r\n"
+			":-3\r\n*4\r\n+admin\r\n+noscript\r\n"
 			"+loading\r\n+stale\r\n:0\r\n"
 			":0\r\n:0\r\n*4\r\n+@admin\r\n"
 			"+@slow\r\n+@dangerous\r\n+@connection\r\n"
+			"*0\r\n*0\r\n*0\r\n*10\r\n$11\r\n"
+			"client|list\r\n:-2\r\n*4\r\n"
+			"+admin\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n:0\r\n:0\r\n:0\r\n"
+			"*4\r\n+@admin\r\n+@slow\r\n"
+			"+@dangerous\r\n+@connection\r\n"
 			"*1\r\n$23\r\nnondeterministic_output\r\n"
 			"*0\r\n*0\r\n*10\r\n$14\r\nclient|setname\r\n"
 			":3\r\n*3\r\n+noscript\r\n+loading\r\n"
 			"+stale\r\n:0\r\n:0\r\n:0\r\n"
 			"*2\r\n+@slow\r\n+@connection\r\n"
 			"*0\r\n*0\r\n*0\r\n",
-		.info_len = 706,
+		.info_len = 847,
 		.docs_resp =
 			"*10\r\n$7\r\nsummary\r\n$35\r\n"
 			"Inspect and name client connections\r\n"
@@ -1708,7 +1813,7 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$22\r\n"
 			"Depends on subcommand.\r\n$11\r\n"
-			"subcommands\r\n*10\r\n$14\r\n"
+			"subcommands\r\n*12\r\n$14\r\n"
 			"client|getname\r\n*8\r\n$7\r\n"
 			"summary\r\n$36\r\nThe name this connection set, if an"
 			"y\r\n$5\r\nsince\r\n$5\r\n2.6.9\r\n"
@@ -1726,7 +1831,72 @@ const struct kv_cmd kv_cmd_table[] = {
 			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
 			"$5\r\ngroup\r\n$10\r\nconnection\r\n"
 			"$10\r\ncomplexity\r\n$4\r\n"
-			"O(1)\r\n$11\r\nclient|list\r\n"
+			"O(1)\r\n$11\r\nclient|kill\r\n"
+			"*10\r\n$7\r\nsummary\r\n$63\r\n"
+			"Close client connections chosen by address, id or oth"
+			"er filters\r\n$5\r\nsince\r\n"
+			"$5\r\n2.4.0\r\n$5\r\ngroup\r\n"
+			"$10\r\nconnection\r\n$10\r\n"
+			"complexity\r\n$48\r\nO(N) where N is the number of cl"
+			"ient connections\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"filter\r\n$4\r\ntype\r\n$5\r\n"
+			"oneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$7\r\n"
+			"ip:port\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$16\r\ndeprecated_since\r\n"
+			"$6\r\n2.8.12\r\n*8\r\n$4\r\n"
+			"name\r\n$10\r\nnew-format\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"$9\r\narguments\r\n*6\r\n*10\r\n"
+			"$4\r\nname\r\n$9\r\nclient-id\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$2\r\nID\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.12\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*12\r\n$4\r\nname\r\n$26\r\n"
+			"normal_master_slave_pubsub\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\ntoken\r\n$4\r\nTYPE\r\n"
+			"$5\r\nsince\r\n$6\r\n2.8.12\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*5\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nnormal\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nNORMAL\r\n"
+			"*8\r\n$4\r\nname\r\n$6\r\nmaster\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nMASTER\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"*6\r\n$4\r\nname\r\n$5\r\nslave\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nSLAVE\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nreplica\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nREPLICA\r\n"
+			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\npubsub\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nPUBSUB\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nusername\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\ntoken\r\n$4\r\nUSER\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nip:port\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\ntoken\r\n$4\r\nADDR\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"ip:port\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\ntoken\r\n$5\r\n"
+			"LADDR\r\n$5\r\nsince\r\n$5\r\n"
+			"6.2.0\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*8\r\n$4\r\nname\r\n"
+			"$6\r\nyes/no\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n$5\r\ntoken\r\n"
+			"$6\r\nSKIPME\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$11\r\nclient|list\r\n"
 			"*10\r\n$7\r\nsummary\r\n$29\r\n"
 			"One line per connected client\r\n"
 			"$5\r\nsince\r\n$5\r\n2.4.0\r\n"
@@ -1770,11 +1940,11 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*1\r\n*4\r\n$4\r\nname\r\n$15\r\n"
 			"connection-name\r\n$4\r\ntype\r\n"
 			"$6\r\nstring\r\n",
-		.docs_len = 1756,
+		.docs_len = 3363,
 	},
 	{
 		.name = "command",
-		.id = 17,
+		.id = 18,
 		.fn = cmd_command,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1880,7 +2050,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
-		.id = 22,
+		.id = 23,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -1976,7 +2146,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "copy",
-		.id = 23,
+		.id = 24,
 		.fn = cmd_copy,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2049,7 +2219,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dbsize",
-		.id = 24,
+		.id = 25,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2084,7 +2254,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 25,
+		.id = 26,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2132,7 +2302,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 26,
+		.id = 27,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2182,7 +2352,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 27,
+		.id = 28,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2240,7 +2410,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "discard",
-		.id = 28,
+		.id = 29,
 		.fn = cmd_discard,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2280,7 +2450,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dump",
-		.id = 29,
+		.id = 30,
 		.fn = cmd_dump,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2337,7 +2507,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
-		.id = 30,
+		.id = 31,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -2374,7 +2544,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exec",
-		.id = 31,
+		.id = 32,
 		.fn = cmd_exec,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2413,7 +2583,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 32,
+		.id = 33,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2461,7 +2631,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 33,
+		.id = 34,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2526,7 +2696,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 34,
+		.id = 35,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2592,7 +2762,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expiretime",
-		.id = 35,
+		.id = 36,
 		.fn = cmd_expiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2639,7 +2809,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 36,
+		.id = 37,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2689,7 +2859,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 37,
+		.id = 38,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2739,7 +2909,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 38,
+		.id = 39,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2784,7 +2954,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 39,
+		.id = 40,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2832,7 +3002,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 40,
+		.id = 41,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2878,7 +3048,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 41,
+		.id = 42,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2946,7 +3116,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 42,
+		.id = 43,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3003,7 +3173,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 43,
+		.id = 44,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3057,7 +3227,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 44,
+		.id = 45,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3107,7 +3277,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 45,
+		.id = 46,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3168,7 +3338,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 46,
+		.id = 47,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3215,7 +3385,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 47,
+		.id = 48,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3262,7 +3432,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 48,
+		.id = 49,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3307,7 +3477,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 49,
+		.id = 50,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3359,7 +3529,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 50,
+		.id = 51,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3413,7 +3583,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 51,
+		.id = 52,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3458,7 +3628,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 52,
+		.id = 53,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3503,7 +3673,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 53,
+		.id = 54,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3552,7 +3722,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 54,
+		.id = 55,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3612,7 +3782,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 55,
+		.id = 56,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3671,7 +3841,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 56,
+		.id = 57,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3735,7 +3905,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 57,
+		.id = 58,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3796,7 +3966,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 58,
+		.id = 59,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3848,7 +4018,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 59,
+		.id = 60,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3895,7 +4065,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 60,
+		.id = 61,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3940,7 +4110,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 61,
+		.id = 62,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3988,7 +4158,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 62,
+		.id = 63,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4038,7 +4208,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 63,
+		.id = 64,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4088,7 +4258,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 64,
+		.id = 65,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4129,7 +4299,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 65,
+		.id = 66,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4171,7 +4341,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lastsave",
-		.id = 66,
+		.id = 67,
 		.fn = cmd_lastsave,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4209,7 +4379,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 73,
+		.id = 74,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -4335,7 +4505,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 74,
+		.id = 75,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4388,7 +4558,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 75,
+		.id = 76,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4457,7 +4627,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 76,
+		.id = 77,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4502,7 +4672,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 77,
+		.id = 78,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4581,7 +4751,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 78,
+		.id = 79,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4648,7 +4818,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 79,
+		.id = 80,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4698,7 +4868,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 80,
+		.id = 81,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4766,7 +4936,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 81,
+		.id = 82,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4819,7 +4989,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 82,
+		.id = 83,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4875,7 +5045,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 83,
+		.id = 84,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4930,7 +5100,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 84,
+		.id = 85,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4983,7 +5153,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 85,
+		.id = 86,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5035,7 +5205,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 86,
+		.id = 87,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5088,7 +5258,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 87,
+		.id = 88,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5136,7 +5306,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "move",
-		.id = 88,
+		.id = 89,
 		.fn = cmd_move,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5185,7 +5355,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 89,
+		.id = 90,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5239,7 +5409,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 90,
+		.id = 91,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5295,7 +5465,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 91,
+		.id = 92,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5332,7 +5502,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "object",
-		.id = 97,
+		.id = 98,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5470,7 +5640,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 98,
+		.id = 99,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5516,7 +5686,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 99,
+		.id = 100,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5581,7 +5751,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 100,
+		.id = 101,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5647,7 +5817,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpiretime",
-		.id = 101,
+		.id = 102,
 		.fn = cmd_pexpiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5695,7 +5865,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 102,
+		.id = 103,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5749,7 +5919,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 103,
+		.id = 104,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5807,7 +5977,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 104,
+		.id = 105,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5869,7 +6039,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 105,
+		.id = 106,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5907,7 +6077,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 106,
+		.id = 107,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5959,7 +6129,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 107,
+		.id = 108,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6006,7 +6176,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 108,
+		.id = 109,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6044,7 +6214,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 109,
+		.id = 110,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6078,7 +6248,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 110,
+		.id = 111,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -6136,7 +6306,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 111,
+		.id = 112,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6194,7 +6364,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "restore",
-		.id = 112,
+		.id = 113,
 		.fn = cmd_restore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6284,7 +6454,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 113,
+		.id = 114,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6334,7 +6504,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 114,
+		.id = 115,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6399,7 +6569,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 115,
+		.id = 116,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6452,7 +6622,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 116,
+		.id = 117,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6508,7 +6678,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 117,
+		.id = 118,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6561,7 +6731,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "save",
-		.id = 118,
+		.id = 119,
 		.fn = cmd_save,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6602,7 +6772,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 119,
+		.id = 120,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6662,7 +6832,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 120,
+		.id = 121,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6707,7 +6877,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 121,
+		.id = 122,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6758,7 +6928,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 122,
+		.id = 123,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6821,7 +6991,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 123,
+		.id = 124,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -6858,7 +7028,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 124,
+		.id = 125,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6952,7 +7122,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 125,
+		.id = 126,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7004,7 +7174,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 126,
+		.id = 127,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7055,7 +7225,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 127,
+		.id = 128,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7105,7 +7275,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 128,
+		.id = 129,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7163,7 +7333,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 129,
+		.id = 130,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -7237,7 +7407,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 130,
+		.id = 131,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7286,7 +7456,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 131,
+		.id = 132,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7343,7 +7513,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 132,
+		.id = 133,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7406,7 +7576,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 133,
+		.id = 134,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7453,7 +7623,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 138,
+		.id = 139,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -7539,7 +7709,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 139,
+		.id = 140,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7584,7 +7754,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 140,
+		.id = 141,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7636,7 +7806,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 141,
+		.id = 142,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7696,7 +7866,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort",
-		.id = 142,
+		.id = 143,
 		.fn = cmd_sort,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7813,7 +7983,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort_ro",
-		.id = 143,
+		.id = 144,
 		.fn = cmd_sort_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7914,7 +8084,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "spop",
-		.id = 144,
+		.id = 145,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7969,7 +8139,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 145,
+		.id = 146,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8024,7 +8194,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 146,
+		.id = 147,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8075,7 +8245,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 147,
+		.id = 148,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8139,7 +8309,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 148,
+		.id = 149,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8184,7 +8354,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 149,
+		.id = 150,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8233,7 +8403,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 150,
+		.id = 151,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8294,7 +8464,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 151,
+		.id = 152,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -8329,7 +8499,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 152,
+		.id = 153,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8380,7 +8550,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 153,
+		.id = 154,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8427,7 +8597,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 154,
+		.id = 155,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8472,7 +8642,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 155,
+		.id = 156,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8528,7 +8698,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 156,
+		.id = 157,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8565,7 +8735,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 157,
+		.id = 158,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8617,7 +8787,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zadd",
-		.id = 158,
+		.id = 159,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8712,7 +8882,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 159,
+		.id = 160,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8757,7 +8927,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 160,
+		.id = 161,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8812,7 +8982,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 161,
+		.id = 162,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8873,7 +9043,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 162,
+		.id = 163,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8943,7 +9113,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 163,
+		.id = 164,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9000,7 +9170,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 164,
+		.id = 165,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9082,7 +9252,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 165,
+		.id = 166,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9138,7 +9308,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 166,
+		.id = 167,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9228,7 +9398,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 167,
+		.id = 168,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9283,7 +9453,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 168,
+		.id = 169,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9353,7 +9523,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 169,
+		.id = 170,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9404,7 +9574,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 170,
+		.id = 171,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9460,7 +9630,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 171,
+		.id = 172,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9516,7 +9686,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 172,
+		.id = 173,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9573,7 +9743,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 173,
+		.id = 174,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9659,7 +9829,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 174,
+		.id = 175,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9731,7 +9901,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 175,
+		.id = 176,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9809,7 +9979,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 176,
+		.id = 177,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9902,7 +10072,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 177,
+		.id = 178,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9952,7 +10122,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 178,
+		.id = 179,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10008,7 +10178,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 179,
+		.id = 180,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10064,7 +10234,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 180,
+		.id = 181,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10120,7 +10290,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 181,
+		.id = 182,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10176,7 +10346,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 182,
+		.id = 183,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10239,7 +10409,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 183,
+		.id = 184,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10313,7 +10483,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 184,
+		.id = 185,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10392,7 +10562,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 185,
+		.id = 186,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10442,7 +10612,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 186,
+		.id = 187,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10506,7 +10676,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 187,
+		.id = 188,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10554,7 +10724,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 188,
+		.id = 189,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10634,7 +10804,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 189,
+		.id = 190,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |

@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 190
+#define KV_CMD_COUNT 191
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -19,6 +19,7 @@ void cmd_bitpos(struct kv_req *r);
 void cmd_client_getname(struct kv_req *r);
 void cmd_client_id(struct kv_req *r);
 void cmd_client_info(struct kv_req *r);
+void cmd_client_kill(struct kv_req *r);
 void cmd_client_list(struct kv_req *r);
 void cmd_client_setname(struct kv_req *r);
 void cmd_command_count(struct kv_req *r);

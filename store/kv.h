@@ -89,6 +89,11 @@ struct kv_hooks {
 			       void (*fn)(struct kv_client *c, void *arg),
 			       void *arg);
 	/*
+	 * client_kill -- close a client that client_foreach gave (CLIENT
+	 * KILL): it stops reading and goes once its replies are out.
+	 */
+	void (*client_kill)(void *ctx, struct kv_client *c);
+	/*
 	 * shutdown -- SHUTDOWN was accepted: stop the server gracefully
 	 * (stop accepting, drain, make the log durable, exit).
 	 */
@@ -208,6 +213,8 @@ enum kv_merge {
 	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
 	KV_MERGE_NX,       /* MSETNX: :1 when no key existed anywhere */
 	KV_MERGE_INFO,     /* INFO texts merged (kv_info_merge) */
+	KV_MERGE_KILL,     /* CLIENT KILL: counts added up; the old form
+			    * +OK if any shard had the client */
 	KV_MERGE_GATHER,   /* any other multi-key command: keys gathered on
 			    * the coordinating shard under locks, run there,
 			    * results written back to their shards */

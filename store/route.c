@@ -199,6 +199,12 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->merge = KV_MERGE_INFO;
 		return;
 	}
+	if (is(&argv[0], "client") && argc > 1 && is(&argv[1], "kill")) {
+		/* Every worker's clients. */
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_KILL;
+		return;
+	}
 	if (is(&argv[0], "randomkey")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_ANY;

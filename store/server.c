@@ -366,6 +366,125 @@ list_one(struct kv_client *c, void *arg)
 	x->len += format_client(x->s, c, x->buf + x->len, x->cap - x->len);
 }
 
+/* What CLIENT KILL looks for. */
+struct kill_ctx {
+	struct kv_req *r;
+	const struct kv_arg *addr, *laddr;
+	long long id;              /* 0: any */
+	bool any_type;             /* TYPE normal, or none given */
+	bool skipme;
+	long long killed;
+};
+
+static bool
+arg_eq(const struct kv_arg *a, const char *s)
+{
+	return a->len == strlen(s) && memcmp(a->ptr, s, a->len) == 0;
+}
+
+/* kill_one -- hooks.client_foreach callback of CLIENT KILL. */
+static void
+kill_one(struct kv_client *c, void *arg)
+{
+	struct kill_ctx *x = arg;
+
+	if ((x->id != 0 && c->id != (uint64_t)x->id) || !x->any_type ||
+	    (x->addr != NULL && !arg_eq(x->addr, c->addr)) ||
+	    (x->laddr != NULL && !arg_eq(x->laddr, c->laddr)) ||
+	    (x->skipme && c->id == x->r->c->id))
+		return;
+	x->killed++;
+	if (c == x->r->c)
+		c->flags |= KV_CLIENT_CLOSE_AFTER_REPLY;
+	else if (x->r->s->hooks.client_kill != NULL)
+		x->r->s->hooks.client_kill(x->r->s->hooks.ctx, c);
+}
+
+/* kill_all -- run kill_one over this worker's clients and the caller. */
+static void
+kill_all(struct kv_req *r, struct kill_ctx *x)
+{
+	if ((r->c->flags & KV_CLIENT_ADMIN) || r->s->hooks.client_foreach == NULL)
+		kill_one(r->c, x);
+	if (r->s->hooks.client_foreach != NULL)
+		r->s->hooks.client_foreach(r->s->hooks.ctx, kill_one, x);
+}
+
+/*
+ * cmd_client_kill -- CLIENT KILL ip:port (+OK or "No such client"), or
+ * CLIENT KILL <filter> <value> ... with ID, TYPE, USER, ADDR, LADDR,
+ * SKIPME: the number of clients closed.
+ */
+void
+cmd_client_kill(struct kv_req *r)
+{
+	struct kill_ctx x = { .r = r, .any_type = true, .skipme = true };
+
+	if (r->argc == 3) {
+		x.addr = &r->argv[2];
+		x.skipme = false;
+		kill_all(r, &x);
+		if (x.killed == 0)
+			kv_reply_error(r->c, "ERR No such client");
+		else
+			kv_reply_ok(r->c);
+		return;
+	}
+	if (r->argc % 2 != 0) {
+		kv_reply_error(r->c, KV_ERR_SYNTAX);
+		return;
+	}
+	for (int i = 2; i < r->argc; i += 2) {
+		const struct kv_arg *v = &r->argv[i + 1];
+		if (kv_arg_is(&r->argv[i], "id")) {
+			if (!kv_str2ll(v->ptr, v->len, &x.id) || x.id <= 0) {
+				kv_reply_error(r->c, "ERR client-id should be "
+					       "greater than 0");
+				return;
+			}
+		} else if (kv_arg_is(&r->argv[i], "type")) {
+			if (kv_arg_is(v, "normal")) {
+				x.any_type = true;
+			} else if (kv_arg_is(v, "master") ||
+				   kv_arg_is(v, "replica") ||
+				   kv_arg_is(v, "slave") ||
+				   kv_arg_is(v, "pubsub")) {
+				x.any_type = false;   /* redpoll has none */
+			} else {
+				kv_reply_error(r->c, "ERR Unknown client type "
+					       "'%.*s'", (int)RTE_MIN(v->len,
+					       (size_t)128), v->ptr);
+				return;
+			}
+		} else if (kv_arg_is(&r->argv[i], "user")) {
+			if (!arg_eq(v, "default")) {
+				kv_reply_error(r->c, "ERR No such user '%.*s'",
+					       (int)RTE_MIN(v->len, (size_t)128),
+					       v->ptr);
+				return;
+			}
+		} else if (kv_arg_is(&r->argv[i], "addr")) {
+			x.addr = v;
+		} else if (kv_arg_is(&r->argv[i], "laddr")) {
+			x.laddr = v;
+		} else if (kv_arg_is(&r->argv[i], "skipme")) {
+			if (kv_arg_is(v, "yes")) {
+				x.skipme = true;
+			} else if (kv_arg_is(v, "no")) {
+				x.skipme = false;
+			} else {
+				kv_reply_error(r->c, KV_ERR_SYNTAX);
+				return;
+			}
+		} else {
+			kv_reply_error(r->c, KV_ERR_SYNTAX);
+			return;
+		}
+	}
+	kill_all(r, &x);
+	kv_reply_int(r->c, x.killed);
+}
+
 /* cmd_client_list -- CLIENT LIST: every client of this worker. */
 void
 cmd_client_list(struct kv_req *r)

@@ -255,3 +255,33 @@ def test_cores_move_under_redis_benchmark(server):
     after = json.loads(ctl(server, '--json', 'cores').stdout)[0]
     assert after['commands'] >= before['commands'] + 40000
     assert after['keys'] >= 1 and after['used_memory'] > 0
+
+
+def test_client_kill(server):
+    # A raw connection, so that no client library reconnects behind us.
+    victim = socket.create_connection((IP, PORT), timeout=10)
+    victim.sendall(b'CLIENT ID\r\n')
+    vid = int(victim.recv(64).strip()[1:])
+    killer = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    assert killer.execute_command('CLIENT', 'KILL', 'ID', vid) == 1
+    assert victim.recv(64) == b''          # closed by redpoll
+    victim.close()
+    # The old form by address; SKIPME protects the caller by default.
+    v2 = socket.create_connection((IP, PORT), timeout=10)
+    v2.sendall(b'CLIENT INFO\r\n')
+    info = v2.recv(4096).decode()
+    addr = info.split('addr=')[1].split()[0]
+    assert killer.execute_command('CLIENT', 'KILL', addr) == b'OK'
+    assert v2.recv(64) == b''
+    v2.close()
+    with pytest.raises(redis.exceptions.ResponseError,
+                       match='No such client'):
+        killer.execute_command('CLIENT', 'KILL', addr)
+    me = killer.client_id()
+    assert killer.execute_command('CLIENT', 'KILL', 'ID', me) == 0
+    assert killer.ping()
+    # From the admin socket: every data-port client.
+    a = redis.Redis(unix_socket_path=server.admin, socket_timeout=10)
+    assert a.execute_command('CLIENT', 'KILL', 'TYPE', 'normal') >= 1
+    a.close()
+    killer.close()

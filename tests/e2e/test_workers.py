@@ -6,6 +6,7 @@ survives a restart with the same worker count and refuses another one.
 """
 import json
 import os
+import socket
 import subprocess
 import threading
 
@@ -296,5 +297,25 @@ def test_sets_on_shards(fresh):
     r = client()
     assert {k: r.smembers(k) for k in before} == before
     assert r.scard('set:99') == 5
+    r.close()
+    assert rp.stop() == 0
+
+
+def test_client_kill_any_worker(fresh):
+    """CLIENT KILL reaches the clients of every worker."""
+    rp = start(fresh, 2)
+    socks, ids = [], []
+    for _ in range(8):
+        s = socket.create_connection((IP, PORT), timeout=10)
+        s.sendall(b'CLIENT ID\r\n')
+        ids.append(int(s.recv(64).strip()[1:]))
+        socks.append(s)
+    r = client()
+    for i in ids:
+        assert r.execute_command('CLIENT', 'KILL', 'ID', i) == 1
+    for s in socks:
+        assert s.recv(64) == b''
+        s.close()
+    assert r.execute_command('CLIENT', 'KILL', 'ID', ids[0]) == 0
     r.close()
     assert rp.stop() == 0

@@ -386,6 +386,26 @@ test_ops_per_sec(void **state)
 }
 
 static void
+test_client_kill(void **state)
+{
+	(void)state;
+	/* Without the dataplane the only client is the caller. */
+	rx("CLIENT KILL 1.2.3.4:5", "-ERR No such client\r\n");
+	rx("CLIENT KILL id 0", "-ERR client-id should be greater than 0\r\n");
+	rx("CLIENT KILL id x", "-ERR client-id should be greater than 0\r\n");
+	rx("CLIENT KILL type nope", "-ERR Unknown client type 'nope'\r\n");
+	rx("CLIENT KILL user nobody", "-ERR No such user 'nobody'\r\n");
+	rx("CLIENT KILL skipme maybe", "-ERR syntax error\r\n");
+	rx("CLIENT KILL id 5 id", "-ERR syntax error\r\n");
+	rx("CLIENT KILL type master", ":0\r\n");
+	/* SKIPME yes (the default) spares the caller, no does not. */
+	rx("CLIENT KILL type normal", ":0\r\n");
+	assert_false(st_client.flags & KV_CLIENT_CLOSE_AFTER_REPLY);
+	rx("CLIENT KILL type normal skipme no", ":1\r\n");
+	assert_true(st_client.flags & KV_CLIENT_CLOSE_AFTER_REPLY);
+}
+
+static void
 test_info_merge(void **state)
 {
 	const char *a =
@@ -446,6 +466,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_select),
 	ST_TEST(test_shutdown),
 	ST_TEST(test_info_merge),
+	ST_TEST(test_client_kill),
 	ST_TEST(test_hello_auth),
 	ST_TEST(test_client),
 	ST_TEST(test_command),
