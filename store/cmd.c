@@ -98,6 +98,7 @@ void
 kv_client_fini(struct kv_client *c)
 {
 	kv_multi_client_fini(c);
+	kv_monitor_remove(c);
 	free(c->name);
 	c->name = NULL;
 }
@@ -249,6 +250,9 @@ call(struct kv_shard *s, struct kv_client *c, const struct kv_cmd *cmd,
 	cmd->fn(&r);
 	kv_stats_call(s, cmd, c, argc, argv, rte_rdtsc() - t0,
 		      c->error_replies != errs);
+	if (s->n_monitors > 0 && !(cmd->flags & KV_CMD_FLAG(SKIP_MONITOR)) &&
+	    !(cmd->flags & KV_CMD_ADMIN))
+		kv_monitor_feed(s, c, argc, argv);
 	/* After the call, as Redis: INFO does not count itself. */
 	s->stats.commands++;
 }

@@ -910,7 +910,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd object_subcmds[] = {
 	{
 		.name = "object|encoding",
-		.id = 93,
+		.id = 94,
 		.fn = cmd_object_encoding,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -957,7 +957,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|freq",
-		.id = 94,
+		.id = 95,
 		.fn = cmd_object_freq,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1004,7 +1004,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|help",
-		.id = 95,
+		.id = 96,
 		.fn = cmd_object_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1036,7 +1036,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|idletime",
-		.id = 96,
+		.id = 97,
 		.fn = cmd_object_idletime,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1081,7 +1081,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|refcount",
-		.id = 97,
+		.id = 98,
 		.fn = cmd_object_refcount,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1129,7 +1129,7 @@ static const struct kv_cmd object_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 135,
+		.id = 136,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1170,7 +1170,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 136,
+		.id = 137,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1201,7 +1201,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 137,
+		.id = 138,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1239,7 +1239,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 138,
+		.id = 139,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -5305,8 +5305,45 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 287,
 	},
 	{
-		.name = "move",
+		.name = "monitor",
 		.id = 89,
+		.fn = cmd_monitor,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Stream every command the server runs to this connecti"
+			"on",
+		.since = "1.0.0",
+		.complexity = "",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nmonitor\r\n:1\r\n"
+			"*4\r\n+admin\r\n+noscript\r\n"
+			"+loading\r\n+stale\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 121,
+		.docs_resp =
+			"*6\r\n$7\r\nsummary\r\n$55\r\n"
+			"Stream every command the server runs to this connecti"
+			"on\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n",
+		.docs_len = 124,
+	},
+	{
+		.name = "move",
+		.id = 90,
 		.fn = cmd_move,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5355,7 +5392,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 90,
+		.id = 91,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5409,7 +5446,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 91,
+		.id = 92,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5465,7 +5502,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 92,
+		.id = 93,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5502,7 +5539,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "object",
-		.id = 98,
+		.id = 99,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5640,7 +5677,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 99,
+		.id = 100,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5686,7 +5723,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 100,
+		.id = 101,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5751,7 +5788,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 101,
+		.id = 102,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5817,7 +5854,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpiretime",
-		.id = 102,
+		.id = 103,
 		.fn = cmd_pexpiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5865,7 +5902,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 103,
+		.id = 104,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5919,7 +5956,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 104,
+		.id = 105,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5977,7 +6014,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 105,
+		.id = 106,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6039,7 +6076,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 106,
+		.id = 107,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -6077,7 +6114,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 107,
+		.id = 108,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6129,7 +6166,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 108,
+		.id = 109,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6176,7 +6213,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 109,
+		.id = 110,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6214,7 +6251,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 110,
+		.id = 111,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6248,7 +6285,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 111,
+		.id = 112,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -6306,7 +6343,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 112,
+		.id = 113,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6364,7 +6401,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "restore",
-		.id = 113,
+		.id = 114,
 		.fn = cmd_restore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6454,7 +6491,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 114,
+		.id = 115,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6504,7 +6541,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 115,
+		.id = 116,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6569,7 +6606,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 116,
+		.id = 117,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6622,7 +6659,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 117,
+		.id = 118,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6678,7 +6715,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 118,
+		.id = 119,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6731,7 +6768,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "save",
-		.id = 119,
+		.id = 120,
 		.fn = cmd_save,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6772,7 +6809,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 120,
+		.id = 121,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6832,7 +6869,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 121,
+		.id = 122,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6877,7 +6914,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 122,
+		.id = 123,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6928,7 +6965,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 123,
+		.id = 124,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6991,7 +7028,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 124,
+		.id = 125,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -7028,7 +7065,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 125,
+		.id = 126,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7122,7 +7159,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 126,
+		.id = 127,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7174,7 +7211,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 127,
+		.id = 128,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7225,7 +7262,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 128,
+		.id = 129,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7275,7 +7312,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 129,
+		.id = 130,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7333,7 +7370,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 130,
+		.id = 131,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -7407,7 +7444,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 131,
+		.id = 132,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7456,7 +7493,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 132,
+		.id = 133,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7513,7 +7550,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 133,
+		.id = 134,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7576,7 +7613,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 134,
+		.id = 135,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7623,7 +7660,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 139,
+		.id = 140,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -7709,7 +7746,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 140,
+		.id = 141,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7754,7 +7791,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 141,
+		.id = 142,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7806,7 +7843,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 142,
+		.id = 143,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7866,7 +7903,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort",
-		.id = 143,
+		.id = 144,
 		.fn = cmd_sort,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7983,7 +8020,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort_ro",
-		.id = 144,
+		.id = 145,
 		.fn = cmd_sort_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8084,7 +8121,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "spop",
-		.id = 145,
+		.id = 146,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8139,7 +8176,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 146,
+		.id = 147,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8194,7 +8231,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 147,
+		.id = 148,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8245,7 +8282,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 148,
+		.id = 149,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8309,7 +8346,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 149,
+		.id = 150,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8354,7 +8391,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 150,
+		.id = 151,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8403,7 +8440,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 151,
+		.id = 152,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8464,7 +8501,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 152,
+		.id = 153,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -8499,7 +8536,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 153,
+		.id = 154,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8550,7 +8587,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 154,
+		.id = 155,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8597,7 +8634,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 155,
+		.id = 156,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8642,7 +8679,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 156,
+		.id = 157,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8698,7 +8735,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 157,
+		.id = 158,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8735,7 +8772,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 158,
+		.id = 159,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8787,7 +8824,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zadd",
-		.id = 159,
+		.id = 160,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8882,7 +8919,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 160,
+		.id = 161,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8927,7 +8964,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 161,
+		.id = 162,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8982,7 +9019,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 162,
+		.id = 163,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9043,7 +9080,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 163,
+		.id = 164,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9113,7 +9150,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 164,
+		.id = 165,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9170,7 +9207,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 165,
+		.id = 166,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9252,7 +9289,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 166,
+		.id = 167,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9308,7 +9345,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 167,
+		.id = 168,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9398,7 +9435,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 168,
+		.id = 169,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9453,7 +9490,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 169,
+		.id = 170,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9523,7 +9560,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 170,
+		.id = 171,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9574,7 +9611,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 171,
+		.id = 172,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9630,7 +9667,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 172,
+		.id = 173,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9686,7 +9723,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 173,
+		.id = 174,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9743,7 +9780,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 174,
+		.id = 175,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9829,7 +9866,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 175,
+		.id = 176,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9901,7 +9938,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 176,
+		.id = 177,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9979,7 +10016,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 177,
+		.id = 178,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10072,7 +10109,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 178,
+		.id = 179,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10122,7 +10159,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 179,
+		.id = 180,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10178,7 +10215,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 180,
+		.id = 181,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10234,7 +10271,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 181,
+		.id = 182,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10290,7 +10327,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 182,
+		.id = 183,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10346,7 +10383,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 183,
+		.id = 184,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10409,7 +10446,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 184,
+		.id = 185,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10483,7 +10520,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 185,
+		.id = 186,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10562,7 +10599,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 186,
+		.id = 187,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10612,7 +10649,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 187,
+		.id = 188,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10676,7 +10713,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 188,
+		.id = 189,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10724,7 +10761,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 189,
+		.id = 190,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10804,7 +10841,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 190,
+		.id = 191,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10893,4 +10930,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 162;
+const unsigned kv_cmd_table_len = 163;

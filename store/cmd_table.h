@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 191
+#define KV_CMD_COUNT 192
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -95,6 +95,7 @@ void cmd_lrem(struct kv_req *r);
 void cmd_lset(struct kv_req *r);
 void cmd_ltrim(struct kv_req *r);
 void cmd_mget(struct kv_req *r);
+void cmd_monitor(struct kv_req *r);
 void cmd_move(struct kv_req *r);
 void cmd_mset(struct kv_req *r);
 void cmd_msetnx(struct kv_req *r);

@@ -201,6 +201,9 @@ kv_shard_free(struct kv_shard *s)
 	free(s->txn_buf);
 	kv_slowlog_free(s);
 	kv_stats_fini(s);
+	for (unsigned i = 0; i < s->n_monitors; i++)
+		s->monitors[i]->monitor = NULL;
+	free(s->monitors);
 	free(s);
 }
 

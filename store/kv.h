@@ -30,6 +30,7 @@ struct kv_arg {
 #define KV_CLIENT_ADMIN             (1u << 1) /* admin socket client */
 #define KV_CLIENT_AUTHENTICATED     (1u << 2) /* passed requirepass */
 #define KV_CLIENT_MULTI             (1u << 3) /* between MULTI and EXEC */
+#define KV_CLIENT_MONITOR           (1u << 5) /* MONITOR: fed every command */
 #define KV_CLIENT_DIRTY_EXEC        (1u << 4) /* a command was refused
 						 while queueing */
 
@@ -68,6 +69,7 @@ struct kv_client {
 	 * any thread (it only drops references the shard reclaims).
 	 */
 	struct kv_multi *multi;
+	struct kv_shard *monitor;  /* MONITOR: the shard feeding it */
 };
 
 /*

@@ -207,6 +207,8 @@ struct kv_shard {
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
 	bool nolog;                /* kv_set_logging(false): effects not logged */
+	struct kv_client **monitors;       /* MONITOR clients (server.c) */
+	unsigned n_monitors, cap_monitors;
 	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
 	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
 
@@ -445,6 +447,15 @@ void kv_multi_client_fini(struct kv_client *c);
 void kv_exec_queued(struct kv_shard *s, struct kv_client *c,
 		    const struct kv_cmd *cmd, int argc,
 		    const struct kv_arg *argv);
+
+/*
+ * kv_monitor_feed -- MONITOR: the line of a command that ran, to every
+ * monitoring client of the shard (server.c).
+ */
+void kv_monitor_feed(struct kv_shard *s, const struct kv_client *c,
+		     int argc, const struct kv_arg *argv);
+/* kv_monitor_remove -- a monitoring client goes away. */
+void kv_monitor_remove(struct kv_client *c);
 
 /* SCAN-family arguments (util.c). */
 /*

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -1433,4 +1434,110 @@ kv_info_merge(const char *const *texts, const size_t *lens, unsigned n,
 	free(m.f);
 	*out = b.p;
 	return b.len;
+}
+
+/* --- MONITOR -------------------------------------------------------------- */
+
+/*
+ * MONITOR: the client gets +OK, then one line per command any client of
+ * this shard runs: "+<unix s>.<us> [<db> <addr>] "arg" ...", arguments
+ * quoted as Redis's sdscatrepr does. Admin-socket clients cannot
+ * monitor (their replies only travel with a request of theirs).
+ */
+void
+cmd_monitor(struct kv_req *r)
+{
+	struct kv_shard *s = r->s;
+
+	if (r->c->flags & KV_CLIENT_ADMIN) {
+		kv_reply_error(r->c, "ERR MONITOR is not available on the admin "
+			       "socket; use the data port");
+		return;
+	}
+	if (r->c->flags & KV_CLIENT_MONITOR)
+		return;                 /* already, as Redis: no reply */
+	if (s->n_monitors == s->cap_monitors) {
+		unsigned cap = s->cap_monitors ? s->cap_monitors * 2 : 4;
+		struct kv_client **m = realloc(s->monitors, cap * sizeof(*m));
+		if (m == NULL) {
+			kv_reply_error(r->c, "OOM out of memory");
+			return;
+		}
+		s->monitors = m;
+		s->cap_monitors = cap;
+	}
+	s->monitors[s->n_monitors++] = r->c;
+	r->c->flags |= KV_CLIENT_MONITOR;
+	r->c->monitor = s;
+	kv_reply_ok(r->c);
+}
+
+void
+kv_monitor_remove(struct kv_client *c)
+{
+	struct kv_shard *s = c->monitor;
+
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < s->n_monitors; i++) {
+		if (s->monitors[i] == c) {
+			s->monitors[i] = s->monitors[--s->n_monitors];
+			break;
+		}
+	}
+	c->monitor = NULL;
+	c->flags &= ~KV_CLIENT_MONITOR;
+}
+
+/* repr -- an argument as sdscatrepr writes it, into b. */
+static void
+repr(struct info_buf *b, const char *p, size_t len)
+{
+	info_add(b, "\"");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		switch (ch) {
+		case '\\': info_add(b, "\\\\"); break;
+		case '"': info_add(b, "\\\""); break;
+		case '\n': info_add(b, "\\n"); break;
+		case '\r': info_add(b, "\\r"); break;
+		case '\t': info_add(b, "\\t"); break;
+		case '\a': info_add(b, "\\a"); break;
+		case '\b': info_add(b, "\\b"); break;
+		default:
+			if (isprint(ch))
+				info_add(b, "%c", ch);
+			else
+				info_add(b, "\\x%02x", ch);
+		}
+	}
+	info_add(b, "\"");
+}
+
+void
+kv_monitor_feed(struct kv_shard *s, const struct kv_client *c, int argc,
+		const struct kv_arg *argv)
+{
+	struct info_buf b = { .cap = 256 };
+	struct timespec ts;
+
+	for (int i = 0; i < argc; i++)
+		b.cap += argv[i].len * 4 + 3;
+	b.p = malloc(b.cap);
+	if (b.p == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	bool unix_client = (c->flags & KV_CLIENT_ADMIN) != 0;
+	info_add(&b, "+%lld.%06ld [%u %s%s]", (long long)ts.tv_sec,
+		 ts.tv_nsec / 1000, c->db, unix_client ? "unix:" : "",
+		 c->addr);
+	for (int i = 0; i < argc; i++) {
+		info_add(&b, " ");
+		repr(&b, argv[i].ptr, argv[i].len);
+	}
+	info_add(&b, "\r\n");
+	for (unsigned i = 0; i < s->n_monitors; i++)
+		if (s->monitors[i] != c)
+			kv_reply_raw(s->monitors[i], b.p, b.len);
+	free(b.p);
 }

@@ -285,3 +285,46 @@ def test_client_kill(server):
     assert a.execute_command('CLIENT', 'KILL', 'TYPE', 'normal') >= 1
     a.close()
     killer.close()
+
+
+def monitor_lines(addr, unix=None, n=0):
+    """Start MONITOR on a raw connection; return (socket, reader)."""
+    if unix:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(unix)
+    else:
+        s = socket.create_connection(addr, timeout=10)
+    s.settimeout(10)
+    s.sendall(b'MONITOR\r\n')
+    first = s.recv(64)
+    return s, first
+
+
+def test_monitor_matches_redis(server, oracle):
+    import re
+    cmds = [['SET', 'mk', 'a b\n"q"\\'], ['GET', 'mk'],
+            ['HSET', 'h', 'f', '\x01\x7f'], ['SELECT', '3'], ['PING']]
+    got = []
+    for addr in (oracle, (IP, PORT)):
+        mon, first = monitor_lines(addr)
+        assert first == b'+OK\r\n'
+        c = redis.Redis(host=addr[0], port=addr[1], socket_timeout=10)
+        for cmd in cmds:
+            c.execute_command(*cmd)
+        buf = b''
+        while buf.count(b"\r\n") < len(cmds):
+            buf += mon.recv(65536)
+        c.close()
+        mon.close()
+        lines = [re.sub(rb'^\+\d+\.\d{6} \[(\d+) [^\]]*\]', rb'[\1]', l)
+                 for l in buf.split(b'\r\n') if l]
+        # Redis may feed the client's HELLO/CLIENT handshake: keep ours.
+        got.append([l for l in lines if re.match(
+            rb'\[\d+\] "(SET|GET|HSET|SELECT|PING)"', l)])
+    assert got[0] == got[1], got
+    assert got[1][0] == rb'[0] "SET" "mk" "a b\n\"q\"\\"'
+    assert got[1][2] == rb'[0] "HSET" "h" "f" "\x01\x7f"'
+    # Not on the admin socket (its replies travel with its requests).
+    s, first = monitor_lines(None, unix=server.admin)
+    assert first.startswith(b'-ERR MONITOR is not available')
+    s.close()

@@ -385,6 +385,54 @@ test_ops_per_sec(void **state)
 	assert_int_equal(kv_ops_per_sec(s), 800);
 }
 
+static char mon_out[4096];
+static size_t mon_len;
+
+static void
+mon_sink(void *ctx, const void *b, size_t n)
+{
+	(void)ctx;
+	assert_true(mon_len + n < sizeof(mon_out));
+	memcpy(mon_out + mon_len, b, n);
+	mon_len += n;
+}
+
+static void
+test_monitor(void **state)
+{
+	struct kv_client mon;
+	struct kv_arg m[1] = { { "MONITOR", 7 } };
+	(void)state;
+
+	kv_client_init(&mon, mon_sink, NULL);
+	kv_execute(st_shard, &mon, 1, m);
+	assert_int_equal(mon_len, 5);
+	assert_memory_equal(mon_out, "+OK\r\n", 5);
+	mon_len = 0;
+	snprintf(st_client.addr, sizeof(st_client.addr), "198.18.0.2:5000");
+	run("SET k a\"b");
+	run("CONFIG GET port");             /* admin: not fed */
+	run("SELECT 2");
+	mon_out[mon_len] = '\0';
+	const char *l2 = strstr(mon_out, "\r\n+");
+	assert_non_null(l2);
+	assert_non_null(strstr(mon_out, " [0 198.18.0.2:5000] \"SET\" \"k\" "
+			       "\"a\\\"b\"\r\n"));
+	assert_non_null(strstr(l2, " [2 198.18.0.2:5000] \"SELECT\" "
+			       "\"2\"\r\n"));
+	assert_null(strstr(mon_out, "CONFIG"));
+	/* The monitor's own commands are not fed back to it. */
+	size_t before = mon_len;
+	struct kv_arg ping[1] = { { "PING", 4 } };
+	kv_execute(st_shard, &mon, 1, ping);
+	assert_int_equal(mon_len, before + 7);     /* +PONG only */
+	/* Gone: nothing more is written to it. */
+	kv_client_fini(&mon);
+	before = mon_len;
+	run("GET k");
+	assert_int_equal(mon_len, before);
+}
+
 static void
 test_client_kill(void **state)
 {
@@ -467,6 +515,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_shutdown),
 	ST_TEST(test_info_merge),
 	ST_TEST(test_client_kill),
+	ST_TEST(test_monitor),
 	ST_TEST(test_hello_auth),
 	ST_TEST(test_client),
 	ST_TEST(test_command),
