@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,73 @@ logs_in(const char *dir)
 	return n;
 }
 
+/* info_buf_append -- printf-like append to buf[*n..len). */
+static void __attribute__((format(printf, 4, 5)))
+info_append(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int r = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		*n = RTE_MIN(len, *n + (size_t)r);
+}
+
+/* info_network -- Ethernet/ARP/IP/ICMP and TCP counters of a worker. */
+static void
+info_network(const struct dp_worker *w, char *buf, size_t len, size_t *n)
+{
+	for (int i = 0; i < DP_NET__MAX; i++)
+		info_append(buf, len, n, "net_%s:%" PRIu64 "\r\n",
+			    dp_net_counter_name(i), w->net.counters[i]);
+	const uint64_t *tc = tcp_counters(w->net.tcp);
+	for (int i = 0; i < TCP__MAX; i++)
+		info_append(buf, len, n, "tcp_%s:%" PRIu64 "\r\n",
+			    tcp_counter_name(i), tc[i]);
+	info_append(buf, len, n, "tcp_connections:%u\r\n",
+		    tcp_conns(w->net.tcp));
+}
+
+/* info_workers -- a worker's own lines (INFO workers). */
+static void
+info_workers(const struct dp_worker *w, char *buf, size_t len, size_t *n)
+{
+	uint64_t keys = 0;
+
+	for (unsigned db = 0; db < w->cfg->databases; db++)
+		keys += kv_dbsize(w->shard, db);
+	info_append(buf, len, n, "workers:%u\r\nworker%u_lcore:%u\r\n"
+		    "worker%u_connections:%u\r\nworker%u_keys:%" PRIu64
+		    "\r\nworker%u_used_memory:%" PRIu64 "\r\n",
+		    w->n_workers, w->index, w->lcore, w->index, w->n_conns,
+		    w->index, keys, w->index, kv_used_memory(w->shard));
+	for (int i = 0; i < DP_W__MAX; i++)
+		info_append(buf, len, n, "worker%u_%s:%" PRIu64 "\r\n",
+			    w->index, dp_worker_counter_name(i),
+			    w->counters[i]);
+}
+
+/*
+ * info_port -- the port's lines of dp_port_stats_format as port_<name>
+ * fields (its "# Port" header dropped), for INFO dataplane.
+ */
+static void
+info_port(const struct dp_worker *w, char *buf, size_t len, size_t *n)
+{
+	char text[8192];
+	size_t tl = dp_port_stats_format(w->port, text, sizeof(text));
+
+	for (char *p = text, *e; p < text + tl; p = e + 2) {
+		e = strstr(p, "\r\n");
+		if (e == NULL)
+			break;
+		if (p[0] != '#')
+			info_append(buf, len, n, "port_%.*s\r\n", (int)(e - p),
+				    p);
+	}
+}
+
 /* info_hook -- INFO sections owned by the dataplane. */
 static size_t
 info_hook(void *ctx, const char *section, char *buf, size_t len)
@@ -173,40 +241,23 @@ info_hook(void *ctx, const char *section, char *buf, size_t len)
 	struct dp_worker *w = ctx;
 	size_t n = 0;
 
-#define APPEND(...)                                                     \
-	do {                                                             \
-		int r_ = snprintf(buf + n, len - n, __VA_ARGS__);        \
-		if (r_ > 0)                                              \
-			n = RTE_MIN(len, n + (size_t)r_);                \
-	} while (0)
-
 	if (strcmp(section, "clients") == 0) {
-		APPEND("# Clients\r\nconnected_clients:%u\r\n"
-		       "maxclients:%u\r\n", w->n_conns, w->cfg->maxclients);
+		info_append(buf, len, &n, "# Clients\r\nconnected_clients:%u"
+			    "\r\nmaxclients:%u\r\n", w->n_conns,
+			    w->cfg->maxclients);
 	} else if (strcmp(section, "network") == 0) {
-		APPEND("# Network\r\n");
-		for (int i = 0; i < DP_NET__MAX; i++)
-			APPEND("net_%s:%" PRIu64 "\r\n",
-			       dp_net_counter_name(i), w->net.counters[i]);
-		const uint64_t *tc = tcp_counters(w->net.tcp);
-		for (int i = 0; i < TCP__MAX; i++)
-			APPEND("tcp_%s:%" PRIu64 "\r\n", tcp_counter_name(i),
-			       tc[i]);
-		APPEND("tcp_connections:%u\r\n", tcp_conns(w->net.tcp));
+		info_append(buf, len, &n, "# Network\r\n");
+		info_network(w, buf, len, &n);
 	} else if (strcmp(section, "workers") == 0) {
-		uint64_t keys = 0;
-		for (unsigned db = 0; db < w->cfg->databases; db++)
-			keys += kv_dbsize(w->shard, db);
-		APPEND("# Workers\r\nworkers:%u\r\nworker%u_lcore:%u\r\n"
-		       "worker%u_connections:%u\r\nworker%u_keys:%" PRIu64
-		       "\r\nworker%u_used_memory:%" PRIu64 "\r\n",
-		       w->n_workers, w->index, w->lcore, w->index, w->n_conns,
-		       w->index, keys, w->index, kv_used_memory(w->shard));
-		for (int i = 0; i < DP_W__MAX; i++)
-			APPEND("worker%u_%s:%" PRIu64 "\r\n", w->index,
-			       dp_worker_counter_name(i), w->counters[i]);
+		info_append(buf, len, &n, "# Workers\r\n");
+		info_workers(w, buf, len, &n);
+	} else if (strcmp(section, "dataplane") == 0) {
+		/* Everything at once: the port, the stack, the worker. */
+		info_append(buf, len, &n, "# Dataplane\r\n");
+		info_port(w, buf, len, &n);
+		info_network(w, buf, len, &n);
+		info_workers(w, buf, len, &n);
 	}
-#undef APPEND
 	return n;
 }
 
@@ -266,6 +317,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 	w->cfg = cfg;
 	w->quit = &quit;
 	w->index = index;
+	w->port = port;
 	w->n_workers = n_workers;
 	w->lcore = lcore;
 

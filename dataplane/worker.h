@@ -18,6 +18,7 @@ struct pm_log;
 struct dp_conn;
 struct dp_ctl;
 struct dp_xcore;
+struct dp_port;
 
 /* Poll-loop and connection counters of a worker. */
 #define DP_WORKER_COUNTERS(X)                                           \
@@ -40,6 +41,7 @@ struct dp_worker {
 	struct pm_log *log;             /* NULL: persistence off */
 	struct dp_ctl *ctl;             /* requests of the control plane */
 	struct dp_xcore *xc;            /* requests between workers */
+	const struct dp_port *port;     /* the port of its queue pair */
 	struct rp_config *cfg;
 	const volatile bool *quit;      /* set by the control plane */
 	unsigned index;                 /* worker number, 0-based */

@@ -1176,6 +1176,7 @@ static const struct {
 	{ "keyspace", true, info_keyspace },
 	{ "network", false, NULL },
 	{ "workers", false, NULL },
+	{ "dataplane", false, NULL },
 };
 #define N_INFO_SECTIONS RTE_DIM(info_sections)
 
@@ -1230,7 +1231,7 @@ cmd_info(struct kv_req *r)
 /* Sections whose counters add up over shards; the others are shard 0's. */
 static const char *const info_summed[] = {
 	"Clients", "Memory", "Persistence", "Stats", "Commandstats",
-	"Errorstats", "Keyspace", "Network", "Workers",
+	"Errorstats", "Keyspace", "Network", "Workers", "Dataplane",
 };
 
 /* Fields that describe the process, not a shard: never added up. */
@@ -1340,8 +1341,10 @@ merge_line(struct info_merge *m, const char *sec, size_t slen,
 	f->klen = klen;
 	memcpy(f->val, v, vl);
 	f->val[vl] = '\0';
+	/* The port is one for all workers: its lines are not added up. */
 	f->summed = sum && !in_list(info_not_summed, RTE_DIM(info_not_summed),
 				    line, kl) &&
+		    !(kl > 5 && memcmp(line, "port_", 5) == 0) &&
 		    comps(v, vl, f->sum, &f->n_comp);
 	m->n++;
 }

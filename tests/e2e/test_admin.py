@@ -328,3 +328,13 @@ def test_monitor_matches_redis(server, oracle):
     s, first = monitor_lines(None, unix=server.admin)
     assert first.startswith(b'-ERR MONITOR is not available')
     s.close()
+
+
+def test_info_dataplane(server):
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    d = r.info('dataplane')
+    assert d['port_driver'] == 'net_tap' and d['port_link'] == 'up'
+    assert d['port_rx_packets'] > 0
+    assert d['tcp_segs_rx'] > 0 and d['net_rx_packets'] > 0
+    assert d['workers'] == 1 and d['worker0_iterations'] > 0
+    r.close()

@@ -110,6 +110,9 @@ def test_keys_everywhere(fresh, n):
     assert all('worker%d_requests_served' % i in w for i in range(n))
     assert sum(w['worker%d_requests_remote' % i] for i in range(n)) >= 100
     assert sum(w['worker%d_keys' % i] for i in range(n)) == r.dbsize()
+    d = r.info('dataplane')
+    assert d['port_queues'] == n and d['workers'] == n
+    assert all('worker%d_commands' % i in d for i in range(n))
     cores = json.loads(subprocess.run(
         [CTL, '-s', rp.admin, '--json', 'cores'], capture_output=True,
         text=True, timeout=30, check=True).stdout)
