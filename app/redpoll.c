@@ -205,9 +205,11 @@ info_workers(const struct dp_worker *w, char *buf, size_t len, size_t *n)
 		keys += kv_dbsize(w->shard, db);
 	info_append(buf, len, n, "workers:%u\r\nworker%u_lcore:%u\r\n"
 		    "worker%u_connections:%u\r\nworker%u_keys:%" PRIu64
-		    "\r\nworker%u_used_memory:%" PRIu64 "\r\n",
+		    "\r\nworker%u_used_memory:%" PRIu64 "\r\n"
+		    "worker%u_ring_depth:%u\r\n",
 		    w->n_workers, w->index, w->lcore, w->index, w->n_conns,
-		    w->index, keys, w->index, kv_used_memory(w->shard));
+		    w->index, keys, w->index, kv_used_memory(w->shard),
+		    w->index, dp_xc_depth(w));
 	for (int i = 0; i < DP_W__MAX; i++)
 		info_append(buf, len, n, "worker%u_%s:%" PRIu64 "\r\n",
 			    w->index, dp_worker_counter_name(i),

@@ -425,9 +425,9 @@ cmd_cores(struct ctl *c)
 	if (c->json)
 		printf("[");
 	else
-		printf("%-7s %12s %8s %12s %8s %10s %12s\n", "worker",
-		       "commands", "busy%", "admin_reqs", "conns", "keys",
-		       "memory");
+		printf("%-7s %12s %8s %12s %8s %10s %12s %10s %10s %6s\n",
+		       "worker", "commands", "busy%", "admin_reqs", "conns",
+		       "keys", "memory", "local", "remote", "ring");
 	for (unsigned w = 0; w < n; w++) {
 		char f[64];
 		snprintf(f, sizeof(f), "worker%u_commands", w);
@@ -444,16 +444,25 @@ cmd_cores(struct ctl *c)
 		long long keys = atoll(info_get(text, f));
 		snprintf(f, sizeof(f), "worker%u_used_memory", w);
 		long long mem = atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_requests_local", w);
+		long long local = atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_requests_remote", w);
+		long long remote = atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_ring_depth", w);
+		long long ring = atoll(info_get(text, f));
 		double pct = busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0;
 		if (c->json)
 			printf("%s{\"worker\":%u,\"commands\":%lld,"
 			       "\"busy_pct\":%.2f,\"admin_requests\":%lld,"
 			       "\"connections\":%lld,\"keys\":%lld,"
-			       "\"used_memory\":%lld}", w ? "," : "", w, cmds,
-			       pct, adm, conns, keys, mem);
+			       "\"used_memory\":%lld,\"requests_local\":%lld,"
+			       "\"requests_remote\":%lld,\"ring_depth\":%lld}",
+			       w ? "," : "", w, cmds, pct, adm, conns, keys, mem,
+			       local, remote, ring);
 		else
-			printf("%-7u %12lld %8.2f %12lld %8lld %10lld %12lld\n",
-			       w, cmds, pct, adm, conns, keys, mem);
+			printf("%-7u %12lld %8.2f %12lld %8lld %10lld %12lld "
+			       "%10lld %10lld %6lld\n", w, cmds, pct, adm, conns,
+			       keys, mem, local, remote, ring);
 	}
 	if (c->json)
 		printf("]\n");
@@ -881,7 +890,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "  status                  version, uptime, workers, port, memory, keys,\n"
 "                          persistence\n"
 "  cores                   per worker: commands, busy %%, admin requests,\n"
-"                          connections, keys, memory\n"
+"                          connections, keys, memory, local and remote\n"
+"                          requests, ring depth\n"
 "  ports                   link and counters of the port (rte_eth_stats,\n"
 "                          xstats)\n"
 "  conns [FILTER]          connected clients (CLIENT LIST), only lines\n"

@@ -1278,6 +1278,22 @@ dp_xc_flush(struct dp_worker *w)
 }
 
 unsigned
+dp_xc_depth(const struct dp_worker *w)
+{
+	const struct dp_xcore *xc = w->xc;
+	unsigned n = 0;
+
+	if (xc == NULL)
+		return 0;
+	for (unsigned i = 0; i < xc->n; i++)
+		if (i != xc->self)
+			n += rte_ring_count(xc->in[i]);
+	for (const struct dp_xmsg *m = xc->fifo; m != NULL; m = m->next)
+		n++;
+	return n;
+}
+
+unsigned
 dp_xc_pending(const struct dp_worker *w)
 {
 	return w->xc != NULL ? w->xc->pending : 0;

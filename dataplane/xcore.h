@@ -63,6 +63,12 @@ unsigned dp_xc_poll(struct dp_worker *w);
  */
 void dp_xc_flush(struct dp_worker *w);
 
+/*
+ * dp_xc_depth -- messages waiting for this worker: in its inbound rings
+ * and its lock FIFO (INFO workers' ring_depth). Any lcore may read it.
+ */
+unsigned dp_xc_depth(const struct dp_worker *w);
+
 /* dp_xc_pending -- requests of this worker still waiting for parts. */
 unsigned dp_xc_pending(const struct dp_worker *w);
 

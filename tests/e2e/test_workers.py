@@ -118,6 +118,8 @@ def test_keys_everywhere(fresh, n):
         text=True, timeout=30, check=True).stdout)
     assert [c['worker'] for c in cores] == list(range(n))
     assert sum(c['keys'] for c in cores) == r.dbsize()
+    assert sum(c['requests_remote'] for c in cores) >= 100
+    assert all(c['ring_depth'] >= 0 for c in cores)
     assert r.flushall()
     assert r.dbsize() == 0
     r.close()
