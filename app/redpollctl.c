@@ -613,6 +613,51 @@ cmd_shutdown(struct ctl *c, int wait_s)
 	return EX_REPLY;
 }
 
+/*
+ * cmd_snapshot -- SAVE: a point-in-time RDB file of the keyspace at the
+ * server's dir/dbfilename, written before the reply (so "start" and
+ * "wait" are one step); prints where, how long it took, LASTSAVE.
+ */
+static int
+cmd_snapshot(struct ctl *c)
+{
+	static const char *const save[] = { "SAVE" };
+	static const char *const last[] = { "LASTSAVE" };
+	static const char *const where[] = { "CONFIG", "GET", "d*" };
+	struct reply r, l, w;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	call(c, &r, 1, save);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r.type == R_ERROR) {
+		fprintf(stderr, "redpollctl: %s\n", r.str);
+		reply_free(&r);
+		return EX_REPLY;
+	}
+	call(c, &l, 1, last);
+	call(c, &w, 3, where);
+	const char *dir = "", *file = "";
+	for (size_t i = 0; w.type == R_ARRAY && i + 1 < w.n; i += 2) {
+		if (strcmp(w.elem[i].str, "dir") == 0)
+			dir = w.elem[i + 1].str;
+		else if (strcmp(w.elem[i].str, "dbfilename") == 0)
+			file = w.elem[i + 1].str;
+	}
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (c->json)
+		printf("{\"path\":\"%s/%s\",\"ms\":%.1f,\"lastsave\":%lld}\n",
+		       dir, file, ms, l.integer);
+	else
+		printf("snapshot %s/%s written in %.1f ms (LASTSAVE %lld)\n",
+		       dir, file, ms, l.integer);
+	reply_free(&r);
+	reply_free(&l);
+	reply_free(&w);
+	return EX_OK;
+}
+
 /* cmd_top -- cores and throughput, redrawn every second. */
 static int
 cmd_top(struct ctl *c, int count)
@@ -906,6 +951,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "  latency latest|history EVENT|reset [EVENT...]|doctor|histogram [CMD...]\n"
 "                          the latency monitor and per-command histograms\n"
 "  top [--count N]         live view refreshed every second\n"
+"  snapshot                SAVE: an RDB file of the keyspace at dir/\n"
+"                          dbfilename, written before it returns\n"
 "  shutdown [--wait S]     graceful stop: drain clients, make the log\n"
 "                          durable, exit; waits up to S seconds (10)\n"
 "  cli [ARGS...]           redis-cli on the admin socket\n"
@@ -992,7 +1039,7 @@ main(int argc, char **argv)
 
 	static const char *const known[] = { "status", "cores", "ports",
 		"conns", "config", "info", "top", "shutdown", "slowlog",
-		"latency", NULL };
+		"latency", "snapshot", NULL };
 	bool ok = false;
 	for (int k = 0; known[k] != NULL; k++)
 		ok |= strcmp(cmd, known[k]) == 0;
@@ -1020,6 +1067,8 @@ main(int argc, char **argv)
 		return cmd_config(&conn, rest, args);
 	if (strcmp(cmd, "slowlog") == 0)
 		return cmd_slowlog(&conn, rest, args);
+	if (strcmp(cmd, "snapshot") == 0 && rest == 0)
+		return cmd_snapshot(&conn);
 	if (strcmp(cmd, "latency") == 0)
 		return cmd_latency(&conn, rest, args);
 	if (strcmp(cmd, "info") == 0) {

@@ -3,6 +3,7 @@ SIGTERM are graceful (clients drained, log durable, exit 0, admin socket
 removed) and keep every acknowledged write; the admin socket's path
 checks; the admin socket keeps working when the data port is down.
 """
+import json
 import os
 import signal
 import socket
@@ -115,3 +116,38 @@ def test_admin_works_with_port_down(fresh):
     finally:
         subprocess.run(['ip', 'link', 'set', 'rp0', 'up'], check=True)
     assert rp.stop() == 0
+
+
+def test_redpollctl_snapshot(fresh, tmp_path):
+    """redpollctl snapshot writes an RDB file that Debian's redis-server
+    loads with every value."""
+    rp = fresh(['--dir', str(tmp_path), '--dbfilename', 'snap.rdb']).start()
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10)
+    r.set('s', 'v')
+    r.rpush('l', 'a', 'b')
+    r.hset('h', mapping={'f': '1'})
+    out = json.loads(ctl(rp, '--json', 'snapshot').stdout)
+    assert out['path'] == '%s/snap.rdb' % tmp_path and out['lastsave'] > 0
+    assert 'written in' in ctl(rp, 'snapshot').stdout
+    r.close()
+    assert rp.stop() == 0
+    sock = str(tmp_path / 'redis.sock')
+    srv = subprocess.Popen(['redis-server', '--port', '0', '--unixsocket',
+                            sock, '--dir', str(tmp_path), '--dbfilename',
+                            'snap.rdb', '--save', ''],
+                           stdout=subprocess.DEVNULL)
+    try:
+        c = redis.Redis(unix_socket_path=sock, socket_timeout=10)
+        for _ in range(100):
+            try:
+                c.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        assert c.get('s') == b'v'
+        assert c.lrange('l', 0, -1) == [b'a', b'b']
+        assert c.hgetall('h') == {b'f': b'1'}
+        c.close()
+    finally:
+        srv.terminate()
+        srv.wait(timeout=20)
