@@ -151,6 +151,12 @@ static const struct cfg_directive cfg_table[] = {
 	{ "zset-max-listpack-value", K_INT, F(zset_lp_value),
 	  .max = LONG_MAX, .mutable = true, .def = "64",
 	  .doc = "longest member (bytes) of a compact sorted set" },
+	{ "hash-max-listpack-entries", K_INT, F(hash_lp_entries),
+	  .max = LONG_MAX, .mutable = true, .def = "128",
+	  .doc = "largest hash kept in the compact encoding" },
+	{ "hash-max-listpack-value", K_INT, F(hash_lp_value),
+	  .max = LONG_MAX, .mutable = true, .def = "64",
+	  .doc = "longest field or value (bytes) of a compact hash" },
 	/* persistence */
 	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
 	  .def = "/dev/shm/redpoll",

@@ -74,6 +74,8 @@ struct rp_config {
 	unsigned long set_max_intset_entries; /* "set-max-intset-entries" */
 	unsigned long zset_lp_entries; /* "zset-max-listpack-entries" */
 	unsigned long zset_lp_value;   /* "zset-max-listpack-value" bytes */
+	unsigned long hash_lp_entries; /* "hash-max-listpack-entries" */
+	unsigned long hash_lp_value;   /* "hash-max-listpack-value" bytes */
 
 	/* persistence */
 	char pmem_path[PATH_MAX]; /* "pmem-path": directory or file prefix */

@@ -1,12 +1,14 @@
 /*
  * t_hash.c -- hashes, in Redis's two encodings.
  *
- * A small hash (at most KV_HASH_LP_ENTRIES fields, every field and value
- * at most KV_HASH_LP_VALUE bytes) is a "listpack": its pairs one after
- * the other in one buffer, each string behind a one-byte length, in
- * insertion order (so HGETALL answers in Redis's order). Lookups scan the
- * buffer, which for at most 128 short pairs is a few cache lines. A hash
- * that outgrows either limit becomes a kv_dict (dict.c) for good.
+ * A small hash (at most hash-max-listpack-entries fields, every field and
+ * value at most hash-max-listpack-value bytes, both 128 and 64 by
+ * default and mutable) is a "listpack": its pairs one after the other in
+ * one buffer, each string behind a one-byte length, in insertion order
+ * (so HGETALL answers in Redis's order). Lookups scan the buffer, which
+ * for 128 short pairs is a few cache lines. A hash that outgrows either
+ * limit becomes a kv_dict (dict.c) for good; lowering a limit converts
+ * no hash until its next write, as in Redis.
  *
  * Writes are logged as Redis propagates them; HINCRBYFLOAT as an HSET of
  * the resulting value, so that replay does not redo float arithmetic.
@@ -23,8 +25,9 @@
 #include "dict.h"
 #include "kv_private.h"
 
-#define KV_HASH_LP_ENTRIES 128   /* hash-max-listpack-entries */
-#define KV_HASH_LP_VALUE 64      /* hash-max-listpack-value */
+#define HASH_LP_MAX_VALUE 255    /* what one length byte holds */
+/* pairs of the longest strings whose buffer stays below 2^31 bytes */
+#define HASH_LP_MAX_ENTRIES ((1UL << 31) / (2 * (1 + HASH_LP_MAX_VALUE)))
 /*
  * HRANDFIELD with a negative count replies that many fields whatever the
  * hash's size; Redis 7.0 tries any count (and dies of it near LONG_MAX).
@@ -64,6 +67,22 @@ lp_find(const struct kv_entry *e, const char *f, size_t flen)
 			return off;
 	}
 	return -1;
+}
+
+/* hash_lp_entries -- the most fields a listpack takes. */
+static unsigned long
+hash_lp_entries(const struct kv_shard *s)
+{
+	return s->cfg->hash_lp_entries < HASH_LP_MAX_ENTRIES ?
+	       s->cfg->hash_lp_entries : HASH_LP_MAX_ENTRIES;
+}
+
+/* hash_lp_value -- the longest field or value a listpack takes. */
+static size_t
+hash_lp_value(const struct kv_shard *s)
+{
+	return s->cfg->hash_lp_value < HASH_LP_MAX_VALUE ?
+	       s->cfg->hash_lp_value : HASH_LP_MAX_VALUE;
 }
 
 /* lp_reserve -- room for len bytes in the buffer. */
@@ -172,7 +191,7 @@ hash_set(struct kv_shard *s, struct kv_entry *e, const char *f, size_t flen,
 	 const char *v, size_t vlen)
 {
 	if (e->encoding == KV_ENC_LISTPACK &&
-	    (flen > KV_HASH_LP_VALUE || vlen > KV_HASH_LP_VALUE) &&
+	    (flen > hash_lp_value(s) || vlen > hash_lp_value(s)) &&
 	    hash_convert(s, e) != 0)
 		return -1;
 	if (e->encoding == KV_ENC_LISTPACK) {
@@ -191,7 +210,7 @@ hash_set(struct kv_shard *s, struct kv_entry *e, const char *f, size_t flen,
 			e->v.lp.len = len;
 			return 0;
 		}
-		if (e->v.lp.n < KV_HASH_LP_ENTRIES) {
+		if (e->v.lp.n < hash_lp_entries(s)) {
 			uint32_t len = e->v.lp.len + 2 + (uint32_t)(flen + vlen);
 			if (lp_reserve(s, e, len) != 0)
 				return -1;

@@ -1597,6 +1597,7 @@ enum { AGG_SUM, AGG_MIN, AGG_MAX };
 /* One input of a set operation. */
 struct zsrc {
 	struct kv_entry *e;      /* NULL: missing key */
+	struct kv_entry *copy;   /* a plain set's copy as e, or NULL */
 	double weight;
 };
 
@@ -1808,6 +1809,65 @@ compute_op(struct zsrc *src, long long n, int op, int agg,
 	return true;
 }
 
+/* What set_copy_member needs: the copy, and whether all went well. */
+struct set_copy_ctx {
+	struct kv_shard *s;
+	struct kv_entry *z;
+	int rc;
+};
+
+/* set_copy_member -- kv_set_foreach callback: a member, score 1. */
+static void
+set_copy_member(void *ctx, const char *p, size_t len)
+{
+	struct set_copy_ctx *x = ctx;
+
+	if (x->rc == 0 && zset_insert(x->s, x->z, p, len, 1.0) != 0)
+		x->rc = -1;
+}
+
+/*
+ * set_as_zset -- a detached sorted set holding the members of the plain
+ * set e, each with score 1 (how Redis reads a set given to ZUNION and
+ * the others). NULL when out of memory.
+ */
+static struct kv_entry *
+set_as_zset(struct kv_shard *s, struct kv_entry *e)
+{
+	struct set_copy_ctx x = { s, zset_new(), 0 };
+
+	if (x.z == NULL)
+		return NULL;
+	kv_set_foreach(e, set_copy_member, &x);
+	if (x.rc != 0) {
+		zset_new_free(s, x.z);
+		return NULL;
+	}
+	return x.z;
+}
+
+/*
+ * lookup_src -- input i of a set operation from argv[j]: a sorted set,
+ * a plain set (read through a copy) or a missing key. false after
+ * WRONGTYPE or out of memory was replied.
+ */
+static bool
+lookup_src(struct kv_req *r, int j, struct zsrc *x)
+{
+	x->e = kv_lookup(r->s, r->c->db, r->argv[j].ptr, r->argv[j].len,
+			 true);
+	x->weight = 1.0;
+	if (x->e == NULL || x->e->type != KV_TYPE_SET)
+		return kv_check_type_or_reply(r, x->e, KV_TYPE_ZSET);
+	x->copy = set_as_zset(r->s, x->e);
+	x->e = x->copy;
+	if (x->e == NULL) {
+		kv_reply_error(r->c, "OOM out of memory");
+		return false;
+	}
+	return true;
+}
+
 /*
  * setop_generic -- Redis's zunionInterDiffGenericCommand: numkeys at
  * argv[ni], the keys, then WEIGHTS, AGGREGATE, WITHSCORES (no store) or
@@ -1846,9 +1906,8 @@ setop_generic(struct kv_req *r, int ni, bool store, int op, bool card)
 		return;
 	}
 	for (i = 0, j = ni + 1; i < setnum; i++, j++) {
-		if (!lookup_zset(r, j, &src[i].e, false))
+		if (!lookup_src(r, j, &src[i]))
 			goto out;
-		src[i].weight = 1.0;
 	}
 	while (j < r->argc) {
 		int remaining = r->argc - j;
@@ -1928,6 +1987,8 @@ setop_generic(struct kv_req *r, int ni, bool store, int op, bool card)
 	free(a.v);
 	kv_dict_free(acc);
 out:
+	for (i = 0; i < setnum; i++)
+		zset_new_free(r->s, src[i].copy);
 	free(src);
 }
 

@@ -263,6 +263,51 @@ test_conversion(void **state)
 	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
+/* The limits are hash-max-listpack-entries/-value, set by CONFIG SET. */
+static void
+test_conversion_configured(void **state)
+{
+	(void)state;
+	rx("CONFIG SET hash-max-listpack-entries 3", "+OK\r\n");
+	rx("CONFIG GET hash-max-listpack-entries",
+	   "*2\r\n$25\r\nhash-max-listpack-entries\r\n$1\r\n3\r\n");
+	rx("HSET c a 1 b 2 c 3", ":3\r\n");
+	assert_int_equal(enc("c"), KV_ENC_LISTPACK);
+	rx("HSET c d 4", ":1\r\n");
+	assert_int_equal(enc("c"), KV_ENC_HASHTABLE);
+	rx("HGET c d", "$1\r\n4\r\n");
+	/* 0: no listpack at all */
+	rx("CONFIG SET hash-max-listpack-entries 0", "+OK\r\n");
+	rx("HSET z a 1", ":1\r\n");
+	assert_int_equal(enc("z"), KV_ENC_HASHTABLE);
+	/* a longer value limit keeps a 100-byte value compact */
+	rx("CONFIG SET hash-max-listpack-entries 128", "+OK\r\n");
+	rx("CONFIG SET hash-max-listpack-value 100", "+OK\r\n");
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "HSET v f %0100d", 0);
+	rx(cmd, ":1\r\n");
+	assert_int_equal(enc("v"), KV_ENC_LISTPACK);
+	snprintf(cmd, sizeof(cmd), "HSET v %0101d x", 0);
+	rx(cmd, ":1\r\n");
+	assert_int_equal(enc("v"), KV_ENC_HASHTABLE);
+	rx("HLEN v", ":2\r\n");
+	/* above what a length byte holds, a string still leaves the
+	 * listpack */
+	rx("CONFIG SET hash-max-listpack-value 100000", "+OK\r\n");
+	snprintf(cmd, sizeof(cmd), "HSET w f %0255d", 0);
+	rx(cmd, ":1\r\n");
+	assert_int_equal(enc("w"), KV_ENC_LISTPACK);
+	snprintf(cmd, sizeof(cmd), "HSET w g %0256d", 0);
+	rx(cmd, ":1\r\n");
+	assert_int_equal(enc("w"), KV_ENC_HASHTABLE);
+	snprintf(cmd, sizeof(cmd), "HGET w f");
+	run(cmd);
+	assert_int_equal(st_len, 255 + 8);
+	rx("CONFIG SET hash-max-listpack-value 64", "+OK\r\n");
+	rx("DEL c z v w", ":4\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
 static void
 test_randfield(void **state)
 {
@@ -448,6 +493,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_incr),
 	ST_TEST(test_wrongtype_arity),
 	ST_TEST(test_conversion),
+	ST_TEST(test_conversion_configured),
 	ST_TEST(test_randfield),
 	ST_TEST(test_scan),
 	cmocka_unit_test_setup_teardown(test_replay, replay_setup,

@@ -603,6 +603,48 @@ replay_setup(void **state)
 	return st_setup(state);
 }
 
+/* Plain sets are inputs too: members with score 1, WEIGHTS applied. */
+static void
+test_setops_plain_sets(void **state)
+{
+	char cmd[64];
+
+	(void)state;
+	rx("SADD s 1 2 3", ":3\r\n");         /* intset */
+	rx("SADD h x y", ":2\r\n");           /* hashtable */
+	rx("ZADD z 5 2 7 x", ":2\r\n");
+	rx("ZUNION 2 s h WITHSCORES", "*10\r\n$1\r\n1\r\n$1\r\n1\r\n"
+	   "$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n"
+	   "$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n1\r\n");
+	rx("ZINTER 2 s z WEIGHTS 3 1 WITHSCORES",
+	   "*2\r\n$1\r\n2\r\n$1\r\n8\r\n");
+	rx("ZINTER 2 z h AGGREGATE MIN WITHSCORES",
+	   "*2\r\n$1\r\nx\r\n$1\r\n1\r\n");
+	rx("ZDIFF 2 s z", "*2\r\n$1\r\n1\r\n$1\r\n3\r\n");
+	rx("ZINTERCARD 2 s s", ":3\r\n");
+	rx("ZUNIONSTORE d 3 s h z WEIGHTS 2 2 1", ":5\r\n");
+	rx("ZRANGE d 0 -1 WITHSCORES", "*10\r\n$1\r\n1\r\n$1\r\n2\r\n"
+	   "$1\r\n3\r\n$1\r\n2\r\n$1\r\ny\r\n$1\r\n2\r\n"
+	   "$1\r\n2\r\n$1\r\n7\r\n$1\r\nx\r\n$1\r\n9\r\n");
+	rx("TYPE s", "+set\r\n");
+	/* the destination may be a set input: it becomes a sorted set */
+	rx("ZDIFFSTORE s 2 s z", ":2\r\n");
+	rx("TYPE s", "+zset\r\n");
+	rx("SET str v", "+OK\r\n");
+	rx("ZUNION 2 s str", "-WRONGTYPE Operation against a key holding "
+	   "the wrong kind of value\r\n");
+	/* a large set: its copy is a skiplist, and is freed */
+	for (int i = 0; i < 300; i++) {
+		snprintf(cmd, sizeof(cmd), "SADD big m%d", i);
+		run(cmd);
+	}
+	rx("ZINTERSTORE d2 2 big big", ":300\r\n");
+	rx("ZSCORE d2 m299", "$1\r\n2\r\n");
+	assert_int_equal(enc("d2"), KV_ENC_SKIPLIST);
+	rx("DEL s h z d str big d2", ":7\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_add),
 	ST_TEST(test_format),
@@ -611,6 +653,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_conversion),
 	ST_TEST(test_encodings_agree),
 	ST_TEST(test_setops),
+	ST_TEST(test_setops_plain_sets),
 	ST_TEST(test_pops),
 	ST_TEST(test_scan),
 	cmocka_unit_test_setup_teardown(test_replay, replay_setup,
