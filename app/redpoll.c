@@ -33,6 +33,7 @@
 #include "net.h"
 #include "pm.h"
 #include "port.h"
+#include "rdb.h"
 #include "tcp.h"
 #include "telemetry.h"
 #include "worker.h"
@@ -337,6 +338,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 			.config_set = config_set_hook,
 			.ctx = w,
 		},
+		.n_shards = n_workers,
 	};
 	w->shard = kv_shard_create(&sp);
 	if (w->shard == NULL) {
@@ -566,6 +568,27 @@ main(int argc, char **argv)
 		       "%.3f s", i, kv_dbsize(workers[i]->shard, 0),
 		       (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+
+	/* Migration: an RDB file into the empty keyspace, each key to the
+	 * shard that owns its slot and to that shard's log. */
+	if (cfg.import_rdb[0] != '\0') {
+		struct kv_shard *shards[DP_MAX_WORKERS];
+		struct timespec t0, t1;
+		uint64_t keys;
+		for (unsigned i = 0; i < n_workers; i++)
+			shards[i] = workers[i]->shard;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (kv_rdb_import(shards, n_workers, cfg.import_rdb, &keys,
+				  err, sizeof(err)) != 0) {
+			fprintf(stderr, "redpoll: %s\n", err);
+			goto out_workers;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		fprintf(stderr, "redpoll: imported %" PRIu64 " keys from %s "
+			"in %.3f s\n", keys, cfg.import_rdb,
+			(double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 
 	struct adm *admin = adm_create(cfg.admin_socket,

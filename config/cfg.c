@@ -173,6 +173,15 @@ static const struct cfg_directive cfg_table[] = {
 	  .doc = "bound of the durability delay in async mode" },
 	{ "pmem-repair", K_BOOL, F(pmem_repair), .def = "no",
 	  .doc = "truncate a log corrupt in the middle instead of failing" },
+	/* RDB files: SAVE's output, a dump.rdb imported at start. */
+	{ "dir", K_STR, F(dir), .min = 1, .def = "/var/lib/redpoll",
+	  .doc = "folder SAVE writes <dir>/<dbfilename> to (created if "
+	  "absent)" },
+	{ "dbfilename", K_STR, F(dbfilename), .min = 1, .def = "dump.rdb",
+	  .doc = "name of the RDB file SAVE writes in dir" },
+	{ "import-rdb", K_STR, F(import_rdb), .def = "",
+	  .doc = "RDB file loaded into an empty keyspace at start (empty: "
+	  "none)" },
 	/* Reported to clients for compatibility (redis-benchmark asks);
 	 * redpoll's persistence is the pmem log, not RDB or AOF. */
 	{ "save", K_SAVE, F(save), .max_args = CFG_MAX_ARGS - 1, .def = "",

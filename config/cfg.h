@@ -93,6 +93,9 @@ struct rp_config {
 	char logfile[PATH_MAX];   /* "logfile": empty = stdout */
 	enum cfg_loglevel loglevel;
 	char save[64];            /* "save": RDB schedule (reported only) */
+	char dir[PATH_MAX];       /* "dir": where SAVE writes */
+	char dbfilename[256];     /* "dbfilename": SAVE's file in dir */
+	char import_rdb[PATH_MAX];/* "import-rdb": RDB loaded at start */
 
 	/* statistics */
 	long long slowlog_slower_than; /* "slowlog-log-slower-than" us, <0 off */

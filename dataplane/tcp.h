@@ -30,7 +30,9 @@ struct tcp_conn;
 	X(segs_rx) X(segs_tx) X(retransmits) X(rto_timeouts)             \
 	X(dup_acks) X(ooo_segments) X(ooo_dropped) X(ooo_duplicates)    \
 	X(ooo_filled) X(sack_sent) X(syn_dropped)                        \
-	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full) X(keepalive_probes)
+	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full)    \
+	X(keepalive_probes) X(syncookies_sent) X(syncookies_ok)           \
+	X(syncookies_failed) X(challenge_acks)
 
 enum tcp_counter {
 #define TCP_ENUM(n) TCP_##n,

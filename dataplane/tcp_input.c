@@ -82,13 +82,154 @@ cksum_ok(const void *seg, uint32_t len, uint32_t src, uint32_t dst)
 	return s == 0xffff;
 }
 
+/*
+ * SYN cookies: when the SYN backlog is full, the SYN-ACK's ISN carries
+ * what the connection needs and no state is kept: 5 bits of a 64 s
+ * clock, 2 bits of MSS class, 25 bits of a keyed hash of the 4-tuple,
+ * the clock and the client's ISN. The ACK that completes the handshake
+ * is checked against it (this clock or the previous one) and the
+ * connection created then, without window scaling or timestamps (the
+ * cookie cannot carry them).
+ */
+static const uint16_t cookie_mss[4] = { 536, 1220, 1440, 1460 };
+
+/* cookie_clock -- the 5-bit, 64-second clock of the cookies. */
+static uint32_t
+cookie_clock(const struct tcp_stack *ts)
+{
+	return (uint32_t)(ts->net->now_tsc / ts->net->tsc_hz / 64) & 0x1f;
+}
+
+/* cookie_hash -- 25 bits keyed on the stack's secret. */
+static uint32_t
+cookie_hash(const struct tcp_stack *ts, uint32_t src, uint16_t sport,
+	    uint32_t dst, uint16_t dport, uint32_t t, uint32_t cisn)
+{
+	uint64_t k = ts->secret ^ 0x9e3779b97f4a7c15ULL;
+	const uint64_t in[3] = {
+		(uint64_t)src << 32 | dst,
+		(uint64_t)sport << 48 | (uint64_t)dport << 32 | cisn,
+		t,
+	};
+	for (int i = 0; i < 3; i++) {
+		k ^= in[i];
+		k *= 0xff51afd7ed558ccdULL;
+		k ^= k >> 33;
+		k *= 0xc4ceb9fe1a85ec53ULL;
+		k ^= k >> 29;
+	}
+	return (uint32_t)k & 0x1ffffff;
+}
+
+/* cookie_send -- answer a SYN with a cookie SYN-ACK. */
+static void
+cookie_send(struct tcp_stack *ts, uint32_t src, uint32_t dst,
+	    const struct rte_tcp_hdr *th, const struct tcp_opts *o)
+{
+	uint16_t want = o->mss ? o->mss : 536;
+	uint32_t idx = 0, t = cookie_clock(ts);
+	uint32_t cisn = rte_be_to_cpu_32(th->sent_seq);
+
+	if (want > ts->p.mss)
+		want = ts->p.mss;
+	while (idx < 3 && cookie_mss[idx + 1] <= want)
+		idx++;
+	uint32_t iss = t << 27 | idx << 25 |
+		       cookie_hash(ts, src, th->src_port, dst, th->dst_port, t,
+				   cisn);
+	TCP_COUNT(ts, syncookies_sent);
+	tcp_send_synack_for(ts, src, th->src_port, dst, th->dst_port, iss,
+			    cisn + 1, cookie_mss[idx]);
+}
+
+/* cookie_check -- whether an ACK completes a cookie handshake. */
+static bool
+cookie_check(struct tcp_stack *ts, uint32_t src, uint32_t dst,
+	     const struct rte_tcp_hdr *th)
+{
+	uint32_t iss = rte_be_to_cpu_32(th->recv_ack) - 1;
+	uint32_t cisn = rte_be_to_cpu_32(th->sent_seq) - 1;
+	uint32_t t = iss >> 27, now = cookie_clock(ts);
+
+	return ((now - t) & 0x1f) <= 1 &&
+	       (iss & 0x1ffffff) == cookie_hash(ts, src, th->src_port, dst,
+						th->dst_port, t, cisn);
+}
+
+/*
+ * cookie_establish -- make tc the connection a valid cookie ACK
+ * describes: ESTABLISHED, the cookie's ISN and MSS, no window scaling,
+ * no timestamps, no SACK; the application is told. Returns false (tc aborted)
+ * if the application refuses it.
+ */
+static bool
+cookie_establish(struct tcp_conn *tc, const struct rte_tcp_hdr *th)
+{
+	struct tcp_stack *ts = tc->ts;
+	uint32_t iss = rte_be_to_cpu_32(th->recv_ack) - 1;
+	uint32_t cisn = rte_be_to_cpu_32(th->sent_seq) - 1;
+	uint16_t mss = cookie_mss[(iss >> 25) & 3];
+
+	TCP_COUNT(ts, syncookies_ok);
+	tc->state = TCPS(ESTABLISHED);
+	tc->rcv.irs = cisn;
+	tc->rcv.nxt = cisn + 1;
+	tc->rcv.wscale = 0;
+	tc->snd.wscale = 0;
+	tc->ts_ok = false;
+	tc->sack_ok = false;
+	tc->snd.iss = iss;
+	tc->snd.una = iss + 1;
+	tc->snd.nxt = iss + 1;
+	tc->snd.max = iss + 1;
+	tc->snd.wnd = rte_be_to_cpu_16(th->rx_win);
+	tc->snd.max_wnd = tc->snd.wnd;
+	tc->snd.wl1 = cisn + 1;
+	tc->snd.wl2 = iss + 1;
+	tc->snd.mss = mss;
+	tc->cwnd = 10u * mss;
+	tc->ssthresh = UINT32_MAX;
+	tc->rto_tsc = 0;
+	tc->retries = 0;
+	TCP_COUNT(ts, established);
+	void *app = ts->ops->accept(ts->ctx, tc);
+	if (app == NULL) {
+		TCP_COUNT(ts, accepts_refused);
+		tcp_abort(tc);
+		return false;
+	}
+	tc->app = app;
+	tc->accepted = true;
+	return true;
+}
+
+/*
+ * cookie_accept -- an ACK for no connection on a listening port: if it
+ * completes a cookie handshake, the connection, ESTABLISHED; else NULL.
+ */
+static struct tcp_conn *
+cookie_accept(struct tcp_stack *ts, uint32_t src, uint32_t dst,
+	      const struct rte_tcp_hdr *th)
+{
+	if (!cookie_check(ts, src, dst, th)) {
+		TCP_COUNT(ts, syncookies_failed);
+		return NULL;
+	}
+	struct tcp_conn *tc = tcp_conn_new(ts, src, th->src_port, dst,
+					   th->dst_port);
+	if (tc == NULL)
+		return NULL;
+	TCP_COUNT(ts, passive_opens);
+	return cookie_establish(tc, th) ? tc : NULL;
+}
+
 /* listen_input -- a SYN for a listening port: SYN-RECEIVED. */
 static void
 listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	     const struct rte_tcp_hdr *th, const struct tcp_opts *o)
 {
 	if (ts->n_syn >= ts->p.backlog) {
-		TCP_COUNT(ts, syn_dropped);
+		cookie_send(ts, src, dst, th, o);
 		return;
 	}
 	struct tcp_conn *tc = tcp_conn_new(ts, src, th->src_port, dst,
@@ -147,18 +288,12 @@ rtt_sample(struct tcp_conn *tc, uint32_t rtt_us)
 }
 
 /* ack_input -- step 5 for an acceptable ACK in a synchronized state. */
-static bool
+static void
 ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 	  uint32_t len)
 {
 	struct tcp_stack *ts = tc->ts;
 
-	if (seq_gt(ack, tc->snd.max)) {
-		/* Acknowledges something not yet sent: ACK and drop. */
-		tc->ack_now = true;
-		tcp_mark_flush(tc);
-		return false;
-	}
 	if (seq_gt(ack, tc->snd.una)) {
 		uint32_t acked = ack - tc->snd.una;
 		uint32_t data = acked;
@@ -227,10 +362,11 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		if (wnd > tc->snd.wnd)
 			tcp_mark_flush(tc);
 		tc->snd.wnd = wnd;
+		if (wnd > tc->snd.max_wnd)
+			tc->snd.max_wnd = wnd;
 		tc->snd.wl1 = seq;
 		tc->snd.wl2 = ack;
 	}
-	return true;
 }
 
 void
@@ -421,6 +557,10 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 			listen_input(ts, src, dst, th, &o);
 			goto drop;
 		}
+		if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_FIN)) ==
+		    TCP_FLAG_ACK && tcp_is_listening(ts, th->dst_port) &&
+		    (tc = cookie_accept(ts, src, dst, th)) != NULL)
+			goto established;
 		TCP_COUNT(ts, no_conn);
 		if (flags & TCP_FLAG_ACK)
 			tcp_send_rst_for(ts, src, th->src_port, dst,
@@ -433,6 +573,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 					 true);
 		goto drop;
 	}
+established:
 	tc->idle_tsc = ts->net->now_tsc;
 	tc->probes = 0;
 
@@ -451,6 +592,18 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 		if (!(flags & TCP_FLAG_ACK))
 			goto drop;
 		if (ack != tc->snd.iss + 1) {
+			/*
+			 * The peer may be completing an earlier cookie
+			 * handshake: its first SYN got a cookie, a
+			 * retransmitted one this connection, and the cookie
+			 * SYN-ACK arrived first. Adopt the cookie's.
+			 */
+			if (cookie_check(ts, src, dst, th)) {
+				ts->n_syn--;
+				if (!cookie_establish(tc, th))
+					goto drop;
+				goto synchronized;
+			}
 			tcp_send_rst_for(ts, src, th->src_port, dst,
 					 th->dst_port, ack, 0, false);
 			goto drop;
@@ -461,6 +614,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 		tc->snd.una = ack;
 		tc->snd.wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) <<
 			      tc->snd.wscale;
+		tc->snd.max_wnd = tc->snd.wnd;
 		tc->snd.wl1 = seq;
 		tc->snd.wl2 = ack;
 		tc->rto_tsc = 0;
@@ -476,6 +630,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 		tc->accepted = true;
 	}
 
+synchronized:
 	/* "Other States", step 1: is the segment acceptable? */
 	uint32_t wnd = ts->p.rcv_wnd;
 	bool ok;
@@ -501,6 +656,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 			TCP_COUNT(ts, resets_rx);
 			tcp_conn_destroy(tc);
 		} else {
+			TCP_COUNT(ts, challenge_acks);
 			tc->ack_now = true;   /* challenge ACK */
 			tcp_mark_flush(tc);
 		}
@@ -508,6 +664,7 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 	}
 	/* Step 4: SYN in a synchronized state: challenge ACK (RFC 5961). */
 	if (flags & TCP_FLAG_SYN) {
+		TCP_COUNT(ts, challenge_acks);
 		tc->ack_now = true;
 		tcp_mark_flush(tc);
 		goto drop;
@@ -515,12 +672,21 @@ tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 	/* Step 5: ACK. */
 	if (!(flags & TCP_FLAG_ACK))
 		goto drop;
+	/* RFC 5961 5.2: an ACK for data never sent, or older than the
+	 * largest window we had, is a blind injection attempt: challenge
+	 * ACK, drop. */
+	if (seq_gt(ack, tc->snd.max) ||
+	    seq_lt(ack, tc->snd.una - tc->snd.max_wnd)) {
+		TCP_COUNT(ts, challenge_acks);
+		tc->ack_now = true;
+		tcp_mark_flush(tc);
+		goto drop;
+	}
 	if (o.ts && seq_leq(seq, tc->rcv.nxt))
 		tc->ts_recent = o.tsval;
 	uint32_t swnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) <<
 			tc->snd.wscale;
-	if (!ack_input(tc, seq, ack, swnd, len))
-		goto drop;
+	ack_input(tc, seq, ack, swnd, len);
 	bool fin_acked = tc->fin_sent && tc->snd.una == tc->snd.max;
 	switch (tc->state) {
 	case TCPS(FIN_WAIT_1):

@@ -278,6 +278,35 @@ tcp_send_rst_for(struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
 	finish(ts, m, th, laddr, raddr);
 }
 
+void
+tcp_send_synack_for(struct tcp_stack *ts, uint32_t raddr, uint16_t rport,
+		    uint32_t laddr, uint16_t lport, uint32_t iss, uint32_t ack,
+		    uint16_t mss)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ts->net->pool);
+
+	if (m == NULL)
+		return;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)
+		rte_pktmbuf_prepend(m, TCP_HDR_LEN + 4);
+	uint32_t w = ts->p.rcv_wnd;
+	th->src_port = lport;
+	th->dst_port = rport;
+	th->sent_seq = rte_cpu_to_be_32(iss);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = ((TCP_HDR_LEN + 4) / 4) << 4;
+	th->tcp_flags = TCP_FLAG_SYN | TCP_FLAG_ACK;
+	th->rx_win = rte_cpu_to_be_16((uint16_t)(w > 65535 ? 65535 : w));
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	uint8_t *o = (uint8_t *)(th + 1);
+	o[0] = 2;      /* MSS */
+	o[1] = 4;
+	o[2] = (uint8_t)(mss >> 8);
+	o[3] = (uint8_t)mss;
+	finish(ts, m, th, laddr, raddr);
+}
+
 /*
  * attach_payload -- chain len bytes of the send queue, from the send
  * cursor, to the header mbuf h (by reference or by copy). Advances the

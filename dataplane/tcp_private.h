@@ -77,6 +77,7 @@ struct tcp_conn {
 
 	struct {
 		uint32_t una, nxt, max, wnd, wl1, wl2, iss;
+		uint32_t max_wnd;       /* largest window seen (RFC 5961) */
 		uint8_t wscale;         /* peer's shift */
 		uint16_t mss;           /* payload bytes per segment */
 	} snd;
@@ -175,6 +176,14 @@ void tcp_ooo_free(struct tcp_conn *tc);
 /* tcp_output.c */
 /* tcp_output -- send what the windows allow, or an ACK if one is due. */
 void tcp_output(struct tcp_conn *tc);
+/*
+ * tcp_send_synack_for -- a SYN-ACK that belongs to no connection (a SYN
+ * cookie): sequence iss, acknowledging ack, MSS option only.
+ */
+void tcp_send_synack_for(struct tcp_stack *ts, uint32_t raddr,
+			 uint16_t rport, uint32_t laddr, uint16_t lport,
+			 uint32_t iss, uint32_t ack, uint16_t mss);
+
 /* tcp_send_ctl -- a segment without data (SYN-ACK, ACK, FIN, RST). */
 void tcp_send_ctl(struct tcp_conn *tc, uint8_t flags, uint32_t seq);
 /* tcp_send_rst_for -- a RST answering a segment with no connection. */

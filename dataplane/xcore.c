@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -36,6 +37,7 @@ enum xc_kind {
 	XC_LOCK,          /* lock the command's keys (and run it if exec) */
 	XC_APPLY,         /* run the command, unlock the transaction's keys */
 	XC_UNLOCK,        /* unlock the transaction's keys; no reply */
+	XC_TXCMD,         /* run a command under the transaction's locks */
 };
 
 /* One part of a request: sent by the origin, answered by the target. */
@@ -63,7 +65,7 @@ struct out_buf {
 };
 
 /* Transaction phases. */
-enum { TX_LOCKING = 0, TX_APPLYING };
+enum { TX_LOCKING = 0, TX_APPLYING, TX_FETCHING, TX_STORING };
 
 /* A routed request of this worker, waiting for its parts. */
 struct xc_pend {
@@ -82,6 +84,15 @@ struct xc_pend {
 	int phase;
 	bool nx_failed;            /* MSETNX: a key existed */
 	struct dp_xmsg **apply;    /* MSETNX: the writes, one per part */
+	/* GATHER: the command, its keys, the messages of the moves */
+	struct dp_xmsg *orig;
+	int *kpos;
+	uint16_t *kshard;
+	unsigned nk;
+	struct dp_xmsg **moves;    /* 2 per remote key: DUMP, PTTL; then
+				    * 1 per remote key: RESTORE or DEL */
+	unsigned n_moves, n_waiting;
+	bool readonly_cmd;
 	struct dp_xmsg *parts[];   /* by ascending target */
 };
 
@@ -349,6 +360,11 @@ deliver(struct dp_worker *w, struct dp_xmsg *m)
 		msg_free(m);       /* nobody waits for it */
 		drain(w);
 		return;
+	case XC_TXCMD:
+		/* Under the transaction's own locks: it never waits. */
+		run(w, m);
+		respond(w, m);
+		return;
 	case XC_APPLY:
 		/* The transaction holds its keys: it never waits. */
 		run(w, m);
@@ -479,6 +495,13 @@ merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 static void
 merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
 {
+	if (pd->merge == KV_MERGE_GATHER) {
+		if (pd->orig->oom || pd->orig->reply_len == 0)
+			o->oom = true;
+		else
+			out_add(o, pd->orig->reply, pd->orig->reply_len);
+		return;
+	}
 	for (unsigned i = 0; i < pd->n_parts; i++) {
 		const struct dp_xmsg *m = pd->parts[i];
 		if (m->oom || m->reply_len == 0) {
@@ -604,6 +627,14 @@ pend_free(struct xc_pend *pd)
 			msg_free(pd->apply[i]);
 	}
 	free(pd->apply);
+	for (unsigned i = 0; i < pd->n_moves; i++)
+		if (pd->moves[i] != NULL)
+			msg_free(pd->moves[i]);
+	free(pd->moves);
+	if (pd->orig != NULL)
+		msg_free(pd->orig);
+	free(pd->kpos);
+	free(pd->kshard);
 	free(pd->key_part);
 	free(pd->sync_reply.p);
 	free(pd);
@@ -648,6 +679,161 @@ unlock_all(struct dp_worker *w, struct xc_pend *pd)
 	}
 }
 
+/* local_run -- run a command on this shard for the transaction's client
+ * and keep its message (reply) for the caller to read and free. */
+static struct dp_xmsg *
+local_run(struct dp_worker *w, const struct xc_pend *pd, int argc,
+	  const struct kv_arg *argv)
+{
+	struct dp_xmsg *m = msg_new(w, pd->orig->db, pd->orig->cflags,
+				    w->index, argc, argv, NULL, NULL, NULL);
+	if (m != NULL)
+		run(w, m);
+	return m;
+}
+
+/* bulk -- the bytes of a bulk reply, false for anything else. */
+static bool
+bulk(const struct dp_xmsg *m, struct kv_arg *out)
+{
+	if (m == NULL || m->oom || m->reply_len < 5 || m->reply[0] != '$' ||
+	    m->reply[1] == '-')
+		return false;
+	const char *nl = memchr(m->reply, '\n', m->reply_len);
+	out->ptr = nl + 1;
+	out->len = (size_t)atoll(m->reply + 1);
+	return (size_t)(out->ptr - m->reply) + out->len + 2 <= m->reply_len;
+}
+
+/*
+ * move_msg -- the command that puts a key's state, read with DUMP/PTTL
+ * replies d and t, on shard target (or here): RESTORE ... REPLACE, or
+ * DEL when the key does not exist. NULL without memory.
+ */
+static struct dp_xmsg *
+move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
+	 const struct kv_arg *key, const struct dp_xmsg *d,
+	 const struct dp_xmsg *t)
+{
+	struct kv_arg payload, a[5];
+	char ttl[24];
+	long long pttl = t != NULL && t->reply_len > 1 ? atoll(t->reply + 1) :
+			 -2;
+
+	if (!bulk(d, &payload) || pttl == -2) {
+		a[0] = (struct kv_arg){ "DEL", 3 };
+		a[1] = *key;
+		return msg_new(w, pd->orig->db, pd->orig->cflags, target, 2, a,
+			       NULL, NULL, NULL);
+	}
+	int tl = snprintf(ttl, sizeof(ttl), "%lld", pttl > 0 ? pttl : 0);
+	a[0] = (struct kv_arg){ "RESTORE", 7 };
+	a[1] = *key;
+	a[2] = (struct kv_arg){ ttl, (size_t)tl };
+	a[3] = payload;
+	a[4] = (struct kv_arg){ "REPLACE", 7 };
+	return msg_new(w, pd->orig->db, pd->orig->cflags, target, 5, a, NULL,
+		       NULL, NULL);
+}
+
+/* gather_fetch -- read every remote key's value and TTL, locked. */
+static void
+gather_fetch(struct dp_worker *w, struct xc_pend *pd)
+{
+	pd->phase = TX_FETCHING;
+	pd->n_waiting = 0;
+	for (unsigned k = 0; k < pd->nk; k++) {
+		if (pd->kshard[k] == w->index)
+			continue;
+		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
+		struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
+		struct kv_arg pttl[2] = { { "PTTL", 4 }, *key };
+		for (int j = 0; j < 2; j++) {
+			struct dp_xmsg *m = msg_new(w, pd->orig->db,
+						    pd->orig->cflags,
+						    pd->kshard[k], 2,
+						    j ? pttl : dump, NULL,
+						    NULL, NULL);
+			pd->moves[pd->n_moves++] = m;
+			if (m == NULL)
+				continue;
+			m->kind = XC_TXCMD;
+			m->pend = pd;
+			pd->n_waiting++;
+			xc_send(w, m);
+		}
+	}
+}
+
+/*
+ * gather_run -- every remote key is here (read): copy them into this
+ * shard without logging, run the command, put the results back where
+ * they belong (logged there), log this shard's keys' final states,
+ * drop the copies.
+ */
+static void
+gather_run(struct dp_worker *w, struct xc_pend *pd)
+{
+	unsigned mi = 0;
+
+	kv_set_logging(w->shard, false);
+	for (unsigned k = 0; k < pd->nk; k++) {
+		if (pd->kshard[k] == w->index)
+			continue;
+		struct dp_xmsg *in = move_msg(w, pd, w->index,
+					      &pd->orig->argv[pd->kpos[k]],
+					      pd->moves[mi], pd->moves[mi + 1]);
+		mi += 2;
+		if (in != NULL) {
+			run(w, in);
+			msg_free(in);
+		}
+	}
+	run(w, pd->orig);
+	kv_set_logging(w->shard, true);
+	pd->phase = TX_STORING;
+	pd->n_waiting = 0;
+	for (unsigned k = 0; k < pd->nk; k++) {
+		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
+		if (pd->kshard[k] == w->index) {
+			if (!pd->readonly_cmd)
+				kv_key_log_state(w->shard, pd->orig->db,
+						 key->ptr, key->len);
+			continue;
+		}
+		struct dp_xmsg *out = NULL;
+		if (!pd->readonly_cmd) {
+			struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
+			struct kv_arg pttl[2] = { { "PTTL", 4 }, *key };
+			struct dp_xmsg *d = local_run(w, pd, 2, dump);
+			struct dp_xmsg *t = local_run(w, pd, 2, pttl);
+			out = move_msg(w, pd, pd->kshard[k], key, d, t);
+			if (d != NULL)
+				msg_free(d);
+			if (t != NULL)
+				msg_free(t);
+		}
+		/* The copy goes, unlogged: this shard does not own it. */
+		struct kv_arg del[2] = { { "DEL", 3 }, *key };
+		kv_set_logging(w->shard, false);
+		struct dp_xmsg *x = local_run(w, pd, 2, del);
+		kv_set_logging(w->shard, true);
+		if (x != NULL)
+			msg_free(x);
+		if (out == NULL)
+			continue;
+		out->kind = XC_TXCMD;
+		out->pend = pd;
+		pd->moves[pd->n_moves++] = out;
+		pd->n_waiting++;
+		xc_send(w, out);
+	}
+	if (pd->n_waiting == 0) {
+		unlock_all(w, pd);
+		complete(w, pd);
+	}
+}
+
 /* tx_next -- the next step of a transaction after a reply. */
 static void
 tx_next(struct dp_worker *w, struct xc_pend *pd)
@@ -655,6 +841,24 @@ tx_next(struct dp_worker *w, struct xc_pend *pd)
 	if (pd->phase == TX_LOCKING && pd->step < pd->n_parts) {
 		/* Lock the next shard, in ascending order. */
 		xc_send(w, pd->parts[pd->step]);
+		return;
+	}
+	if (pd->phase == TX_LOCKING && pd->merge == KV_MERGE_GATHER) {
+		gather_fetch(w, pd);
+		if (pd->n_waiting == 0)
+			gather_run(w, pd);
+		return;
+	}
+	if (pd->phase == TX_FETCHING) {
+		if (pd->n_waiting == 0)
+			gather_run(w, pd);
+		return;
+	}
+	if (pd->phase == TX_STORING) {
+		if (pd->n_waiting == 0) {
+			unlock_all(w, pd);
+			complete(w, pd);
+		}
 		return;
 	}
 	if (pd->phase == TX_LOCKING) {
@@ -702,6 +906,8 @@ handle_reply(struct dp_worker *w, struct dp_xmsg *m)
 	if (pd->kind == KV_ROUTE_TX) {
 		if (pd->phase == TX_LOCKING)
 			pd->step++;
+		else if (pd->phase == TX_FETCHING || pd->phase == TX_STORING)
+			pd->n_waiting--;
 		else
 			pd->n_done++;
 		tx_next(w, pd);
@@ -709,6 +915,15 @@ handle_reply(struct dp_worker *w, struct dp_xmsg *m)
 	}
 	if (++pd->n_done == pd->n_parts)
 		complete(w, pd);
+}
+
+/* xc_discard_write -- a client write function that drops the reply. */
+static void
+xc_discard_write(void *sink, const void *buf, size_t len)
+{
+	(void)sink;
+	(void)buf;
+	(void)len;
 }
 
 /* reply_raw -- write an error or a reply straight to a client. */
@@ -784,6 +999,40 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	char curbuf[32];
 
 	kv_route_plan(argc, argv, n, &plan);
+	if (n > 1 && (c->flags & KV_CLIENT_MULTI) && argc >= 1) {
+		/*
+		 * A transaction runs on the client's own shard: commands are
+		 * queued there, and EXEC refuses one whose keys are not all
+		 * that shard's (gathering a queue is not built yet).
+		 */
+		if (argv[0].len == 4 && strncasecmp(argv[0].ptr, "exec", 4) == 0 &&
+		    !kv_multi_local(c, w->index, n)) {
+			static const struct kv_arg discard = { "DISCARD", 7 };
+			kv_write_fn wr = c->write;
+			c->write = xc_discard_write;     /* its +OK */
+			kv_execute(w->shard, c, 1, &discard);
+			c->write = wr;
+			reply_raw(c, "-EXECABORT Transaction discarded: with "
+				  "several workers a transaction's keys must "
+				  "all be on one worker's shard (the one this "
+				  "connection landed on); use one {hashtag} "
+				  "and retry, or run one worker\r\n");
+			return true;
+		}
+		plan.kind = KV_ROUTE_HOME;
+	} else if (n > 1 && argc >= 2 && argv[0].len == 5 &&
+		   strncasecmp(argv[0].ptr, "watch", 5) == 0) {
+		for (int i = 1; i < argc; i++) {
+			if (kv_key_shard(argv[i].ptr, argv[i].len, n) !=
+			    w->index) {
+				reply_raw(c, "-ERR WATCH with several workers "
+					  "takes only keys of this "
+					  "connection's shard\r\n");
+				return true;
+			}
+		}
+		plan.kind = KV_ROUTE_HOME;
+	}
 	if (plan.kind == KV_ROUTE_SCAN) {
 		/* The cursor names the shard: global = local * n + shard. */
 		unsigned long long cur;
@@ -815,12 +1064,12 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		kv_execute(w->shard, c, argc, argv);
 		return true;
 	}
+
 	if (plan.kind == KV_ROUTE_CROSS) {
 		reply_raw(c, "-CROSSSLOT Keys in request don't hash to the "
 			  "same slot\r\n");
 		return true;
 	}
-
 	bool tx = plan.kind == KV_ROUTE_TX, ok = true;
 	unsigned max_parts = plan.kind == KV_ROUTE_SHARD ||
 			     plan.kind == KV_ROUTE_SCAN ? 1 : n;
@@ -845,6 +1094,34 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 			ok = (pd->parts[t] = msg_new(w, c->db, cflags, t, argc,
 						     argv, NULL, NULL,
 						     NULL)) != NULL;
+	} else if (plan.merge == KV_MERGE_GATHER) {
+		/* Lock every key; the command itself runs here later. */
+		struct kv_arg *keys = malloc(((size_t)argc + 1) * sizeof(*keys));
+		pd->kpos = malloc((size_t)argc * sizeof(*pd->kpos));
+		pd->kshard = malloc((size_t)argc * sizeof(*pd->kshard));
+		pd->orig = msg_new(w, c->db, cflags, w->index, argc, argv, NULL,
+				   NULL, NULL);
+		pd->readonly_cmd = plan.readonly;
+		ok = keys != NULL && pd->kpos != NULL && pd->kshard != NULL &&
+		     pd->orig != NULL;
+		int nk = ok ? kv_request_keys(argc, argv, pd->kpos, argc) : 0;
+		ok = ok && nk > 0;
+		if (ok) {
+			pd->nk = (unsigned)nk;
+			pd->moves = calloc(3 * (size_t)nk, sizeof(*pd->moves));
+			ok = pd->moves != NULL;
+			pd->orig->pend = pd;
+			keys[0] = (struct kv_arg){ "EXISTS", 6 };
+			for (int k = 0; k < nk; k++) {
+				keys[k + 1] = argv[pd->kpos[k]];
+				pd->kshard[k] = (uint16_t)kv_key_shard(
+					argv[pd->kpos[k]].ptr,
+					argv[pd->kpos[k]].len, n);
+			}
+			ok = ok && split(w, pd, pd->parts, c, nk + 1, keys,
+					 false, NULL);
+		}
+		free(keys);
 	} else if (plan.merge == KV_MERGE_NX) {
 		/* MSETNX: EXISTS under the locks, then MSET. */
 		static const struct kv_arg exists = { "EXISTS", 6 };
@@ -885,7 +1162,8 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	if (tx) {
 		for (unsigned i = 0; i < pd->n_parts; i++) {
 			pd->parts[i]->kind = XC_LOCK;
-			pd->parts[i]->exec = plan.merge != KV_MERGE_ALL_OK;
+			pd->parts[i]->exec = plan.merge == KV_MERGE_ORDERED ||
+					     plan.merge == KV_MERGE_NX;
 		}
 		tx_next(w, pd);    /* locks the first shard */
 	} else {

@@ -15,8 +15,9 @@ packages=(
 	redis-server redis-tools python3 python3-redis python3-pytest
 	libhiredis-dev
 	# tests of the operator's tools: redpollctl top under a terminal,
-	# DPDK's dpdk-telemetry.py, systemd-analyze for the unit
-	tmux dpdk-dev systemd
+	# DPDK's dpdk-telemetry.py, systemd-analyze for the unit; hping3 for
+	# the SYN flood test
+	tmux dpdk-dev systemd hping3
 )
 
 missing=()

@@ -2,6 +2,7 @@
  * cmd.c -- command lookup and execution: the checks Redis's
  * processCommand makes, in its order, then the handler.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,7 @@ kv_client_init(struct kv_client *c, kv_write_fn write, void *sink)
 void
 kv_client_fini(struct kv_client *c)
 {
+	kv_multi_client_fini(c);
 	free(c->name);
 	c->name = NULL;
 }
@@ -186,49 +188,60 @@ args_bytes(int argc, const struct kv_arg *argv)
 	return n;
 }
 
-/* execute -- checks in Redis's order, then the handler, timed. */
-static void
-execute(struct kv_shard *s, struct kv_client *c, int argc,
-	const struct kv_arg *argv)
+/* in_multi -- whether c is queueing a transaction. */
+static bool
+in_multi(const struct kv_client *c)
 {
-	const struct kv_cmd *cmd = resolve(c, argc, argv);
+	return (c->flags & KV_CLIENT_MULTI) != 0;
+}
 
-	kv_now_refresh(s);
-	c->last_ms = s->now_ms;
-	if (cmd == NULL) {
-		kv_stats_rejected(s, NULL);
-		return;
+/*
+ * reject -- refuse a call before it runs (Redis's rejectCommand): inside
+ * MULTI the transaction is flagged so that EXEC fails; EXEC itself (in
+ * MULTI or not, as Redis) is refused as "EXECABORT Transaction discarded
+ * because of: <error>" and its transaction discarded.
+ */
+static void __attribute__((format(printf, 4, 5)))
+reject(struct kv_shard *s, struct kv_client *c, const struct kv_cmd *cmd,
+       const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (in_multi(c))
+		c->flags |= KV_CLIENT_DIRTY_EXEC;
+	if (cmd != NULL && cmd->fn == cmd_exec) {
+		/* Redis's reason without its implicit "ERR ". */
+		const char *why = strncmp(msg, "ERR ", 4) == 0 ? msg + 4 : msg;
+		kv_reply_error(c, "EXECABORT Transaction discarded because "
+			       "of: %s", why);
+		kv_multi_discard(s, c);
+	} else {
+		kv_reply_error(c, "%s", msg);
 	}
-	if (!arity_ok(cmd, argc) || (cmd->fn == NULL && argc < 2)) {
-		kv_reply_error(c, "ERR wrong number of arguments for '%s' "
-			       "command", cmd->name);
-		kv_stats_rejected(s, cmd);
-		return;
-	}
-	if (s->cfg->requirepass[0] != '\0' &&
-	    !(c->flags & KV_CLIENT_AUTHENTICATED) &&
-	    !(cmd->flags & KV_CMD_NO_AUTH)) {
-		kv_reply_error(c, "NOAUTH Authentication required.");
-		kv_stats_rejected(s, cmd);
-		return;
-	}
-	if ((cmd->flags & KV_CMD_DENYOOM) && s->cfg->maxmemory != 0 &&
-	    s->used_memory > s->cfg->maxmemory) {
-		kv_reply_error(c, "OOM command not allowed when used memory > "
-			       "'maxmemory'.");
-		kv_stats_rejected(s, cmd);
-		return;
-	}
-	if ((cmd->flags & KV_CMD_WRITE) &&
-	    !kv_log_has_room(s, args_bytes(argc, argv))) {
-		kv_reply_error(c, "MISCONF redpoll cannot persist writes: the "
-			       "pmem log is full (pmem-size %llu bytes); "
-			       "writes are refused until it has room",
-			       (unsigned long long)s->cfg->pmem_size);
-		s->stats.log_full_errors++;
-		kv_stats_rejected(s, cmd);
-		return;
-	}
+	kv_stats_rejected(s, cmd);
+}
+
+/*
+ * queued -- whether a command is queued inside MULTI: all but the ones
+ * that drive the transaction itself (Redis's list).
+ */
+static bool
+queued(const struct kv_cmd *cmd)
+{
+	return cmd->fn != cmd_exec && cmd->fn != cmd_discard &&
+	       cmd->fn != cmd_multi && cmd->fn != cmd_watch &&
+	       cmd->fn != cmd_quit;
+}
+
+/* call -- run the handler, timed and counted. */
+static void
+call(struct kv_shard *s, struct kv_client *c, const struct kv_cmd *cmd,
+     int argc, const struct kv_arg *argv)
+{
 	struct kv_req r = { .s = s, .c = c, .argc = argc, .argv = argv };
 	uint64_t errs = c->error_replies;
 	c->last_cmd = cmd->name;
@@ -240,14 +253,91 @@ execute(struct kv_shard *s, struct kv_client *c, int argc,
 	s->stats.commands++;
 }
 
+/* account_errors -- count in errorstats the error c replied last. */
+static void
+account_errors(struct kv_shard *s, struct kv_client *c)
+{
+	kv_stats_errors(s, c, c->errors_counted);
+	c->errors_counted = c->error_replies;
+}
+
+/* execute -- checks in Redis's order, then the handler, timed. */
+static void
+execute(struct kv_shard *s, struct kv_client *c, int argc,
+	const struct kv_arg *argv)
+{
+	const struct kv_cmd *cmd = resolve(c, argc, argv);
+
+	kv_now_refresh(s);
+	c->last_ms = s->now_ms;
+	if (cmd == NULL) {
+		if (in_multi(c))
+			c->flags |= KV_CLIENT_DIRTY_EXEC;
+		kv_stats_rejected(s, NULL);
+		return;
+	}
+	if (!arity_ok(cmd, argc) || (cmd->fn == NULL && argc < 2)) {
+		reject(s, c, cmd, "ERR wrong number of arguments for '%s' "
+		       "command", cmd->name);
+		return;
+	}
+	if (s->cfg->requirepass[0] != '\0' &&
+	    !(c->flags & KV_CLIENT_AUTHENTICATED) &&
+	    !(cmd->flags & KV_CMD_NO_AUTH)) {
+		reject(s, c, cmd, "NOAUTH Authentication required.");
+		return;
+	}
+	if (in_multi(c) && (cmd->flags & KV_CMD_NO_MULTI)) {
+		reject(s, c, cmd, "ERR Command not allowed inside a "
+		       "transaction");
+		return;
+	}
+	/* EXEC stands for the commands it runs. */
+	uint32_t flags = cmd->flags;
+	size_t bytes = args_bytes(argc, argv);
+	if (cmd->fn == cmd_exec && in_multi(c)) {
+		flags |= kv_multi_flags(c) & (KV_CMD_WRITE | KV_CMD_DENYOOM);
+		bytes = kv_multi_bytes(c);
+	}
+	if ((flags & KV_CMD_DENYOOM) && s->cfg->maxmemory != 0 &&
+	    s->used_memory > s->cfg->maxmemory) {
+		reject(s, c, cmd, "OOM command not allowed when used memory "
+		       "> 'maxmemory'.");
+		return;
+	}
+	if ((flags & KV_CMD_WRITE) && !kv_log_has_room(s, bytes)) {
+		s->stats.log_full_errors++;
+		reject(s, c, cmd, "MISCONF redpoll cannot persist writes: the "
+		       "pmem log is full (pmem-size %llu bytes); writes are "
+		       "refused until it has room",
+		       (unsigned long long)s->cfg->pmem_size);
+		return;
+	}
+	if (in_multi(c) && queued(cmd)) {
+		if (kv_multi_queue(c, cmd, argc, argv))
+			kv_reply_simple(c, "QUEUED");
+		else
+			reject(s, c, cmd, "OOM out of memory");
+		return;
+	}
+	call(s, c, cmd, argc, argv);
+}
+
+void
+kv_exec_queued(struct kv_shard *s, struct kv_client *c,
+	       const struct kv_cmd *cmd, int argc, const struct kv_arg *argv)
+{
+	call(s, c, cmd, argc, argv);
+	account_errors(s, c);
+}
+
 void
 kv_execute(struct kv_shard *s, struct kv_client *c, int argc,
 	   const struct kv_arg *argv)
 {
-	uint64_t errs = c->error_replies;
-
+	c->errors_counted = c->error_replies;
 	execute(s, c, argc, argv);
-	kv_stats_errors(s, c, errs);
+	account_errors(s, c);
 }
 
 /* discard -- write function of the replay client. */

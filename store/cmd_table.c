@@ -566,7 +566,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 61,
+		.id = 67,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -605,7 +605,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 62,
+		.id = 68,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -636,7 +636,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 63,
+		.id = 69,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -685,7 +685,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 64,
+		.id = 70,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -727,7 +727,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 65,
+		.id = 71,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -766,7 +766,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 66,
+		.id = 72,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -808,10 +808,229 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 };
 
+static const struct kv_cmd object_subcmds[] = {
+	{
+		.name = "object|encoding",
+		.id = 92,
+		.fn = cmd_object_encoding,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The internal representation of the value of a key, as"
+			" Redis names it",
+		.since = "2.2.3",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nobject|encoding\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$68\r\n"
+			"The internal representation of the value of a key, as"
+			" Redis names it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.3\r\n$5\r\ngroup\r\n"
+			"$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 252,
+	},
+	{
+		.name = "object|freq",
+		.id = 93,
+		.fn = cmd_object_freq,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The access frequency counter of a key, under an LFU p"
+			"olicy",
+		.since = "4.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nobject|freq\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 328,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"The access frequency counter of a key, under an LFU p"
+			"olicy\r\n$5\r\nsince\r\n$5\r\n"
+			"4.0.0\r\n$5\r\ngroup\r\n$7\r\n"
+			"generic\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 242,
+	},
+	{
+		.name = "object|help",
+		.id = 94,
+		.fn = cmd_object_help,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "generic",
+		.summary = "List the OBJECT subcommands",
+		.since = "6.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\nobject|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@keyspace\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*0\r\n",
+		.info_len = 97,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$27\r\n"
+			"List the OBJECT subcommands\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 124,
+	},
+	{
+		.name = "object|idletime",
+		.id = 95,
+		.fn = cmd_object_idletime,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary = "Seconds since a key was last read or written",
+		.since = "2.2.3",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nobject|idletime\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Seconds since a key was last read or written\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 228,
+	},
+	{
+		.name = "object|refcount",
+		.id = 96,
+		.fn = cmd_object_refcount,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 2,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary = "How many references the value of a key has",
+		.since = "2.2.3",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$15\r\nobject|refcount\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 332,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"How many references the value of a key has\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 226,
+	},
+};
+
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 117,
+		.id = 134,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -852,7 +1071,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 118,
+		.id = 135,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -883,7 +1102,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 119,
+		.id = 136,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -921,7 +1140,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 120,
+		.id = 137,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1756,8 +1975,81 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 1310,
 	},
 	{
-		.name = "dbsize",
+		.name = "copy",
 		.id = 23,
+		.fn = cmd_copy,
+		.arity = -3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Copy the value of a key, with its TTL, to another key"
+			", in this or another database",
+		.since = "6.2.0",
+		.complexity =
+			"O(N) worst case for collections, where N is the numbe"
+			"r of nested items. O(1) for string values.",
+		.acl_categories = "@keyspace @write @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\ncopy\r\n:-3\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@write\r\n+@slow\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 517,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$82\r\n"
+			"Copy the value of a key, with its TTL, to another key"
+			", in this or another database\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$95\r\n"
+			"O(N) worst case for collections, where N is the numbe"
+			"r of nested items. O(1) for string values.\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nsource\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n*8\r\n$4\r\nname\r\n$14\r\n"
+			"destination-db\r\n$4\r\ntype\r\n"
+			"$7\r\ninteger\r\n$5\r\ntoken\r\n"
+			"$2\r\nDB\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*8\r\n$4\r\n"
+			"name\r\n$7\r\nreplace\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$7\r\nREPLACE\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 644,
+	},
+	{
+		.name = "dbsize",
+		.id = 24,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1792,7 +2084,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 24,
+		.id = 25,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1840,7 +2132,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 25,
+		.id = 26,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1890,7 +2182,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 26,
+		.id = 27,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -1947,8 +2239,105 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 533,
 	},
 	{
+		.name = "discard",
+		.id = 28,
+		.fn = cmd_discard,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary =
+			"Drop the commands queued since MULTI and forget the w"
+			"atched keys",
+		.since = "2.0.0",
+		.complexity = "O(N), when N is the number of queued commands",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\ndiscard\r\n:1\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 126,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$64\r\n"
+			"Drop the commands queued since MULTI and forget the w"
+			"atched keys\r\n$5\r\nsince\r\n"
+			"$5\r\n2.0.0\r\n$5\r\ngroup\r\n"
+			"$12\r\ntransactions\r\n$10\r\n"
+			"complexity\r\n$45\r\nO(N), when N is the number of qu"
+			"eued commands\r\n",
+		.docs_len = 209,
+	},
+	{
+		.name = "dump",
+		.id = 29,
+		.fn = cmd_dump,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Serialise the value of a key in the RDB format Redis "
+			"uses, with a version and a checksum",
+		.since = "2.6.0",
+		.complexity =
+			"O(1) to access the key and additional O(N*M) to seria"
+			"lize it, where N is the number of Redis objects compo"
+			"sing the value and M their average size. For small st"
+			"ring values the time complexity is thus O(1)+O(1*M) w"
+			"here M is small, so simply O(1).",
+		.acl_categories = "@keyspace @read @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\ndump\r\n:2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@keyspace\r\n+@read\r\n"
+			"+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 329,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$88\r\n"
+			"Serialise the value of a key in the RDB format Redis "
+			"uses, with a version and a checksum\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$244\r\n"
+			"O(1) to access the key and additional O(N*M) to seria"
+			"lize it, where N is the number of Redis objects compo"
+			"sing the value and M their average size. For small st"
+			"ring values the time complexity is thus O(1)+O(1*M) w"
+			"here M is small, so simply O(1).\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 514,
+	},
+	{
 		.name = "echo",
-		.id = 27,
+		.id = 30,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1984,8 +2373,47 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 192,
 	},
 	{
+		.name = "exec",
+		.id = 31,
+		.fn = cmd_exec,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(SKIP_SLOWLOG),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary =
+			"Run the commands queued since MULTI as one atomic ste"
+			"p, unless a watched key changed",
+		.since = "1.2.0",
+		.complexity = "Depends on commands in the transaction",
+		.acl_categories = "@slow @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nexec\r\n:1\r\n"
+			"*4\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+skip_slowlog\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 118,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$84\r\n"
+			"Run the commands queued since MULTI as one atomic ste"
+			"p, unless a watched key changed\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$12\r\ntransactions\r\n"
+			"$10\r\ncomplexity\r\n$38\r\n"
+			"Depends on commands in the transaction\r\n",
+		.docs_len = 222,
+	},
+	{
 		.name = "exists",
-		.id = 28,
+		.id = 32,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2033,7 +2461,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 29,
+		.id = 33,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2098,7 +2526,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 30,
+		.id = 34,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2163,8 +2591,55 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 681,
 	},
 	{
+		.name = "expiretime",
+		.id = 35,
+		.fn = cmd_expiretime,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The unix time in seconds at which a key expires, -1 i"
+			"f never, -2 if missing",
+		.since = "7.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$10\r\nexpiretime\r\n"
+			":2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$75\r\n"
+			"The unix time in seconds at which a key expires, -1 i"
+			"f never, -2 if missing\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"group\r\n$7\r\ngeneric\r\n$10\r\n"
+			"complexity\r\n$4\r\nO(1)\r\n"
+			"$9\r\narguments\r\n*1\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n",
+		.docs_len = 259,
+	},
+	{
 		.name = "flushall",
-		.id = 31,
+		.id = 36,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2214,7 +2689,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 32,
+		.id = 37,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2264,7 +2739,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 33,
+		.id = 38,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2309,7 +2784,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 34,
+		.id = 39,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2357,7 +2832,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 35,
+		.id = 40,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2403,7 +2878,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 36,
+		.id = 41,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2471,7 +2946,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 37,
+		.id = 42,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2528,7 +3003,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 38,
+		.id = 43,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2582,7 +3057,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 39,
+		.id = 44,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2632,7 +3107,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 40,
+		.id = 45,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2693,7 +3168,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 41,
+		.id = 46,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2740,7 +3215,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 42,
+		.id = 47,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2787,7 +3262,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 43,
+		.id = 48,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2832,7 +3307,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 44,
+		.id = 49,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2884,7 +3359,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 45,
+		.id = 50,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2938,7 +3413,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 46,
+		.id = 51,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2983,7 +3458,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 47,
+		.id = 52,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3028,7 +3503,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 48,
+		.id = 53,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3077,7 +3552,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 49,
+		.id = 54,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3137,7 +3612,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 50,
+		.id = 55,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3196,7 +3671,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 51,
+		.id = 56,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3260,7 +3735,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 52,
+		.id = 57,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3321,7 +3796,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 53,
+		.id = 58,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3373,7 +3848,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 54,
+		.id = 59,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3420,7 +3895,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 55,
+		.id = 60,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3465,7 +3940,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 56,
+		.id = 61,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3513,7 +3988,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 57,
+		.id = 62,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3563,7 +4038,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 58,
+		.id = 63,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3613,7 +4088,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 59,
+		.id = 64,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -3654,7 +4129,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 60,
+		.id = 65,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3695,8 +4170,46 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 355,
 	},
 	{
+		.name = "lastsave",
+		.id = 66,
+		.fn = cmd_lastsave,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Unix time of the last successful SAVE (or of the star"
+			"t)",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @fast @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$8\r\nlastsave\r\n:1\r\n"
+			"*3\r\n+loading\r\n+stale\r\n"
+			"+fast\r\n:0\r\n:0\r\n:0\r\n"
+			"*3\r\n+@admin\r\n+@fast\r\n"
+			"+@dangerous\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 140,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$55\r\n"
+			"Unix time of the last successful SAVE (or of the star"
+			"t)\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n",
+		.docs_len = 151,
+	},
+	{
 		.name = "latency",
-		.id = 67,
+		.id = 73,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -3822,7 +4335,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 68,
+		.id = 74,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3875,7 +4388,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 69,
+		.id = 75,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3944,7 +4457,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 70,
+		.id = 76,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3989,7 +4502,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 71,
+		.id = 77,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4068,7 +4581,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 72,
+		.id = 78,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4135,7 +4648,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 73,
+		.id = 79,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4185,7 +4698,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 74,
+		.id = 80,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4253,7 +4766,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 75,
+		.id = 81,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4306,7 +4819,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 76,
+		.id = 82,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4362,7 +4875,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 77,
+		.id = 83,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4417,7 +4930,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 78,
+		.id = 84,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4470,7 +4983,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 79,
+		.id = 85,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4522,7 +5035,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 80,
+		.id = 86,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -4575,7 +5088,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 81,
+		.id = 87,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4622,8 +5135,57 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 287,
 	},
 	{
+		.name = "move",
+		.id = 88,
+		.fn = cmd_move,
+		.arity = 3,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Move a key to another database unless a key of that n"
+			"ame is there",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @write @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nmove\r\n:3\r\n"
+			"*2\r\n+write\r\n+fast\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@write\r\n+@fast\r\n*0\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*3\r\n+RW\r\n+access\r\n+update\r\n"
+			"$12\r\nbegin_search\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 313,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$65\r\n"
+			"Move a key to another database unless a key of that n"
+			"ame is there\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$7\r\ngeneric\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$2\r\n"
+			"db\r\n$4\r\ntype\r\n$7\r\ninteger\r\n",
+		.docs_len = 294,
+	},
+	{
 		.name = "mset",
-		.id = 82,
+		.id = 89,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4677,7 +5239,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 83,
+		.id = 90,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4732,8 +5294,183 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 424,
 	},
 	{
+		.name = "multi",
+		.id = 91,
+		.fn = cmd_multi,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary = "Start queueing commands to run together at EXEC",
+		.since = "1.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nmulti\r\n:1\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 124,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$47\r\n"
+			"Start queueing commands to run together at EXEC\r\n"
+			"$5\r\nsince\r\n$5\r\n1.2.0\r\n"
+			"$5\r\ngroup\r\n$12\r\ntransactions\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 150,
+	},
+	{
+		.name = "object",
+		.id = 97,
+		.fn = NULL,
+		.arity = -2,
+		.flags = 0,
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "generic",
+		.summary = "Inspect how a key is stored",
+		.since = "2.2.3",
+		.complexity = "Depends on subcommand.",
+		.acl_categories = "@slow",
+		.subcmds = object_subcmds,
+		.n_subcmds = 5,
+		.info_resp =
+			"*10\r\n$6\r\nobject\r\n:-2\r\n"
+			"*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*5\r\n"
+			"*10\r\n$15\r\nobject|encoding\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n"
+			"*10\r\n$11\r\nobject|freq\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n"
+			"*10\r\n$11\r\nobject|help\r\n"
+			":2\r\n*2\r\n+loading\r\n+stale\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@keyspace\r\n"
+			"+@slow\r\n*0\r\n*0\r\n*0\r\n"
+			"*10\r\n$15\r\nobject|idletime\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n"
+			"*10\r\n$15\r\nobject|refcount\r\n"
+			":3\r\n*1\r\n+readonly\r\n:2\r\n"
+			":2\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@slow\r\n*1\r\n$23\r\n"
+			"nondeterministic_output\r\n"
+			"*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*1\r\n+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 1483,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$27\r\n"
+			"Inspect how a key is stored\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$22\r\n"
+			"Depends on subcommand.\r\n$11\r\n"
+			"subcommands\r\n*10\r\n$15\r\n"
+			"object|encoding\r\n*10\r\n$7\r\n"
+			"summary\r\n$68\r\nThe internal representation of the "
+			"value of a key, as Redis names it\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$11\r\nobject|freq\r\n"
+			"*10\r\n$7\r\nsummary\r\n$58\r\n"
+			"The access frequency counter of a key, under an LFU p"
+			"olicy\r\n$5\r\nsince\r\n$5\r\n"
+			"4.0.0\r\n$5\r\ngroup\r\n$7\r\n"
+			"generic\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$11\r\nobject|help\r\n"
+			"*8\r\n$7\r\nsummary\r\n$27\r\n"
+			"List the OBJECT subcommands\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$15\r\nobject|idletime\r\n"
+			"*10\r\n$7\r\nsummary\r\n$44\r\n"
+			"Seconds since a key was last read or written\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n$15\r\nobject|refcount\r\n"
+			"*10\r\n$7\r\nsummary\r\n$42\r\n"
+			"How many references the value of a key has\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.3\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 1341,
+	},
+	{
 		.name = "persist",
-		.id = 84,
+		.id = 98,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4779,7 +5516,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 85,
+		.id = 99,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4844,7 +5581,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 86,
+		.id = 100,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4909,8 +5646,56 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 691,
 	},
 	{
+		.name = "pexpiretime",
+		.id = 101,
+		.fn = cmd_pexpiretime,
+		.arity = 2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(FAST),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The unix time in milliseconds at which a key expires,"
+			" -1 if never, -2 if missing",
+		.since = "7.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@keyspace @read @fast",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$11\r\npexpiretime\r\n"
+			":2\r\n*2\r\n+readonly\r\n+fast\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@keyspace\r\n"
+			"+@read\r\n+@fast\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 314,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$80\r\n"
+			"The unix time in milliseconds at which a key expires,"
+			" -1 if never, -2 if missing\r\n"
+			"$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n",
+		.docs_len = 264,
+	},
+	{
 		.name = "pfadd",
-		.id = 87,
+		.id = 102,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4964,7 +5749,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 88,
+		.id = 103,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5022,7 +5807,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 89,
+		.id = 104,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5084,7 +5869,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 90,
+		.id = 105,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -5122,7 +5907,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 91,
+		.id = 106,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5174,7 +5959,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 92,
+		.id = 107,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5221,7 +6006,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 93,
+		.id = 108,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5259,7 +6044,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 94,
+		.id = 109,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5293,7 +6078,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 95,
+		.id = 110,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5351,7 +6136,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 96,
+		.id = 111,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5408,8 +6193,98 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 302,
 	},
 	{
+		.name = "restore",
+		.id = 112,
+		.fn = cmd_restore,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"Create a key from a DUMP payload, with a TTL, replaci"
+			"ng an existing key if asked",
+		.since = "2.6.0",
+		.complexity =
+			"O(1) to create the new key and additional O(N*M) to r"
+			"econstruct the serialized value, where N is the numbe"
+			"r of Redis objects composing the value and M their av"
+			"erage size. For small string values the time complexi"
+			"ty is thus O(1)+O(1*M) where M is small, so simply O("
+			"1). However for sorted set values the complexity is O"
+			"(N*M*log(N)) because inserting values into sorted set"
+			"s is O(log(N)).",
+		.acl_categories = "@keyspace @write @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nrestore\r\n:-4\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*4\r\n+@keyspace\r\n"
+			"+@write\r\n+@slow\r\n+@dangerous\r\n"
+			"*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+OW\r\n+update\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 324,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$80\r\n"
+			"Create a key from a DUMP payload, with a TTL, replaci"
+			"ng an existing key if asked\r\n"
+			"$5\r\nsince\r\n$5\r\n2.6.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$386\r\n"
+			"O(1) to create the new key and additional O(N*M) to r"
+			"econstruct the serialized value, where N is the numbe"
+			"r of Redis objects composing the value and M their av"
+			"erage size. For small string values the time complexi"
+			"ty is thus O(1)+O(1*M) where M is small, so simply O("
+			"1). However for sorted set values the complexity is O"
+			"(N*M*log(N)) because inserting values into sorted set"
+			"s is O(log(N)).\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$3\r\n"
+			"ttl\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n*4\r\n$4\r\nname\r\n"
+			"$16\r\nserialized-value\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"replace\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$7\r\nREPLACE\r\n$5\r\nsince\r\n"
+			"$5\r\n3.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$6\r\nabsttl\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$6\r\nABSTTL\r\n"
+			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"seconds\r\n$4\r\ntype\r\n$7\r\n"
+			"integer\r\n$5\r\ntoken\r\n$8\r\n"
+			"IDLETIME\r\n$5\r\nsince\r\n"
+			"$5\r\n5.0.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*10\r\n$4\r\n"
+			"name\r\n$9\r\nfrequency\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$4\r\nFREQ\r\n"
+			"$5\r\nsince\r\n$5\r\n5.0.0\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1251,
+	},
+	{
 		.name = "rpop",
-		.id = 97,
+		.id = 113,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5459,7 +6334,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 98,
+		.id = 114,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5524,7 +6399,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 99,
+		.id = 115,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5577,7 +6452,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 100,
+		.id = 116,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5633,7 +6508,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 101,
+		.id = 117,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5685,8 +6560,49 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 405,
 	},
 	{
+		.name = "save",
+		.id = 118,
+		.fn = cmd_save,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(NO_ASYNC_LOADING) |
+			 KV_CMD_FLAG(NO_MULTI),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Write the whole keyspace to the RDB file in dir, sync"
+			"hronously",
+		.since = "1.0.0",
+		.complexity =
+			"O(N) where N is the total number of keys in all datab"
+			"ases",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsave\r\n:1\r\n"
+			"*4\r\n+admin\r\n+noscript\r\n"
+			"+no_async_loading\r\n+no_multi\r\n"
+			":0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 130,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$62\r\n"
+			"Write the whole keyspace to the RDB file in dir, sync"
+			"hronously\r\n$5\r\nsince\r\n"
+			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
+			"$6\r\nserver\r\n$10\r\ncomplexity\r\n"
+			"$57\r\nO(N) where N is the total number of keys in al"
+			"l databases\r\n",
+		.docs_len = 212,
+	},
+	{
 		.name = "scan",
-		.id = 102,
+		.id = 119,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5746,7 +6662,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 103,
+		.id = 120,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5791,7 +6707,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 104,
+		.id = 121,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5842,7 +6758,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 105,
+		.id = 122,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5905,7 +6821,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 106,
+		.id = 123,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5942,7 +6858,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 107,
+		.id = 124,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6036,7 +6952,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 108,
+		.id = 125,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6088,7 +7004,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 109,
+		.id = 126,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6139,7 +7055,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 110,
+		.id = 127,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6189,7 +7105,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 111,
+		.id = 128,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6247,7 +7163,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 112,
+		.id = 129,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6321,7 +7237,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 113,
+		.id = 130,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6370,7 +7286,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 114,
+		.id = 131,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6427,7 +7343,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 115,
+		.id = 132,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6490,7 +7406,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 116,
+		.id = 133,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6537,7 +7453,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 121,
+		.id = 138,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6623,7 +7539,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 122,
+		.id = 139,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6668,7 +7584,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 123,
+		.id = 140,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6720,7 +7636,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 124,
+		.id = 141,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6779,8 +7695,226 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 344,
 	},
 	{
+		.name = "sort",
+		.id = 142,
+		.fn = cmd_sort,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The elements of a list sorted by value or by other ke"
+			"ys, optionally stored as a list",
+		.since = "1.0.0",
+		.complexity =
+			"O(N+M*log(M)) where N is the number of elements in th"
+			"e list or set to sort, and M the number of returned e"
+			"lements. When the elements are not sorted, complexity"
+			" is O(N).",
+		.acl_categories =
+			"@write @set @sortedset @list @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$4\r\nsort\r\n:-2\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*6\r\n+@write\r\n+@set\r\n"
+			"+@sortedset\r\n+@list\r\n+@slow\r\n"
+			"+@dangerous\r\n*0\r\n*3\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*8\r\n"
+			"$5\r\nnotes\r\n$120\r\nFor the optional BY/GET keywor"
+			"d. It is marked 'unknown' because the key names deriv"
+			"e from the content of the key we sort\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n*8\r\n$5\r\n"
+			"notes\r\n$116\r\nFor the optional STORE keyword. It i"
+			"s marked 'unknown' because the keyword can appear any"
+			"where in the argument array\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n*0\r\n",
+		.info_len = 923,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$84\r\n"
+			"The elements of a list sorted by value or by other ke"
+			"ys, optionally stored as a list\r\n"
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n"
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n"
+			"$10\r\ncomplexity\r\n$168\r\n"
+			"O(N+M*log(M)) where N is the number of elements in th"
+			"e list or set to sort, and M the number of returned e"
+			"lements. When the elements are not sorted, complexity"
+			" is O(N).\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*10\r\n$4\r\nname\r\n"
+			"$7\r\npattern\r\n$4\r\ntype\r\n"
+			"$7\r\npattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$2\r\n"
+			"BY\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*10\r\n$4\r\nname\r\n"
+			"$12\r\noffset_count\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$5\r\nLIMIT\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"pattern\r\n$4\r\ntype\r\n$7\r\n"
+			"pattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$3\r\n"
+			"GET\r\n$5\r\nflags\r\n*3\r\n"
+			"+optional\r\n+multiple\r\n+multiple_token\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nsorting\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nALPHA\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*10\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":2\r\n$5\r\ntoken\r\n$5\r\n"
+			"STORE\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n",
+		.docs_len = 1384,
+	},
+	{
+		.name = "sort_ro",
+		.id = 143,
+		.fn = cmd_sort_ro,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "generic",
+		.summary =
+			"The elements of a list sorted by value or by other ke"
+			"ys, never writing",
+		.since = "7.0.0",
+		.complexity =
+			"O(N+M*log(M)) where N is the number of elements in th"
+			"e list or set to sort, and M the number of returned e"
+			"lements. When the elements are not sorted, complexity"
+			" is O(N).",
+		.acl_categories =
+			"@read @set @sortedset @list @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nsort_ro\r\n:-2\r\n"
+			"*2\r\n+readonly\r\n+movablekeys\r\n"
+			":1\r\n:1\r\n:1\r\n*6\r\n+@read\r\n"
+			"+@set\r\n+@sortedset\r\n+@list\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*2\r\n*6\r\n$5\r\nflags\r\n"
+			"*2\r\n+RO\r\n+access\r\n$12\r\n"
+			"begin_search\r\n*4\r\n$4\r\n"
+			"type\r\n$5\r\nindex\r\n$4\r\n"
+			"spec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*8\r\n"
+			"$5\r\nnotes\r\n$120\r\nFor the optional BY/GET keywor"
+			"d. It is marked 'unknown' because the key names deriv"
+			"e from the content of the key we sort\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n$9\r\nfind_keys\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nunknown\r\n"
+			"$4\r\nspec\r\n*0\r\n*0\r\n",
+		.info_len = 634,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$70\r\n"
+			"The elements of a list sorted by value or by other ke"
+			"ys, never writing\r\n$5\r\n"
+			"since\r\n$5\r\n7.0.0\r\n$5\r\n"
+			"group\r\n$7\r\ngeneric\r\n$10\r\n"
+			"complexity\r\n$168\r\nO(N+M*log(M)) where N is the nu"
+			"mber of elements in the list or set to sort, and M th"
+			"e number of returned elements. When the elements are "
+			"not sorted, complexity is O(N).\r\n"
+			"$9\r\narguments\r\n*6\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"pattern\r\n$4\r\ntype\r\n$7\r\n"
+			"pattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$2\r\n"
+			"BY\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*10\r\n$4\r\nname\r\n"
+			"$12\r\noffset_count\r\n$4\r\n"
+			"type\r\n$5\r\nblock\r\n$5\r\n"
+			"token\r\n$5\r\nLIMIT\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\noffset\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*4\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"*10\r\n$4\r\nname\r\n$7\r\n"
+			"pattern\r\n$4\r\ntype\r\n$7\r\n"
+			"pattern\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$3\r\n"
+			"GET\r\n$5\r\nflags\r\n*3\r\n"
+			"+optional\r\n+multiple\r\n+multiple_token\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*8\r\n$4\r\nname\r\n$7\r\nsorting\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$5\r\nALPHA\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 1245,
+	},
+	{
 		.name = "spop",
-		.id = 125,
+		.id = 144,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6835,7 +7969,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 126,
+		.id = 145,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6890,7 +8024,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 127,
+		.id = 146,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6941,7 +8075,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 128,
+		.id = 147,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7005,7 +8139,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 129,
+		.id = 148,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7050,7 +8184,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 130,
+		.id = 149,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7099,7 +8233,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 131,
+		.id = 150,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7160,7 +8294,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 132,
+		.id = 151,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -7195,7 +8329,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 133,
+		.id = 152,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7246,7 +8380,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 134,
+		.id = 153,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7293,7 +8427,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 135,
+		.id = 154,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7338,7 +8472,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 136,
+		.id = 155,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7393,8 +8527,97 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 452,
 	},
 	{
+		.name = "unwatch",
+		.id = 156,
+		.fn = cmd_unwatch,
+		.arity = 1,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "transactions",
+		.summary = "Forget every key this connection watches",
+		.since = "2.2.0",
+		.complexity = "O(1)",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\nunwatch\r\n:1\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*0\r\n"
+			"*0\r\n",
+		.info_len = 126,
+		.docs_resp =
+			"*8\r\n$7\r\nsummary\r\n$40\r\n"
+			"Forget every key this connection watches\r\n"
+			"$5\r\nsince\r\n$5\r\n2.2.0\r\n"
+			"$5\r\ngroup\r\n$12\r\ntransactions\r\n"
+			"$10\r\ncomplexity\r\n$4\r\n"
+			"O(1)\r\n",
+		.docs_len = 143,
+	},
+	{
+		.name = "watch",
+		.id = 157,
+		.fn = cmd_watch,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(LOADING) |
+			 KV_CMD_FLAG(STALE) |
+			 KV_CMD_FLAG(FAST) |
+			 KV_CMD_FLAG(ALLOW_BUSY),
+		.first_key = 1,
+		.last_key = -1,
+		.key_step = 1,
+		.group = "transactions",
+		.summary =
+			"Make the next EXEC fail if any of these keys is modif"
+			"ied before it",
+		.since = "2.2.0",
+		.complexity = "O(1) for every key.",
+		.acl_categories = "@fast @transaction",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$5\r\nwatch\r\n:-2\r\n"
+			"*5\r\n+noscript\r\n+loading\r\n"
+			"+stale\r\n+fast\r\n+allow_busy\r\n"
+			":1\r\n:-1\r\n:1\r\n*2\r\n+@fast\r\n"
+			"+@transaction\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*1\r\n"
+			"+RO\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":-1\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 327,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"Make the next EXEC fail if any of these keys is modif"
+			"ied before it\r\n$5\r\nsince\r\n"
+			"$5\r\n2.2.0\r\n$5\r\ngroup\r\n"
+			"$12\r\ntransactions\r\n$10\r\n"
+			"complexity\r\n$19\r\nO(1) for every key.\r\n"
+			"$9\r\narguments\r\n*1\r\n*8\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 298,
+	},
+	{
 		.name = "zadd",
-		.id = 137,
+		.id = 158,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7489,7 +8712,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 138,
+		.id = 159,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7534,7 +8757,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 139,
+		.id = 160,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7589,7 +8812,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 140,
+		.id = 161,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7650,7 +8873,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 141,
+		.id = 162,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7720,7 +8943,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 142,
+		.id = 163,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7777,7 +9000,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 143,
+		.id = 164,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7859,7 +9082,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 144,
+		.id = 165,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7915,7 +9138,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 145,
+		.id = 166,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8005,7 +9228,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 146,
+		.id = 167,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8060,7 +9283,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 147,
+		.id = 168,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8130,7 +9353,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 148,
+		.id = 169,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8181,7 +9404,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 149,
+		.id = 170,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8237,7 +9460,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 150,
+		.id = 171,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8293,7 +9516,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 151,
+		.id = 172,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8350,7 +9573,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 152,
+		.id = 173,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8436,7 +9659,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 153,
+		.id = 174,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8508,7 +9731,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 154,
+		.id = 175,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8586,7 +9809,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 155,
+		.id = 176,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8679,7 +9902,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 156,
+		.id = 177,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8729,7 +9952,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 157,
+		.id = 178,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8785,7 +10008,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 158,
+		.id = 179,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -8841,7 +10064,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 159,
+		.id = 180,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -8897,7 +10120,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 160,
+		.id = 181,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -8953,7 +10176,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 161,
+		.id = 182,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9016,7 +10239,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 162,
+		.id = 183,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9090,7 +10313,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 163,
+		.id = 184,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9169,7 +10392,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 164,
+		.id = 185,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9219,7 +10442,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 165,
+		.id = 186,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9283,7 +10506,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 166,
+		.id = 187,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9331,7 +10554,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 167,
+		.id = 188,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9411,7 +10634,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 168,
+		.id = 189,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9500,4 +10723,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 146;
+const unsigned kv_cmd_table_len = 162;

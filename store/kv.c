@@ -166,6 +166,8 @@ kv_shard_create(const struct kv_shard_params *p)
 	s->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)p->core << 32) ^
 		 (uint64_t)time(NULL);
 	s->start_ms = kv_now_refresh(s);
+	s->n_shards = p->n_shards != 0 ? p->n_shards : 1;
+	s->lastsave = s->start_ms / 1000;   /* Redis: saved at start */
 	if (kv_stats_init(s) != 0) {
 		errno = ENOMEM;
 		kv_shard_free(s);
@@ -195,6 +197,8 @@ kv_shard_free(struct kv_shard *s)
 		rte_hash_free(s->db[i].h);
 		free(s->db[i].vol);
 	}
+	kv_watch_free(s);
+	free(s->txn_buf);
 	kv_slowlog_free(s);
 	kv_stats_fini(s);
 	free(s);
@@ -314,18 +318,36 @@ expire_now(struct kv_shard *s, unsigned db, struct kv_entry *e)
 }
 
 struct kv_entry *
-kv_lookup(struct kv_shard *s, unsigned db, const char *key, size_t klen,
-	  bool count_stats)
+kv_peek(struct kv_shard *s, unsigned db, const char *key, size_t klen)
 {
 	uint8_t digest[KV_DIGEST_LEN];
 	struct kv_entry *head;
-	struct kv_entry *e = find(&s->db[db], key, klen, digest, &head);
+
+	return find(&s->db[db], key, klen, digest, &head);
+}
+
+struct kv_entry *
+kv_lookup_notouch(struct kv_shard *s, unsigned db, const char *key,
+		  size_t klen)
+{
+	struct kv_entry *e = kv_peek(s, db, key, klen);
 
 	if (e != NULL && e->expire_ms != 0 && e->expire_ms <= s->now_ms &&
 	    !s->replaying) {
 		expire_now(s, db, e);
 		e = NULL;
 	}
+	return e;
+}
+
+struct kv_entry *
+kv_lookup(struct kv_shard *s, unsigned db, const char *key, size_t klen,
+	  bool count_stats)
+{
+	struct kv_entry *e = kv_lookup_notouch(s, db, key, klen);
+
+	if (e != NULL)
+		e->atime = (uint32_t)(s->now_ms / 1000);
 	if (count_stats) {
 		if (e != NULL)
 			s->stats.keyspace_hits++;
@@ -350,6 +372,7 @@ kv_create(struct kv_shard *s, unsigned db, const char *key, size_t klen)
 	e->type = KV_TYPE_STRING;
 	e->encoding = KV_ENC_RAW;
 	e->klen = (uint32_t)klen;
+	e->atime = (uint32_t)(s->now_ms / 1000);
 	memcpy(e->key, key, klen);
 
 	find(d, key, klen, digest, &head);
@@ -384,6 +407,7 @@ kv_flush_db(struct kv_shard *s, unsigned db)
 	void *data;
 	uint32_t pos = 0;
 
+	kv_touch_db(s, db);
 	while (rte_hash_iterate(d->h, &key, &data, &pos) >= 0) {
 		for (struct kv_entry *e = data, *n; e != NULL; e = n) {
 			n = e->next;
@@ -461,6 +485,7 @@ kv_cron(struct kv_shard *s)
 
 	kv_now_refresh(s);
 	kv_ops_sample(s);
+	kv_watch_reap(s);
 	/*
 	 * Redis's active cycle, bounded: sample keys with a TTL in one
 	 * database, delete the expired ones, go on while more than a quarter

@@ -29,6 +29,11 @@ struct kv_arg {
 #define KV_CLIENT_CLOSE_AFTER_REPLY (1u << 0) /* QUIT, protocol error */
 #define KV_CLIENT_ADMIN             (1u << 1) /* admin socket client */
 #define KV_CLIENT_AUTHENTICATED     (1u << 2) /* passed requirepass */
+#define KV_CLIENT_MULTI             (1u << 3) /* between MULTI and EXEC */
+#define KV_CLIENT_DIRTY_EXEC        (1u << 4) /* a command was refused
+						 while queueing */
+
+struct kv_multi;
 
 /*
  * Write function of a client: append len bytes of encoded reply to the
@@ -56,6 +61,13 @@ struct kv_client {
 	char laddr[48];        /* local "ip:port" */
 	uint64_t error_replies; /* error replies sent (kv_reply_error) */
 	char err_prefix[32];   /* first word of the last one ("ERR") */
+	uint64_t errors_counted; /* error_replies already in errorstats */
+	/*
+	 * MULTI's queue and the keys under WATCH (multi.c), NULL until the
+	 * first MULTI or WATCH; freed by kv_client_fini, which may run on
+	 * any thread (it only drops references the shard reclaims).
+	 */
+	struct kv_multi *multi;
 };
 
 /*
@@ -97,6 +109,7 @@ struct kv_shard_params {
 	struct rp_config *cfg;         /* shared, read on each use */
 	struct pm_log *log;            /* NULL: persistence off */
 	struct kv_hooks hooks;
+	unsigned n_shards;             /* shards of the keyspace (0: 1) */
 };
 
 /*
@@ -179,9 +192,11 @@ enum kv_route_kind {
 			    * per shard with its keys, replies merged */
 	KV_ROUTE_ALL,      /* a whole-keyspace command: every shard runs it */
 	KV_ROUTE_SCAN,     /* SCAN: the shard the cursor names, cursor mapped */
-	KV_ROUTE_TX,       /* MGET, MSET, MSETNX with keys on several shards:
-			    * a transaction under key locks (atomic, isolated) */
-	KV_ROUTE_CROSS,    /* keys on several shards, no cross-shard form yet */
+	KV_ROUTE_TX,       /* any other multi-key command with keys on several
+			    * shards: a transaction under key locks (atomic,
+			    * isolated), see merge */
+	KV_ROUTE_CROSS,    /* refused with CROSSSLOT: SORT ... STORE into
+			    * another shard (its BY/GET keys are arbitrary) */
 };
 
 enum kv_merge {
@@ -193,12 +208,16 @@ enum kv_merge {
 	KV_MERGE_ANY,      /* any non-null bulk, else null (RANDOMKEY) */
 	KV_MERGE_NX,       /* MSETNX: :1 when no key existed anywhere */
 	KV_MERGE_INFO,     /* INFO texts merged (kv_info_merge) */
+	KV_MERGE_GATHER,   /* any other multi-key command: keys gathered on
+			    * the coordinating shard under locks, run there,
+			    * results written back to their shards */
 };
 
 struct kv_route_plan {
 	enum kv_route_kind kind;
 	enum kv_merge merge;
 	unsigned shard;    /* KV_ROUTE_SHARD */
+	bool readonly;     /* GATHER: the command writes nothing */
 };
 
 /*
@@ -219,6 +238,30 @@ void kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
  */
 size_t kv_info_merge(const char *const *texts, const size_t *lens,
 		     unsigned n, char **out);
+
+/*
+ * kv_set_logging -- whether the effects of the writes that follow go to
+ * the pmem log (on by default). A cross-shard command runs with logging
+ * off on the coordinating shard, then logs each key's final state with
+ * kv_key_log_state.
+ */
+void kv_set_logging(struct kv_shard *s, bool on);
+
+/*
+ * kv_key_log_state -- log a key's current state as one effect: RESTORE
+ * ... REPLACE ABSTTL of its value, or DEL when it does not exist.
+ * Returns 0 or -1 without memory.
+ */
+int kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
+		     size_t len);
+
+/*
+ * kv_multi_local -- whether every key a client's transaction touches
+ * (queued commands and WATCHed keys) belongs to shard among n_shards.
+ * A transaction runs on the client's own shard only.
+ */
+bool kv_multi_local(const struct kv_client *c, unsigned shard,
+		    unsigned n_shards);
 
 /*
  * kv_request_keys -- the argv positions of a request's keys, up to max

@@ -55,6 +55,14 @@ enum kv_encoding {
 };
 
 /*
+ * Entry flags. EMBSTR: a string set whole by the SET family, which Redis
+ * keeps in one allocation with its header while it is 44 bytes or less
+ * (OBJECT ENCODING "embstr"); any change in place clears it ("raw").
+ */
+#define KV_EFLAG_EMBSTR (1u << 0)
+#define KV_EMBSTR_MAX   44
+
+/*
  * One key. The rte_hash indexes a digest of the key; the entry keeps the
  * full key and chains the rare other keys with the same digest.
  */
@@ -64,7 +72,9 @@ struct kv_entry {
 	uint32_t vol_idx;          /* index in db->vol, KV_NO_VOLATILE */
 	uint8_t type;              /* enum kv_type */
 	uint8_t encoding;          /* enum kv_encoding */
+	uint8_t eflags;            /* KV_EFLAG_* */
 	uint32_t klen;
+	uint32_t atime;            /* last access, unix s (OBJECT IDLETIME) */
 	union {
 		long long ival;    /* KV_ENC_INT */
 		struct {
@@ -196,6 +206,20 @@ struct kv_shard {
 	uint64_t hash_seq;         /* unique rte_hash names */
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
+	bool nolog;                /* kv_set_logging(false): effects not logged */
+	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
+	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
+
+	/* WATCH (multi.c): per database, key -> struct kv_watched */
+	struct kv_dict *watched[CFG_MAX_DATABASES];
+	uint64_t n_watched;        /* keys in the watched dicts */
+	uint32_t watch_garbage;    /* watched keys released (atomic) */
+	/* effects of an EXEC, logged as one record at its end (persist.c) */
+	unsigned txn_depth;
+	unsigned txn_records;
+	char *txn_buf;
+	size_t txn_len, txn_cap;
+	bool txn_oom;
 	struct kv_stats stats;
 
 	/* what commands cost (latency.c, slowlog.c) */
@@ -230,6 +254,20 @@ struct kv_entry *kv_lookup(struct kv_shard *s, unsigned db, const char *key,
 struct kv_entry *kv_create(struct kv_shard *s, unsigned db, const char *key,
 			   size_t klen);
 
+/*
+ * kv_lookup_notouch -- kv_lookup without updating the key's access time
+ * (OBJECT, WATCH), and without counting hits or misses.
+ */
+struct kv_entry *kv_lookup_notouch(struct kv_shard *s, unsigned db,
+				   const char *key, size_t klen);
+
+/*
+ * kv_peek -- the entry of a key, expired or not, without deleting or
+ * touching anything.
+ */
+struct kv_entry *kv_peek(struct kv_shard *s, unsigned db, const char *key,
+			 size_t klen);
+
 /* kv_delete -- remove a key and free it. */
 void kv_delete(struct kv_shard *s, unsigned db, struct kv_entry *e);
 
@@ -259,17 +297,100 @@ struct kv_entry *kv_random_entry(struct kv_shard *s, unsigned db);
 int kv_str_set(struct kv_shard *s, struct kv_entry *e, const char *p,
 	       size_t len);
 void kv_str_set_int(struct kv_shard *s, struct kv_entry *e, long long v);
+/* kv_str_set_bytes -- kv_str_set without the integer encoding. */
+int kv_str_set_bytes(struct kv_shard *s, struct kv_entry *e, const char *p,
+		     size_t len);
 int kv_str_reserve(struct kv_shard *s, struct kv_entry *e, size_t len);
 void kv_value_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_str_get -- the bytes of a string value (buf for int encoding). */
 const char *kv_str_get(const struct kv_entry *e, char *buf, size_t *len);
 const char *kv_type_name(const struct kv_entry *e);
+/*
+ * kv_encoding_name -- OBJECT ENCODING of a value, as Redis 7.0 names the
+ * encoding it would use for the same value.
+ */
+const char *kv_encoding_name(const struct kv_entry *e);
+/*
+ * kv_value_dup -- replace dst's value with a deep copy of src's (COPY);
+ * one case per type. 0, or -1 when out of memory (dst left empty).
+ */
+int kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
+		 const struct kv_entry *src);
+/*
+ * kv_list_set -- make e a list of the n (> 0) elements items, whose
+ * bytes it takes over (malloc'd, at least 1 byte each). 0, or -1 when
+ * out of memory (nothing taken).
+ */
+int kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
+		uint32_t n);
 /* kv_hash_free -- free the value of a hash (t_hash.c). */
 void kv_hash_free(struct kv_shard *s, struct kv_entry *e);
+/*
+ * kv_hash_get -- the value of a field of a hash (t_hash.c): *val points
+ * into the hash until it changes. 0, or -1 if the field is missing.
+ */
+int kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
+		const char **val, size_t *vlen);
 /* kv_set_free -- free the value of a set (t_set.c). */
 void kv_set_free(struct kv_shard *s, struct kv_entry *e);
 /* kv_zset_free -- free the value of a sorted set (t_zset.c). */
 void kv_zset_free(struct kv_shard *s, struct kv_entry *e);
+/*
+ * kv_set_dup / kv_zset_dup -- make dst (an empty value) a copy of a set
+ * or sorted set, in the same encoding. 0, or -1 when out of memory.
+ */
+int kv_set_dup(struct kv_shard *s, struct kv_entry *dst,
+	       struct kv_entry *src);
+int kv_zset_dup(struct kv_shard *s, struct kv_entry *dst,
+		const struct kv_entry *src);
+/*
+ * kv_zset_to_skiplist -- convert a sorted set to its skiplist encoding
+ * (Redis's SORT does, for good). 0, or -1 when out of memory.
+ */
+int kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e);
+
+/*
+ * Building and reading values from outside their type's file (rdb.c).
+ * The entry may be detached (in no database). kv_list_init and
+ * kv_hash_init make e an empty list or hash; kv_list_append adds an
+ * element at the tail (0 or -1 out of memory); kv_hash_set sets a field
+ * (1 added, 0 updated, -1 out of memory) and converts the encoding as
+ * HSET does; kv_hash_foreach visits the pairs (listpack: in order).
+ */
+void kv_list_init(struct kv_entry *e);
+int kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
+		   size_t len);
+void kv_hash_init(struct kv_entry *e);
+int kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
+		size_t flen, const char *v, size_t vlen);
+uint64_t kv_hash_len(const struct kv_entry *e);
+typedef void (*kv_hash_pair_fn)(void *ctx, const char *f, size_t flen,
+				const char *v, size_t vlen);
+void kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn,
+		     void *ctx);
+/*
+ * Sets and sorted sets, likewise: kv_set_init makes e an empty intset
+ * (0 or -1 out of memory); kv_set_add adds a member (1 added, 0 already
+ * there, -1 out of memory), converting as SADD does; kv_set_foreach
+ * visits the members (intset: ascending). kv_zset_init makes e an empty
+ * sorted set; kv_zset_add adds an absent member (1 added, 0 already
+ * there, -1 out of memory); kv_zset_foreach visits (member, score) by
+ * ascending rank, or descending if rev.
+ */
+int kv_set_init(struct kv_shard *s, struct kv_entry *e);
+int kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
+	       size_t len);
+uint64_t kv_set_len(const struct kv_entry *e);
+typedef void (*kv_member_fn)(void *ctx, const char *p, size_t len);
+void kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx);
+void kv_zset_init(struct kv_entry *e);
+int kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
+		size_t len, double score);
+uint64_t kv_zset_len(const struct kv_entry *e);
+typedef void (*kv_scored_fn)(void *ctx, const char *m, size_t len,
+			     double score);
+void kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
+		     void *ctx);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,
@@ -279,7 +400,78 @@ bool kv_str2ld(const char *s, size_t len, long double *out);
 int kv_ld2str(char *buf, size_t len, long double v);
 bool kv_arg_is(const struct kv_arg *a, const char *word);
 
+/* Transactions and WATCH (multi.c). */
+/*
+ * kv_touch_key -- a key of db was modified: EXEC of the clients that
+ * WATCH it will fail (Redis's signalModifiedKey).
+ */
+void kv_touch_key(struct kv_shard *s, unsigned db, const char *key,
+		  size_t klen);
+/*
+ * kv_touch_effect -- kv_touch_key for the keys an effect (as logged by
+ * kv_propagate) modifies. Called by kv_propagate.
+ */
+void kv_touch_effect(struct kv_shard *s, unsigned db, int argc,
+		     const struct kv_arg *argv);
+/* kv_touch_db -- db is being emptied: touch its watched keys that exist. */
+void kv_touch_db(struct kv_shard *s, unsigned db);
+/* kv_watch_reap -- forget the watched keys nobody watches any more. */
+void kv_watch_reap(struct kv_shard *s);
+/* kv_watch_free -- free the watched-keys index (shard teardown). */
+void kv_watch_free(struct kv_shard *s);
+/*
+ * kv_multi_queue -- inside MULTI: queue a copy of the request; false
+ * when out of memory.
+ */
+bool kv_multi_queue(struct kv_client *c, const struct kv_cmd *cmd,
+		    int argc, const struct kv_arg *argv);
+/* kv_multi_flags -- the KV_CMD_* flags of the queued commands, or'ed. */
+uint32_t kv_multi_flags(const struct kv_client *c);
+/* kv_multi_bytes -- about the log bytes the queued writes need. */
+size_t kv_multi_bytes(const struct kv_client *c);
+/* kv_multi_discard -- end a transaction: free the queue, UNWATCH. */
+void kv_multi_discard(struct kv_shard *s, struct kv_client *c);
+/*
+ * kv_multi_info -- for CLIENT LIST: the commands queued (-1 outside
+ * MULTI) and whether a watched key was modified (flag 'd').
+ */
+void kv_multi_info(const struct kv_client *c, int *queued, bool *dirty_cas);
+/* kv_multi_client_fini -- release a client's queue and watched keys. */
+void kv_multi_client_fini(struct kv_client *c);
+/*
+ * kv_exec_queued -- run one queued command inside EXEC (cmd.c): the
+ * handler, timed and counted, without the checks made when queueing.
+ */
+void kv_exec_queued(struct kv_shard *s, struct kv_client *c,
+		    const struct kv_cmd *cmd, int argc,
+		    const struct kv_arg *argv);
+
+/* SCAN-family arguments (util.c). */
+/*
+ * kv_scan_cursor_or_reply -- HSCAN/SSCAN/ZSCAN's cursor as Redis's
+ * parseScanCursorOrReply reads it (strtoul over the whole argument, no
+ * leading space; a minus sign wraps). False after "ERR invalid cursor".
+ */
+bool kv_scan_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
+			     unsigned long long *cursor);
+/*
+ * kv_scan_options_or_reply -- the MATCH and COUNT options from argv[first]
+ * on: *count (10 unless given, at least 1), *pat (NULL for none or "*").
+ * False after Redis's error reply.
+ */
+bool kv_scan_options_or_reply(struct kv_req *r, int first, long long *count,
+			      const struct kv_arg **pat);
+/* kv_reply_scan_empty -- the reply of a SCAN-family call on no key. */
+void kv_reply_scan_empty(struct kv_client *c);
+
 /* Persistence of effects (persist.c). */
+/*
+ * kv_propagate_begin / kv_propagate_end -- the effects logged between
+ * them (nested pairs count once) form one record, replayed all or
+ * nothing: EXEC, and commands whose effect takes several records.
+ */
+void kv_propagate_begin(struct kv_shard *s);
+void kv_propagate_end(struct kv_shard *s);
 /* kv_propagate -- log the effect of a write (argv of the effect). */
 void kv_propagate(struct kv_shard *s, unsigned db, int argc,
 		  const struct kv_arg *argv);

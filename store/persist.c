@@ -5,6 +5,13 @@
  * RESP multibulk, the way Redis propagates it to its AOF (SET ... EX as
  * SET ... PXAT, EXPIRE as PEXPIREAT, INCRBYFLOAT as SET ... KEEPTTL,
  * lazy expiry as DEL). Replay parses its own records strictly.
+ *
+ * The effects of an EXEC (or of one command that logs several) are
+ * gathered while they happen and appended as one record: the byte
+ * KV_REC_MULTI (never a database number) then each effect as a 4-byte
+ * little-endian length and the effect's own record. The log checksums a
+ * record whole, so a crash while it is written loses all of it; replay
+ * checks every part before it applies the first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +27,9 @@
 #define KV_REC_STACK 4096
 #define KV_REPLAY_ARGS 1024       /* arguments of the usual record */
 #define KV_REPLAY_PROGRESS_MASK 0xffffu /* clock read every 65536 records */
+#define KV_REC_MULTI 0xff
+
+_Static_assert(CFG_MAX_DATABASES < KV_REC_MULTI, "record tag");
 
 /* The store's log type; the application formats and filters its lines. */
 RTE_LOG_REGISTER(kv_logtype, redpoll.store, NOTICE);
@@ -30,6 +40,87 @@ kv_log_has_room(const struct kv_shard *s, size_t bytes)
 	return s->log == NULL || pm_log_free_bytes(s->log) >= bytes + 64;
 }
 
+/* txn_add -- gather one effect of a transaction; false when out of memory. */
+static bool
+txn_add(struct kv_shard *s, const char *rec, size_t len)
+{
+	size_t need = s->txn_len + 4 + len;
+
+	if (s->txn_oom)
+		return false;
+	if (need > s->txn_cap) {
+		size_t cap = s->txn_cap ? s->txn_cap : 1024;
+		while (cap < need)
+			cap *= 2;
+		char *p = realloc(s->txn_buf, cap);
+		if (p == NULL) {
+			s->txn_oom = true;
+			return false;
+		}
+		s->txn_buf = p;
+		s->txn_cap = cap;
+	}
+	uint32_t l = (uint32_t)len;
+	for (int i = 0; i < 4; i++)
+		s->txn_buf[s->txn_len++] = (char)(l >> (8 * i));
+	memcpy(s->txn_buf + s->txn_len, rec, len);
+	s->txn_len += len;
+	s->txn_records++;
+	return true;
+}
+
+/* log_append -- append one record to the log, counting the outcome. */
+static void
+log_append(struct kv_shard *s, const char *rec, size_t len)
+{
+	if (len <= UINT32_MAX && pm_log_append(s->log, rec, (uint32_t)len) == 0)
+		s->stats.log_records++;
+	else
+		s->stats.log_full_errors++;
+}
+
+void
+kv_propagate_begin(struct kv_shard *s)
+{
+	if (s->txn_depth++ > 0 || s->log == NULL || s->replaying)
+		return;
+	s->txn_len = 0;
+	s->txn_records = 0;
+	s->txn_oom = false;
+	if (s->txn_cap == 0) {
+		s->txn_buf = malloc(1024);
+		if (s->txn_buf == NULL) {
+			s->txn_oom = true;
+			return;
+		}
+		s->txn_cap = 1024;
+	}
+	s->txn_buf[s->txn_len++] = (char)KV_REC_MULTI;
+}
+
+void
+kv_propagate_end(struct kv_shard *s)
+{
+	if (s->txn_depth == 0 || --s->txn_depth > 0)
+		return;
+	if (s->txn_oom) {
+		s->stats.log_full_errors++;
+	} else if (s->txn_records == 1) {
+		/* One effect needs no wrapping: [tag][len][record]. */
+		log_append(s, s->txn_buf + 5, s->txn_len - 5);
+	} else if (s->txn_records > 1) {
+		log_append(s, s->txn_buf, s->txn_len);
+	}
+	s->txn_records = 0;
+	s->txn_len = 0;
+	/* A large transaction does not keep its buffer. */
+	if (s->txn_cap > (1u << 16)) {
+		free(s->txn_buf);
+		s->txn_buf = NULL;
+		s->txn_cap = 0;
+	}
+}
+
 void
 kv_propagate(struct kv_shard *s, unsigned db, int argc,
 	     const struct kv_arg *argv)
@@ -37,7 +128,10 @@ kv_propagate(struct kv_shard *s, unsigned db, int argc,
 	char stack[KV_REC_STACK], *buf = stack;
 	size_t need = 1 + 16, n;
 
-	if (s->log == NULL || s->replaying)
+	if (s->replaying)
+		return;
+	kv_touch_effect(s, db, argc, argv);
+	if (s->log == NULL || s->nolog)
 		return;
 	for (int i = 0; i < argc; i++)
 		need += argv[i].len + 24;
@@ -56,10 +150,10 @@ kv_propagate(struct kv_shard *s, unsigned db, int argc,
 		buf[n++] = '\r';
 		buf[n++] = '\n';
 	}
-	if (pm_log_append(s->log, buf, (uint32_t)n) == 0)
-		s->stats.log_records++;
+	if (s->txn_depth > 0)
+		txn_add(s, buf, n);
 	else
-		s->stats.log_full_errors++;
+		log_append(s, buf, n);
 	if (buf != stack)
 		free(buf);
 }
@@ -123,21 +217,25 @@ replay_progress(struct replay_ctx *x)
 		(unsigned long long)x->records, (long long)el);
 }
 
-/* replay_one -- pm_log_replay callback: parse and apply one record. */
-static int
-replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
+/*
+ * parse_effect -- parse one effect record; returns its arguments (in
+ * x->argv, or x->big for a record of many) and their count in *argc, or
+ * NULL if the record is malformed.
+ */
+static struct kv_arg *
+parse_effect(struct replay_ctx *x, const char *p, size_t len, unsigned *db,
+	     int *argc_out)
 {
-	struct replay_ctx *x = arg;
-	const char *p = rec, *end = p + len;
+	const char *end = p + len;
 	long long argc, l;
 
 	if (len < 1 || (unsigned char)p[0] >= x->s->n_db)
-		goto bad;
-	unsigned db = (unsigned char)*p++;
+		return NULL;
+	*db = (unsigned char)*p++;
 	/* Each argument takes at least 6 bytes ("$0\r\n\r\n"). */
 	if (!read_num(&p, end, '*', &argc) || argc < 1 ||
 	    argc > (end - p) / 6)
-		goto bad;
+		return NULL;
 	struct kv_arg *argv = x->argv;
 	if (argc > KV_REPLAY_ARGS) {
 		/* SADD, HSET... of many members, as a client sent them. */
@@ -145,7 +243,7 @@ replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
 			struct kv_arg *b = realloc(x->big,
 						   (size_t)argc * sizeof(*b));
 			if (b == NULL)
-				goto bad;
+				return NULL;
 			x->big = b;
 			x->big_cap = (size_t)argc;
 		}
@@ -153,13 +251,91 @@ replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
 	}
 	for (long long i = 0; i < argc; i++) {
 		if (!read_num(&p, end, '$', &l) || l < 0 || end - p < l + 2)
-			goto bad;
+			return NULL;
 		argv[i].ptr = p;
 		argv[i].len = (size_t)l;
 		p += l + 2;
 	}
-	if (p != end || kv_replay_command(x->s, db, (int)argc, argv) != 0)
-		goto bad;
+	if (p != end)
+		return NULL;
+	*argc_out = (int)argc;
+	return argv;
+}
+
+/*
+ * multi_next -- the next part of a transaction record at *p: its bytes
+ * and length; false at the end or if the framing is broken (*bad).
+ */
+static bool
+multi_next(const char **p, const char *end, const char **part,
+	   size_t *plen, bool *bad)
+{
+	const unsigned char *q = (const unsigned char *)*p;
+
+	*bad = false;
+	if (*p == end)
+		return false;
+	if (end - *p < 4) {
+		*bad = true;
+		return false;
+	}
+	uint32_t l = (uint32_t)q[0] | (uint32_t)q[1] << 8 |
+		     (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+	if ((size_t)(end - *p) - 4 < l) {
+		*bad = true;
+		return false;
+	}
+	*part = *p + 4;
+	*plen = l;
+	*p += 4 + (size_t)l;
+	return true;
+}
+
+/*
+ * replay_multi -- a transaction record: check every effect, then apply
+ * them all. Returns 0 or -1.
+ */
+static int
+replay_multi(struct replay_ctx *x, const char *rec, size_t len)
+{
+	const char *p, *end = rec + len, *part;
+	size_t plen;
+	unsigned db, n = 0;
+	bool bad;
+	int argc;
+
+	for (p = rec + 1; multi_next(&p, end, &part, &plen, &bad); n++)
+		if (parse_effect(x, part, plen, &db, &argc) == NULL)
+			return -1;
+	if (bad || n < 2)
+		return -1;
+	for (p = rec + 1; multi_next(&p, end, &part, &plen, &bad);) {
+		struct kv_arg *argv = parse_effect(x, part, plen, &db, &argc);
+		if (kv_replay_command(x->s, db, argc, argv) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* replay_one -- pm_log_replay callback: parse and apply one record. */
+static int
+replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
+{
+	struct replay_ctx *x = arg;
+	const char *p = rec;
+	struct kv_arg *argv;
+	unsigned db;
+	int argc;
+
+	if (len >= 1 && (unsigned char)p[0] == KV_REC_MULTI) {
+		if (replay_multi(x, p, len) != 0)
+			goto bad;
+	} else {
+		argv = parse_effect(x, p, len, &db, &argc);
+		if (argv == NULL ||
+		    kv_replay_command(x->s, db, argc, argv) != 0)
+			goto bad;
+	}
 	replay_progress(x);
 	return 0;
 bad:

@@ -143,6 +143,34 @@ is(const struct kv_arg *a, const char *name)
 	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
 }
 
+/*
+ * sort_plan -- SORT and SORT_RO run on the shard of the sorted key; a
+ * STORE destination elsewhere cannot be written there. BY and GET
+ * patterns read keys of that shard only (Redis Cluster refuses them).
+ */
+static void
+sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
+	  struct kv_route_plan *p)
+{
+	if (argc < 2)
+		return;
+	unsigned owner = kv_key_shard(argv[1].ptr, argv[1].len, n_shards);
+	for (int j = 2; j < argc; j++) {
+		if (is(&argv[j], "limit"))
+			j += 2;
+		else if (is(&argv[j], "by") || is(&argv[j], "get"))
+			j++;
+		else if (is(&argv[j], "store") && j + 1 < argc &&
+			 kv_key_shard(argv[j + 1].ptr, argv[j + 1].len,
+				      n_shards) != owner) {
+			p->kind = KV_ROUTE_CROSS;
+			return;
+		}
+	}
+	p->kind = KV_ROUTE_SHARD;
+	p->shard = owner;
+}
+
 void
 kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	      struct kv_route_plan *p)
@@ -178,6 +206,19 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	}
 	if (is(&argv[0], "scan")) {
 		p->kind = KV_ROUTE_SCAN;
+		return;
+	}
+
+	/*
+	 * WATCH belongs to the client: it registers on the client's own
+	 * shard, never on the proxy client of another (which every client
+	 * of that worker shares). Keys owned by other shards are not
+	 * tracked there yet: transactions across workers are future work.
+	 */
+	if (is(&argv[0], "watch"))
+		return;
+	if (is(&argv[0], "sort") || is(&argv[0], "sort_ro")) {
+		sort_plan(argc, argv, n_shards, p);
 		return;
 	}
 
@@ -231,6 +272,10 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->kind = KV_ROUTE_SPLIT;
 		p->merge = KV_MERGE_SUM;
 	} else {
-		p->kind = KV_ROUTE_CROSS;
+		/* RENAME, LMOVE, SMOVE, SINTERSTORE, BITOP, PFMERGE, LMPOP,
+		 * ...: gathered, run on one shard, written back. */
+		p->kind = KV_ROUTE_TX;
+		p->merge = KV_MERGE_GATHER;
+		p->readonly = (cmd->flags & KV_CMD_FLAG(READONLY)) != 0;
 	}
 }

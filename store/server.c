@@ -304,17 +304,32 @@ static size_t
 format_client(const struct kv_shard *s, const struct kv_client *c,
 	      char *buf, size_t len)
 {
+	char flags[8], *f = flags;
+	int queued;
+	bool dirty_cas;
+
+	/* Redis's letters, in its order. */
+	kv_multi_info(c, &queued, &dirty_cas);
+	if (c->flags & KV_CLIENT_MULTI)
+		*f++ = 'x';
+	if (dirty_cas)
+		*f++ = 'd';
+	if (c->flags & KV_CLIENT_ADMIN)
+		*f++ = 'U';
+	if (f == flags)
+		*f++ = 'N';
+	*f = '\0';
 	int n = snprintf(buf, len, "id=%llu addr=%s laddr=%s fd=-1 name=%s "
 			 "age=%llu idle=%llu flags=%s db=%u sub=0 psub=0 "
-			 "ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 "
+			 "ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 "
 			 "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
 			 "tot-mem=0 events=r cmd=%s user=default redir=-1 "
 			 "resp=%d\n", (unsigned long long)c->id, c->addr,
 			 c->laddr, c->name ? c->name : "",
 			 (unsigned long long)(s->now_ms - c->ctime_ms) / 1000,
 			 (unsigned long long)(s->now_ms - c->last_ms) / 1000,
-			 (c->flags & KV_CLIENT_ADMIN) ? "U" : "N",
-			 c->db, c->last_cmd ? c->last_cmd : "NULL", c->resp);
+			 flags, c->db, queued,
+			 c->last_cmd ? c->last_cmd : "NULL", c->resp);
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
@@ -918,8 +933,9 @@ static void
 info_persistence(struct kv_shard *s, struct info_buf *b)
 {
 	info_add(b, "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
-		 "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n"
-		 "redpoll_persistence:%s\r\n",
+		 "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%llu\r\n"
+		 "aof_enabled:0\r\nredpoll_persistence:%s\r\n",
+		 (unsigned long long)s->lastsave,
 		 s->log == NULL ? "off" :
 		 s->cfg->persistence == CFG_PERSIST_SYNC ? "sync" : "async");
 	if (s->log != NULL)
@@ -1101,6 +1117,7 @@ static const char *const info_summed[] = {
 static const char *const info_not_summed[] = {
 	"maxclients", "maxmemory", "workers", "total_system_memory",
 	"loading", "async_loading", "rdb_bgsave_in_progress",
+	"rdb_last_save_time",
 	"aof_enabled", "aof_rewrite_in_progress",
 };
 

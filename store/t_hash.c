@@ -813,74 +813,26 @@ scan_add_entry(void *ctx, const struct kv_dict_entry *x)
 	scan_add(ctx, &p);
 }
 
-/*
- * parse_cursor_or_reply -- Redis's parseScanCursorOrReply: strtoul over
- * the whole argument (no leading space; a minus sign wraps, as strtoul
- * does).
- */
-static bool
-parse_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
-		      unsigned long long *cursor)
-{
-	char buf[64], *end;
-
-	if (a->len >= sizeof(buf) || memchr(a->ptr, '\0', a->len) != NULL)
-		goto bad;
-	memcpy(buf, a->ptr, a->len);
-	buf[a->len] = '\0';
-	if (isspace((unsigned char)buf[0]))
-		goto bad;
-	errno = 0;
-	*cursor = strtoull(buf, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		goto bad;
-	return true;
-bad:
-	kv_reply_error(r->c, "ERR invalid cursor");
-	return false;
-}
-
 void
 cmd_hscan(struct kv_req *r)
 {
 	struct kv_entry *e;
 	unsigned long long cursor;
-	long long count = 10;
-	const struct kv_arg *pat = NULL;
+	long long count;
+	const struct kv_arg *pat;
 	struct scan_acc acc = { 0 };
 	char cbuf[32];
 
-	if (!parse_cursor_or_reply(r, &r->argv[2], &cursor))
+	if (!kv_scan_cursor_or_reply(r, &r->argv[2], &cursor))
 		return;
 	if (!lookup_hash(r, &e, false))
 		return;
 	if (e == NULL) {
-		kv_reply_array(r->c, 2);
-		kv_reply_bulk(r->c, "0", 1);
-		kv_reply_array(r->c, 0);
+		kv_reply_scan_empty(r->c);
 		return;
 	}
-	for (int i = 3; i < r->argc; i += 2) {
-		bool more = i + 1 < r->argc;
-		if (kv_arg_is(&r->argv[i], "count") && more) {
-			if (!kv_str2ll(r->argv[i + 1].ptr, r->argv[i + 1].len,
-				       &count)) {
-				kv_reply_error(r->c, KV_ERR_NOT_INT);
-				return;
-			}
-			if (count < 1) {
-				kv_reply_error(r->c, KV_ERR_SYNTAX);
-				return;
-			}
-		} else if (kv_arg_is(&r->argv[i], "match") && more) {
-			pat = &r->argv[i + 1];
-			if (pat->len == 1 && pat->ptr[0] == '*')
-				pat = NULL;
-		} else {
-			kv_reply_error(r->c, KV_ERR_SYNTAX);
-			return;
-		}
-	}
+	if (!kv_scan_options_or_reply(r, 3, &count, &pat))
+		return;
 	if (e->encoding == KV_ENC_LISTPACK) {
 		hash_foreach(e, scan_add, &acc);
 		cursor = 0;
@@ -915,4 +867,61 @@ cmd_hscan(struct kv_req *r)
 		kv_reply_bulk(r->c, acc.v[i].v, acc.v[i].vlen);
 	}
 	free(acc.v);
+}
+
+void
+kv_hash_init(struct kv_entry *e)
+{
+	e->type = KV_TYPE_HASH;
+	e->encoding = KV_ENC_LISTPACK;
+	memset(&e->v.lp, 0, sizeof(e->v.lp));
+}
+
+int
+kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
+	    size_t flen, const char *v, size_t vlen)
+{
+	return hash_set(s, e, f, flen, v, vlen);
+}
+
+uint64_t
+kv_hash_len(const struct kv_entry *e)
+{
+	return hash_len(e);
+}
+
+struct pair_adapter {
+	kv_hash_pair_fn fn;
+	void *ctx;
+};
+
+/* pair_visit -- hash_foreach callback: a pair as separate arguments. */
+static void
+pair_visit(void *ctx, const struct hpair *p)
+{
+	struct pair_adapter *a = ctx;
+
+	a->fn(a->ctx, p->f, p->flen, p->v, p->vlen);
+}
+
+void
+kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn, void *ctx)
+{
+	struct pair_adapter a = { fn, ctx };
+
+	hash_foreach(e, pair_visit, &a);
+}
+
+int
+kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
+	    const char **val, size_t *vlen)
+{
+	struct kv_arg f = { field, flen };
+	struct hpair p;
+
+	if (!hash_get(e, &f, &p))
+		return -1;
+	*val = p.v;
+	*vlen = p.vlen;
+	return 0;
 }

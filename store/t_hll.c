@@ -83,6 +83,21 @@ hll_put_zeros(uint8_t *p, int len)
 }
 
 /*
+ * hll_op_span -- the registers a sparse opcode covers. An XZERO cut
+ * short by the end of the data (its second byte missing) is corrupted:
+ * it covers "more than all" so every walker rejects it.
+ */
+static inline long
+hll_op_span(const uint8_t *p, const uint8_t *end)
+{
+	if (HLL_IS_ZERO(p))
+		return HLL_ZERO_LEN(p);
+	if (HLL_IS_XZERO(p))
+		return p + 1 < end ? HLL_XZERO_LEN(p) : HLL_REGISTERS + 1;
+	return HLL_VAL_LEN(p);
+}
+
+/*
  * hll_murmur64a -- MurmurHash64A (Austin Appleby's 64-bit MurmurHash2),
  * blocks read little-endian as Redis does on the machines it runs on.
  */
@@ -205,9 +220,7 @@ hll_to_dense(struct kv_shard *s, struct kv_entry *e)
 	memcpy(dense, hll, HLL_HDR);
 	dense[4] = HLL_ENC_DENSE;
 	while (p < end) {
-		unsigned n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			     HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) :
-			     HLL_VAL_LEN(p);
+		unsigned n = (unsigned)hll_op_span(p, end);
 		if (idx + n > HLL_REGISTERS)
 			break;       /* corrupted: too many registers */
 		if (HLL_IS_VAL(p)) {
@@ -256,7 +269,9 @@ hll_sparse_set(struct kv_shard *s, struct kv_entry *e, unsigned index,
 		} else if (HLL_IS_VAL(p)) {
 			span = HLL_VAL_LEN(p);
 		} else {
-			span = HLL_XZERO_LEN(p);
+			span = hll_op_span(p, end);
+			if (span > HLL_REGISTERS)
+				return -1;          /* a truncated XZERO */
 			oplen = 2;
 		}
 		if ((long)index <= first + span - 1)
@@ -275,7 +290,7 @@ hll_sparse_set(struct kv_shard *s, struct kv_entry *e, unsigned index,
 		runlen = HLL_ZERO_LEN(p);
 	} else if (HLL_IS_XZERO(p)) {
 		is_xzero = true;
-		runlen = HLL_XZERO_LEN(p);
+		runlen = HLL_XZERO_LEN(p);   /* whole: checked above */
 	} else {
 		is_val = true;
 		runlen = HLL_VAL_LEN(p);
@@ -328,7 +343,7 @@ updated:
 	p = prev != NULL ? prev : sparse;
 	for (int scan = 5; p < end && scan-- > 0;) {
 		if (HLL_IS_XZERO(p)) {
-			p += 2;
+			p += 2;     /* p < end stops a truncated one */
 			continue;
 		}
 		if (HLL_IS_ZERO(p)) {
@@ -394,8 +409,7 @@ hll_histo_sparse(const uint8_t *p, const uint8_t *end, int *histo)
 	long idx = 0;
 
 	while (p < end) {
-		int n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+		long n = hll_op_span(p, end);
 		if (idx + n > HLL_REGISTERS)
 			return false;
 		idx += n;
@@ -474,8 +488,7 @@ hll_merge(uint8_t *max, const uint8_t *hll, size_t len)
 	const uint8_t *p = hll + HLL_HDR, *end = hll + len;
 	long i = 0;
 	while (p < end) {
-		long n = HLL_IS_ZERO(p) ? HLL_ZERO_LEN(p) :
-			 HLL_IS_XZERO(p) ? HLL_XZERO_LEN(p) : HLL_VAL_LEN(p);
+		long n = hll_op_span(p, end);
 		if (i + n > HLL_REGISTERS)
 			return -1;   /* too many registers */
 		if (HLL_IS_VAL(p)) {

@@ -811,3 +811,24 @@ cmd_lmpop(struct kv_req *r)
 	}
 	kv_reply_null_array(r->c);
 }
+
+void
+kv_list_init(struct kv_entry *e)
+{
+	e->type = KV_TYPE_LIST;
+	e->encoding = KV_ENC_RING;
+	memset(&e->v.l, 0, sizeof(e->v.l));
+}
+
+int
+kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
+	       size_t len)
+{
+	struct kv_arg a = { p, len };
+	struct kv_lelem x;
+
+	if (list_reserve(s, e) != 0 || elem_new(s, &a, &x) != 0)
+		return -1;
+	list_push(e, x, false);
+	return 0;
+}

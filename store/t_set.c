@@ -1073,33 +1073,6 @@ scan_add(void *ctx, const struct kv_dict_entry *x)
 	a->n++;
 }
 
-/*
- * parse_cursor_or_reply -- Redis's parseScanCursorOrReply: strtoul over
- * the whole argument (no leading space; a minus sign wraps, as strtoul
- * does).
- */
-static bool
-parse_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
-		      unsigned long long *cursor)
-{
-	char buf[64], *end;
-
-	if (a->len >= sizeof(buf) || memchr(a->ptr, '\0', a->len) != NULL)
-		goto bad;
-	memcpy(buf, a->ptr, a->len);
-	buf[a->len] = '\0';
-	if (isspace((unsigned char)buf[0]))
-		goto bad;
-	errno = 0;
-	*cursor = strtoull(buf, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		goto bad;
-	return true;
-bad:
-	kv_reply_error(r->c, "ERR invalid cursor");
-	return false;
-}
-
 /* Members of an intset that SSCAN's pattern keeps. */
 struct scan_match {
 	struct kv_req *r;
@@ -1127,42 +1100,21 @@ cmd_sscan(struct kv_req *r)
 {
 	struct kv_entry *e;
 	unsigned long long cursor;
-	long long count = 10;
-	const struct kv_arg *pat = NULL;
+	long long count;
+	const struct kv_arg *pat;
 	struct scan_acc acc = { 0 };
 	char cbuf[32];
 
-	if (!parse_cursor_or_reply(r, &r->argv[2], &cursor))
+	if (!kv_scan_cursor_or_reply(r, &r->argv[2], &cursor))
 		return;
 	if (!lookup_set(r, &r->argv[1], &e, false))
 		return;
 	if (e == NULL) {
-		kv_reply_array(r->c, 2);
-		kv_reply_bulk(r->c, "0", 1);
-		kv_reply_array(r->c, 0);
+		kv_reply_scan_empty(r->c);
 		return;
 	}
-	for (int i = 3; i < r->argc; i += 2) {
-		bool more = i + 1 < r->argc;
-		if (kv_arg_is(&r->argv[i], "count") && more) {
-			if (!kv_str2ll(r->argv[i + 1].ptr, r->argv[i + 1].len,
-				       &count)) {
-				kv_reply_error(r->c, KV_ERR_NOT_INT);
-				return;
-			}
-			if (count < 1) {
-				kv_reply_error(r->c, KV_ERR_SYNTAX);
-				return;
-			}
-		} else if (kv_arg_is(&r->argv[i], "match") && more) {
-			pat = &r->argv[i + 1];
-			if (pat->len == 1 && pat->ptr[0] == '*')
-				pat = NULL;
-		} else {
-			kv_reply_error(r->c, KV_ERR_SYNTAX);
-			return;
-		}
-	}
+	if (!kv_scan_options_or_reply(r, 3, &count, &pat))
+		return;
 	if (e->encoding == KV_ENC_INTSET) {
 		/* The whole intset at once, cursor 0, as Redis. */
 		struct scan_match x = { r, pat, false, 0 };
@@ -1198,4 +1150,56 @@ cmd_sscan(struct kv_req *r)
 	for (size_t i = 0; i < keep; i++)
 		kv_reply_bulk(r->c, acc.v[i].ptr, acc.v[i].len);
 	free(acc.v);
+}
+
+int
+kv_set_init(struct kv_shard *s, struct kv_entry *e)
+{
+	return set_init(s, e, true);
+}
+
+int
+kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
+	   size_t len)
+{
+	return set_add(s, e, p, len);
+}
+
+uint64_t
+kv_set_len(const struct kv_entry *e)
+{
+	return set_len(e);
+}
+
+void
+kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx)
+{
+	set_foreach(e, fn, ctx);
+}
+/* What dup_member needs: the copy, and whether all went well. */
+struct set_dup_ctx {
+	struct kv_shard *s;
+	struct kv_entry *dst;
+	int rc;
+};
+
+/* dup_member -- set_foreach callback of kv_set_dup: add one member. */
+static void
+dup_member(void *ctx, const char *p, size_t len)
+{
+	struct set_dup_ctx *x = ctx;
+
+	if (x->rc == 0 && set_add(x->s, x->dst, p, len) < 0)
+		x->rc = -1;
+}
+
+int
+kv_set_dup(struct kv_shard *s, struct kv_entry *dst, struct kv_entry *src)
+{
+	struct set_dup_ctx x = { s, dst, 0 };
+
+	if (set_init(s, dst, src->encoding == KV_ENC_INTSET) != 0)
+		return -1;
+	set_foreach(src, dup_member, &x);
+	return x.rc;
 }

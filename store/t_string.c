@@ -514,8 +514,18 @@ cmd_incrbyfloat(struct kv_req *r)
 		return;
 	}
 	struct kv_arg val = { buf, (size_t)kv_ld2str(buf, sizeof(buf), v) };
-	if (store_value(r, &r->argv[1], &val, true) == NULL)
+	struct kv_entry *n = store_value(r, &r->argv[1], &val, true);
+	if (n == NULL)
 		return;
+	/* Redis keeps the result as a string even when it is an integer. */
+	if (n->encoding == KV_ENC_INT &&
+	    kv_str_set_bytes(r->s, n, val.ptr, val.len) != 0) {
+		kv_delete(r->s, r->c->db, n);
+		kv_reply_error(r->c, "OOM out of memory");
+		struct kv_arg del[2] = { { "DEL", 3 }, r->argv[1] };
+		kv_propagate(r->s, r->c->db, 2, del);
+		return;
+	}
 	kv_reply_bulk(r->c, val.ptr, val.len);
 	propagate_set(r, &r->argv[1], &val, 0, true);
 }

@@ -2009,74 +2009,26 @@ scan_add_entry(void *ctx, const struct kv_dict_entry *x)
 	scan_add(ctx, x->field, x->flen, x->v.score);
 }
 
-/*
- * parse_cursor_or_reply -- Redis's parseScanCursorOrReply: strtoul over
- * the whole argument (no leading space; a minus sign wraps, as strtoul
- * does).
- */
-static bool
-parse_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
-		      unsigned long long *cursor)
-{
-	char buf[64], *end;
-
-	if (a->len >= sizeof(buf) || memchr(a->ptr, '\0', a->len) != NULL)
-		goto bad;
-	memcpy(buf, a->ptr, a->len);
-	buf[a->len] = '\0';
-	if (isspace((unsigned char)buf[0]))
-		goto bad;
-	errno = 0;
-	*cursor = strtoull(buf, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		goto bad;
-	return true;
-bad:
-	kv_reply_error(r->c, "ERR invalid cursor");
-	return false;
-}
-
 void
 cmd_zscan(struct kv_req *r)
 {
 	struct kv_entry *e;
 	unsigned long long cursor;
-	long long count = 10;
-	const struct kv_arg *pat = NULL;
+	long long count;
+	const struct kv_arg *pat;
 	struct scan_acc acc = { 0 };
 	char buf[64];
 
-	if (!parse_cursor_or_reply(r, &r->argv[2], &cursor))
+	if (!kv_scan_cursor_or_reply(r, &r->argv[2], &cursor))
 		return;
 	if (!lookup_zset(r, 1, &e, false))
 		return;
 	if (e == NULL) {
-		kv_reply_array(r->c, 2);
-		kv_reply_bulk(r->c, "0", 1);
-		kv_reply_array(r->c, 0);
+		kv_reply_scan_empty(r->c);
 		return;
 	}
-	for (int i = 3; i < r->argc; i += 2) {
-		bool more = i + 1 < r->argc;
-		if (kv_arg_is(&r->argv[i], "count") && more) {
-			if (!kv_str2ll(r->argv[i + 1].ptr, r->argv[i + 1].len,
-				       &count)) {
-				kv_reply_error(r->c, KV_ERR_NOT_INT);
-				return;
-			}
-			if (count < 1) {
-				kv_reply_error(r->c, KV_ERR_SYNTAX);
-				return;
-			}
-		} else if (kv_arg_is(&r->argv[i], "match") && more) {
-			pat = &r->argv[i + 1];
-			if (pat->len == 1 && pat->ptr[0] == '*')
-				pat = NULL;
-		} else {
-			kv_reply_error(r->c, KV_ERR_SYNTAX);
-			return;
-		}
-	}
+	if (!kv_scan_options_or_reply(r, 3, &count, &pat))
+		return;
 	bool lp = e->encoding == KV_ENC_LISTPACK;
 	if (lp) {
 		struct zel z;
@@ -2118,4 +2070,85 @@ cmd_zscan(struct kv_req *r)
 		kv_reply_bulk(r->c, buf, (size_t)n);
 	}
 	free(acc.v);
+}
+
+void
+kv_zset_init(struct kv_entry *e)
+{
+	e->type = KV_TYPE_ZSET;
+	e->encoding = KV_ENC_LISTPACK;
+	memset(&e->v.lp, 0, sizeof(e->v.lp));
+}
+
+int
+kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
+	    size_t len, double score)
+{
+	double cur;
+
+	if (zset_score(e, m, len, &cur))
+		return 0;
+	return zset_insert(s, e, m, len, score) == 0 ? 1 : -1;
+}
+
+uint64_t
+kv_zset_len(const struct kv_entry *e)
+{
+	return zset_len(e);
+}
+
+void
+kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
+		void *ctx)
+{
+	uint64_t n = zset_len(e);
+	struct zit it;
+	struct zel z;
+
+	if (n == 0)
+		return;
+	zit_seek(e, rev ? n - 1 : 0, &it);
+	do {
+		zit_get(&it, &z);
+		fn(ctx, z.m, z.len, z.score);
+	} while (zit_step(&it, rev));
+}
+
+/* What dup_element needs: the copy, and whether all went well. */
+struct zset_dup_ctx {
+	struct kv_shard *s;
+	struct kv_entry *dst;
+	int rc;
+};
+
+/* dup_element -- kv_zset_foreach callback of kv_zset_dup. */
+static void
+dup_element(void *ctx, const char *m, size_t len, double score)
+{
+	struct zset_dup_ctx *x = ctx;
+
+	if (x->rc == 0 && zset_insert(x->s, x->dst, m, len, score) != 0)
+		x->rc = -1;
+}
+
+int
+kv_zset_dup(struct kv_shard *s, struct kv_entry *dst,
+	    const struct kv_entry *src)
+{
+	struct zset_dup_ctx x = { s, dst, 0 };
+
+	dst->type = KV_TYPE_ZSET;
+	dst->encoding = KV_ENC_LISTPACK;
+	memset(&dst->v.lp, 0, sizeof(dst->v.lp));
+	/* The copy keeps the encoding, as Redis's zsetDup. */
+	if (src->encoding == KV_ENC_SKIPLIST && zset_convert(s, dst) != 0)
+		return -1;
+	kv_zset_foreach(src, false, dup_element, &x);
+	return x.rc;
+}
+
+int
+kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e)
+{
+	return e->encoding == KV_ENC_LISTPACK ? zset_convert(s, e) : 0;
 }

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "kv_private.h"
+#include "reply.h"
 
 /* kv_stringmatch -- glob match as Redis's stringmatchlen (* ? [] \). */
 bool
@@ -233,4 +234,64 @@ kv_arg_is(const struct kv_arg *a, const char *word)
 	size_t n = strlen(word);
 
 	return a->len == n && strncasecmp(a->ptr, word, n) == 0;
+}
+
+bool
+kv_scan_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
+			unsigned long long *cursor)
+{
+	char buf[64], *end;
+
+	if (a->len >= sizeof(buf) || memchr(a->ptr, '\0', a->len) != NULL)
+		goto bad;
+	memcpy(buf, a->ptr, a->len);
+	buf[a->len] = '\0';
+	if (isspace((unsigned char)buf[0]))
+		goto bad;
+	errno = 0;
+	*cursor = strtoull(buf, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		goto bad;
+	return true;
+bad:
+	kv_reply_error(r->c, "ERR invalid cursor");
+	return false;
+}
+
+bool
+kv_scan_options_or_reply(struct kv_req *r, int first, long long *count,
+			 const struct kv_arg **pat)
+{
+	*count = 10;
+	*pat = NULL;
+	for (int i = first; i < r->argc; i += 2) {
+		bool more = i + 1 < r->argc;
+		if (kv_arg_is(&r->argv[i], "count") && more) {
+			if (!kv_str2ll(r->argv[i + 1].ptr, r->argv[i + 1].len,
+				       count)) {
+				kv_reply_error(r->c, KV_ERR_NOT_INT);
+				return false;
+			}
+			if (*count < 1) {
+				kv_reply_error(r->c, KV_ERR_SYNTAX);
+				return false;
+			}
+		} else if (kv_arg_is(&r->argv[i], "match") && more) {
+			*pat = &r->argv[i + 1];
+			if ((*pat)->len == 1 && (*pat)->ptr[0] == '*')
+				*pat = NULL;
+		} else {
+			kv_reply_error(r->c, KV_ERR_SYNTAX);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+kv_reply_scan_empty(struct kv_client *c)
+{
+	kv_reply_array(c, 2);
+	kv_reply_bulk(c, "0", 1);
+	kv_reply_array(c, 0);
 }

@@ -829,6 +829,127 @@ test_many_connections(void **state)
 	assert_int_equal(tcp_conns(ts), 1000);
 }
 
+/*
+ * test_syn_cookies -- with the SYN backlog full, a SYN gets a SYN-ACK
+ * with only the MSS option and no state is kept; the ACK that completes
+ * it creates the connection, its data reaches the application; a forged
+ * or stale ACK does not.
+ */
+static void
+test_syn_cookies(void **state)
+{
+	(void)state;
+	/* 128 half-open connections fill the backlog. */
+	for (unsigned i = 0; i < 128; i++)
+		input(tcp_frame((uint16_t)(30000 + i), 0x02, 500, 0, 512, NULL,
+				0, NULL, 0));
+	assert_int_equal(tcp_conns(ts), 128);
+	clear_captured();
+	input(tcp_frame(31000, 0x02, 7000, 0, 65535, syn_opts,
+			sizeof(syn_opts), NULL, 0));
+	assert_int_equal(n_captured, 1);
+	struct rte_tcp_hdr *th = cap_tcp(0);
+	assert_int_equal(th->tcp_flags, 0x12);
+	assert_int_equal(rte_be_to_cpu_32(th->recv_ack), 7001);
+	assert_int_equal(th->data_off >> 4, 6);     /* MSS option only */
+	const uint8_t *opt = (const uint8_t *)(th + 1);
+	assert_int_equal(opt[0], 2);
+	assert_int_equal(opt[2] << 8 | opt[3], 1460);
+	assert_tcp_cksums(0);
+	assert_int_equal(tcp_conns(ts), 128);       /* nothing kept */
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_sent], 1);
+	uint32_t cookie = rte_be_to_cpu_32(th->sent_seq);
+
+	/* A forged ACK (wrong cookie) is refused with a RST. */
+	clear_captured();
+	input(tcp_frame(31000, 0x10, 7001, cookie + 2, 512, NULL, 0, NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_failed], 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x04);
+	assert_int_equal(accepts, 0);
+	/* The right one establishes the connection, with its data. */
+	clear_captured();
+	input(tcp_frame(31000, 0x18, 7001, cookie + 1, 512, NULL, 0,
+			"PING\r\n", 6));
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_ok], 1);
+	assert_int_equal(accepts, 1);
+	assert_int_equal(rx_len, 6);
+	assert_memory_equal(rx, "PING\r\n", 6);
+	assert_int_equal(tcp_conns(ts), 129);
+	/* It sends and is acknowledged like any other. */
+	clear_captured();
+	assert_int_equal(tcp_send(last_tc, "+PONG\r\n", 7), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), cookie + 1);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 7007);
+	assert_int_equal(cap_tcp(0)->data_off >> 4, 5);  /* no timestamps */
+	assert_tcp_cksums(0);
+
+	/* A SYN answered with a cookie, retransmitted once the backlog had
+	 * room again (a half-open connection was reset): the retransmission
+	 * got a connection of its own, but the peer completes the cookie
+	 * handshake, which the connection adopts. */
+	clear_captured();
+	input(tcp_frame(31002, 0x02, 4000, 0, 65535, NULL, 0, NULL, 0));
+	uint32_t cookie2 = rte_be_to_cpu_32(cap_tcp(0)->sent_seq);
+	input(tcp_frame(30000, 0x04, 501, 0, 0, NULL, 0, NULL, 0));   /* RST */
+	clear_captured();
+	input(tcp_frame(31002, 0x02, 4000, 0, 65535, NULL, 0, NULL, 0));
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x12);
+	assert_true(rte_be_to_cpu_32(cap_tcp(0)->sent_seq) != cookie2);
+	clear_captured();
+	input(tcp_frame(31002, 0x18, 4001, cookie2 + 1, 512, NULL, 0,
+			"GET a\r\n", 7));
+	assert_int_equal(accepts, 2);
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_ok], 2);
+	assert_int_equal(rx_len, 6 + 7);
+	assert_memory_equal(rx + 6, "GET a\r\n", 7);
+
+	/* A cookie from two clocks ago (130 s later) is stale. */
+	input(tcp_frame(30500, 0x02, 500, 0, 512, NULL, 0, NULL, 0));
+	clear_captured();
+	input(tcp_frame(31001, 0x02, 9000, 0, 65535, NULL, 0, NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_sent], 3);
+	uint32_t cookie3 = rte_be_to_cpu_32(cap_tcp(0)->sent_seq);
+	net->now_tsc += 130 * net->tsc_hz;
+	clear_captured();
+	input(tcp_frame(31001, 0x10, 9001, cookie3 + 1, 512, NULL, 0, NULL,
+			0));
+	assert_int_equal(tcp_counters(ts)[TCP_syncookies_failed], 2);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x04);
+	assert_int_equal(accepts, 2);
+}
+
+/* test_rfc5961_ack -- an ACK for data never sent is answered with a
+ * challenge ACK and changes nothing. */
+static void
+test_rfc5961_ack(void **state)
+{
+	(void)state;
+	uint32_t snd = handshake(40020);
+	assert_int_equal(tcp_send(last_tc, "hello", 5), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	clear_captured();
+	input(tcp_frame(40020, 0x10, 1001, snd + 100000, 512, NULL, 0, NULL,
+			0));
+	assert_int_equal(tcp_counters(ts)[TCP_challenge_acks], 1);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x10);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), snd + 5);
+	/* The data is still unacknowledged: the real ACK clears it. */
+	assert_int_equal(tcp_conn_unsent(last_tc), 5);
+	input(tcp_frame(40020, 0x10, 1001, snd + 5, 512, NULL, 0, NULL, 0));
+	assert_int_equal(tcp_conn_unsent(last_tc), 0);
+	assert_int_equal(tcp_counters(ts)[TCP_challenge_acks], 1);
+	/* An SYN in ESTABLISHED: challenge ACK too. */
+	clear_captured();
+	input(tcp_frame(40020, 0x02, 5000, 0, 512, NULL, 0, NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_challenge_acks], 2);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x10);
+}
+
 static int
 setup(void **state)
 {
@@ -882,6 +1003,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_closed_port_rst),
 	T(test_bad_checksum),
 	T(test_many_connections),
+	T(test_syn_cookies),
+	T(test_rfc5961_ack),
 };
 
 RP_TEST_MAIN(tests, 1)

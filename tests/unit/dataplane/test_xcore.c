@@ -3,8 +3,8 @@
  * one thread) and their rings: single-shard requests travel and come
  * back, split requests (MGET, DEL, EXISTS) merge in the keys' order,
  * whole-keyspace ones (DBSIZE, KEYS, FLUSHALL, RANDOMKEY) cover both
- * shards, SCAN's global cursor visits every key once, CROSSSLOT for
- * multi-key writes across shards, a reply leaves only after the owner's
+ * shards, SCAN's global cursor visits every key once, other multi-key
+ * commands gathered on one shard, a reply leaves only after the owner's
  * flush (its group commit), and a full ring backs up without loss.
  */
 #include <rte_malloc.h>
@@ -167,8 +167,7 @@ test_split_and_all(void **state)
 	assert_non_null(strstr(k, "$3\r\nbar\r\n"));
 	assert_non_null(strstr(k, "$7\r\nsomekey\r\n"));
 	assert_string_equal(req("KEYS b*"), "*1\r\n$3\r\nbar\r\n");
-	assert_string_equal(req("RENAME foo bar"), "-CROSSSLOT Keys in "
-			    "request don't hash to the same slot\r\n");
+	assert_string_equal(req("RENAME nokey bar"), "-ERR no such key\r\n");
 	assert_string_equal(req("DEL foo bar nokey"), ":2\r\n");
 	assert_string_equal(req("RANDOMKEY"), "$7\r\nsomekey\r\n");
 	assert_string_equal(req("FLUSHALL"), "+OK\r\n");
@@ -223,6 +222,92 @@ test_transactions(void **state)
 	assert_string_equal(req("MGET foo bar"),
 			    "*2\r\n$3\r\nnew\r\n$3\r\nnew\r\n");
 	assert_string_equal(req("DBSIZE"), ":7\r\n");
+}
+
+/*
+ * test_gather -- other multi-key commands over both shards: the keys are
+ * read into worker 0's shard under locks, the command runs there, the
+ * results go back to their owners and worker 0 keeps no copy.
+ */
+static void
+test_gather(void **state)
+{
+	(void)state;
+	/* "foo" and "somekey" are worker 1's, "bar" worker 0's. */
+	assert_string_equal(req("SET foo f"), "+OK\r\n");
+	assert_string_equal(req("PEXPIRE foo 100000"), ":1\r\n");
+	assert_string_equal(req("RENAME foo bar"), "+OK\r\n");
+	assert_string_equal(req("GET bar"), "$1\r\nf\r\n");
+	assert_string_equal(req("EXISTS foo"), ":0\r\n");
+	const char *t = req("PTTL bar");
+	assert_true(t[0] == ':' && atoll(t + 1) > 90000);  /* TTL moved */
+	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 1);      /* bar */
+	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 0);
+	assert_string_equal(req("RENAMENX bar somekey"), ":1\r\n");
+	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 0);
+	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 1);
+	/* Lists, sets, bitmaps, HyperLogLogs, read-only commands. */
+	assert_string_equal(req("RPUSH foo a b c"), ":3\r\n");
+	assert_string_equal(req("LMOVE foo bar LEFT RIGHT"), "$1\r\na\r\n");
+	assert_string_equal(req("LRANGE bar 0 -1"), "*1\r\n$1\r\na\r\n");
+	assert_string_equal(req("LLEN foo"), ":2\r\n");
+	assert_string_equal(req("DEL foo bar somekey"), ":3\r\n");
+	assert_string_equal(req("SADD foo 1 2 3"), ":3\r\n");
+	assert_string_equal(req("SADD bar 2 3 4"), ":3\r\n");
+	assert_string_equal(req("SINTER foo bar"),
+			    "*2\r\n$1\r\n2\r\n$1\r\n3\r\n");
+	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 1);      /* no copy */
+	assert_string_equal(req("SINTERSTORE somekey foo bar"), ":2\r\n");
+	assert_string_equal(req("SCARD somekey"), ":2\r\n");
+	assert_string_equal(req("SMOVE foo bar 1"), ":1\r\n");
+	assert_string_equal(req("SCARD bar"), ":4\r\n");
+	assert_string_equal(req("SCARD foo"), ":2\r\n");
+	assert_string_equal(req("FLUSHALL"), "+OK\r\n");
+	assert_string_equal(req("SETBIT foo 3 1"), ":0\r\n");
+	assert_string_equal(req("BITOP OR bar foo nokey"), ":1\r\n");
+	assert_string_equal(req("GETBIT bar 3"), ":1\r\n");
+	assert_string_equal(req("PFCOUNT foo bar"), "-WRONGTYPE Key "
+			    "is not a valid HyperLogLog string value.\r\n");
+	assert_string_equal(req("DEL foo bar"), ":2\r\n");
+	assert_string_equal(req("PFADD foo x y"), ":1\r\n");
+	assert_string_equal(req("PFADD bar z"), ":1\r\n");
+	assert_string_equal(req("PFCOUNT foo bar"), ":3\r\n");
+	assert_string_equal(req("PFMERGE somekey foo bar"), "+OK\r\n");
+	assert_string_equal(req("PFCOUNT somekey"), ":3\r\n");
+	/* Locks are all released; nothing stayed behind on worker 0. */
+	assert_string_equal(req("DBSIZE"), ":3\r\n");
+	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 1);      /* bar */
+}
+
+/*
+ * test_multi -- with several workers a transaction runs on the client's
+ * own shard: its commands are queued there (not run on their owners),
+ * EXEC of one with another shard's keys aborts, WATCH takes only the
+ * shard's keys.
+ */
+static void
+test_multi(void **state)
+{
+	(void)state;
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SET foo 1"), "+QUEUED\r\n");  /* worker 1's */
+	assert_string_equal(req("SET bar 1"), "+QUEUED\r\n");
+	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 0);          /* queued */
+	assert_true(strncmp(req("EXEC"), "-EXECABORT Transaction discarded: "
+			    "with several workers", 52) == 0);
+	assert_string_equal(req("EXEC"), "-ERR EXEC without MULTI\r\n");
+	assert_string_equal(req("DBSIZE"), ":0\r\n");
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SET bar 2"), "+QUEUED\r\n");
+	assert_string_equal(req("INCR bar"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*2\r\n+OK\r\n:3\r\n");
+	assert_string_equal(req("WATCH foo"), "-ERR WATCH with several "
+			    "workers takes only keys of this connection's "
+			    "shard\r\n");
+	assert_string_equal(req("WATCH bar"), "+OK\r\n");
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("GET bar"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*1\r\n$1\r\n3\r\n");
 }
 
 static void
@@ -285,6 +370,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_single_shard, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_split_and_all, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_gather, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_multi, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_scan_visits_every_key_once,
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_full_ring_backs_up, setup,

@@ -99,7 +99,8 @@ test_plans(void **state)
 	p = plan(2, "LMPOP 2 foo {foo}x LEFT");     /* numkeys */
 	assert_int_equal(p.kind, KV_ROUTE_SHARD);
 	assert_int_equal(p.shard, 1);
-	assert_int_equal(plan(2, "LMPOP 2 foo bar LEFT").kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "LMPOP 2 foo bar LEFT").merge,
+			 KV_MERGE_GATHER);
 	assert_int_equal(plan(2, "LMPOP 0 foo LEFT").kind, KV_ROUTE_HOME);
 	assert_int_equal(plan(2, "LMPOP 9 foo LEFT").kind, KV_ROUTE_HOME);
 	/* Split and merged. */
@@ -117,8 +118,14 @@ test_plans(void **state)
 	assert_int_equal(p.kind, KV_ROUTE_TX);
 	assert_int_equal(p.merge, KV_MERGE_ALL_OK);
 	assert_int_equal(plan(2, "MSETNX foo 1 bar 2").merge, KV_MERGE_NX);
-	/* Values that would have to move between shards: not yet. */
-	assert_int_equal(plan(2, "RENAME foo bar").kind, KV_ROUTE_CROSS);
+	/* Other multi-key commands: gathered on one shard. */
+	p = plan(2, "RENAME foo bar");
+	assert_int_equal(p.kind, KV_ROUTE_TX);
+	assert_int_equal(p.merge, KV_MERGE_GATHER);
+	assert_false(p.readonly);
+	p = plan(2, "SINTER foo bar");
+	assert_int_equal(p.merge, KV_MERGE_GATHER);
+	assert_true(p.readonly);
 
 	int pos[8];
 	struct kv_arg a[5] = { { "MSET", 4 }, { "k1", 2 }, { "v", 1 },
@@ -140,6 +147,16 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "SCAN 0").kind, KV_ROUTE_SCAN);
 	/* A container's subcommand with a key. */
 	assert_int_equal(plan(2, "CLIENT LIST").kind, KV_ROUTE_HOME);
+	/* WATCH stays with its client; SORT goes to its key's shard. */
+	assert_int_equal(plan(2, "WATCH foo").kind, KV_ROUTE_HOME);
+	p = plan(2, "SORT foo BY w_* GET # LIMIT 0 1 STORE {foo}d");
+	assert_int_equal(p.kind, KV_ROUTE_SHARD);
+	assert_int_equal(p.shard, 1);
+	p = plan(2, "SORT_RO bar GET store");
+	assert_int_equal(p.kind, KV_ROUTE_SHARD);
+	assert_int_equal(p.shard, 0);
+	assert_int_equal(plan(2, "SORT foo STORE bar").kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "SORT").kind, KV_ROUTE_HOME);
 }
 
 static const struct CMUnitTest tests[] = {
