@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "conn.h"
 #include "ctl.h"
+#include "impair.h"
 #include "kv.h"
 #include "log.h"
 #include "net.h"
@@ -193,6 +194,14 @@ info_network(const struct dp_worker *w, char *buf, size_t len, size_t *n)
 			    tcp_counter_name(i), tc[i]);
 	info_append(buf, len, n, "tcp_connections:%u\r\n",
 		    tcp_conns(w->net.tcp));
+	const uint64_t *ir = dp_impair_counters(w->net.impair_rx);
+	const uint64_t *it = dp_impair_counters(w->net.impair_tx);
+	for (int i = 0; i < DP_IMPAIR__MAX; i++)
+		info_append(buf, len, n, "impair_rx_%s:%" PRIu64 "\r\n",
+			    dp_impair_counter_name(i), ir[i]);
+	for (int i = 0; i < DP_IMPAIR__MAX; i++)
+		info_append(buf, len, n, "impair_tx_%s:%" PRIu64 "\r\n",
+			    dp_impair_counter_name(i), it[i]);
 }
 
 /* info_workers -- a worker's own lines (INFO workers). */
@@ -330,6 +339,19 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 		    rte_cpu_to_be_32(mask), rte_cpu_to_be_32(cfg->gateway),
 		    cfg->mtu, port->offloads);
 
+	/* Test impairment of this worker's traffic (impair-rx/-tx). */
+	struct cfg_impair ispec;
+	if (cfg_impair_parse(cfg->impair_rx, &ispec, err, errlen) != 0)
+		goto fail;
+	w->net.impair_rx = dp_impair_create(&ispec, cfg->impair_seed +
+					    2ull * index, port->pools[index],
+					    w->net.tsc_hz);
+	if (cfg_impair_parse(cfg->impair_tx, &ispec, err, errlen) != 0)
+		goto fail;
+	w->net.impair_tx = dp_impair_create(&ispec, cfg->impair_seed +
+					    2ull * index + 1,
+					    port->pools[index], w->net.tsc_hz);
+
 	struct tcp_params tp = {
 		.mss = (uint16_t)(cfg->mtu - 40),
 		.rcv_wnd = 256 * 1024,
@@ -398,6 +420,8 @@ fail:
 	kv_shard_free(w->shard);
 	if (w->net.tcp != NULL)
 		tcp_stack_free(w->net.tcp);
+	dp_impair_free(w->net.impair_rx);
+	dp_impair_free(w->net.impair_tx);
 	pm_log_close(w->log);
 	rte_free(w);
 	return NULL;

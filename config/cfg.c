@@ -40,6 +40,7 @@ enum cfg_kind {
 	K_IPNET,    /* a.b.c.d[/len] -> ip + prefix_len */
 	K_IP,       /* a.b.c.d or "none" -> uint32_t, 0 = none */
 	K_SAVE,     /* Redis's "save": pairs <seconds> <changes>, or "" */
+	K_IMPAIR,   /* K_STR holding a valid cfg_impair_parse spec */
 };
 
 struct cfg_word {
@@ -117,6 +118,13 @@ static const struct cfg_directive cfg_table[] = {
 	  .def = "1024", .doc = "descriptors per TX queue" },
 	{ "mbufs", K_INT, F(mbufs), .min = 1023, .max = 16777215,
 	  .def = "65535", .doc = "mbufs in each worker's pool" },
+	{ "impair-rx", K_IMPAIR, F(impair_rx), .max_args = 6, .def = "",
+	  .doc = "testing: impair received packets, e.g. \"drop=0.05 "
+	  "dup=0.01 reorder=0.05 delay-us=200 corrupt=0.001\" (empty: off)" },
+	{ "impair-tx", K_IMPAIR, F(impair_tx), .max_args = 6, .def = "",
+	  .doc = "testing: impair transmitted packets, as impair-rx" },
+	{ "impair-seed", K_INT, F(impair_seed), .max = UINT64_MAX,
+	  .def = "1", .doc = "seed of the impairment's pseudo-random draws" },
 	/* cores */
 	{ "workers", K_INT, F(workers), .max = 128, .def = "1",
 	  .doc = "worker lcores, one shard each (0: all lcores but main)" },
@@ -473,6 +481,107 @@ apply_save(void *field, size_t size, int argc, char **argv, char *err,
 	return 0;
 }
 
+int
+cfg_impair_parse(const char *spec, struct cfg_impair *out, char *err,
+		 size_t errlen)
+{
+	static const char *const names[] = {
+		"drop", "dup", "reorder", "corrupt", "delay",
+	};
+	struct cfg_impair im = { 0 };
+	double *probs[] = { &im.drop, &im.dup, &im.reorder, &im.corrupt,
+			    &im.delay };
+	bool delay_given = false;
+	const char *p = spec;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		const char *eq = strchr(p, '=');
+		const char *end = strchr(p, ' ');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (eq == NULL || eq > end)
+			return reason(err, errlen, "impairment '%.*s' is not "
+				      "name=value", (int)(end - p), p);
+		size_t nl = (size_t)(eq - p);
+		char val[32];
+		size_t vl = (size_t)(end - eq - 1);
+		if (vl == 0 || vl >= sizeof(val))
+			return reason(err, errlen, "impairment '%.*s' has a "
+				      "bad value", (int)(end - p), p);
+		memcpy(val, eq + 1, vl);
+		val[vl] = '\0';
+		if (nl == 8 && strncmp(p, "delay-us", 8) == 0) {
+			uint64_t u;
+			if (parse_digits(val, 10, &u) != 0 || u > 10000000)
+				return reason(err, errlen, "delay-us must be "
+					      "0..10000000");
+			im.delay_us = (uint32_t)u;
+		} else {
+			size_t k;
+			for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+				if (strlen(names[k]) == nl &&
+				    strncmp(p, names[k], nl) == 0)
+					break;
+			if (k == sizeof(names) / sizeof(names[0]))
+				return reason(err, errlen, "unknown impairment "
+					      "'%.*s'", (int)nl, p);
+			char *e;
+			errno = 0;
+			double d = strtod(val, &e);
+			if (*e != '\0' || errno != 0 || !(d >= 0 && d <= 1))
+				return reason(err, errlen, "%s must be a "
+					      "probability 0..1", names[k]);
+			*probs[k] = d;
+			if (k == 4)
+				delay_given = true;
+		}
+		p = end;
+	}
+	if (im.delay_us > 0 && !delay_given)
+		im.delay = 1.0;
+	*out = im;
+	return 0;
+}
+
+bool
+cfg_impair_on(const struct cfg_impair *im)
+{
+	return im->drop > 0 || im->dup > 0 || im->reorder > 0 ||
+	       im->corrupt > 0 || (im->delay > 0 && im->delay_us > 0);
+}
+
+/*
+ * apply_impair -- an impairment spec, given as one argument or as words;
+ * kept as the words joined by single spaces.
+ */
+static int
+apply_impair(void *field, size_t size, int argc, char **argv, char *err,
+	     size_t errlen)
+{
+	char text[256];
+	size_t n = 0;
+	struct cfg_impair im;
+
+	text[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '\0')
+			continue;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
+				      n ? " " : "", argv[i]);
+		if (n >= size)
+			return reason(err, errlen, "argument is longer than "
+				      "%zu bytes", size - 1);
+	}
+	if (cfg_impair_parse(text, &im, err, errlen) != 0)
+		return -EINVAL;
+	store_str(field, size, text, n);
+	return 0;
+}
+
 /*
  * apply -- set directive d from its arguments (argc of them, as many as
  * it accepts). On failure writes the reason, worded as Redis's CONFIG SET
@@ -554,6 +663,8 @@ apply(struct rp_config *c, const struct cfg_directive *d, int argc,
 	}
 	case K_SAVE:
 		return apply_save(field, d->size, argc, argv, err, errlen);
+	case K_IMPAIR:
+		return apply_impair(field, d->size, argc, argv, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -1087,6 +1198,7 @@ cfg_get(const struct rp_config *c, const char *name, char *buf,
 		break;
 	case K_STR:
 	case K_SAVE:
+	case K_IMPAIR:
 		n = snprintf(buf, buflen, "%s", (const char *)field);
 		break;
 	case K_IPNET:
@@ -1219,6 +1331,7 @@ rewrite_value(const struct rp_config *c, const struct cfg_directive *d,
 		snprintf(buf, len, "%s", raw[0] ? raw : "\"\"");
 		break;
 	case K_STR:
+	case K_IMPAIR:
 		if (needs_quotes(raw))
 			quote(raw, buf, len);
 		else

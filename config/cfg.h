@@ -58,6 +58,9 @@ struct rp_config {
 	unsigned rx_desc;         /* "rx-descriptors" */
 	unsigned tx_desc;         /* "tx-descriptors" */
 	unsigned mbufs;           /* "mbufs": mbuf pool size per worker */
+	char impair_rx[128];      /* "impair-rx": impairment spec, "" = off */
+	char impair_tx[128];      /* "impair-tx": impairment spec, "" = off */
+	uint64_t impair_seed;     /* "impair-seed": PRNG seed of impairment */
 
 	/* cores */
 	unsigned workers;         /* "workers": 0 = all lcores but main */
@@ -107,6 +110,27 @@ struct rp_config {
 	 * CONFIG REWRITE writes it, INFO shows it */
 	char config_file[PATH_MAX];
 };
+
+/*
+ * Network impairment for tests (directives impair-rx and impair-tx): the
+ * probability of each action per packet, and the delay. Parsed from
+ * "drop=P dup=P reorder=P corrupt=P delay=P delay-us=N" (any subset, in
+ * any order; delay-us without delay delays every packet).
+ */
+struct cfg_impair {
+	double drop, dup, reorder, corrupt, delay;
+	uint32_t delay_us;
+};
+
+/*
+ * cfg_impair_parse -- parse an impairment spec into out; "" gives all
+ * zeroes (off). Returns 0, or -EINVAL with a reason in err.
+ */
+int cfg_impair_parse(const char *spec, struct cfg_impair *out, char *err,
+		     size_t errlen);
+
+/* cfg_impair_on -- whether a parsed spec does anything. */
+bool cfg_impair_on(const struct cfg_impair *im);
 
 /* How a directive's value is shown and set: one entry of the table. */
 struct cfg_directive;

@@ -11,6 +11,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "impair.h"
 #include "net.h"
 #include "net_private.h"
 #include "tcp.h"
@@ -60,27 +61,45 @@ dp_net_fini(struct dp_net *net)
 	for (unsigned i = 0; i < net->n_tx; i++)
 		rte_pktmbuf_free(net->tx[i]);
 	net->n_tx = 0;
+	dp_impair_free(net->impair_rx);
+	dp_impair_free(net->impair_tx);
+	net->impair_rx = net->impair_tx = NULL;
+}
+
+/* tx_all -- hand n frames to the port; frees what it does not take. */
+static void
+tx_all(struct dp_net *net, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = 0;
+
+	for (int tries = 0; sent < n && tries < 4; tries++) {
+		if (net->tx_burst != NULL)
+			sent += net->tx_burst(net->tx_ctx, pkts + sent,
+					      n - sent);
+		else
+			sent += rte_eth_tx_burst(net->port_id, net->queue_id,
+						 pkts + sent, n - sent);
+	}
+	/* After tx_burst the caller frees what was not accepted. */
+	for (uint16_t i = sent; i < n; i++) {
+		rte_pktmbuf_free(pkts[i]);
+		DP_COUNT(net, tx_full);
+	}
 }
 
 void
 dp_net_tx_flush(struct dp_net *net)
 {
-	uint16_t sent = 0;
-
-	for (int tries = 0; sent < net->n_tx && tries < 4; tries++) {
-		if (net->tx_burst != NULL)
-			sent += net->tx_burst(net->tx_ctx, net->tx + sent,
-					      net->n_tx - sent);
-		else
-			sent += rte_eth_tx_burst(net->port_id, net->queue_id,
-						 net->tx + sent,
-						 net->n_tx - sent);
+	if (unlikely(net->impair_tx != NULL)) {
+		struct rte_mbuf *out[2 * DP_TX_BUF + 2];
+		uint16_t k = dp_impair_burst(net->impair_tx, net->tx,
+					     net->n_tx, out, RTE_DIM(out),
+					     net->now_tsc);
+		net->n_tx = 0;
+		tx_all(net, out, k);
+		return;
 	}
-	/* After tx_burst the caller frees what was not accepted. */
-	for (uint16_t i = sent; i < net->n_tx; i++) {
-		rte_pktmbuf_free(net->tx[i]);
-		DP_COUNT(net, tx_full);
-	}
+	tx_all(net, net->tx, net->n_tx);
 	net->n_tx = 0;
 }
 

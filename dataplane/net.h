@@ -57,6 +57,7 @@ enum dp_net_counter {
 const char *dp_net_counter_name(enum dp_net_counter c);
 
 struct tcp_stack;
+struct dp_impair;
 
 /* Offloads the port offers, decided once at port set-up. */
 #define DP_OFF_RX_IPV4_CKSUM (1u << 0)
@@ -97,6 +98,10 @@ struct dp_net {
 	/* transport */
 	struct tcp_stack *tcp;
 
+	/* test impairment (impair.h), owned here; NULL = off */
+	struct dp_impair *impair_rx;    /* applied by the worker's poll */
+	struct dp_impair *impair_tx;    /* applied by dp_net_tx_flush */
+
 	/* transmit buffer, drained by dp_net_tx_flush */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BUF];
@@ -123,7 +128,7 @@ int dp_net_init(struct dp_net *net, uint16_t port_id, uint16_t queue_id,
 		uint32_t ip, uint32_t netmask, uint32_t gateway, uint16_t mtu,
 		uint32_t offloads);
 
-/* dp_net_fini -- free held packets. */
+/* dp_net_fini -- free held packets and the impairments. */
 void dp_net_fini(struct dp_net *net);
 
 /*
@@ -141,6 +146,8 @@ void dp_net_tx(struct dp_net *net, struct rte_mbuf *m);
 /*
  * dp_net_tx_flush -- hand every queued frame to the port; frames the port
  * does not accept after a few retries are freed and counted (tx_full).
+ * With impair_tx set, the frames (and those it held that are due) pass
+ * through it first.
  */
 void dp_net_tx_flush(struct dp_net *net);
 

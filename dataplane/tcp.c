@@ -51,6 +51,10 @@ tcp_stack_create(struct dp_net *net, const struct tcp_params *p,
 	ts->ops = ops;
 	ts->ctx = ctx;
 	ts->secret = rte_rand();
+	if (ts->p.ooo_conn_max == 0)
+		ts->p.ooo_conn_max = 2 * p->rcv_wnd;
+	if (ts->p.ooo_max == 0)
+		ts->p.ooo_max = TCP_OOO_STACK_MAX;
 	buckets = rte_align32pow2(p->max_conns * 2);
 	ts->hash_mask = buckets - 1;
 	ts->hash = calloc(buckets, sizeof(*ts->hash));
@@ -87,8 +91,10 @@ tcp_stack_free(struct tcp_stack *ts)
 {
 	if (ts == NULL)
 		return;
-	for (struct tcp_conn *tc = ts->active; tc != NULL; tc = tc->next)
+	for (struct tcp_conn *tc = ts->active; tc != NULL; tc = tc->next) {
 		sq_free(tc);
+		tcp_ooo_free(tc);
+	}
 	free(ts->hash);
 	free(ts->pool);
 	rte_free(ts);
@@ -199,6 +205,7 @@ tcp_conn_destroy(struct tcp_conn *tc)
 	if (tc->state == TCPS(SYN_RECEIVED))
 		ts->n_syn--;
 	sq_free(tc);
+	tcp_ooo_free(tc);
 	ts->n_conns--;
 	TCP_COUNT(ts, closed);
 	bool accepted = tc->accepted;

@@ -28,7 +28,8 @@ struct tcp_conn;
 	X(active_opens) X(passive_opens) X(accepts_refused)              \
 	X(established) X(closed) X(resets_rx) X(resets_tx)               \
 	X(segs_rx) X(segs_tx) X(retransmits) X(rto_timeouts)             \
-	X(dup_acks) X(ooo_segments) X(ooo_dropped) X(syn_dropped)        \
+	X(dup_acks) X(ooo_segments) X(ooo_dropped) X(ooo_duplicates)    \
+	X(ooo_filled) X(sack_sent) X(syn_dropped)                        \
 	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full)    \
 	X(keepalive_probes) X(syncookies_sent) X(syncookies_ok)           \
 	X(syncookies_failed) X(challenge_acks)
@@ -73,6 +74,13 @@ struct tcp_params {
 	unsigned backlog;        /* half-open connections per listener */
 	unsigned keepalive_s;    /* 0 = off */
 	uint32_t send_queue_max; /* bytes a connection may queue unsent */
+	/*
+	 * Out-of-order queue bounds, in mbuf buffer bytes (what the queue
+	 * really holds): per connection and for the whole stack; 0 picks
+	 * 2 * rcv_wnd and 16 MiB. A segment beyond a bound is dropped.
+	 */
+	uint32_t ooo_conn_max;
+	uint32_t ooo_max;
 };
 
 /*

@@ -3,8 +3,16 @@
  * step numbers. ESTABLISHED has no separate fast path yet: it is the
  * common case of the same steps.
  *
- * mbuf ownership: tcp_input consumes the segment; payload handed to the
- * application points into it and is valid only during the upcall.
+ * Segments beyond RCV.NXT within the window wait in the connection's
+ * out-of-order queue (trimmed against what it holds, bounded per
+ * connection and per stack) and are delivered as soon as the gap before
+ * them fills; each such arrival is answered at once by a duplicate ACK
+ * (with SACK blocks when the peer allows them), so that the peer's fast
+ * retransmit starts.
+ *
+ * mbuf ownership: tcp_input consumes the segment (frees it, or keeps it
+ * in the out-of-order queue); payload handed to the application points
+ * into an mbuf and is valid only during the upcall.
  */
 #include <string.h>
 
@@ -21,6 +29,7 @@ struct tcp_opts {
 	int wscale;             /* -1 = absent */
 	bool ts;
 	uint32_t tsval, tsecr;
+	bool sack_ok;           /* SACK-permitted */
 };
 
 /* parse_options -- decode MSS, window scale and timestamps. */
@@ -31,6 +40,7 @@ parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 	o->wscale = -1;
 	o->ts = false;
 	o->tsval = o->tsecr = 0;
+	o->sack_ok = false;
 	for (unsigned i = 0; i < len;) {
 		uint8_t kind = p[i];
 		if (kind == 0)
@@ -44,6 +54,8 @@ parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 		uint8_t olen = p[i + 1];
 		if (kind == 2 && olen == 4)
 			o->mss = (uint16_t)(p[i + 2] << 8 | p[i + 3]);
+		else if (kind == 4 && olen == 2)
+			o->sack_ok = true;
 		else if (kind == 3 && olen == 3)
 			o->wscale = p[i + 2] > 14 ? 14 : p[i + 2];
 		else if (kind == 8 && olen == 10) {
@@ -147,7 +159,7 @@ cookie_check(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 /*
  * cookie_establish -- make tc the connection a valid cookie ACK
  * describes: ESTABLISHED, the cookie's ISN and MSS, no window scaling,
- * no timestamps; the application is told. Returns false (tc aborted)
+ * no timestamps, no SACK; the application is told. Returns false (tc aborted)
  * if the application refuses it.
  */
 static bool
@@ -165,6 +177,7 @@ cookie_establish(struct tcp_conn *tc, const struct rte_tcp_hdr *th)
 	tc->rcv.wscale = 0;
 	tc->snd.wscale = 0;
 	tc->ts_ok = false;
+	tc->sack_ok = false;
 	tc->snd.iss = iss;
 	tc->snd.una = iss + 1;
 	tc->snd.nxt = iss + 1;
@@ -242,6 +255,7 @@ listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	}
 	tc->ts_ok = o->ts;
 	tc->ts_recent = o->tsval;
+	tc->sack_ok = o->sack_ok;
 	uint16_t mss = o->mss ? o->mss : 536;
 	if (mss > ts->p.mss)
 		mss = ts->p.mss;
@@ -353,6 +367,142 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		tc->snd.wl1 = seq;
 		tc->snd.wl2 = ack;
 	}
+}
+
+void
+tcp_ooo_free(struct tcp_conn *tc)
+{
+	struct rte_mbuf *m = tc->ooo_head;
+
+	while (m != NULL) {
+		struct rte_mbuf *n = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free(m);
+		m = n;
+	}
+	tc->ooo_head = NULL;
+	tc->ts->ooo_mem -= tc->ooo_mem;
+	tc->ooo_mem = 0;
+}
+
+/* ooo_unlink -- take m (after *pp) out of the queue; the caller frees. */
+static void
+ooo_unlink(struct tcp_conn *tc, struct rte_mbuf **pp, struct rte_mbuf *m)
+{
+	*pp = m->next;
+	m->next = NULL;
+	tc->ooo_mem -= m->buf_len;
+	tc->ts->ooo_mem -= m->buf_len;
+}
+
+/* sack_note -- remember seq as the start of the latest OOO arrival. */
+static void
+sack_note(struct tcp_conn *tc, uint32_t seq)
+{
+	unsigned n = tc->n_sack_recent;
+
+	if (n == TCP_SACK_RECENT)
+		n--;
+	memmove(tc->sack_recent + 1, tc->sack_recent,
+		n * sizeof(tc->sack_recent[0]));
+	tc->sack_recent[0] = seq;
+	tc->n_sack_recent = (uint8_t)(n + 1);
+}
+
+/*
+ * ooo_add -- keep a segment that starts beyond RCV.NXT: m's data is the
+ * TCP header (hlen bytes) and len bytes of payload starting at seq. The
+ * payload is trimmed to the window and to what the queue does not hold
+ * yet (segments it covers entirely are replaced). Consumes m.
+ */
+static void
+ooo_add(struct tcp_conn *tc, struct rte_mbuf *m, uint32_t seq, uint32_t len,
+	unsigned hlen)
+{
+	struct tcp_stack *ts = tc->ts;
+	uint32_t wend = tc->rcv.nxt + ts->p.rcv_wnd;
+
+	/* The newest segment is the one dropped beyond a bound. */
+	if (tc->ooo_mem + m->buf_len > ts->p.ooo_conn_max ||
+	    ts->ooo_mem + m->buf_len > ts->p.ooo_max) {
+		TCP_COUNT(ts, ooo_dropped);
+		goto drop;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)hlen);
+	if (seq_gt(seq + len, wend)) {
+		rte_pktmbuf_trim(m, (uint16_t)(seq + len - wend));
+		len = wend - seq;
+	}
+	struct rte_mbuf **pp = &tc->ooo_head;
+	while (*pp != NULL) {
+		struct rte_mbuf *q = *pp;
+		uint32_t qs = TCP_OOO_SEQ(q), qe = qs + q->data_len;
+		if (seq_leq(qe, seq)) {                 /* wholly before */
+			pp = &q->next;
+			continue;
+		}
+		if (seq_leq(qs, seq)) {
+			if (seq_geq(qe, seq + len)) {   /* nothing new */
+				TCP_COUNT(ts, ooo_duplicates);
+				goto drop;
+			}
+			/* q holds our start: keep the part after it. */
+			rte_pktmbuf_adj(m, (uint16_t)(qe - seq));
+			len -= qe - seq;
+			seq = qe;
+			pp = &q->next;
+			continue;
+		}
+		if (seq_geq(qs, seq + len))             /* wholly after */
+			break;
+		if (seq_leq(qe, seq + len)) {           /* we cover q */
+			ooo_unlink(tc, pp, q);
+			rte_pktmbuf_free(q);
+			continue;
+		}
+		/* q holds our end: keep the part before it. */
+		rte_pktmbuf_trim(m, (uint16_t)(seq + len - qs));
+		len = qs - seq;
+		break;
+	}
+	TCP_OOO_SEQ(m) = seq;
+	m->next = *pp;
+	*pp = m;
+	tc->ooo_mem += m->buf_len;
+	ts->ooo_mem += m->buf_len;
+	sack_note(tc, seq);
+	return;
+drop:
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}
+
+/*
+ * ooo_deliver -- hand the application the queued segments that RCV.NXT
+ * has reached. Returns false if the application closed the connection.
+ */
+static bool
+ooo_deliver(struct tcp_conn *tc)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tc->ooo_head) != NULL &&
+	       seq_leq(TCP_OOO_SEQ(m), tc->rcv.nxt)) {
+		uint32_t end = TCP_OOO_SEQ(m) + m->data_len;
+		ooo_unlink(tc, &tc->ooo_head, m);
+		if (seq_gt(end, tc->rcv.nxt)) {
+			uint32_t skip = tc->rcv.nxt - TCP_OOO_SEQ(m);
+			tc->rcv.nxt = end;
+			tc->ts->ops->recv(tc->app,
+					  rte_pktmbuf_mtod_offset(m, uint8_t *,
+								  skip),
+					  m->data_len - skip);
+		}
+		rte_pktmbuf_free(m);
+		if (tc->state == TCPS(CLOSED))
+			return false;
+	}
+	return true;
 }
 
 /* enter_time_wait -- TIME-WAIT: keep the 4-tuple for 2MSL. */
@@ -564,14 +714,22 @@ synchronized:
 	}
 
 	/* Step 7: segment text. */
-	if (len > 0 && (tc->state & TCPS_RECV_DATA)) {
-		if (seq_gt(seq, tc->rcv.nxt)) {
-			/* Out of order: dropped for now, duplicate ACK. */
-			TCP_COUNT(ts, ooo_segments);
-			tc->ack_now = true;
-			tcp_mark_flush(tc);
-			goto drop;
+	if ((tc->state & TCPS_RECV_DATA) && seq_gt(seq, tc->rcv.nxt) &&
+	    (len > 0 || (flags & TCP_FLAG_FIN))) {
+		/* Out of order: queued, and a duplicate ACK at once. */
+		TCP_COUNT(ts, ooo_segments);
+		if (flags & TCP_FLAG_FIN) {
+			tc->ooo_fin = true;
+			tc->ooo_fin_seq = seq + len;
 		}
+		if (len > 0) {
+			ooo_add(tc, m, seq, len, hlen);
+			m = NULL;
+		}
+		tcp_send_ctl(tc, TCP_FLAG_ACK, tc->snd.nxt);
+		goto drop;
+	}
+	if (len > 0 && (tc->state & TCPS_RECV_DATA)) {
 		uint32_t skip = tc->rcv.nxt - seq;   /* already received */
 		if (skip < len) {
 			tc->rcv.nxt += len - skip;
@@ -581,11 +739,22 @@ synchronized:
 			/* The app may have aborted the connection. */
 			if (tc->state == TCPS(CLOSED))
 				goto drop;
+			if (tc->ooo_head != NULL &&
+			    seq_leq(TCP_OOO_SEQ(tc->ooo_head), tc->rcv.nxt)) {
+				/* A gap filled: deliver what waited. */
+				TCP_COUNT(ts, ooo_filled);
+				if (!ooo_deliver(tc))
+					goto drop;
+			}
 		}
 	}
-	/* Step 8: FIN. */
-	if ((flags & TCP_FLAG_FIN) && seq + len == tc->rcv.nxt &&
-	    (tc->state & (TCPS_RECV_DATA))) {
+	/* Step 8: FIN, in this segment or waiting past a filled gap. */
+	bool fin = (flags & TCP_FLAG_FIN) && seq + len == tc->rcv.nxt;
+	if (!fin && tc->ooo_fin && tc->ooo_fin_seq == tc->rcv.nxt)
+		fin = true;
+	if (fin && (tc->state & (TCPS_RECV_DATA))) {
+		tc->ooo_fin = false;
+		tcp_ooo_free(tc);   /* nothing can come after the FIN */
 		tc->rcv.nxt++;
 		tc->ack_now = true;
 		tcp_mark_flush(tc);
@@ -599,5 +768,6 @@ synchronized:
 		}
 	}
 drop:
-	rte_pktmbuf_free(m);
+	if (m != NULL)
+		rte_pktmbuf_free(m);
 }

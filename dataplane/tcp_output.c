@@ -35,9 +35,80 @@ rcv_window(const struct tcp_conn *tc, bool syn)
 	return (uint16_t)(w > 65535 ? 65535 : w);
 }
 
+unsigned
+tcp_sack_blocks(const struct tcp_conn *tc, uint32_t blk[][2], unsigned max)
+{
+	unsigned rank[TCP_SACK_RECENT + 1], n = 0;
+	const struct rte_mbuf *m = tc->ooo_head;
+
+	while (m != NULL) {
+		/* One block: a run of contiguous queued segments. */
+		uint32_t a = TCP_OOO_SEQ(m), b = a + m->data_len;
+		for (m = m->next; m != NULL && TCP_OOO_SEQ(m) == b;
+		     m = m->next)
+			b += m->data_len;
+		unsigned r = TCP_SACK_RECENT;
+		for (unsigned i = 0; i < tc->n_sack_recent; i++) {
+			if (seq_geq(tc->sack_recent[i], a) &&
+			    seq_lt(tc->sack_recent[i], b)) {
+				r = i;
+				break;
+			}
+		}
+		/* Lower rank first; equal ranks: the later block first. */
+		unsigned pos = n;
+		while (pos > 0 && rank[pos - 1] >= r)
+			pos--;
+		if (pos >= max)
+			continue;
+		if (n == max)
+			n--;
+		for (unsigned k = n; k > pos; k--) {
+			blk[k][0] = blk[k - 1][0];
+			blk[k][1] = blk[k - 1][1];
+			rank[k] = rank[k - 1];
+		}
+		blk[pos][0] = a;
+		blk[pos][1] = b;
+		rank[pos] = r;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * put_sack -- append NOP NOP SACK with the blocks of the out-of-order
+ * queue that fit in room option bytes. Returns the bytes written.
+ */
+static unsigned
+put_sack(struct tcp_conn *tc, uint8_t *p, unsigned room)
+{
+	uint32_t blk[4][2];
+
+	if (room < 4 + 8)
+		return 0;
+	unsigned n = tcp_sack_blocks(tc, blk, RTE_MIN(4u, (room - 4) / 8));
+	if (n == 0)
+		return 0;
+	p[0] = 1;
+	p[1] = 1;
+	p[2] = 5;   /* SACK */
+	p[3] = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t l = rte_cpu_to_be_32(blk[i][0]);
+		uint32_t r = rte_cpu_to_be_32(blk[i][1]);
+		memcpy(p + 4 + 8 * i, &l, 4);
+		memcpy(p + 8 + 8 * i, &r, 4);
+	}
+	TCP_COUNT(tc->ts, sack_sent);
+	return 4 + 8 * n;
+}
+
 /*
  * write_header -- prepend the TCP header (and options) to m, whose data
- * is the payload. Returns the header or NULL if there is no room.
+ * is the payload. SACK blocks go into what the options leave of 40
+ * bytes and, with payload, of the segment size. Returns the header or
+ * NULL if there is no room.
  */
 static struct rte_tcp_hdr *
 write_header(struct tcp_conn *tc, struct rte_mbuf *m, uint8_t flags,
@@ -59,6 +130,12 @@ write_header(struct tcp_conn *tc, struct rte_mbuf *m, uint8_t flags,
 			opts[olen++] = 3;
 			opts[olen++] = tc->rcv.wscale;
 		}
+		if (tc->sack_ok) {
+			opts[olen++] = 1;   /* NOP */
+			opts[olen++] = 1;
+			opts[olen++] = 4;   /* SACK-permitted */
+			opts[olen++] = 2;
+		}
 	}
 	if (tc->ts_ok && !(flags & TCP_FLAG_RST)) {
 		uint32_t val = rte_cpu_to_be_32(now_ms32(tc->ts));
@@ -70,6 +147,18 @@ write_header(struct tcp_conn *tc, struct rte_mbuf *m, uint8_t flags,
 		memcpy(opts + olen, &val, 4);
 		memcpy(opts + olen + 4, &ecr, 4);
 		olen += 8;
+	}
+	if (tc->sack_ok && tc->ooo_head != NULL && !syn &&
+	    (flags & (TCP_FLAG_ACK | TCP_FLAG_RST)) == TCP_FLAG_ACK) {
+		/* Payload and options share the peer's segment size. */
+		uint32_t seg = tc->snd.mss + (tc->ts_ok ? TCP_OPT_TS_LEN : 0);
+		uint32_t used = rte_pktmbuf_pkt_len(m) + olen;
+		unsigned room = sizeof(opts) - olen;
+		if (used >= seg)
+			room = 0;
+		else if (seg - used < room)
+			room = seg - used;
+		olen += put_sack(tc, opts + olen, room);
 	}
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)
 		rte_pktmbuf_prepend(m, (uint16_t)(TCP_HDR_LEN + olen));

@@ -47,6 +47,11 @@ enum {
 #define TCP_SYNACK_RETRIES 5
 #define TCP_TIME_WAIT_US 2000000 /* 2MSL, short for an appliance */
 #define TCP_LISTEN_MAX   8
+#define TCP_SACK_RECENT  4       /* most recent OOO arrivals remembered */
+#define TCP_OOO_STACK_MAX (16u << 20)
+
+/* Sequence number of a segment in the out-of-order queue. */
+#define TCP_OOO_SEQ(m)   ((m)->hash.usr)
 
 /* Sequence comparisons on signed differences (RFC 1982 style). */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
@@ -84,6 +89,22 @@ struct tcp_conn {
 	/* timestamps option (RFC 7323) */
 	bool ts_ok;
 	uint32_t ts_recent;
+	/* SACK-permitted was offered by the peer (RFC 2018) */
+	bool sack_ok;
+
+	/*
+	 * Out-of-order queue: segments beyond RCV.NXT, payload-only mbufs
+	 * (single segment) sorted by sequence (TCP_OOO_SEQ), chained
+	 * through ->next, never overlapping. ooo_mem counts their buffer
+	 * sizes. A FIN seen beyond RCV.NXT is remembered in ooo_fin_seq.
+	 */
+	struct rte_mbuf *ooo_head;
+	uint32_t ooo_mem;
+	bool ooo_fin;
+	uint32_t ooo_fin_seq;
+	/* starts of the latest OOO arrivals, newest first (SACK order) */
+	uint32_t sack_recent[TCP_SACK_RECENT];
+	uint8_t n_sack_recent;
 
 	/* congestion control (NewReno-style) */
 	uint32_t cwnd, ssthresh;
@@ -122,6 +143,7 @@ struct tcp_stack {
 	struct tcp_conn *active;        /* every conn in use */
 	struct tcp_conn *flush;         /* conns with output to send */
 	unsigned n_conns, n_syn;
+	uint32_t ooo_mem;               /* every conn's ooo_mem */
 
 	uint16_t listen[TCP_LISTEN_MAX];   /* network order */
 	unsigned n_listen;
@@ -146,6 +168,10 @@ uint32_t tcp_isn(struct tcp_stack *ts, const struct tcp_conn *tc);
 /* tcp_mark_flush -- put a conn on the list tcp_flush walks. */
 void tcp_mark_flush(struct tcp_conn *tc);
 uint64_t tcp_us_to_tsc(const struct tcp_stack *ts, uint64_t us);
+
+/* tcp_input.c */
+/* tcp_ooo_free -- free a connection's out-of-order queue. */
+void tcp_ooo_free(struct tcp_conn *tc);
 
 /* tcp_output.c */
 /* tcp_output -- send what the windows allow, or an ACK if one is due. */
@@ -173,6 +199,15 @@ void tcp_rewind(struct tcp_conn *tc);
  * retransmit), then go on from where sending was.
  */
 void tcp_retransmit_first(struct tcp_conn *tc);
+/*
+ * tcp_sack_blocks -- the SACK blocks describing the out-of-order queue
+ * (RFC 2018 4: the block holding the latest arrival first, then those of
+ * the arrivals before it, then the others from the highest sequence),
+ * at most max; blk[i][0] is the left edge, blk[i][1] the right.
+ * Returns the count.
+ */
+unsigned tcp_sack_blocks(const struct tcp_conn *tc, uint32_t blk[][2],
+			 unsigned max);
 /* tcp_arm_rto -- (re)start the retransmission timer. */
 void tcp_arm_rto(struct tcp_conn *tc);
 

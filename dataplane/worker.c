@@ -24,6 +24,7 @@
 #include "cfg.h"
 #include "conn.h"
 #include "ctl.h"
+#include "impair.h"
 #include "kv.h"
 #include "pm.h"
 #include "tcp.h"
@@ -80,8 +81,18 @@ worker_poll(struct dp_worker *w)
 	uint16_t n = rte_eth_rx_burst(w->net.port_id, w->net.queue_id, pkts,
 				      DP_MAX_BURST);
 
-	if (n > 0)
+	if (unlikely(w->net.impair_rx != NULL)) {
+		/* Test impairment; held packets count as work to do. */
+		struct rte_mbuf *out[2 * DP_MAX_BURST + 2];
+		uint16_t k = dp_impair_burst(w->net.impair_rx, pkts, n, out,
+					     RTE_DIM(out), w->net.now_tsc);
+		if (k > 0)
+			dp_net_input(&w->net, out, k);
+		n = (uint16_t)(n + k + dp_impair_pending(w->net.impair_rx) +
+			       dp_impair_pending(w->net.impair_tx));
+	} else if (n > 0) {
 		dp_net_input(&w->net, pkts, n);
+	}
 	unsigned nc = dp_xc_poll(w);
 	unsigned na = dp_ctl_execute(w);
 	w->counters[DP_W_ctl_requests] += na;

@@ -9,6 +9,8 @@ packages=(
 	libdpdk-dev dpdk libpmem-dev libcmocka-dev libnuma-dev
 	# run: namespaces, tap devices, ping
 	iproute2 iputils-ping procps
+	# tests under loss: the kernel side drops packets (statistic match)
+	iptables
 	# tests: real clients and the oracle
 	redis-server redis-tools python3 python3-redis python3-pytest
 	libhiredis-dev

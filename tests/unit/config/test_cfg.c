@@ -104,6 +104,9 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "rx-descriptors", "1024" },
 	{ "tx-descriptors", "1024" },
 	{ "mbufs", "65535" },
+	{ "impair-rx", "" },
+	{ "impair-tx", "" },
+	{ "impair-seed", "1" },
 	{ "workers", "1" },
 	{ "worker-idle-sleep-us", "100" },
 	{ "worker-idle-polls", "10000" },
@@ -155,6 +158,9 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "rx-descriptors", "64", "64" },
 	{ "tx-descriptors", "16384", "16384" },
 	{ "mbufs", "1023", "1023" },
+	{ "impair-rx", "drop=0.05 reorder=0.05", "drop=0.05 reorder=0.05" },
+	{ "impair-tx", "delay-us=200", "delay-us=200" },
+	{ "impair-seed", "42", "42" },
 	{ "workers", "0", "0" },
 	{ "worker-idle-sleep-us", "0", "0" },
 	{ "worker-idle-polls", "1", "1" },
@@ -1051,8 +1057,56 @@ test_config_file(void **state)
 	assert_string_equal(c.config_file, "");
 }
 
+/* test_impair -- impairment specs: parsed values, words, errors. */
+static void
+test_impair(void **state)
+{
+	struct cfg_impair im;
+	struct rp_config c;
+	char err[CFG_ERR_LEN];
+	(void)state;
+
+	assert_int_equal(cfg_impair_parse("", &im, err, sizeof(err)), 0);
+	assert_false(cfg_impair_on(&im));
+	assert_int_equal(cfg_impair_parse("drop=0.05 dup=0.01 reorder=0.05 "
+					  "delay-us=200 corrupt=0.001", &im,
+					  err, sizeof(err)), 0);
+	assert_true(im.drop == 0.05 && im.dup == 0.01 && im.reorder == 0.05 &&
+		    im.corrupt == 0.001);
+	assert_int_equal(im.delay_us, 200);
+	assert_true(im.delay == 1.0);       /* delay-us alone: every packet */
+	assert_true(cfg_impair_on(&im));
+	assert_int_equal(cfg_impair_parse("delay=0.5  delay-us=10", &im, err,
+					  sizeof(err)), 0);
+	assert_true(im.delay == 0.5);
+	assert_int_equal(cfg_impair_parse("drop=2", &im, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "drop must be a probability 0..1");
+	assert_int_equal(cfg_impair_parse("lose=0.1", &im, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "unknown impairment 'lose'");
+	assert_int_equal(cfg_impair_parse("drop", &im, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cfg_impair_parse("drop=x", &im, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cfg_impair_parse("delay-us=-1", &im, err,
+					  sizeof(err)), -EINVAL);
+
+	/* Words on a configuration line are joined; a bad one is refused. */
+	cfg_init(&c);
+	assert_int_equal(cfg_parse_args(&c, 3, (char *[]){ "--impair-rx",
+					 "drop=0.1", "dup=0.2" }, err,
+					 sizeof(err)), 0);
+	assert_string_equal(c.impair_rx, "drop=0.1 dup=0.2");
+	assert_int_equal(cfg_parse_args(&c, 2, (char *[]){ "--impair-tx",
+					 "drop=0.1 bad=1" }, err,
+					 sizeof(err)), -EINVAL);
+	assert_string_equal(c.impair_tx, "");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
+	T(test_impair),
 	T(test_defaults),
 	T(test_round_trip),
 	T(test_fields),

@@ -3,7 +3,9 @@
  * handshake and options, data and ACKs, sending under the peer's window
  * and the congestion window, retransmission on timeout and on duplicate
  * ACKs, out-of-order segments, RST, both closes, RST for closed ports,
- * checksums, many connections.
+ * checksums, many connections; the out-of-order queue (gaps filled in
+ * every order, overlaps, duplicates, sequence wrap-around, the memory
+ * bounds, a FIN past a gap) and SACK (negotiation, block order, sizes).
  */
 #include "unit.h"
 
@@ -76,22 +78,45 @@ static const uint8_t syn_opts[] = {
 	1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0,  /* timestamps */
 };
 
-/* handshake -- SYN, SYN-ACK, ACK from port pport; returns our ISS+1. */
+/* SYN options offering SACK as well (Linux's order). */
+static const uint8_t syn_opts_sack[] = {
+	2, 4, 0x05, 0xb4,
+	4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0,  /* SACK-permitted, TS */
+	1, 3, 3, 7,
+};
+
+/* ... and without timestamps. */
+static const uint8_t syn_opts_sack_nots[] = {
+	2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7,
+};
+
+/*
+ * handshake_isn -- SYN (initial sequence irs, options opts), SYN-ACK,
+ * ACK from port pport; returns our ISS+1.
+ */
 static uint32_t
-handshake(uint16_t pport)
+handshake_isn(uint16_t pport, uint32_t irs, const uint8_t *opts,
+	      size_t olen)
 {
 	clear_captured();
-	input(tcp_frame(pport, 0x02, 1000, 0, 65535, syn_opts,
-			sizeof(syn_opts), NULL, 0));
+	input(tcp_frame(pport, 0x02, irs, 0, 65535, opts, olen, NULL, 0));
 	assert_int_equal(n_captured, 1);
 	struct rte_tcp_hdr *th = cap_tcp(0);
 	assert_int_equal(th->tcp_flags, 0x12);
-	assert_int_equal(rte_be_to_cpu_32(th->recv_ack), 1001);
+	assert_int_equal(rte_be_to_cpu_32(th->recv_ack), irs + 1);
 	assert_tcp_cksums(0);
 	uint32_t iss = rte_be_to_cpu_32(th->sent_seq);
 	clear_captured();
-	input(tcp_frame(pport, 0x10, 1001, iss + 1, 512, NULL, 0, NULL, 0));
+	input(tcp_frame(pport, 0x10, irs + 1, iss + 1, 512, NULL, 0, NULL,
+			0));
 	return iss + 1;
+}
+
+/* handshake -- handshake_isn with ISN 1000 and syn_opts. */
+static uint32_t
+handshake(uint16_t pport)
+{
+	return handshake_isn(pport, 1000, syn_opts, sizeof(syn_opts));
 }
 
 static void
@@ -358,6 +383,325 @@ test_out_of_order_dup_ack(void **state)
 	assert_int_equal(n_captured, 1);
 	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 1001);
 	assert_int_equal(tcp_counters(ts)[TCP_ooo_segments], 1);
+}
+
+/* Bytes of the peer's stream: the byte at sequence s. */
+static uint8_t
+stream_byte(uint32_t s)
+{
+	return (uint8_t)('a' + (s * 7u + (s >> 8)) % 26);
+}
+
+/*
+ * seg -- a data segment of the peer's stream [from, to) on port pport
+ * (ACK of snd); returns the ACK number of the one frame answering it.
+ */
+static uint32_t
+seg(uint16_t pport, uint32_t snd, uint32_t from, uint32_t to)
+{
+	uint8_t d[1500];
+	for (uint32_t s = from; s != to; s++)
+		d[s - from] = stream_byte(s);
+	clear_captured();
+	input(tcp_frame(pport, 0x18, from, snd, 512, NULL, 0, d, to - from));
+	assert_int_equal(n_captured, 1);   /* one ACK per arrival */
+	assert_int_equal(cap_payload_len(0), 0);
+	return rte_be_to_cpu_32(cap_tcp(0)->recv_ack);
+}
+
+/* assert_stream -- rx holds the peer's stream from first, len bytes. */
+static void
+assert_stream(uint32_t first, size_t len)
+{
+	assert_int_equal(rx_len, len);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal((uint8_t)rx[i], stream_byte(first + (uint32_t)i));
+}
+
+/* test_ooo_every_order -- three segments in each of the six orders. */
+static void
+test_ooo_every_order(void **state)
+{
+	static const int orders[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+		{ 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	(void)state;
+	for (int o = 0; o < 6; o++) {
+		uint16_t port = (uint16_t)(41000 + o);
+		uint32_t snd = handshake(port);
+		uint32_t nxt = 1001;
+		bool have[3] = { false, false, false };
+		rx_len = 0;
+		for (int k = 0; k < 3; k++) {
+			int i = orders[o][k];
+			uint32_t ack = seg(port, snd, 1001 + 100 * i,
+					   1001 + 100 * (i + 1));
+			have[i] = true;
+			while (nxt < 1301 && have[(nxt - 1001) / 100])
+				nxt += 100;
+			/* A duplicate ACK for a gap, the new edge once filled. */
+			assert_int_equal(ack, nxt);
+		}
+		assert_stream(1001, 300);
+	}
+	assert_int_equal(tcp_counters(ts)[TCP_ooo_segments], 7);
+}
+
+/* test_ooo_overlaps -- overlapping and duplicate segments: exact bytes. */
+static void
+test_ooo_overlaps(void **state)
+{
+	(void)state;
+	uint32_t snd = handshake(41010);
+	assert_int_equal(seg(41010, snd, 1101, 1201), 1001);
+	assert_int_equal(seg(41010, snd, 1301, 1401), 1001);
+	/* Covers the gap between them and overlaps both. */
+	assert_int_equal(seg(41010, snd, 1150, 1350), 1001);
+	/* Wholly inside what is queued: a duplicate. */
+	assert_int_equal(seg(41010, snd, 1120, 1390), 1001);
+	assert_int_equal(tcp_counters(ts)[TCP_ooo_duplicates], 1);
+	/* Covers every queued segment, and more. */
+	assert_int_equal(seg(41010, snd, 1050, 1450), 1001);
+	assert_int_equal(rx_len, 0);
+	/* The gap fills with a segment overlapping the queue's start. */
+	assert_int_equal(seg(41010, snd, 1001, 1060), 1450);
+	assert_stream(1001, 449);
+	assert_int_equal(tcp_counters(ts)[TCP_ooo_filled], 1);
+	/* An old duplicate: re-ACKed, nothing delivered. */
+	assert_int_equal(seg(41010, snd, 1101, 1201), 1450);
+	assert_int_equal(rx_len, 449);
+}
+
+/* test_ooo_wrap -- the sequence space wraps inside the queue. */
+static void
+test_ooo_wrap(void **state)
+{
+	(void)state;
+	uint32_t irs = 0xffffff00u;
+	uint32_t snd = handshake_isn(41020, irs, syn_opts, sizeof(syn_opts));
+	uint32_t a = irs + 1;              /* 0xffffff01 */
+	assert_int_equal(seg(41020, snd, a + 300, a + 400), a);
+	assert_int_equal(seg(41020, snd, a + 200, a + 300), a);   /* wraps */
+	assert_int_equal(seg(41020, snd, a + 100, a + 250), a);
+	assert_int_equal(seg(41020, snd, a, a + 100), a + 400);
+	assert_stream(a, 400);
+	assert_true(a + 400 < a);          /* it did wrap */
+}
+
+/* test_ooo_fin -- a FIN past a gap is taken when the gap fills. */
+static void
+test_ooo_fin(void **state)
+{
+	uint8_t d[100];
+	(void)state;
+	uint32_t snd = handshake(41030);
+	for (int i = 0; i < 100; i++)
+		d[i] = stream_byte((uint32_t)(1101 + i));
+	clear_captured();
+	input(tcp_frame(41030, 0x19, 1101, snd, 512, NULL, 0, d, 100));
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 1001);
+	assert_int_equal(peer_fins, 0);
+	assert_int_equal(seg(41030, snd, 1001, 1101), 1202);   /* FIN counted */
+	assert_int_equal(peer_fins, 1);
+	assert_stream(1001, 200);
+}
+
+/* restack -- a new stack with out-of-order bounds (buffer bytes). */
+static void
+restack(uint32_t conn_max, uint32_t total_max)
+{
+	tcp_stack_free(ts);
+	struct tcp_params p = { .mss = 1460, .rcv_wnd = 256 * 1024,
+				.max_conns = 16, .backlog = 16,
+				.send_queue_max = 1 << 24,
+				.ooo_conn_max = conn_max,
+				.ooo_max = total_max };
+	ts = net->tcp = tcp_stack_create(net, &p, &ops, NULL);
+	assert_non_null(ts);
+	tcp_listen(ts, 6379);
+}
+
+/* test_ooo_bound -- beyond the bounds the newest segment is dropped. */
+static void
+test_ooo_bound(void **state)
+{
+	(void)state;
+	unsigned avail = rte_mempool_avail_count(tb_pool);
+	uint32_t b = RTE_MBUF_DEFAULT_BUF_SIZE;
+	restack(3 * b, 3 * b);
+	uint32_t snd = handshake(41040);
+	/* Five separate segments: three fit in the connection's bound. */
+	for (uint32_t i = 1; i <= 5; i++)
+		assert_int_equal(seg(41040, snd, 1001 + 200 * i,
+				     1101 + 200 * i), 1001);
+	assert_int_equal(tcp_counters(ts)[TCP_ooo_dropped], 2);
+	/* Filling the first gap delivers up to the next hole. */
+	assert_int_equal(seg(41040, snd, 1001, 1201), 1301);
+	assert_int_equal(seg(41040, snd, 1301, 1401), 1501);
+	assert_stream(1001, 500);
+
+	/* The stack's bound: one queued there, two more fit here. */
+	uint32_t snd2 = handshake(41041);
+	assert_int_equal(seg(41041, snd2, 1101, 1201), 1001);
+	assert_int_equal(seg(41041, snd2, 1301, 1401), 1001);
+	assert_int_equal(seg(41041, snd2, 1501, 1601), 1001);
+	assert_int_equal(tcp_counters(ts)[TCP_ooo_dropped], 3);
+	/* A connection reset returns its mbufs to the stack. */
+	input(tcp_frame(41040, 0x14, 1501, snd, 0, NULL, 0, NULL, 0));
+	assert_int_equal(tcp_conns(ts), 1);
+	assert_int_equal(seg(41041, snd2, 1501, 1601), 1001);
+	assert_int_equal(tcp_counters(ts)[TCP_ooo_dropped], 3);
+	assert_int_equal(seg(41041, snd2, 1001, 1101), 1201);
+	restack(0, 0);   /* frees what remains */
+	clear_captured();
+	assert_int_equal(rte_mempool_avail_count(tb_pool), avail);
+}
+
+/* sack_of -- the SACK blocks of captured frame i; returns their count. */
+static unsigned
+sack_of(unsigned i, uint32_t blk[][2])
+{
+	struct rte_tcp_hdr *th = cap_tcp(i);
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	unsigned len = (th->data_off >> 4) * 4u - 20;
+	for (unsigned k = 0; k < len;) {
+		if (o[k] == 1) {
+			k++;
+			continue;
+		}
+		if (o[k] == 5) {
+			unsigned n = (o[k + 1] - 2u) / 8;
+			for (unsigned j = 0; j < n; j++) {
+				blk[j][0] = (uint32_t)o[k + 2 + 8 * j] << 24 |
+					    o[k + 3 + 8 * j] << 16 |
+					    o[k + 4 + 8 * j] << 8 |
+					    o[k + 5 + 8 * j];
+				blk[j][1] = (uint32_t)o[k + 6 + 8 * j] << 24 |
+					    o[k + 7 + 8 * j] << 16 |
+					    o[k + 8 + 8 * j] << 8 |
+					    o[k + 9 + 8 * j];
+			}
+			return n;
+		}
+		if (o[k] == 0)
+			break;
+		k += o[k + 1];
+	}
+	return 0;
+}
+
+/* test_sack_permitted -- offered in the SYN-ACK only if the peer did. */
+static void
+test_sack_permitted(void **state)
+{
+	(void)state;
+	clear_captured();
+	input(tcp_frame(41050, 0x02, 1000, 0, 65535, syn_opts_sack,
+			sizeof(syn_opts_sack), NULL, 0));
+	struct rte_tcp_hdr *th = cap_tcp(0);
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	/* MSS, NOP WS, NOP NOP SACK-permitted, NOP NOP TS: 24 bytes. */
+	assert_int_equal(th->data_off >> 4, (20 + 24) / 4);
+	static const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7,
+					1, 1, 4, 2, 1, 1, 8, 10 };
+	assert_memory_equal(o, want, sizeof(want));
+	clear_captured();
+	/* Without the offer: no SACK-permitted (20 bytes of options). */
+	input(tcp_frame(41051, 0x02, 1000, 0, 65535, syn_opts,
+			sizeof(syn_opts), NULL, 0));
+	th = cap_tcp(0);
+	assert_int_equal(th->data_off >> 4, (20 + 20) / 4);
+	o = (const uint8_t *)(th + 1);
+	for (unsigned k = 0; k + 1 < 20; k++)
+		assert_false(o[k] == 4 && o[k + 1] == 2);
+	/* Nor SACK blocks later. */
+	uint32_t iss = rte_be_to_cpu_32(th->sent_seq);
+	input(tcp_frame(41051, 0x10, 1001, iss + 1, 512, NULL, 0, NULL, 0));
+	uint32_t blk[4][2];
+	assert_int_equal(seg(41051, iss + 1, 1101, 1201), 1001);
+	assert_int_equal(sack_of(0, blk), 0);
+}
+
+/* test_sack_blocks -- the latest block first; as many as fit. */
+static void
+test_sack_blocks(void **state)
+{
+	uint32_t blk[4][2];
+	(void)state;
+	uint32_t snd = handshake_isn(41060, 1000, syn_opts_sack,
+				     sizeof(syn_opts_sack));
+	assert_int_equal(seg(41060, snd, 1201, 1301), 1001);
+	assert_int_equal(sack_of(0, blk), 1);
+	assert_int_equal(blk[0][0], 1201);
+	assert_int_equal(blk[0][1], 1301);
+	/* Option bytes: NOP NOP TS, then NOP NOP SACK(10). */
+	const uint8_t *o = (const uint8_t *)(cap_tcp(0) + 1);
+	assert_int_equal(cap_tcp(0)->data_off >> 4, (20 + 12 + 12) / 4);
+	static const uint8_t head[] = { 1, 1, 8, 10 };
+	assert_memory_equal(o, head, 4);
+	static const uint8_t sack[] = { 1, 1, 5, 10, 0, 0, 0x04, 0xb1,
+					0, 0, 0x05, 0x15 };
+	assert_memory_equal(o + 12, sack, sizeof(sack));
+
+	assert_int_equal(seg(41060, snd, 1501, 1601), 1001);
+	assert_int_equal(sack_of(0, blk), 2);
+	assert_int_equal(blk[0][0], 1501);
+	assert_int_equal(blk[1][0], 1201);
+	assert_int_equal(seg(41060, snd, 1401, 1451), 1001);
+	assert_int_equal(seg(41060, snd, 1701, 1801), 1001);
+	/* Four blocks queued; with timestamps three fit, newest first. */
+	assert_int_equal(sack_of(0, blk), 3);
+	assert_int_equal(blk[0][0], 1701);
+	assert_int_equal(blk[1][0], 1401);
+	assert_int_equal(blk[2][0], 1501);
+	/* A segment joining two blocks: one block, reported first. */
+	assert_int_equal(seg(41060, snd, 1451, 1501), 1001);
+	assert_int_equal(sack_of(0, blk), 3);
+	assert_int_equal(blk[0][0], 1401);
+	assert_int_equal(blk[0][1], 1601);
+	assert_int_equal(blk[1][0], 1701);
+	assert_int_equal(blk[2][0], 1201);
+	/* The first gap fills: the blocks below RCV.NXT go. */
+	assert_int_equal(seg(41060, snd, 1001, 1201), 1301);
+	assert_int_equal(sack_of(0, blk), 2);
+	assert_int_equal(blk[0][0], 1401);
+	assert_int_equal(blk[1][0], 1701);
+	/* The reply to a request carries SACK when there is room. */
+	clear_captured();
+	tcp_send(last_tc, "+OK\r\n", 5);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_payload_len(0), 5);
+	assert_int_equal(sack_of(0, blk), 2);
+	/* A full-sized segment leaves no room: no SACK in it. */
+	static char big[1448];
+	clear_captured();
+	tcp_send(last_tc, big, sizeof(big));
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_payload_len(0), 1448);
+	assert_int_equal(sack_of(0, blk), 0);
+	assert_int_equal(rte_be_to_cpu_16(cap_ip(0)->total_length), 1500);
+}
+
+/* test_sack_no_timestamps -- without timestamps four blocks fit. */
+static void
+test_sack_no_timestamps(void **state)
+{
+	uint32_t blk[4][2];
+	(void)state;
+	uint32_t snd = handshake_isn(41070, 1000, syn_opts_sack_nots,
+				     sizeof(syn_opts_sack_nots));
+	for (uint32_t i = 1; i <= 5; i++)
+		assert_int_equal(seg(41070, snd, 1001 + 200 * i,
+				     1101 + 200 * i), 1001);
+	assert_int_equal(cap_tcp(0)->data_off >> 4, (20 + 4 + 32) / 4);
+	assert_int_equal(sack_of(0, blk), 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(blk[i][0], 1001 + 200 * (5 - i));
 }
 
 static void
@@ -645,6 +989,14 @@ static const struct CMUnitTest tests[] = {
 	T(test_ack_after_rewind),
 	T(test_fast_retransmit),
 	T(test_out_of_order_dup_ack),
+	T(test_ooo_every_order),
+	T(test_ooo_overlaps),
+	T(test_ooo_wrap),
+	T(test_ooo_fin),
+	T(test_ooo_bound),
+	T(test_sack_permitted),
+	T(test_sack_blocks),
+	T(test_sack_no_timestamps),
 	T(test_rst_closes),
 	T(test_passive_close),
 	T(test_active_close_time_wait),
