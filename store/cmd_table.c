@@ -665,7 +665,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 68,
+		.id = 72,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -704,7 +704,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 69,
+		.id = 73,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -735,7 +735,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 70,
+		.id = 74,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -784,7 +784,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 71,
+		.id = 75,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -826,7 +826,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 72,
+		.id = 76,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -865,7 +865,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 73,
+		.id = 77,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -910,7 +910,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd object_subcmds[] = {
 	{
 		.name = "object|encoding",
-		.id = 94,
+		.id = 98,
 		.fn = cmd_object_encoding,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -957,7 +957,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|freq",
-		.id = 95,
+		.id = 99,
 		.fn = cmd_object_freq,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1004,7 +1004,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|help",
-		.id = 96,
+		.id = 100,
 		.fn = cmd_object_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1036,7 +1036,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|idletime",
-		.id = 97,
+		.id = 101,
 		.fn = cmd_object_idletime,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1081,7 +1081,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|refcount",
-		.id = 98,
+		.id = 102,
 		.fn = cmd_object_refcount,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1129,7 +1129,7 @@ static const struct kv_cmd object_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 136,
+		.id = 140,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1170,7 +1170,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 137,
+		.id = 141,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1201,7 +1201,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 138,
+		.id = 142,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1239,7 +1239,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 139,
+		.id = 143,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -2908,8 +2908,253 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 494,
 	},
 	{
-		.name = "get",
+		.name = "geoadd",
 		.id = 39,
+		.fn = cmd_geoadd,
+		.arity = -5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Store points given by longitude and latitude as membe"
+			"rs of a sorted set",
+		.since = "3.2.0",
+		.complexity =
+			"O(log(N)) for each item added, where N is the number "
+			"of elements in the sorted set.",
+		.acl_categories = "@write @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngeoadd\r\n:-5\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@geo\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 305,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$71\r\n"
+			"Store points given by longitude and latitude as membe"
+			"rs of a sorted set\r\n$5\r\n"
+			"since\r\n$5\r\n3.2.0\r\n$5\r\n"
+			"group\r\n$3\r\ngeo\r\n$10\r\n"
+			"complexity\r\n$83\r\nO(log(N)) for each item added, w"
+			"here N is the number of elements in the sorted set.\r"
+			"\n$9\r\narguments\r\n*4\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$9\r\n"
+			"condition\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$2\r\n"
+			"nx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nNX\r\n*6\r\n$4\r\nname\r\n"
+			"$2\r\nxx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nXX\r\n*10\r\n$4\r\nname\r\n"
+			"$6\r\nchange\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$2\r\nCH\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$25\r\n"
+			"longitude_latitude_member\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$9\r\nlongitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$8\r\nlatitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 967,
+	},
+	{
+		.name = "geodist",
+		.id = 40,
+		.fn = cmd_geodist,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Distance between two points of a sorted set, in meter"
+			"s, kilometers, feet or miles",
+		.since = "3.2.0",
+		.complexity = "O(log(N))",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\ngeodist\r\n:-4\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 298,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$81\r\n"
+			"Distance between two points of a sorted set, in meter"
+			"s, kilometers, feet or miles\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$9\r\n"
+			"O(log(N))\r\n$9\r\narguments\r\n"
+			"*4\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"member1\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$7\r\nmember2\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*8\r\n$4\r\n"
+			"name\r\n$4\r\nunit\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n",
+		.docs_len = 724,
+	},
+	{
+		.name = "geohash",
+		.id = 41,
+		.fn = cmd_geohash,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"The standard 11-character geohash string of points of"
+			" a sorted set",
+		.since = "3.2.0",
+		.complexity =
+			"O(log(N)) for each member requested, where N is the n"
+			"umber of elements in the sorted set.",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\ngeohash\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 298,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"The standard 11-character geohash string of points of"
+			" a sorted set\r\n$5\r\nsince\r\n"
+			"$5\r\n3.2.0\r\n$5\r\ngroup\r\n"
+			"$3\r\ngeo\r\n$10\r\ncomplexity\r\n"
+			"$89\r\nO(log(N)) for each member requested, where N i"
+			"s the number of elements in the sorted set.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 406,
+	},
+	{
+		.name = "geopos",
+		.id = 42,
+		.fn = cmd_geopos,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary = "Longitude and latitude of points of a sorted set",
+		.since = "3.2.0",
+		.complexity =
+			"O(N) where N is the number of members requested.",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngeopos\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 297,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$48\r\n"
+			"Longitude and latitude of points of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$48\r\n"
+			"O(N) where N is the number of members requested.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 347,
+	},
+	{
+		.name = "get",
+		.id = 43,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2954,7 +3199,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 40,
+		.id = 44,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3002,7 +3247,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 41,
+		.id = 45,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3048,7 +3293,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 42,
+		.id = 46,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3116,7 +3361,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 43,
+		.id = 47,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3173,7 +3418,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 44,
+		.id = 48,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3227,7 +3472,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 45,
+		.id = 49,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3277,7 +3522,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 46,
+		.id = 50,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3338,7 +3583,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 47,
+		.id = 51,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3385,7 +3630,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 48,
+		.id = 52,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3432,7 +3677,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 49,
+		.id = 53,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3477,7 +3722,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 50,
+		.id = 54,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3529,7 +3774,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 51,
+		.id = 55,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3583,7 +3828,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 52,
+		.id = 56,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3628,7 +3873,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 53,
+		.id = 57,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3673,7 +3918,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 54,
+		.id = 58,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3722,7 +3967,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 55,
+		.id = 59,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3782,7 +4027,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 56,
+		.id = 60,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3841,7 +4086,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 57,
+		.id = 61,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3905,7 +4150,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 58,
+		.id = 62,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3966,7 +4211,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 59,
+		.id = 63,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4018,7 +4263,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 60,
+		.id = 64,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4065,7 +4310,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 61,
+		.id = 65,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4110,7 +4355,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 62,
+		.id = 66,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4158,7 +4403,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 63,
+		.id = 67,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4208,7 +4453,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 64,
+		.id = 68,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4258,7 +4503,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 65,
+		.id = 69,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4299,7 +4544,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 66,
+		.id = 70,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4341,7 +4586,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lastsave",
-		.id = 67,
+		.id = 71,
 		.fn = cmd_lastsave,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4379,7 +4624,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 74,
+		.id = 78,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -4505,7 +4750,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 75,
+		.id = 79,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4558,7 +4803,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 76,
+		.id = 80,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4627,7 +4872,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 77,
+		.id = 81,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4672,7 +4917,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 78,
+		.id = 82,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4751,7 +4996,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 79,
+		.id = 83,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4818,7 +5063,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 80,
+		.id = 84,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4868,7 +5113,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 81,
+		.id = 85,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4936,7 +5181,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 82,
+		.id = 86,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4989,7 +5234,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 83,
+		.id = 87,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5045,7 +5290,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 84,
+		.id = 88,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5100,7 +5345,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 85,
+		.id = 89,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5153,7 +5398,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 86,
+		.id = 90,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5205,7 +5450,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 87,
+		.id = 91,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5258,7 +5503,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 88,
+		.id = 92,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5306,7 +5551,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "monitor",
-		.id = 89,
+		.id = 93,
 		.fn = cmd_monitor,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -5343,7 +5588,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "move",
-		.id = 90,
+		.id = 94,
 		.fn = cmd_move,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5392,7 +5637,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 91,
+		.id = 95,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5446,7 +5691,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 92,
+		.id = 96,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5502,7 +5747,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 93,
+		.id = 97,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5539,7 +5784,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "object",
-		.id = 99,
+		.id = 103,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5677,7 +5922,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 100,
+		.id = 104,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5723,7 +5968,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 101,
+		.id = 105,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5788,7 +6033,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 102,
+		.id = 106,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5854,7 +6099,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpiretime",
-		.id = 103,
+		.id = 107,
 		.fn = cmd_pexpiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5902,7 +6147,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 104,
+		.id = 108,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5956,7 +6201,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 105,
+		.id = 109,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6014,7 +6259,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 106,
+		.id = 110,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6076,7 +6321,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 107,
+		.id = 111,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -6114,7 +6359,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 108,
+		.id = 112,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6166,7 +6411,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 109,
+		.id = 113,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6213,7 +6458,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 110,
+		.id = 114,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6251,7 +6496,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 111,
+		.id = 115,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6285,7 +6530,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 112,
+		.id = 116,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -6343,7 +6588,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 113,
+		.id = 117,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6401,7 +6646,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "restore",
-		.id = 114,
+		.id = 118,
 		.fn = cmd_restore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6491,7 +6736,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 115,
+		.id = 119,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6541,7 +6786,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 116,
+		.id = 120,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6606,7 +6851,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 117,
+		.id = 121,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6659,7 +6904,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 118,
+		.id = 122,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6715,7 +6960,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 119,
+		.id = 123,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6768,7 +7013,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "save",
-		.id = 120,
+		.id = 124,
 		.fn = cmd_save,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6809,7 +7054,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 121,
+		.id = 125,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6869,7 +7114,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 122,
+		.id = 126,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6914,7 +7159,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 123,
+		.id = 127,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6965,7 +7210,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 124,
+		.id = 128,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7028,7 +7273,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 125,
+		.id = 129,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -7065,7 +7310,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 126,
+		.id = 130,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7159,7 +7404,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 127,
+		.id = 131,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7211,7 +7456,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 128,
+		.id = 132,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7262,7 +7507,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 129,
+		.id = 133,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7312,7 +7557,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 130,
+		.id = 134,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7370,7 +7615,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 131,
+		.id = 135,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -7444,7 +7689,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 132,
+		.id = 136,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7493,7 +7738,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 133,
+		.id = 137,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7550,7 +7795,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 134,
+		.id = 138,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7613,7 +7858,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 135,
+		.id = 139,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7660,7 +7905,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 140,
+		.id = 144,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -7746,7 +7991,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 141,
+		.id = 145,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7791,7 +8036,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 142,
+		.id = 146,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7843,7 +8088,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 143,
+		.id = 147,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7903,7 +8148,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort",
-		.id = 144,
+		.id = 148,
 		.fn = cmd_sort,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8020,7 +8265,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort_ro",
-		.id = 145,
+		.id = 149,
 		.fn = cmd_sort_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8121,7 +8366,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "spop",
-		.id = 146,
+		.id = 150,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8176,7 +8421,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 147,
+		.id = 151,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8231,7 +8476,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 148,
+		.id = 152,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8282,7 +8527,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 149,
+		.id = 153,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8346,7 +8591,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 150,
+		.id = 154,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8391,7 +8636,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 151,
+		.id = 155,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8440,7 +8685,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 152,
+		.id = 156,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8501,7 +8746,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 153,
+		.id = 157,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -8536,7 +8781,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 154,
+		.id = 158,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8587,7 +8832,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 155,
+		.id = 159,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8634,7 +8879,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 156,
+		.id = 160,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8679,7 +8924,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 157,
+		.id = 161,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8735,7 +8980,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 158,
+		.id = 162,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8772,7 +9017,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 159,
+		.id = 163,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8824,7 +9069,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zadd",
-		.id = 160,
+		.id = 164,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8919,7 +9164,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 161,
+		.id = 165,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8964,7 +9209,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 162,
+		.id = 166,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9019,7 +9264,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 163,
+		.id = 167,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9080,7 +9325,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 164,
+		.id = 168,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9150,7 +9395,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 165,
+		.id = 169,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9207,7 +9452,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 166,
+		.id = 170,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9289,7 +9534,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 167,
+		.id = 171,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9345,7 +9590,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 168,
+		.id = 172,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9435,7 +9680,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 169,
+		.id = 173,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9490,7 +9735,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 170,
+		.id = 174,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9560,7 +9805,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 171,
+		.id = 175,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9611,7 +9856,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 172,
+		.id = 176,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9667,7 +9912,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 173,
+		.id = 177,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9723,7 +9968,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 174,
+		.id = 178,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9780,7 +10025,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 175,
+		.id = 179,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9866,7 +10111,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 176,
+		.id = 180,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9938,7 +10183,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 177,
+		.id = 181,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10016,7 +10261,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 178,
+		.id = 182,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10109,7 +10354,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 179,
+		.id = 183,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10159,7 +10404,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 180,
+		.id = 184,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10215,7 +10460,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 181,
+		.id = 185,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10271,7 +10516,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 182,
+		.id = 186,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10327,7 +10572,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 183,
+		.id = 187,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10383,7 +10628,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 184,
+		.id = 188,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10446,7 +10691,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 185,
+		.id = 189,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10520,7 +10765,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 186,
+		.id = 190,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10599,7 +10844,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 187,
+		.id = 191,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10649,7 +10894,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 188,
+		.id = 192,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10713,7 +10958,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 189,
+		.id = 193,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10761,7 +11006,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 190,
+		.id = 194,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10841,7 +11086,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 191,
+		.id = 195,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10930,4 +11175,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 163;
+const unsigned kv_cmd_table_len = 167;
