@@ -426,3 +426,569 @@ cmd_geohash(struct kv_req *r)
 		kv_reply_bulk(r->c, buf, sizeof(buf));
 	}
 }
+
+/* Searches. */
+
+/* The shape searched: a circle or a box (sizes in the unit given). */
+struct geo_shape {
+	bool box;
+	double xy[2];           /* center */
+	double conversion;      /* meters in the unit */
+	double radius;          /* circle */
+	double width, height;   /* box */
+};
+
+/* A point found. */
+struct geo_point {
+	double lon, lat, dist, score;
+	const char *m;
+	size_t len;
+};
+
+/* What a search collects. */
+struct geo_found {
+	const struct geo_shape *shape;
+	struct geo_point *v;
+	size_t n, cap;
+	long long limit;        /* ANY: stop after this many; 0 none */
+	bool oom;
+};
+
+/*
+ * geo_steps -- the precision whose cells are about as wide as the
+ * radius (fewer bits near the poles), as Redis estimates it.
+ */
+static uint8_t
+geo_steps(double range, double lat)
+{
+	int step = 1;
+
+	if (range == 0)
+		return GEO_STEP_MAX;
+	while (range < GEO_MERCATOR_MAX) {
+		range *= 2;
+		step++;
+	}
+	step -= 2;
+	if (lat > 66 || lat < -66) {
+		step--;
+		if (lat > 80 || lat < -80)
+			step--;
+	}
+	if (step < 1)
+		step = 1;
+	if (step > GEO_STEP_MAX)
+		step = GEO_STEP_MAX;
+	return (uint8_t)step;
+}
+
+/*
+ * geo_bounds -- the longitude/latitude box around the shape: min lon,
+ * min lat, max lon, max lat.
+ */
+static void
+geo_bounds(const struct geo_shape *sh, double b[4])
+{
+	double lon = sh->xy[0], lat = sh->xy[1];
+	double height = sh->conversion * (sh->box ? sh->height / 2 : sh->radius);
+	double width = sh->conversion * (sh->box ? sh->width / 2 : sh->radius);
+	double lat_delta = geo_rad_deg(height / GEO_EARTH_RADIUS);
+	double top = geo_rad_deg(width / GEO_EARTH_RADIUS /
+				 cos(geo_deg_rad(lat + lat_delta)));
+	double bottom = geo_rad_deg(width / GEO_EARTH_RADIUS /
+				    cos(geo_deg_rad(lat - lat_delta)));
+	bool south = lat < 0;
+
+	b[0] = south ? lon - bottom : lon - top;
+	b[2] = south ? lon + bottom : lon + top;
+	b[1] = lat - lat_delta;
+	b[3] = lat + lat_delta;
+}
+
+/* geo_move_x / geo_move_y -- the next cell east/west, north/south. */
+static void
+geo_move_x(struct geo_hash *h, int d)
+{
+	uint64_t x = h->bits & 0xaaaaaaaaaaaaaaaaULL;
+	uint64_t y = h->bits & 0x5555555555555555ULL;
+	uint64_t zz = 0x5555555555555555ULL >> (64 - h->step * 2);
+
+	if (d > 0) {
+		x = x + (zz + 1);
+	} else {
+		x = x | zz;
+		x = x - (zz + 1);
+	}
+	x &= 0xaaaaaaaaaaaaaaaaULL >> (64 - h->step * 2);
+	h->bits = x | y;
+}
+
+static void
+geo_move_y(struct geo_hash *h, int d)
+{
+	uint64_t x = h->bits & 0xaaaaaaaaaaaaaaaaULL;
+	uint64_t y = h->bits & 0x5555555555555555ULL;
+	uint64_t zz = 0xaaaaaaaaaaaaaaaaULL >> (64 - h->step * 2);
+
+	if (d > 0) {
+		y = y + (zz + 1);
+	} else {
+		y = y | zz;
+		y = y - (zz + 1);
+	}
+	y &= 0x5555555555555555ULL >> (64 - h->step * 2);
+	h->bits = x | y;
+}
+
+/* Redis's order of the 9 cells: center, N, S, E, W, NE, NW, SE, SW. */
+static const int geo_dirs[9][2] = {
+	{ 0, 0 }, { 0, 1 }, { 0, -1 }, { 1, 0 }, { -1, 0 },
+	{ 1, 1 }, { -1, 1 }, { 1, -1 }, { -1, -1 },
+};
+
+/* geo_cells -- the 9 cells around the center, at a precision. */
+static void
+geo_cells(const struct geo_shape *sh, uint8_t step, struct geo_hash c[9])
+{
+	geo_encode(geo_lon_range, geo_lat_range, sh->xy[0], sh->xy[1], step,
+		   &c[0]);
+	for (int i = 1; i < 9; i++) {
+		c[i] = c[0];
+		if (geo_dirs[i][0] != 0)
+			geo_move_x(&c[i], geo_dirs[i][0]);
+		if (geo_dirs[i][1] != 0)
+			geo_move_y(&c[i], geo_dirs[i][1]);
+	}
+}
+
+/*
+ * geo_areas -- the cells to scan: Redis's geohashCalculateAreasByShape
+ * (one step coarser if the neighbours do not cover the bounds; cells the
+ * bounds do not reach are zeroed: bits 0, step 0).
+ */
+static void
+geo_areas(const struct geo_shape *sh, struct geo_hash c[9])
+{
+	double b[4], radius;
+	struct geo_area area, a;
+	bool decrease = false;
+
+	radius = sh->box ? sqrt(sh->width / 2 * sh->width / 2 +
+				sh->height / 2 * sh->height / 2) : sh->radius;
+	radius *= sh->conversion;
+	geo_bounds(sh, b);
+	uint8_t step = geo_steps(radius, sh->xy[1]);
+
+	geo_cells(sh, step, c);
+	geo_decode(geo_lon_range, geo_lat_range, c[1], &a);
+	if (a.lat.max < b[3])
+		decrease = true;
+	geo_decode(geo_lon_range, geo_lat_range, c[2], &a);
+	if (a.lat.min > b[1])
+		decrease = true;
+	geo_decode(geo_lon_range, geo_lat_range, c[3], &a);
+	if (a.lon.max < b[2])
+		decrease = true;
+	geo_decode(geo_lon_range, geo_lat_range, c[4], &a);
+	if (a.lon.min > b[0])
+		decrease = true;
+	if (step > 1 && decrease) {
+		step--;
+		geo_cells(sh, step, c);
+	}
+	geo_decode(geo_lon_range, geo_lat_range, c[0], &area);
+	if (step >= 2) {
+		static const struct geo_hash zero = { 0, 0 };
+		if (area.lat.min < b[1])        /* S, SE, SW */
+			c[2] = c[7] = c[8] = zero;
+		if (area.lat.max > b[3])        /* N, NE, NW */
+			c[1] = c[5] = c[6] = zero;
+		if (area.lon.min < b[0])        /* W, SW, NW */
+			c[4] = c[8] = c[6] = zero;
+		if (area.lon.max > b[2])        /* E, SE, NE */
+			c[3] = c[7] = c[5] = zero;
+	}
+}
+
+/*
+ * geo_inside -- whether a point is in the shape; *dist receives its
+ * distance to the center in meters.
+ */
+static bool
+geo_inside(const struct geo_shape *sh, const double xy[2], double *dist)
+{
+	if (!sh->box) {
+		*dist = geo_distance(sh->xy[0], sh->xy[1], xy[0], xy[1]);
+		return *dist <= sh->radius * sh->conversion;
+	}
+	/* Each side is measured from the point (Redis 7.0). */
+	double w = sh->width * sh->conversion, h = sh->height * sh->conversion;
+	double lon_d = geo_distance(xy[0], xy[1], sh->xy[0], xy[1]);
+	double lat_d = geo_distance(xy[0], xy[1], xy[0], sh->xy[1]);
+
+	if (lon_d > w / 2 || lat_d > h / 2)
+		return false;
+	*dist = geo_distance(sh->xy[0], sh->xy[1], xy[0], xy[1]);
+	return true;
+}
+
+/* geo_visit -- kv_zset_score_range callback: keep a point in the shape. */
+static bool
+geo_visit(void *ctx, const char *m, size_t len, double score)
+{
+	struct geo_found *f = ctx;
+	double xy[2], dist = 0;
+
+	geo_score_decode(score, xy);
+	if (!geo_inside(f->shape, xy, &dist))
+		return true;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct geo_point *v = realloc(f->v, cap * sizeof(*v));
+		if (v == NULL) {
+			f->oom = true;
+			return false;
+		}
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n++] = (struct geo_point){ xy[0], xy[1], dist, score, m, len };
+	return !(f->limit && f->n >= (size_t)f->limit);
+}
+
+/*
+ * geo_collect -- the points of the set in the shape, cell by cell in
+ * Redis's order (a cell equal to the previous one scanned is skipped).
+ */
+static void
+geo_collect(const struct kv_entry *e, struct geo_found *f)
+{
+	struct geo_hash c[9];
+	int last = 0;
+
+	geo_areas(f->shape, c);
+	for (int i = 0; i < 9 && !f->oom; i++) {
+		if (c[i].bits == 0 && c[i].step == 0)
+			continue;
+		if (last && c[i].bits == c[last].bits &&
+		    c[i].step == c[last].step)
+			continue;
+		if (f->n && f->limit && f->n >= (size_t)f->limit)
+			break;
+		int shift = 52 - c[i].step * 2;
+		double min = (double)(c[i].bits << shift);
+		double max = (double)((c[i].bits + 1) << shift);
+		kv_zset_score_range(e, min, max, geo_visit, f);
+		last = i;
+	}
+}
+
+/* Sort orders of the points found. */
+static int
+geo_cmp_asc(const void *a, const void *b)
+{
+	const struct geo_point *x = a, *y = b;
+
+	return x->dist > y->dist ? 1 : x->dist == y->dist ? 0 : -1;
+}
+
+static int
+geo_cmp_desc(const void *a, const void *b)
+{
+	return -geo_cmp_asc(a, b);
+}
+
+/* Which command a search runs for. */
+#define GEO_COORDS    0x01      /* GEORADIUS[_RO] */
+#define GEO_MEMBER    0x02      /* GEORADIUSBYMEMBER[_RO] */
+#define GEO_NOSTORE   0x04      /* the _RO forms */
+#define GEO_SEARCH    0x08      /* GEOSEARCH */
+#define GEO_SEARCHSTORE 0x10    /* GEOSEARCHSTORE */
+
+/* geo_dist_or_reply -- a radius and its unit at a[0], a[1]. */
+static bool
+geo_dist_or_reply(struct kv_req *r, const struct kv_arg *a,
+		  struct geo_shape *sh)
+{
+	if (!geo_str2d(&a[0], &sh->radius)) {
+		kv_reply_error(r->c, "ERR need numeric radius");
+		return false;
+	}
+	if (sh->radius < 0) {
+		kv_reply_error(r->c, "ERR radius cannot be negative");
+		return false;
+	}
+	return (sh->conversion = geo_unit_or_reply(r, &a[1])) >= 0;
+}
+
+/* geo_box_or_reply -- width, height and unit at a[0..2]. */
+static bool
+geo_box_or_reply(struct kv_req *r, const struct kv_arg *a,
+		 struct geo_shape *sh)
+{
+	if (!geo_str2d(&a[0], &sh->width)) {
+		kv_reply_error(r->c, "ERR need numeric width");
+		return false;
+	}
+	if (!geo_str2d(&a[1], &sh->height)) {
+		kv_reply_error(r->c, "ERR need numeric height");
+		return false;
+	}
+	if (sh->height < 0 || sh->width < 0) {
+		kv_reply_error(r->c, "ERR height or width cannot be negative");
+		return false;
+	}
+	return (sh->conversion = geo_unit_or_reply(r, &a[2])) >= 0;
+}
+
+/* geo_reply_found -- the reply of a search without STORE. */
+static void
+geo_reply_found(struct kv_req *r, const struct geo_found *f, size_t n,
+		const struct geo_shape *sh, bool wdist, bool whash,
+		bool wcoord)
+{
+	int opts = wdist + whash + wcoord;
+
+	kv_reply_array(r->c, (long long)n);
+	for (size_t i = 0; i < n; i++) {
+		const struct geo_point *p = &f->v[i];
+		if (opts)
+			kv_reply_array(r->c, opts + 1);
+		kv_reply_bulk(r->c, p->m, p->len);
+		if (wdist)
+			geo_reply_dist(r->c, p->dist / sh->conversion);
+		if (whash)
+			kv_reply_int(r->c, (long long)p->score);
+		if (wcoord) {
+			kv_reply_array(r->c, 2);
+			geo_reply_coord(r->c, p->lon);
+			geo_reply_coord(r->c, p->lat);
+		}
+	}
+}
+
+/* geo_store_found -- the STORE forms: the points into a sorted set. */
+static void
+geo_store_found(struct kv_req *r, int di, const struct geo_found *f,
+		size_t n, const struct geo_shape *sh, bool storedist)
+{
+	struct kv_entry *v = kv_zset_new();
+
+	if (v == NULL) {
+		kv_reply_error(r->c, "OOM out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct geo_point *p = &f->v[i];
+		double score = storedist ? p->dist / sh->conversion : p->score;
+		if (kv_zset_add(r->s, v, p->m, p->len, score) < 0) {
+			kv_zset_free(r->s, v);
+			free(v);
+			kv_reply_error(r->c, "OOM out of memory");
+			return;
+		}
+	}
+	kv_zset_store(r, di, v);
+}
+
+/*
+ * geo_search -- Redis's georadiusGeneric: every search command, the key
+ * at argv[ki].
+ */
+static void
+geo_search(struct kv_req *r, int ki, int flags)
+{
+	struct kv_entry *e = kv_lookup(r->s, r->c->db, r->argv[ki].ptr,
+				       r->argv[ki].len, true);
+	struct geo_shape sh = { 0 };
+	int base, store = 0;
+	bool storedist = false;
+
+	if (!kv_check_type_or_reply(r, e, KV_TYPE_ZSET))
+		return;
+	if (flags & GEO_COORDS) {
+		base = 6;
+		if (!geo_lonlat_or_reply(r, &r->argv[2], sh.xy) ||
+		    !geo_dist_or_reply(r, &r->argv[4], &sh))
+			return;
+	} else if (flags & GEO_MEMBER) {
+		base = 5;
+		if (e != NULL) {
+			if (!geo_member_point(e, &r->argv[2], sh.xy)) {
+				kv_reply_error(r->c, "ERR could not decode "
+					       "requested zset member");
+				return;
+			}
+			if (!geo_dist_or_reply(r, &r->argv[3], &sh))
+				return;
+		}
+	} else {
+		base = 2;
+		if (flags & GEO_SEARCHSTORE) {
+			base = 3;
+			store = 1;
+		}
+	}
+
+	bool wdist = false, whash = false, wcoord = false, any = false;
+	bool frommember = false, fromloc = false, byradius = false;
+	bool bybox = false;
+	int sort = 0;           /* 1 ASC, -1 DESC */
+	long long count = 0;
+	int rem = r->argc - base;
+
+	for (int i = 0; i < rem; i++) {
+		const struct kv_arg *a = &r->argv[base + i];
+		if (kv_arg_is(a, "withdist")) {
+			wdist = true;
+		} else if (kv_arg_is(a, "withhash")) {
+			whash = true;
+		} else if (kv_arg_is(a, "withcoord")) {
+			wcoord = true;
+		} else if (kv_arg_is(a, "any")) {
+			any = true;
+		} else if (kv_arg_is(a, "asc")) {
+			sort = 1;
+		} else if (kv_arg_is(a, "desc")) {
+			sort = -1;
+		} else if (kv_arg_is(a, "count") && i + 1 < rem) {
+			const struct kv_arg *c = &r->argv[base + i + 1];
+			if (!kv_str2ll(c->ptr, c->len, &count)) {
+				kv_reply_error(r->c, KV_ERR_NOT_INT);
+				return;
+			}
+			if (count <= 0) {
+				kv_reply_error(r->c, "ERR COUNT must be > 0");
+				return;
+			}
+			i++;
+		} else if ((kv_arg_is(a, "store") ||
+			    kv_arg_is(a, "storedist")) && i + 1 < rem &&
+			   !(flags & (GEO_NOSTORE | GEO_SEARCH))) {
+			store = base + i + 1;
+			storedist = kv_arg_is(a, "storedist");
+			i++;
+		} else if (kv_arg_is(a, "storedist") &&
+			   (flags & GEO_SEARCHSTORE)) {
+			storedist = true;
+		} else if (kv_arg_is(a, "frommember") && i + 1 < rem &&
+			   (flags & GEO_SEARCH) && !fromloc) {
+			if (e != NULL &&
+			    !geo_member_point(e, &r->argv[base + i + 1],
+					      sh.xy)) {
+				kv_reply_error(r->c, "ERR could not decode "
+					       "requested zset member");
+				return;
+			}
+			frommember = true;
+			i++;
+		} else if (kv_arg_is(a, "fromlonlat") && i + 2 < rem &&
+			   (flags & GEO_SEARCH) && !frommember) {
+			if (!geo_lonlat_or_reply(r, &r->argv[base + i + 1],
+						 sh.xy))
+				return;
+			fromloc = true;
+			i += 2;
+		} else if (kv_arg_is(a, "byradius") && i + 2 < rem &&
+			   (flags & GEO_SEARCH) && !bybox) {
+			if (!geo_dist_or_reply(r, &r->argv[base + i + 1], &sh))
+				return;
+			sh.box = false;
+			byradius = true;
+			i += 2;
+		} else if (kv_arg_is(a, "bybox") && i + 3 < rem &&
+			   (flags & GEO_SEARCH) && !byradius) {
+			if (!geo_box_or_reply(r, &r->argv[base + i + 1], &sh))
+				return;
+			sh.box = true;
+			bybox = true;
+			i += 3;
+		} else {
+			kv_reply_error(r->c, KV_ERR_SYNTAX);
+			return;
+		}
+	}
+	if (store && (wdist || whash || wcoord)) {
+		kv_reply_error(r->c, "ERR %s is not compatible with WITHDIST, "
+			       "WITHHASH and WITHCOORD options",
+			       (flags & GEO_SEARCHSTORE) ? "GEOSEARCHSTORE" :
+			       "STORE option in GEORADIUS");
+		return;
+	}
+	if ((flags & GEO_SEARCH) && !frommember && !fromloc) {
+		kv_reply_error(r->c, "ERR exactly one of FROMMEMBER or "
+			       "FROMLONLAT can be specified for %.*s",
+			       (int)r->argv[0].len, r->argv[0].ptr);
+		return;
+	}
+	if ((flags & GEO_SEARCH) && !byradius && !bybox) {
+		kv_reply_error(r->c, "ERR exactly one of BYRADIUS and BYBOX "
+			       "can be specified for %.*s",
+			       (int)r->argv[0].len, r->argv[0].ptr);
+		return;
+	}
+	if (any && count == 0) {
+		kv_reply_error(r->c, "ERR the ANY argument requires COUNT "
+			       "argument");
+		return;
+	}
+
+	struct geo_found f = { &sh, NULL, 0, 0, any ? count : 0, false };
+
+	if (e != NULL) {
+		if (count != 0 && sort == 0 && !any)
+			sort = 1;
+		geo_collect(e, &f);
+		if (f.oom) {
+			free(f.v);
+			kv_reply_error(r->c, "OOM out of memory");
+			return;
+		}
+	}
+	size_t n = count == 0 || f.n < (size_t)count ? f.n : (size_t)count;
+
+	if (sort != 0 && f.n > 1)
+		qsort(f.v, f.n, sizeof(*f.v),
+		      sort > 0 ? geo_cmp_asc : geo_cmp_desc);
+	if (store)
+		geo_store_found(r, store, &f, n, &sh, storedist);
+	else
+		geo_reply_found(r, &f, n, &sh, wdist, whash, wcoord);
+	free(f.v);
+}
+
+void
+cmd_georadius(struct kv_req *r)
+{
+	geo_search(r, 1, GEO_COORDS);
+}
+
+void
+cmd_georadius_ro(struct kv_req *r)
+{
+	geo_search(r, 1, GEO_COORDS | GEO_NOSTORE);
+}
+
+void
+cmd_georadiusbymember(struct kv_req *r)
+{
+	geo_search(r, 1, GEO_MEMBER);
+}
+
+void
+cmd_georadiusbymember_ro(struct kv_req *r)
+{
+	geo_search(r, 1, GEO_MEMBER | GEO_NOSTORE);
+}
+
+void
+cmd_geosearch(struct kv_req *r)
+{
+	geo_search(r, 1, GEO_SEARCH);
+}
+
+void
+cmd_geosearchstore(struct kv_req *r)
+{
+	geo_search(r, 2, GEO_SEARCH | GEO_SEARCHSTORE);
+}
