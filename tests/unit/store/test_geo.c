@@ -2,10 +2,12 @@
  * test_geo.c -- store/geo.c: geohash encoding and decoding (the scores
  * and cell centers Redis gives, known GEOHASH strings, round trips over
  * the whole map), haversine distances in every unit, the searches and
- * their stores, errors, wrong types and memory given back. Expected
+ * their stores, errors, wrong types, memory given back, and recovery
+ * from the pmem log (GEOADD logged as ZADD, stores as themselves). Expected
  * replies are Redis 7.0's.
  */
 #include <math.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,12 +210,70 @@ test_wrongtype_memory(void **state)
 	assert_true(kv_used_memory(st_shard) == before);
 }
 
+/* open_log -- this test's pmem log. */
+static struct pm_log *
+open_log(uint64_t size)
+{
+	char err[256];
+	struct pm_log *log = pm_log_open(st_log_path, size, 0, err,
+					 sizeof(err));
+
+	assert_non_null(log);
+	return log;
+}
+
+static void
+test_recovered(void **state)
+{
+	char err[256];
+	(void)state;
+
+	unlink(st_log_path);
+	struct pm_log *log = open_log(8 << 20);
+	st_close();
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
+	   ":2\r\n");
+	rx("GEOADD g XX CH 13.5 38 Palermo 1 1 nobody", ":1\r\n");
+	rx("GEOADD g 200 0 bad", "-ERR invalid longitude,latitude pair "
+	   "200.000000,0.000000\r\n");
+	rx("GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST ASC",
+	   ":2\r\n");
+	rx("GEORADIUS g 15 37 100 km STORE r", ":1\r\n");
+	rx("SET gone v", "+OK\r\n");
+	rx("GEOSEARCHSTORE gone g FROMLONLAT 0 0 BYRADIUS 1 km", ":0\r\n");
+	run("ZRANGE g 0 -1 WITHSCORES");
+	char g[512], d[512];
+	assert_true(st_len < sizeof(g));
+	memcpy(g, st_out, st_len);
+	g[st_len] = '\0';
+	run("ZRANGE d 0 -1 WITHSCORES");
+	memcpy(d, st_out, st_len);
+	d[st_len] = '\0';
+
+	kv_commit(st_shard);
+	assert_false(pm_log_pending(log));
+	st_close();
+	pm_log_close(log);
+	log = open_log(8 << 20);
+	st_open(log);
+	assert_int_equal(kv_recover(st_shard, false, err, sizeof(err)), 0);
+	rx("ZRANGE g 0 -1 WITHSCORES", g);
+	rx("ZRANGE d 0 -1 WITHSCORES", d);
+	rx("ZRANGE r 0 -1", "*1\r\n$7\r\nCatania\r\n");
+	rx("EXISTS gone nobody", ":0\r\n");
+	st_close();
+	pm_log_close(log);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_encode_decode),
 	ST_TEST(test_distances),
 	ST_TEST(test_round_trip),
 	ST_TEST(test_search),
 	ST_TEST(test_wrongtype_memory),
+	ST_TEST(test_recovered),
 };
 
-RP_TEST_MAIN(tests, 1)
+ST_MAIN_WITH_LOG(tests, "geo")
