@@ -490,8 +490,10 @@ static void
 geo_bounds(const struct geo_shape *sh, double b[4])
 {
 	double lon = sh->xy[0], lat = sh->xy[1];
-	double height = sh->conversion * (sh->box ? sh->height / 2 : sh->radius);
-	double width = sh->conversion * (sh->box ? sh->width / 2 : sh->radius);
+	double height = sh->conversion *
+			(sh->box ? sh->height / 2 : sh->radius);
+	double width = sh->conversion *
+		       (sh->box ? sh->width / 2 : sh->radius);
 	double lat_delta = geo_rad_deg(height / GEO_EARTH_RADIUS);
 	double top = geo_rad_deg(width / GEO_EARTH_RADIUS /
 				 cos(geo_deg_rad(lat + lat_delta)));

@@ -20,7 +20,8 @@ static void
 test_encode_decode(void **state)
 {
 	(void)state;
-	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania 0 0 origin",
+	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania "
+	   "0 0 origin",
 	   ":3\r\n");
 	rx("ZSCORE g Palermo",
 	   "$16\r\n3479099956230698\r\n");
@@ -57,7 +58,8 @@ static void
 test_distances(void **state)
 {
 	(void)state;
-	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania 0 0 origin",
+	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania "
+	   "0 0 origin",
 	   ":3\r\n");
 	rx("GEOADD p 180 85.05112878 ne -180 -85.05112878 sw",
 	   ":2\r\n");
@@ -157,9 +159,11 @@ static void
 test_search(void **state)
 {
 	(void)state;
-	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania 0 0 origin",
+	rx("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania "
+	   "0 0 origin",
 	   ":3\r\n");
-	rx("GEOSEARCH g FROMMEMBER Palermo BYRADIUS 200 km ASC WITHDIST WITHHASH WITHCOORD",
+	rx("GEOSEARCH g FROMMEMBER Palermo BYRADIUS 200 km ASC WITHDIST "
+	   "WITHHASH WITHCOORD",
 	   "*2\r\n*4\r\n$7\r\nPalermo\r\n$6\r\n0.0000\r\n"
 	   ":3479099956230698\r\n*2\r\n$20\r\n13.36138933897018433\r\n"
 	   "$20\r\n38.11555639549629859\r\n*4\r\n$7\r\nCatania\r\n$8\r\n"
@@ -205,7 +209,8 @@ test_wrongtype_memory(void **state)
 		run(cmd);
 	}
 	rx("ZCARD big", ":298\r\n");
-	rx("GEOSEARCHSTORE d2 big FROMLONLAT 0 0 BYRADIUS 20000 km", ":298\r\n");
+	rx("GEOSEARCHSTORE d2 big FROMLONLAT 0 0 BYRADIUS 20000 km",
+	   ":298\r\n");
 	rx("DEL big d2", ":2\r\n");
 	assert_true(kv_used_memory(st_shard) == before);
 }
