@@ -665,7 +665,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 68,
+		.id = 78,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -704,7 +704,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 69,
+		.id = 79,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -735,7 +735,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 70,
+		.id = 80,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -784,7 +784,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 71,
+		.id = 81,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -826,7 +826,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 72,
+		.id = 82,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -865,7 +865,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 73,
+		.id = 83,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -910,7 +910,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd object_subcmds[] = {
 	{
 		.name = "object|encoding",
-		.id = 94,
+		.id = 104,
 		.fn = cmd_object_encoding,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -957,7 +957,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|freq",
-		.id = 95,
+		.id = 105,
 		.fn = cmd_object_freq,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1004,7 +1004,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|help",
-		.id = 96,
+		.id = 106,
 		.fn = cmd_object_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1036,7 +1036,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|idletime",
-		.id = 97,
+		.id = 107,
 		.fn = cmd_object_idletime,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1081,7 +1081,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|refcount",
-		.id = 98,
+		.id = 108,
 		.fn = cmd_object_refcount,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1129,7 +1129,7 @@ static const struct kv_cmd object_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 136,
+		.id = 146,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1170,7 +1170,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 137,
+		.id = 147,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1201,7 +1201,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 138,
+		.id = 148,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1239,7 +1239,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 139,
+		.id = 149,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -2908,8 +2908,1073 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 494,
 	},
 	{
-		.name = "get",
+		.name = "geoadd",
 		.id = 39,
+		.fn = cmd_geoadd,
+		.arity = -5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Store points given by longitude and latitude as membe"
+			"rs of a sorted set",
+		.since = "3.2.0",
+		.complexity =
+			"O(log(N)) for each item added, where N is the number "
+			"of elements in the sorted set.",
+		.acl_categories = "@write @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngeoadd\r\n:-5\r\n"
+			"*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@geo\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 305,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$71\r\n"
+			"Store points given by longitude and latitude as membe"
+			"rs of a sorted set\r\n$5\r\n"
+			"since\r\n$5\r\n3.2.0\r\n$5\r\n"
+			"group\r\n$3\r\ngeo\r\n$10\r\n"
+			"complexity\r\n$83\r\nO(log(N)) for each item added, w"
+			"here N is the number of elements in the sorted set.\r"
+			"\n$9\r\narguments\r\n*4\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*10\r\n$4\r\nname\r\n$9\r\n"
+			"condition\r\n$4\r\ntype\r\n"
+			"$5\r\noneof\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$2\r\n"
+			"nx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nNX\r\n*6\r\n$4\r\nname\r\n"
+			"$2\r\nxx\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$2\r\nXX\r\n*10\r\n$4\r\nname\r\n"
+			"$6\r\nchange\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$2\r\nCH\r\n$5\r\n"
+			"since\r\n$5\r\n6.2.0\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$25\r\n"
+			"longitude_latitude_member\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n"
+			"$9\r\narguments\r\n*3\r\n*4\r\n"
+			"$4\r\nname\r\n$9\r\nlongitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$8\r\nlatitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n",
+		.docs_len = 967,
+	},
+	{
+		.name = "geodist",
+		.id = 40,
+		.fn = cmd_geodist,
+		.arity = -4,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Distance between two points of a sorted set, in meter"
+			"s, kilometers, feet or miles",
+		.since = "3.2.0",
+		.complexity = "O(log(N))",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\ngeodist\r\n:-4\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 298,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$81\r\n"
+			"Distance between two points of a sorted set, in meter"
+			"s, kilometers, feet or miles\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$9\r\n"
+			"O(log(N))\r\n$9\r\narguments\r\n"
+			"*4\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$7\r\n"
+			"member1\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$7\r\nmember2\r\n$4\r\ntype\r\n"
+			"$6\r\nstring\r\n*8\r\n$4\r\n"
+			"name\r\n$4\r\nunit\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n",
+		.docs_len = 724,
+	},
+	{
+		.name = "geohash",
+		.id = 41,
+		.fn = cmd_geohash,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"The standard 11-character geohash string of points of"
+			" a sorted set",
+		.since = "3.2.0",
+		.complexity =
+			"O(log(N)) for each member requested, where N is the n"
+			"umber of elements in the sorted set.",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$7\r\ngeohash\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 298,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$66\r\n"
+			"The standard 11-character geohash string of points of"
+			" a sorted set\r\n$5\r\nsince\r\n"
+			"$5\r\n3.2.0\r\n$5\r\ngroup\r\n"
+			"$3\r\ngeo\r\n$10\r\ncomplexity\r\n"
+			"$89\r\nO(log(N)) for each member requested, where N i"
+			"s the number of elements in the sorted set.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 406,
+	},
+	{
+		.name = "geopos",
+		.id = 42,
+		.fn = cmd_geopos,
+		.arity = -2,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary = "Longitude and latitude of points of a sorted set",
+		.since = "3.2.0",
+		.complexity =
+			"O(N) where N is the number of members requested.",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\ngeopos\r\n:-2\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 297,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$48\r\n"
+			"Longitude and latitude of points of a sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$48\r\n"
+			"O(N) where N is the number of members requested.\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*6\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+		.docs_len = 347,
+	},
+	{
+		.name = "georadius",
+		.id = 43,
+		.fn = cmd_georadius,
+		.arity = -6,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Points of a sorted set within a radius of a longitude"
+			" and latitude (deprecated: GEOSEARCH)",
+		.since = "3.2.0",
+		.complexity =
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.",
+		.acl_categories = "@write @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\ngeoradius\r\n:-6\r\n"
+			"*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*3\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nkeyword\r\n"
+			"$4\r\nspec\r\n*4\r\n$7\r\nkeyword\r\n"
+			"$5\r\nSTORE\r\n$9\r\nstartfrom\r\n"
+			":6\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nkeyword\r\n"
+			"$4\r\nspec\r\n*4\r\n$7\r\nkeyword\r\n"
+			"$9\r\nSTOREDIST\r\n$9\r\nstartfrom\r\n"
+			":6\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 804,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$90\r\n"
+			"Points of a sorted set within a radius of a longitude"
+			" and latitude (deprecated: GEOSEARCH)\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$168\r\n"
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$61\r\n"
+			"`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` "
+			"argument\r\n$9\r\narguments\r\n"
+			"*12\r\n*6\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$9\r\n"
+			"longitude\r\n$4\r\ntype\r\n"
+			"$6\r\ndouble\r\n*4\r\n$4\r\n"
+			"name\r\n$8\r\nlatitude\r\n$4\r\n"
+			"type\r\n$6\r\ndouble\r\n*4\r\n"
+			"$4\r\nname\r\n$6\r\nradius\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\nwithcoord\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$9\r\nWITHCOORD\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithdist\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHDIST\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithhash\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHHASH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"any\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nANY\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*8\r\n$4\r\n"
+			"name\r\n$5\r\norder\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$5\r\n"
+			"STORE\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*10\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":2\r\n$5\r\ntoken\r\n$9\r\n"
+			"STOREDIST\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n",
+		.docs_len = 2141,
+	},
+	{
+		.name = "georadius_ro",
+		.id = 44,
+		.fn = cmd_georadius_ro,
+		.arity = -6,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Points of a sorted set within a radius of a longitude"
+			" and latitude, without STORE (deprecated: GEOSEARCH)",
+		.since = "3.2.10",
+		.complexity =
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$12\r\ngeoradius_ro\r\n"
+			":-6\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@geo\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 304,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$105\r\n"
+			"Points of a sorted set within a radius of a longitude"
+			" and latitude, without STORE (deprecated: GEOSEARCH)"
+			"\r\n$5\r\nsince\r\n$6\r\n3.2.10\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$168\r\n"
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$40\r\n"
+			"`GEOSEARCH` with the `BYRADIUS` argument\r\n"
+			"$9\r\narguments\r\n*10\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$9\r\nlongitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$8\r\nlatitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nradius\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\nwithcoord\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$9\r\nWITHCOORD\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithdist\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHDIST\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithhash\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHHASH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"any\r\n$4\r\ntype\r\n$10\r\n"
+			"pure-token\r\n$5\r\ntoken\r\n"
+			"$3\r\nANY\r\n$5\r\nsince\r\n"
+			"$5\r\n6.2.0\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n*8\r\n$4\r\n"
+			"name\r\n$5\r\norder\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$5\r\n"
+			"flags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n",
+		.docs_len = 1901,
+	},
+	{
+		.name = "georadiusbymember",
+		.id = 45,
+		.fn = cmd_georadiusbymember,
+		.arity = -5,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM) |
+			 KV_CMD_FLAG(MOVABLE_KEYS),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Points of a sorted set within a radius of one of its "
+			"members (deprecated: GEOSEARCH)",
+		.since = "3.2.0",
+		.complexity =
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.",
+		.acl_categories = "@write @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$17\r\ngeoradiusbymember\r\n"
+			":-5\r\n*3\r\n+write\r\n+denyoom\r\n"
+			"+movablekeys\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@write\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*3\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nkeyword\r\n"
+			"$4\r\nspec\r\n*4\r\n$7\r\nkeyword\r\n"
+			"$5\r\nSTORE\r\n$9\r\nstartfrom\r\n"
+			":5\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+OW\r\n"
+			"+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$7\r\nkeyword\r\n"
+			"$4\r\nspec\r\n*4\r\n$7\r\nkeyword\r\n"
+			"$9\r\nSTOREDIST\r\n$9\r\nstartfrom\r\n"
+			":5\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 813,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$84\r\n"
+			"Points of a sorted set within a radius of one of its "
+			"members (deprecated: GEOSEARCH)\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$168\r\n"
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$79\r\n"
+			"`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` "
+			"and `FROMMEMBER` arguments\r\n"
+			"$9\r\narguments\r\n*11\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nkey\r\n"
+			"$4\r\ntype\r\n$3\r\nkey\r\n"
+			"$14\r\nkey_spec_index\r\n:0\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nmember\r\n"
+			"$4\r\ntype\r\n$6\r\nstring\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nradius\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\nwithcoord\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$9\r\nWITHCOORD\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithdist\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHDIST\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithhash\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHHASH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nany\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nANY\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*10\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n$5\r\ntoken\r\n$5\r\n"
+			"STORE\r\n$5\r\nflags\r\n*1\r\n"
+			"+optional\r\n*10\r\n$4\r\nname\r\n"
+			"$3\r\nkey\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":2\r\n$5\r\ntoken\r\n$9\r\n"
+			"STOREDIST\r\n$5\r\nflags\r\n"
+			"*1\r\n+optional\r\n",
+		.docs_len = 2077,
+	},
+	{
+		.name = "georadiusbymember_ro",
+		.id = 46,
+		.fn = cmd_georadiusbymember_ro,
+		.arity = -5,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Points of a sorted set within a radius of one of its "
+			"members, without STORE (deprecated: GEOSEARCH)",
+		.since = "3.2.10",
+		.complexity =
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$20\r\ngeoradiusbymember_ro\r\n"
+			":-5\r\n*1\r\n+readonly\r\n:1\r\n"
+			":1\r\n:1\r\n*3\r\n+@read\r\n"
+			"+@geo\r\n+@slow\r\n*0\r\n*1\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+RO\r\n+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 312,
+		.docs_resp =
+			"*16\r\n$7\r\nsummary\r\n$99\r\n"
+			"Points of a sorted set within a radius of one of its "
+			"members, without STORE (deprecated: GEOSEARCH)\r\n"
+			"$5\r\nsince\r\n$6\r\n3.2.10\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$168\r\n"
+			"O(N+log(M)) where N is the number of elements inside "
+			"the bounding box of the circular area delimited by ce"
+			"nter and radius and M is the number of items inside t"
+			"he index.\r\n$9\r\ndoc_flags\r\n"
+			"*1\r\n+deprecated\r\n$16\r\n"
+			"deprecated_since\r\n$5\r\n6.2.0\r\n"
+			"$11\r\nreplaced_by\r\n$58\r\n"
+			"`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` argu"
+			"ments\r\n$9\r\narguments\r\n"
+			"*9\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*4\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n*4\r\n$4\r\nname\r\n"
+			"$6\r\nradius\r\n$4\r\ntype\r\n"
+			"$6\r\ndouble\r\n*6\r\n$4\r\n"
+			"name\r\n$4\r\nunit\r\n$4\r\n"
+			"type\r\n$5\r\noneof\r\n$9\r\n"
+			"arguments\r\n*4\r\n*6\r\n$4\r\n"
+			"name\r\n$1\r\nm\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$1\r\nm\r\n*6\r\n$4\r\n"
+			"name\r\n$2\r\nkm\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$2\r\nkm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nft\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\nwithcoord\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$9\r\nWITHCOORD\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithdist\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHDIST\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithhash\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHHASH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nany\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nANY\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n",
+		.docs_len = 1835,
+	},
+	{
+		.name = "geosearch",
+		.id = 47,
+		.fn = cmd_geosearch,
+		.arity = -7,
+		.flags = KV_CMD_FLAG(READONLY),
+		.first_key = 1,
+		.last_key = 1,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Points of a sorted set within a circle or a box aroun"
+			"d a member or a longitude and latitude",
+		.since = "6.2.0",
+		.complexity =
+			"O(N+log(M)) where N is the number of elements in the "
+			"grid-aligned bounding box area around the shape provi"
+			"ded as the filter and M is the number of items inside"
+			" the shape",
+		.acl_categories = "@read @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$9\r\ngeosearch\r\n:-7\r\n"
+			"*1\r\n+readonly\r\n:1\r\n:1\r\n"
+			":1\r\n*3\r\n+@read\r\n+@geo\r\n"
+			"+@slow\r\n*0\r\n*1\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 300,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$91\r\n"
+			"Points of a sorted set within a circle or a box aroun"
+			"d a member or a longitude and latitude\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$169\r\n"
+			"O(N+log(M)) where N is the number of elements in the "
+			"grid-aligned bounding box area around the shape provi"
+			"ded as the filter and M is the number of items inside"
+			" the shape\r\n$9\r\narguments\r\n"
+			"*8\r\n*6\r\n$4\r\nname\r\n$3\r\n"
+			"key\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$4\r\n"
+			"from\r\n$4\r\ntype\r\n$5\r\n"
+			"oneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\ntoken\r\n$10\r\n"
+			"FROMMEMBER\r\n*8\r\n$4\r\nname\r\n"
+			"$18\r\nlongitude_latitude\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$10\r\nFROMLONLAT\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$9\r\nlongitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$8\r\nlatitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nby\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\ncircle\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nradius\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"$5\r\ntoken\r\n$8\r\nBYRADIUS\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbox\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$9\r\narguments\r\n*3\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\nwidth\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"$5\r\ntoken\r\n$5\r\nBYBOX\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nheight\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nany\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nANY\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\nwithcoord\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$9\r\nWITHCOORD\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithdist\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHDIST\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$8\r\nwithhash\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$8\r\nWITHHASH\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 2645,
+	},
+	{
+		.name = "geosearchstore",
+		.id = 48,
+		.fn = cmd_geosearchstore,
+		.arity = -8,
+		.flags = KV_CMD_FLAG(WRITE) |
+			 KV_CMD_FLAG(DENYOOM),
+		.first_key = 1,
+		.last_key = 2,
+		.key_step = 1,
+		.group = "geo",
+		.summary =
+			"Store the points of a sorted set within a circle or a"
+			" box into another sorted set",
+		.since = "6.2.0",
+		.complexity =
+			"O(N+log(M)) where N is the number of elements in the "
+			"grid-aligned bounding box area around the shape provi"
+			"ded as the filter and M is the number of items inside"
+			" the shape",
+		.acl_categories = "@write @geo @slow",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$14\r\ngeosearchstore\r\n"
+			":-8\r\n*2\r\n+write\r\n+denyoom\r\n"
+			":1\r\n:2\r\n:1\r\n*3\r\n+@write\r\n"
+			"+@geo\r\n+@slow\r\n*0\r\n*2\r\n"
+			"*6\r\n$5\r\nflags\r\n*2\r\n"
+			"+OW\r\n+update\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":1\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*6\r\n"
+			"$5\r\nflags\r\n*2\r\n+RO\r\n"
+			"+access\r\n$12\r\nbegin_search\r\n"
+			"*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+			"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n"
+			":2\r\n$9\r\nfind_keys\r\n*4\r\n"
+			"$4\r\ntype\r\n$5\r\nrange\r\n"
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n"
+			":0\r\n$7\r\nkeystep\r\n:1\r\n"
+			"$5\r\nlimit\r\n:0\r\n*0\r\n",
+		.info_len = 523,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$81\r\n"
+			"Store the points of a sorted set within a circle or a"
+			" box into another sorted set\r\n"
+			"$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+			"$5\r\ngroup\r\n$3\r\ngeo\r\n"
+			"$10\r\ncomplexity\r\n$169\r\n"
+			"O(N+log(M)) where N is the number of elements in the "
+			"grid-aligned bounding box area around the shape provi"
+			"ded as the filter and M is the number of items inside"
+			" the shape\r\n$9\r\narguments\r\n"
+			"*7\r\n*6\r\n$4\r\nname\r\n$11\r\n"
+			"destination\r\n$4\r\ntype\r\n"
+			"$3\r\nkey\r\n$14\r\nkey_spec_index\r\n"
+			":0\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"source\r\n$4\r\ntype\r\n$3\r\n"
+			"key\r\n$14\r\nkey_spec_index\r\n"
+			":1\r\n*6\r\n$4\r\nname\r\n$4\r\n"
+			"from\r\n$4\r\ntype\r\n$5\r\n"
+			"oneof\r\n$9\r\narguments\r\n"
+			"*2\r\n*6\r\n$4\r\nname\r\n$6\r\n"
+			"member\r\n$4\r\ntype\r\n$6\r\n"
+			"string\r\n$5\r\ntoken\r\n$10\r\n"
+			"FROMMEMBER\r\n*8\r\n$4\r\nname\r\n"
+			"$18\r\nlongitude_latitude\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\ntoken\r\n$10\r\nFROMLONLAT\r\n"
+			"$9\r\narguments\r\n*2\r\n*4\r\n"
+			"$4\r\nname\r\n$9\r\nlongitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*4\r\n$4\r\nname\r\n$8\r\nlatitude\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nby\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\ncircle\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$6\r\nradius\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"$5\r\ntoken\r\n$8\r\nBYRADIUS\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*6\r\n$4\r\nname\r\n$3\r\nbox\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$9\r\narguments\r\n*3\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\nwidth\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"$5\r\ntoken\r\n$5\r\nBYBOX\r\n"
+			"*4\r\n$4\r\nname\r\n$6\r\nheight\r\n"
+			"$4\r\ntype\r\n$6\r\ndouble\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\nunit\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$9\r\narguments\r\n*4\r\n*6\r\n"
+			"$4\r\nname\r\n$1\r\nm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$1\r\nm\r\n*6\r\n"
+			"$4\r\nname\r\n$2\r\nkm\r\n$4\r\n"
+			"type\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nkm\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nft\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nft\r\n"
+			"*6\r\n$4\r\nname\r\n$2\r\nmi\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$2\r\nmi\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\norder\r\n"
+			"$4\r\ntype\r\n$5\r\noneof\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$3\r\nasc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nASC\r\n"
+			"*6\r\n$4\r\nname\r\n$4\r\ndesc\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$4\r\nDESC\r\n"
+			"*8\r\n$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$5\r\nblock\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"$9\r\narguments\r\n*2\r\n*6\r\n"
+			"$4\r\nname\r\n$5\r\ncount\r\n"
+			"$4\r\ntype\r\n$7\r\ninteger\r\n"
+			"$5\r\ntoken\r\n$5\r\nCOUNT\r\n"
+			"*8\r\n$4\r\nname\r\n$3\r\nany\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$3\r\nANY\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n"
+			"*8\r\n$4\r\nname\r\n$9\r\nstoredist\r\n"
+			"$4\r\ntype\r\n$10\r\npure-token\r\n"
+			"$5\r\ntoken\r\n$9\r\nSTOREDIST\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 2502,
+	},
+	{
+		.name = "get",
+		.id = 49,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2954,7 +4019,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 40,
+		.id = 50,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3002,7 +4067,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 41,
+		.id = 51,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3048,7 +4113,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 42,
+		.id = 52,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3116,7 +4181,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 43,
+		.id = 53,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3173,7 +4238,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 44,
+		.id = 54,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3227,7 +4292,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 45,
+		.id = 55,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3277,7 +4342,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 46,
+		.id = 56,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -3338,7 +4403,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 47,
+		.id = 57,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3385,7 +4450,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 48,
+		.id = 58,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3432,7 +4497,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 49,
+		.id = 59,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3477,7 +4542,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 50,
+		.id = 60,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3529,7 +4594,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 51,
+		.id = 61,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3583,7 +4648,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 52,
+		.id = 62,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3628,7 +4693,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 53,
+		.id = 63,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3673,7 +4738,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 54,
+		.id = 64,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -3722,7 +4787,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 55,
+		.id = 65,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3782,7 +4847,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 56,
+		.id = 66,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3841,7 +4906,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 57,
+		.id = 67,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3905,7 +4970,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 58,
+		.id = 68,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3966,7 +5031,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 59,
+		.id = 69,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4018,7 +5083,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 60,
+		.id = 70,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4065,7 +5130,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 61,
+		.id = 71,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4110,7 +5175,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 62,
+		.id = 72,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4158,7 +5223,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 63,
+		.id = 73,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4208,7 +5273,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 64,
+		.id = 74,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4258,7 +5323,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 65,
+		.id = 75,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4299,7 +5364,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 66,
+		.id = 76,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4341,7 +5406,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lastsave",
-		.id = 67,
+		.id = 77,
 		.fn = cmd_lastsave,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -4379,7 +5444,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "latency",
-		.id = 74,
+		.id = 84,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -4505,7 +5570,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 75,
+		.id = 85,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4558,7 +5623,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 76,
+		.id = 86,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4627,7 +5692,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 77,
+		.id = 87,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4672,7 +5737,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 78,
+		.id = 88,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4751,7 +5816,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 79,
+		.id = 89,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4818,7 +5883,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 80,
+		.id = 90,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4868,7 +5933,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 81,
+		.id = 91,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4936,7 +6001,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 82,
+		.id = 92,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4989,7 +6054,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 83,
+		.id = 93,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5045,7 +6110,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 84,
+		.id = 94,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5100,7 +6165,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 85,
+		.id = 95,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5153,7 +6218,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 86,
+		.id = 96,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5205,7 +6270,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 87,
+		.id = 97,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -5258,7 +6323,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 88,
+		.id = 98,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5306,7 +6371,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "monitor",
-		.id = 89,
+		.id = 99,
 		.fn = cmd_monitor,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -5343,7 +6408,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "move",
-		.id = 90,
+		.id = 100,
 		.fn = cmd_move,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5392,7 +6457,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 91,
+		.id = 101,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5446,7 +6511,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 92,
+		.id = 102,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5502,7 +6567,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 93,
+		.id = 103,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -5539,7 +6604,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "object",
-		.id = 99,
+		.id = 109,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5677,7 +6742,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 100,
+		.id = 110,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5723,7 +6788,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 101,
+		.id = 111,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5788,7 +6853,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 102,
+		.id = 112,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5854,7 +6919,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpiretime",
-		.id = 103,
+		.id = 113,
 		.fn = cmd_pexpiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5902,7 +6967,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 104,
+		.id = 114,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5956,7 +7021,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 105,
+		.id = 115,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6014,7 +7079,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 106,
+		.id = 116,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6076,7 +7141,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 107,
+		.id = 117,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -6114,7 +7179,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 108,
+		.id = 118,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6166,7 +7231,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 109,
+		.id = 119,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6213,7 +7278,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 110,
+		.id = 120,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6251,7 +7316,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 111,
+		.id = 121,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6285,7 +7350,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 112,
+		.id = 122,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -6343,7 +7408,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 113,
+		.id = 123,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6401,7 +7466,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "restore",
-		.id = 114,
+		.id = 124,
 		.fn = cmd_restore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6491,7 +7556,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 115,
+		.id = 125,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6541,7 +7606,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 116,
+		.id = 126,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6606,7 +7671,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 117,
+		.id = 127,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6659,7 +7724,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 118,
+		.id = 128,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6715,7 +7780,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 119,
+		.id = 129,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6768,7 +7833,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "save",
-		.id = 120,
+		.id = 130,
 		.fn = cmd_save,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6809,7 +7874,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scan",
-		.id = 121,
+		.id = 131,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6869,7 +7934,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 122,
+		.id = 132,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6914,7 +7979,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 123,
+		.id = 133,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6965,7 +8030,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 124,
+		.id = 134,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7028,7 +8093,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 125,
+		.id = 135,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -7065,7 +8130,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 126,
+		.id = 136,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7159,7 +8224,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 127,
+		.id = 137,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7211,7 +8276,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 128,
+		.id = 138,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7262,7 +8327,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 129,
+		.id = 139,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7312,7 +8377,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 130,
+		.id = 140,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7370,7 +8435,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 131,
+		.id = 141,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -7444,7 +8509,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 132,
+		.id = 142,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7493,7 +8558,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 133,
+		.id = 143,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7550,7 +8615,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 134,
+		.id = 144,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7613,7 +8678,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 135,
+		.id = 145,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7660,7 +8725,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 140,
+		.id = 150,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -7746,7 +8811,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 141,
+		.id = 151,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -7791,7 +8856,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 142,
+		.id = 152,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7843,7 +8908,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 143,
+		.id = 153,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7903,7 +8968,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort",
-		.id = 144,
+		.id = 154,
 		.fn = cmd_sort,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8020,7 +9085,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort_ro",
-		.id = 145,
+		.id = 155,
 		.fn = cmd_sort_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8121,7 +9186,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "spop",
-		.id = 146,
+		.id = 156,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8176,7 +9241,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 147,
+		.id = 157,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8231,7 +9296,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 148,
+		.id = 158,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8282,7 +9347,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 149,
+		.id = 159,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8346,7 +9411,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 150,
+		.id = 160,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8391,7 +9456,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 151,
+		.id = 161,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8440,7 +9505,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 152,
+		.id = 162,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8501,7 +9566,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 153,
+		.id = 163,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -8536,7 +9601,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 154,
+		.id = 164,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8587,7 +9652,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 155,
+		.id = 165,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8634,7 +9699,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 156,
+		.id = 166,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8679,7 +9744,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 157,
+		.id = 167,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8735,7 +9800,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 158,
+		.id = 168,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8772,7 +9837,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 159,
+		.id = 169,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -8824,7 +9889,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zadd",
-		.id = 160,
+		.id = 170,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8919,7 +9984,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 161,
+		.id = 171,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8964,7 +10029,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 162,
+		.id = 172,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9019,7 +10084,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 163,
+		.id = 173,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9080,7 +10145,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 164,
+		.id = 174,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9150,7 +10215,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 165,
+		.id = 175,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9207,7 +10272,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 166,
+		.id = 176,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9289,7 +10354,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 167,
+		.id = 177,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9345,7 +10410,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 168,
+		.id = 178,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9435,7 +10500,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 169,
+		.id = 179,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9490,7 +10555,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 170,
+		.id = 180,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9560,7 +10625,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 171,
+		.id = 181,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9611,7 +10676,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 172,
+		.id = 182,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9667,7 +10732,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 173,
+		.id = 183,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9723,7 +10788,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 174,
+		.id = 184,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9780,7 +10845,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 175,
+		.id = 185,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9866,7 +10931,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 176,
+		.id = 186,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9938,7 +11003,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 177,
+		.id = 187,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10016,7 +11081,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 178,
+		.id = 188,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10109,7 +11174,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 179,
+		.id = 189,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10159,7 +11224,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 180,
+		.id = 190,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10215,7 +11280,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 181,
+		.id = 191,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10271,7 +11336,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 182,
+		.id = 192,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10327,7 +11392,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 183,
+		.id = 193,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -10383,7 +11448,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 184,
+		.id = 194,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10446,7 +11511,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 185,
+		.id = 195,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10520,7 +11585,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 186,
+		.id = 196,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10599,7 +11664,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 187,
+		.id = 197,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10649,7 +11714,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 188,
+		.id = 198,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10713,7 +11778,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 189,
+		.id = 199,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10761,7 +11826,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 190,
+		.id = 200,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10841,7 +11906,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 191,
+		.id = 201,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10930,4 +11995,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 163;
+const unsigned kv_cmd_table_len = 173;

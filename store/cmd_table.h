@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 192
+#define KV_CMD_COUNT 202
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
@@ -46,6 +46,16 @@ void cmd_expireat(struct kv_req *r);
 void cmd_expiretime(struct kv_req *r);
 void cmd_flushall(struct kv_req *r);
 void cmd_flushdb(struct kv_req *r);
+void cmd_geoadd(struct kv_req *r);
+void cmd_geodist(struct kv_req *r);
+void cmd_geohash(struct kv_req *r);
+void cmd_geopos(struct kv_req *r);
+void cmd_georadius(struct kv_req *r);
+void cmd_georadius_ro(struct kv_req *r);
+void cmd_georadiusbymember(struct kv_req *r);
+void cmd_georadiusbymember_ro(struct kv_req *r);
+void cmd_geosearch(struct kv_req *r);
+void cmd_geosearchstore(struct kv_req *r);
 void cmd_get(struct kv_req *r);
 void cmd_getbit(struct kv_req *r);
 void cmd_getdel(struct kv_req *r);

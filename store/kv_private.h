@@ -393,6 +393,24 @@ typedef void (*kv_scored_fn)(void *ctx, const char *m, size_t len,
 			     double score);
 void kv_zset_foreach(const struct kv_entry *e, bool rev, kv_scored_fn fn,
 		     void *ctx);
+/*
+ * For the Geo commands (geo.c), which keep points in sorted sets:
+ * kv_zset_score gives a member's score (false if absent);
+ * kv_zset_score_range visits, by ascending score, the members with
+ * min <= score < max until fn returns false; kv_zset_new makes a
+ * detached empty sorted set (filled with kv_zset_add) and kv_zset_store
+ * puts it at argv[di] as ZRANGESTORE does (replies its length, deletes
+ * the key if it is empty, logs the command; takes v).
+ */
+struct kv_req;
+typedef bool (*kv_scored_stop_fn)(void *ctx, const char *m, size_t len,
+				  double score);
+bool kv_zset_score(const struct kv_entry *e, const char *m, size_t len,
+		   double *score);
+void kv_zset_score_range(const struct kv_entry *e, double min, double max,
+			 kv_scored_stop_fn fn, void *ctx);
+struct kv_entry *kv_zset_new(void);
+void kv_zset_store(struct kv_req *r, int di, struct kv_entry *v);
 
 /* Helpers (util.c). */
 bool kv_stringmatch(const char *pat, size_t plen, const char *str,

@@ -2213,3 +2213,43 @@ kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e)
 {
 	return e->encoding == KV_ENC_LISTPACK ? zset_convert(s, e) : 0;
 }
+
+bool
+kv_zset_score(const struct kv_entry *e, const char *m, size_t len,
+	      double *score)
+{
+	return zset_score(e, m, len, score);
+}
+
+void
+kv_zset_score_range(const struct kv_entry *e, double min, double max,
+		    kv_scored_stop_fn fn, void *ctx)
+{
+	struct zs_range sr = { min, max, false, true };
+	uint64_t lo, hi;
+	struct zit it;
+	struct zel z;
+
+	lo = zset_count_while(e, score_below_min, &sr);
+	hi = zset_count_while(e, score_lte_max, &sr);
+	if (hi <= lo)
+		return;
+	zit_seek(e, lo, &it);
+	do {
+		zit_get(&it, &z);
+		if (!fn(ctx, z.m, z.len, z.score))
+			return;
+	} while (++lo < hi && zit_step(&it, false));
+}
+
+struct kv_entry *
+kv_zset_new(void)
+{
+	return zset_new();
+}
+
+void
+kv_zset_store(struct kv_req *r, int di, struct kv_entry *v)
+{
+	store_result(r, di, v);
+}
