@@ -202,8 +202,8 @@ enum kv_route_kind {
 	KV_ROUTE_TX,       /* any other multi-key command with keys on several
 			    * shards: a transaction under key locks (atomic,
 			    * isolated), see merge */
-	KV_ROUTE_CROSS,    /* refused with CROSSSLOT: SORT ... STORE into
-			    * another shard (its BY/GET keys are arbitrary) */
+	KV_ROUTE_CROSS,    /* refused with CROSSSLOT: SORT or GEORADIUS[BYMEMBER]
+			    * ... STORE into another shard */
 };
 
 enum kv_merge {

@@ -171,6 +171,30 @@ sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	p->shard = owner;
 }
 
+/*
+ * georadius_plan -- GEORADIUS[BYMEMBER] (movable keys: a STORE or
+ * STOREDIST destination among the options): the source key's shard, or
+ * CROSSSLOT when the destination is on another one.
+ */
+static void
+georadius_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
+	       int first_opt, struct kv_route_plan *p)
+{
+	if (argc < 2)
+		return;
+	unsigned owner = kv_key_shard(argv[1].ptr, argv[1].len, n_shards);
+	for (int j = first_opt; j + 1 < argc; j++) {
+		if ((is(&argv[j], "store") || is(&argv[j], "storedist")) &&
+		    kv_key_shard(argv[j + 1].ptr, argv[j + 1].len,
+				 n_shards) != owner) {
+			p->kind = KV_ROUTE_CROSS;
+			return;
+		}
+	}
+	p->kind = KV_ROUTE_SHARD;
+	p->shard = owner;
+}
+
 void
 kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	      struct kv_route_plan *p)
@@ -225,6 +249,15 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		return;
 	if (is(&argv[0], "sort") || is(&argv[0], "sort_ro")) {
 		sort_plan(argc, argv, n_shards, p);
+		return;
+	}
+	if (is(&argv[0], "georadius") || is(&argv[0], "georadius_ro")) {
+		georadius_plan(argc, argv, n_shards, 6, p);
+		return;
+	}
+	if (is(&argv[0], "georadiusbymember") ||
+	    is(&argv[0], "georadiusbymember_ro")) {
+		georadius_plan(argc, argv, n_shards, 5, p);
 		return;
 	}
 

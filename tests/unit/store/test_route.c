@@ -145,6 +145,13 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "flushdb async").merge, KV_MERGE_ALL_OK);
 	assert_int_equal(plan(2, "RANDOMKEY").merge, KV_MERGE_ANY);
 	assert_int_equal(plan(2, "SCAN 0").kind, KV_ROUTE_SCAN);
+	/* GEORADIUS: its key's shard; a STORE elsewhere is refused. */
+	p = plan(2, "GEORADIUS foo 0 0 1 km STORE {foo}x");
+	assert_int_equal(p.kind, KV_ROUTE_SHARD);
+	assert_int_equal(p.shard, 1);
+	assert_int_equal(plan(2, "GEORADIUSBYMEMBER foo m 1 km STOREDIST bar")
+			 .kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "GEORADIUS_RO bar 0 0 1 km").shard, 0);
 	/* A container's subcommand with a key. */
 	assert_int_equal(plan(2, "CLIENT LIST").kind, KV_ROUTE_HOME);
 	/* WATCH stays with its client; SORT goes to its key's shard. */
