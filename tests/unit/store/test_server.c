@@ -438,7 +438,7 @@ test_client_kill(void **state)
 {
 	(void)state;
 	/* Without the dataplane the only client is the caller. */
-	rx("CLIENT KILL 1.2.3.4:5", "-ERR No such client\r\n");
+	rx("CLIENT KILL 198.18.9.4:5", "-ERR No such client\r\n");
 	rx("CLIENT KILL id 0", "-ERR client-id should be greater than 0\r\n");
 	rx("CLIENT KILL id x", "-ERR client-id should be greater than 0\r\n");
 	rx("CLIENT KILL type nope", "-ERR Unknown client type 'nope'\r\n");
