@@ -490,6 +490,15 @@ bool kv_scan_cursor_or_reply(struct kv_req *r, const struct kv_arg *a,
  */
 bool kv_scan_options_or_reply(struct kv_req *r, int first, long long *count,
 			      const struct kv_arg **pat);
+/*
+ * kv_rand_count_or_reply -- HRANDFIELD/ZRANDMEMBER's "count [WITH...]"
+ * arguments (argv[2], argv[3] == with): Redis's errors, and counts below
+ * -max_repeat refused (a reply of that many repeats is not built).
+ * False after the error reply.
+ */
+bool kv_rand_count_or_reply(struct kv_req *r, const char *with,
+			    long long max_repeat, long long *count,
+			    bool *withvals);
 /* kv_reply_scan_empty -- the reply of a SCAN-family call on no key. */
 void kv_reply_scan_empty(struct kv_client *c);
 

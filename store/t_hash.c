@@ -764,27 +764,10 @@ cmd_hrandfield(struct kv_req *r)
 	long long l;
 
 	if (r->argc >= 3) {
-		if (!kv_str2ll(r->argv[2].ptr, r->argv[2].len, &l)) {
-			kv_reply_error(r->c, KV_ERR_NOT_INT);
-			return;
-		}
-		if (l == LLONG_MIN) {
-			kv_reply_error(r->c, "ERR value is out of range, value "
-				       "must between %lld and %lld", -LLONG_MAX,
-				       LLONG_MAX);
-			return;
-		}
-		if (r->argc > 4 ||
-		    (r->argc == 4 && !kv_arg_is(&r->argv[3], "withvalues"))) {
-			kv_reply_error(r->c, KV_ERR_SYNTAX);
-			return;
-		}
-		if ((r->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) ||
-		    l < -KV_HASH_RAND_MAX_REPEAT) {
-			kv_reply_error(r->c, "ERR value is out of range");
-			return;
-		}
-		hrandfield_count(r, l, r->argc == 4);
+		bool with;
+		if (kv_rand_count_or_reply(r, "withvalues",
+					   KV_HASH_RAND_MAX_REPEAT, &l, &with))
+			hrandfield_count(r, l, with);
 		return;
 	}
 	if (!lookup_hash(r, &e, false))

@@ -1556,27 +1556,9 @@ cmd_zrandmember(struct kv_req *r)
 	long long l;
 
 	if (r->argc >= 3) {
-		if (!kv_str2ll(r->argv[2].ptr, r->argv[2].len, &l)) {
-			kv_reply_error(r->c, KV_ERR_NOT_INT);
-			return;
-		}
-		if (l == LLONG_MIN) {
-			kv_reply_error(r->c, "ERR value is out of range, value "
-				       "must between %lld and %lld", -LLONG_MAX,
-				       LLONG_MAX);
-			return;
-		}
-		if (r->argc > 4 ||
-		    (r->argc == 4 && !kv_arg_is(&r->argv[3], "withscores"))) {
-			kv_reply_error(r->c, KV_ERR_SYNTAX);
-			return;
-		}
-		if ((r->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) ||
-		    l < -ZSET_RAND_MAX_REPEAT) {
-			kv_reply_error(r->c, "ERR value is out of range");
-			return;
-		}
-		zrandmember_count(r, l, r->argc == 4);
+		bool with;
+		if (kv_rand_count_or_reply(r, "withscores", ZSET_RAND_MAX_REPEAT, &l, &with))
+			zrandmember_count(r, l, with);
 		return;
 	}
 	if (!lookup_zset(r, 1, &e, false))

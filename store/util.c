@@ -295,3 +295,32 @@ kv_reply_scan_empty(struct kv_client *c)
 	kv_reply_bulk(c, "0", 1);
 	kv_reply_array(c, 0);
 }
+
+bool
+kv_rand_count_or_reply(struct kv_req *r, const char *with,
+		       long long max_repeat, long long *count, bool *withvals)
+{
+	long long l;
+
+	if (!kv_str2ll(r->argv[2].ptr, r->argv[2].len, &l)) {
+		kv_reply_error(r->c, KV_ERR_NOT_INT);
+		return false;
+	}
+	if (l == LLONG_MIN) {
+		kv_reply_error(r->c, "ERR value is out of range, value must "
+			       "between %lld and %lld", -LLONG_MAX, LLONG_MAX);
+		return false;
+	}
+	if (r->argc > 4 || (r->argc == 4 && !kv_arg_is(&r->argv[3], with))) {
+		kv_reply_error(r->c, KV_ERR_SYNTAX);
+		return false;
+	}
+	if ((r->argc == 4 && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) ||
+	    l < -max_repeat) {
+		kv_reply_error(r->c, "ERR value is out of range");
+		return false;
+	}
+	*count = l;
+	*withvals = r->argc == 4;
+	return true;
+}
