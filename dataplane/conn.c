@@ -52,6 +52,8 @@ struct dp_conn {
 	bool waiting;                   /* too many routed: parsing paused */
 	/* Replies in request order while routed requests are out: */
 	struct conn_slot *slots, *slots_tail;
+	struct conn_slot *spare;        /* for the next request: a request
+					 * that runs here needs none */
 	unsigned routed;                /* slots still waiting */
 	struct dp_conn *prev, *next;    /* w->conns */
 	struct dp_conn *next_deferred;  /* w->deferred */
@@ -322,17 +324,21 @@ conn_process(struct dp_conn *c, char *buf, size_t len)
 				c->argv[i].ptr = buf + off + p->argv[i].off;
 				c->argv[i].len = p->argv[i].len;
 			}
-			struct conn_slot *sl = calloc(1, sizeof(*sl));
-			if (sl == NULL) {
+			/* The place of the reply if the request runs on
+			 * another worker; kept for the next one if not, so
+			 * local requests allocate nothing. */
+			struct conn_slot *sl = c->spare;
+			if (sl == NULL && (sl = calloc(1, sizeof(*sl))) == NULL) {
 				conn_defer(c, CONN_ABORT);
 				return len;
 			}
+			c->spare = NULL;
 			sl->conn = c;
 			struct dp_xc_owner o = { conn_routed_done, sl };
 			w->counters[DP_W_commands]++;
 			if (dp_xc_execute(w, &c->client, (int)p->argc, c->argv,
 					  &o)) {
-				free(sl);        /* ran here, replied */
+				c->spare = sl;   /* ran here, replied */
 			} else {
 				if (c->slots_tail != NULL)
 					c->slots_tail->next = sl;
@@ -598,6 +604,7 @@ conn_free(struct dp_conn *c)
 	resp_parser_fini(&c->parser);
 	free(c->qbuf);
 	free(c->argv);
+	free(c->spare);
 	free(c);
 }
 
