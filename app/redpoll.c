@@ -126,25 +126,6 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* mkdir_p -- create a directory and its parents. */
-static int
-mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /*
  * logs_in -- how many worker logs (redpoll-<N>.pmem) a pmem-path holds:
@@ -374,7 +355,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 
 	if (cfg->persistence != CFG_PERSIST_OFF) {
 		char path[PATH_MAX + 32];
-		int rc = mkdir_p(cfg->pmem_path);
+		int rc = kv_mkdir_p(cfg->pmem_path, 0700);
 		if (rc != 0) {
 			snprintf(err, errlen, "pmem-path %.400s: %s", cfg->pmem_path,
 				 strerror(-rc));
@@ -480,6 +461,30 @@ worker_free(struct dp_worker *w)
 	kv_shard_free(w->shard);
 	pm_log_close(w->log);
 	rte_free(w);
+}
+
+/* One worker's recovery, run on its lcore (recover_one). */
+struct recover_job {
+	struct dp_worker *w;
+	bool repair;
+	int rc;
+	double seconds;
+	char err[CFG_ERR_LEN];
+};
+
+/* recover_one -- load a worker's snapshot and replay its log. */
+static int
+recover_one(void *arg)
+{
+	struct recover_job *j = arg;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	j->rc = kv_recover(j->w->shard, j->repair, j->err, sizeof(j->err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	j->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return j->rc;
 }
 
 int
@@ -613,24 +618,31 @@ main(int argc, char **argv)
 		goto out_workers;
 	}
 
-	/* Recovery: every shard replays its own log. */
+	/* Recovery: every worker loads its own snapshot and replays its own
+	 * log, on its own lcore, all in parallel. */
+	struct recover_job jobs[DP_MAX_WORKERS];
 	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
-		struct timespec t0, t1;
+		jobs[i] = (struct recover_job){ .w = workers[i],
+						.repair = cfg.pmem_repair };
 		RP_LOG(NOTICE, pmem, "worker %u: recovering from %s/redpoll-%u"
 		       ".pmem", i, cfg.pmem_path, i);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (kv_recover(workers[i]->shard, cfg.pmem_repair, err,
-			       sizeof(err)) != 0) {
-			RP_LOG(ERR, pmem, "recovery of worker %u failed: %s", i,
-			       err);
-			goto out_workers;
+		rte_eal_remote_launch(recover_one, &jobs[i], lcores[i]);
+	}
+	bool recovered = true;
+	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
+		rte_eal_wait_lcore(lcores[i]);
+		if (jobs[i].rc != 0) {
+			RP_LOG(ERR, pmem, "recovery of worker %u failed: %s",
+			       i, jobs[i].err);
+			recovered = false;
+			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		RP_LOG(NOTICE, pmem, "worker %u recovered %" PRIu64 " keys in "
 		       "%.3f s", i, kv_dbsize(workers[i]->shard, 0),
-		       (double)(t1.tv_sec - t0.tv_sec) +
-		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		       jobs[i].seconds);
 	}
+	if (!recovered)
+		goto out_workers;
 
 	/* Migration: an RDB file into the empty keyspace, each key to the
 	 * shard that owns its slot and to that shard's log. */

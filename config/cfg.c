@@ -177,6 +177,10 @@ static const struct cfg_directive cfg_table[] = {
 	{ "persistence-async-us", K_INT, F(persist_async_us), .min = 1,
 	  .max = 10000000, .mutable = true, .def = "1000",
 	  .doc = "bound of the durability delay in async mode" },
+	{ "snapshot-log-percent", K_INT, F(snapshot_log_percent), .max = 100,
+	  .mutable = true, .def = "50",
+	  .doc = "start a snapshot when the current log is this full (0: "
+	  "never)" },
 	{ "pmem-repair", K_BOOL, F(pmem_repair), .def = "no",
 	  .doc = "truncate a log corrupt in the middle instead of failing" },
 	/* RDB files: SAVE's output, a dump.rdb imported at start. */
@@ -188,10 +192,9 @@ static const struct cfg_directive cfg_table[] = {
 	{ "import-rdb", K_STR, F(import_rdb), .def = "",
 	  .doc = "RDB file loaded into an empty keyspace at start (empty: "
 	  "none)" },
-	/* Reported to clients for compatibility (redis-benchmark asks);
-	 * redpoll's persistence is the pmem log, not RDB or AOF. */
+	/* Redis's schedule: snapshots after <seconds> with <changes>. */
 	{ "save", K_SAVE, F(save), .max_args = CFG_MAX_ARGS - 1, .def = "",
-	  .doc = "Redis's RDB schedule, reported only" },
+	  .doc = "snapshot after <seconds> if <changes> writes, pairs" },
 	{ "appendonly", K_BOOL, F(appendonly), .def = "no",
 	  .doc = "Redis's AOF switch, reported only" },
 	/* statistics */

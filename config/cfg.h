@@ -86,6 +86,7 @@ struct rp_config {
 	enum cfg_persist persistence;
 	unsigned persist_async_us;/* "persistence-async-us" */
 	bool pmem_repair;         /* "pmem-repair": truncate a corrupt log */
+	unsigned snapshot_log_percent; /* "snapshot-log-percent" */
 
 	/* control plane */
 	char admin_socket[108];   /* "admin-socket": unix socket path */
@@ -94,7 +95,7 @@ struct rp_config {
 	char pidfile[PATH_MAX];   /* "pidfile" */
 	char logfile[PATH_MAX];   /* "logfile": empty = stdout */
 	enum cfg_loglevel loglevel;
-	char save[64];            /* "save": RDB schedule (reported only) */
+	char save[64];            /* "save": snapshot schedule */
 	char dir[PATH_MAX];       /* "dir": where SAVE writes */
 	char dbfilename[256];     /* "dbfilename": SAVE's file in dir */
 	char import_rdb[PATH_MAX];/* "import-rdb": RDB loaded at start */

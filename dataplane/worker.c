@@ -104,6 +104,10 @@ worker_poll(struct dp_worker *w)
 	tcp_flush(w->net.tcp);
 	worker_timers(w);
 	dp_net_tx_flush(&w->net);
+	/* A running snapshot advances a bounded step per iteration. */
+	if (unlikely(kv_snapshot_running(w->shard)) &&
+	    kv_snapshot_step(w->shard))
+		nc++;
 	return (uint16_t)(n + nc);
 }
 

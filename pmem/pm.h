@@ -66,6 +66,9 @@ int pm_log_append(struct pm_log *log, const void *rec, uint32_t len);
  */
 void pm_log_commit(struct pm_log *log);
 
+/* pm_log_drains -- commits that made records durable since the open. */
+uint64_t pm_log_drains(const struct pm_log *log);
+
 /* pm_log_pending -- whether records were appended since the last commit. */
 bool pm_log_pending(const struct pm_log *log);
 

@@ -115,6 +115,7 @@ struct pm_log {
 	struct pm_half half[PM_LOGS];
 	struct pm_half *cur;    /* the log appends go to */
 	uint64_t next_seq;
+	uint64_t drains;        /* commits that made records durable */
 	bool replayed;
 	struct pm_ops ops;
 	struct pm_header *hdr;
@@ -468,6 +469,13 @@ pm_log_commit(struct pm_log *log)
 	set_commit(log, hf, hf->tail);
 	hf->committed = hf->tail;
 	hf->n_committed = hf->n_tail;
+	log->drains++;
+}
+
+uint64_t
+pm_log_drains(const struct pm_log *log)
+{
+	return log->drains;
 }
 
 bool

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_branch_prediction.h>
 #include <rte_log.h>
 
 #include "cfg.h"
@@ -73,6 +74,7 @@ struct kv_entry {
 	uint8_t type;              /* enum kv_type */
 	uint8_t encoding;          /* enum kv_encoding */
 	uint8_t eflags;            /* KV_EFLAG_* */
+	uint8_t snap;              /* snapshot epoch it was written in */
 	uint32_t klen;
 	uint32_t atime;            /* last access, unix s (OBJECT IDLETIME) */
 	union {
@@ -191,6 +193,43 @@ struct kv_slowlog_entry {
 	char *client_name;
 };
 
+#include "rdb.h"
+
+/*
+ * A point-in-time snapshot of the shard, written while it serves
+ * (snapshot.c). An entry whose snap field differs from epoch belongs to
+ * the snapshot and is not written yet; entries created after the cut get
+ * the current epoch and are left out.
+ */
+struct kv_snap {
+	bool running;
+	bool forced;               /* SAVE, recovery: not on a schedule */
+	uint8_t epoch;
+	uint64_t seq;              /* cut: the last log record it covers */
+	uint64_t target;           /* entries alive at the cut */
+	uint64_t written;          /* of them, written (or left: expired) */
+	uint64_t keys;             /* keys in the file */
+	uint64_t pass_written;     /* written during the current pass */
+	unsigned db;               /* the step's cursor: database, */
+	uint32_t pos, gen;         /* rte_hash position and table gen */
+	int sel_db;                /* database of the last SELECTDB */
+	int err;                   /* first write error (aborts) */
+	struct kv_rdb_writer w;
+	char *map;                 /* the file being written, mapped */
+	size_t map_len, off;
+	bool is_pmem;
+	uint64_t start_ms, start_ns;
+
+	/* results, for INFO persistence and the schedule */
+	uint64_t dirty;            /* effects since the last snapshot */
+	uint64_t dirty_at_start;
+	uint64_t last_try_ms;      /* start of the last attempt */
+	bool last_ok;
+	uint64_t last_ms;          /* duration of the last complete one */
+	uint64_t last_bytes, last_keys;
+	uint64_t n_ok, n_failed;
+};
+
 struct kv_shard {
 	unsigned core;
 	int socket_id;
@@ -210,7 +249,10 @@ struct kv_shard {
 	struct kv_client **monitors;       /* MONITOR clients (server.c) */
 	unsigned n_monitors, cap_monitors;
 	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
-	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
+	uint64_t lastsave;         /* LASTSAVE: unix s of the last snapshot */
+	struct kv_snap snap;
+	uint64_t drains_per_sec;   /* pmem log drains in the last second */
+	uint64_t drains_last, drains_last_ms;
 
 	/* WATCH (multi.c): per database, key -> struct kv_watched */
 	struct kv_dict *watched[CFG_MAX_DATABASES];
@@ -269,6 +311,27 @@ struct kv_entry *kv_lookup_notouch(struct kv_shard *s, unsigned db,
  */
 struct kv_entry *kv_peek(struct kv_shard *s, unsigned db, const char *key,
 			 size_t klen);
+
+/*
+ * Snapshots (snapshot.c). kv_snap_guard runs before anything changes or
+ * removes an entry: while a snapshot runs, an entry it has not written
+ * yet is written first (copy before write).
+ */
+void kv_snap_write(struct kv_shard *s, unsigned db, struct kv_entry *e);
+static inline void
+kv_snap_guard(struct kv_shard *s, unsigned db, struct kv_entry *e)
+{
+	if (unlikely(s->snap.running) && e->snap != s->snap.epoch)
+		kv_snap_write(s, db, e);
+}
+/* kv_snap_flush_db -- db is about to be emptied: write what is left of it. */
+void kv_snap_flush_db(struct kv_shard *s, unsigned db);
+/* kv_snap_created -- a new entry: not part of a running snapshot. */
+static inline void
+kv_snap_created(struct kv_shard *s, struct kv_entry *e)
+{
+	e->snap = s->snap.epoch;
+}
 
 /* kv_delete -- remove a key and free it. */
 void kv_delete(struct kv_shard *s, unsigned db, struct kv_entry *e);
