@@ -138,13 +138,17 @@ logs_in(const char *dir)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	unsigned n = 0, idx;
-	char tail;
+	int end;
 
 	if (d == NULL)
 		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (sscanf(e->d_name, "redpoll-%u.pmem%c", &idx, &tail) == 1)
+	while ((e = readdir(d)) != NULL) {
+		/* Exactly redpoll-<N>.pmem (not a snapshot, not a .new). */
+		end = -1;
+		if (sscanf(e->d_name, "redpoll-%u.pmem%n", &idx, &end) == 1 &&
+		    end > 0 && e->d_name[end] == '\0')
 			n++;
+	}
 	closedir(d);
 	return n;
 }
