@@ -511,20 +511,20 @@ model_del(int *m, int *n, int i)
 }
 
 /*
- * test_middle_model -- pushes and pops move the ring's head around while
- * LINSERT, LREM, LTRIM, LSET and same-key LMOVE work in the middle;
- * after every command the list equals a plain array model. Values come
- * from a small set so that pivots and removals meet duplicates.
+ * middle_model -- pushes and pops at both ends while LINSERT, LREM,
+ * LTRIM, LSET and same-key LMOVE work in the middle, with nodes bounded
+ * by fill (list-max-listpack-size); after every command the list equals
+ * a plain array model and its nodes are sound. Values come from a small
+ * set so that pivots and removals meet duplicates.
  */
 static void
-test_middle_model(void **state)
+middle_model(int64_t fill, uint64_t x)
 {
 	static int m[4096];
 	int n = 0;
 	char cmd[128], want[64];
-	uint64_t x = 88172645463325252ULL;
-	(void)state;
 
+	st_cfg.list_lp_size = fill;
 	for (int step = 0; step < 6000; step++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -658,12 +658,29 @@ test_middle_model(void **state)
 			struct kv_entry *e = kv_lookup(st_shard, 0, "d", 1,
 						       false);
 			assert_non_null(e);
-			assert_true(e->v.l.n <= e->v.l.cap);
-			assert_true(e->v.l.head < e->v.l.cap);
+			assert_int_equal(kv_list_verify(e), 0);
 		}
 	}
 	rx("DEL d", n ? ":1\r\n" : ":0\r\n");
 	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+static void
+test_middle_model(void **state)
+{
+	(void)state;
+	middle_model(-2, 88172645463325252ULL);
+}
+
+/* test_middle_model_small_nodes -- the same walk with nodes of 1, 3 and
+ * 16 entries: splits and merges at every turn. */
+static void
+test_middle_model_small_nodes(void **state)
+{
+	(void)state;
+	middle_model(3, 88172645463325252ULL);
+	middle_model(1, 1181783497276652981ULL);
+	middle_model(16, 2685821657736338717ULL);
 }
 
 /* test_memory_returned -- trims and removals shrink the ring; an emptied
@@ -678,14 +695,15 @@ test_memory_returned(void **state)
 		snprintf(cmd, sizeof(cmd), "RPUSH big e%d", i % 10);
 		run(cmd);
 	}
+	/* e0..e9 take 4 bytes each: 1000 fit one 8 KB node. */
 	struct kv_entry *e = kv_lookup(st_shard, 0, "big", 3, false);
-	assert_int_equal(e->v.l.cap, 1024);
+	assert_int_equal(e->v.q.nodes, 1);
+	assert_int_equal(e->v.q.head->len, 4000);
 	uint64_t full = kv_used_memory(st_shard);
 	rx("LTRIM big 0 9", "+OK\r\n");
 	e = kv_lookup(st_shard, 0, "big", 3, false);
-	assert_true(e->v.l.cap <= 40);
-	assert_true(kv_used_memory(st_shard) <
-		    full - 990 * (2 + sizeof(struct kv_lelem)));
+	assert_int_equal(e->v.q.head->cap, 40);
+	assert_int_equal(kv_used_memory(st_shard), full - 990 * 4);
 	for (int i = 0; i < 1000; i++) {
 		snprintf(cmd, sizeof(cmd), "LPUSH big e%d", i % 10);
 		run(cmd);
@@ -764,6 +782,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_lmove),
 	ST_TEST(test_lmpop),
 	ST_TEST(test_middle_model),
+	ST_TEST(test_middle_model_small_nodes),
 	ST_TEST(test_memory_returned),
 	ST_TEST(test_keyspace_stats),
 };
