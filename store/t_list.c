@@ -197,7 +197,7 @@ ent_prev(const struct kv_qlnode *nd, uint32_t off)
 
 	while (*q & 0x80) {
 		q--;
-		v = v << 7 | (*q & 0x7f);
+		v |= (uint32_t)(*q & 0x7f) << (7 * k);
 		k++;
 	}
 	return off - k - v;
