@@ -1,8 +1,9 @@
 /*
  * test_t_list.c -- store/t_list.c: pushes and pops at both ends, counts,
- * ranges, growth of the ring, deletion of an emptied list; indexing,
- * middle inserts and removals, trims, searches and moves, checked against
- * a model while the ring wraps; memory given back.
+ * ranges, deletion of an emptied list; indexing, middle inserts and
+ * removals, trims, searches and moves, checked against a model with
+ * nodes of several bounds; node bounds, splits and merges; packed
+ * integers and long values; memory given back.
  */
 #include "unit.h"
 
@@ -1067,6 +1068,47 @@ test_long_values(void **state)
 	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
+/* test_node_dump_copy -- RESTORE builds nodes by the bound in force,
+ * COPY copies node for node; both keep every element. */
+static void
+test_node_dump_copy(void **state)
+{
+	static char payload[4096];
+	(void)state;
+
+	rx("CONFIG SET list-max-listpack-size 2", "+OK\r\n");
+	rx("RPUSH l a 1 -300 70000 bb", ":5\r\n");
+	assert_string_equal(node_shape("l"), "2,2,1");
+	run("DUMP l");
+	assert_int_equal(st_out[0], '$');
+	char *body = strstr(st_out, "\r\n") + 2;
+	size_t plen = (size_t)atol(st_out + 1);
+	assert_true(plen < sizeof(payload));
+	memcpy(payload, body, plen);
+	struct kv_arg restore[4] = { { "RESTORE", 7 }, { "m", 1 }, { "0", 1 },
+				     { payload, plen } };
+	exec_args(4, restore);
+	expect("+OK\r\n");
+	assert_string_equal(node_shape("m"), "2,2,1");
+	rx("CONFIG SET list-max-listpack-size 4", "+OK\r\n");
+	restore[1] = (struct kv_arg){ "n", 1 };
+	exec_args(4, restore);
+	expect("+OK\r\n");
+	assert_string_equal(node_shape("n"), "4,1");
+	rx("COPY l c", ":1\r\n");
+	assert_string_equal(node_shape("c"), "2,2,1");
+	const char *all = "*5\r\n$1\r\na\r\n$1\r\n1\r\n$4\r\n-300\r\n"
+			  "$5\r\n70000\r\n$2\r\nbb\r\n";
+	rx("LRANGE m 0 -1", all);
+	rx("LRANGE n 0 -1", all);
+	rx("LRANGE c 0 -1", all);
+	rx("RPUSH c z", ":6\r\n");             /* the copy is its own */
+	assert_string_equal(node_shape("c"), "2,2,2");
+	assert_string_equal(node_shape("l"), "2,2,1");
+	rx("FLUSHALL", "+OK\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_push_pop_range),
 	ST_TEST(test_growth),
@@ -1093,6 +1135,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_node_lset),
 	ST_TEST(test_packed_values),
 	ST_TEST(test_long_values),
+	ST_TEST(test_node_dump_copy),
 };
 
 RP_TEST_MAIN(tests, 1)
