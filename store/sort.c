@@ -30,7 +30,8 @@ struct sort_elem {
 	char *cmp;                 /* ALPHA BY: the value of the BY key */
 	size_t cmplen;
 	bool has_cmp;
-	bool owned;                /* ptr is a copy to free (set members) */
+	bool owned;                /* ptr is a copy to free (list elements,
+				    * set members) */
 };
 
 /* What the options asked for. */
