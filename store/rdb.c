@@ -483,10 +483,12 @@ enc_list_flush(struct enc_list_ctx *x)
 	x->nodes++;
 	if (x->b != NULL) {
 		lp_end(&x->lp, x->n);
-		if (x->lp.oom)
+		if (x->lp.oom) {
 			x->b->oom = true;
-		put_len(x->b, RDB_QUICKLIST_PACKED);
-		put_string(x->b, (const char *)x->lp.p, x->lp.len);
+		} else {
+			put_len(x->b, RDB_QUICKLIST_PACKED);
+			put_string(x->b, (const char *)x->lp.p, x->lp.len);
+		}
 	}
 	x->bytes = 7;   /* header and terminator */
 	x->n = 0;
