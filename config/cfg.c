@@ -165,6 +165,13 @@ static const struct cfg_directive cfg_table[] = {
 	{ "hash-max-listpack-value", K_INT, F(hash_lp_value),
 	  .max = LONG_MAX, .mutable = true, .def = "64",
 	  .doc = "longest field or value (bytes) of a compact hash" },
+	{ "list-max-listpack-size", K_SINT, F(list_lp_size),
+	  .min = (uint64_t)(int64_t)INT_MIN, .max = INT_MAX, .mutable = true,
+	  .def = "-2", .doc = "bound of a list node: -1..-5 = 4, 8, 16, 32, "
+	  "64 KB, or a positive count of entries" },
+	{ "list-compress-depth", K_INT, F(list_compress_depth),
+	  .max = INT_MAX, .mutable = true, .def = "0",
+	  .doc = "accepted as in Redis; list nodes are not compressed" },
 	/* persistence */
 	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
 	  .def = "/dev/shm/redpoll",

@@ -79,6 +79,9 @@ struct rp_config {
 	unsigned long zset_lp_value;   /* "zset-max-listpack-value" bytes */
 	unsigned long hash_lp_entries; /* "hash-max-listpack-entries" */
 	unsigned long hash_lp_value;   /* "hash-max-listpack-value" bytes */
+	int64_t list_lp_size;     /* "list-max-listpack-size": < 0 bytes, */
+				  /* -1..-5 = 4..64 KB; >= 0 entries */
+	unsigned long list_compress_depth; /* "list-compress-depth" */
 
 	/* persistence */
 	char pmem_path[PATH_MAX]; /* "pmem-path": directory or file prefix */

@@ -38,17 +38,32 @@ enum kv_type {
 	KV_TYPE_ZSET,
 };
 
-/* One element of a list. */
+/* One element of a list, as kv_list_set takes them. */
 struct kv_lelem {
 	char *ptr;
 	size_t len;
+};
+
+/*
+ * One node of a list (t_list.c): n entries packed back to back in buf,
+ * each [header][bytes][back length]. The header holds a small integer
+ * itself, or the kind and size of what follows (a string's bytes, an
+ * integer of 2, 3, 4 or 8 bytes); the back length (the header's and
+ * bytes' size, 7 bits a byte) lets a walk step backwards.
+ */
+struct kv_qlnode {
+	struct kv_qlnode *prev, *next;
+	uint32_t n;                /* entries */
+	uint32_t len;              /* bytes of buf in use */
+	uint32_t cap;              /* bytes of buf allocated */
+	unsigned char buf[];
 };
 
 /* Encodings, as OBJECT ENCODING names them. */
 enum kv_encoding {
 	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
 	KV_ENC_INT,       /* a canonical integer in a long long */
-	KV_ENC_RING,      /* a list as a ring of elements */
+	KV_ENC_QUICKLIST, /* a list as a chain of packed nodes */
 	KV_ENC_LISTPACK,  /* a small hash or sorted set in one buffer */
 	KV_ENC_HASHTABLE, /* a hash or a set as a kv_dict */
 	KV_ENC_INTSET,    /* a set of integers as a sorted array */
@@ -85,9 +100,9 @@ struct kv_entry {
 			size_t cap;
 		} s;               /* KV_ENC_RAW */
 		struct {
-			struct kv_lelem *a;   /* ring of cap elements */
-			uint32_t head, n, cap;
-		} l;               /* KV_TYPE_LIST */
+			struct kv_qlnode *head, *tail;
+			uint32_t n, nodes;    /* elements, nodes */
+		} q;               /* KV_TYPE_LIST */
 		struct {
 			char *buf;    /* [flen][field][vlen][value]... */
 			uint32_t len, cap, n;   /* bytes, bytes, pairs */
@@ -382,9 +397,9 @@ const char *kv_encoding_name(const struct kv_entry *e);
 int kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
 		 const struct kv_entry *src);
 /*
- * kv_list_set -- make e a list of the n (> 0) elements items, whose
- * bytes it takes over (malloc'd, at least 1 byte each). 0, or -1 when
- * out of memory (nothing taken).
+ * kv_list_set -- make e a list of copies of the n (> 0) elements items
+ * (t_list.c), packed into nodes; the caller keeps items. 0, or -1 when
+ * out of memory (e unchanged).
  */
 int kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
 		uint32_t n);
@@ -425,6 +440,27 @@ int kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e);
 void kv_list_init(struct kv_entry *e);
 int kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
 		   size_t len);
+/*
+ * Lists from outside t_list.c: kv_list_free frees the nodes;
+ * kv_list_dup makes dst (an empty value) a copy of src, node for node
+ * (0, or -1 out of memory: dst is then a valid partial list to free);
+ * kv_list_len counts the elements; kv_list_foreach visits n elements
+ * from index start (counted from the tail, walking towards the head,
+ * if rev), each as bytes valid during the call.
+ */
+typedef void (*kv_list_elem_fn)(void *ctx, const char *p, size_t len);
+void kv_list_free(struct kv_shard *s, struct kv_entry *e);
+int kv_list_dup(struct kv_shard *s, struct kv_entry *dst,
+		const struct kv_entry *src);
+uint32_t kv_list_len(const struct kv_entry *e);
+void kv_list_foreach(const struct kv_entry *e, uint32_t start, uint32_t n,
+		     bool rev, kv_list_elem_fn fn, void *ctx);
+/*
+ * kv_list_verify -- for tests: 0 when the nodes are linked both ways,
+ * none is empty, each one's entries decode to its exact length forwards
+ * and backwards, and the counts add up; else -1.
+ */
+int kv_list_verify(const struct kv_entry *e);
 void kv_hash_init(struct kv_entry *e);
 int kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
 		size_t flen, const char *v, size_t vlen);

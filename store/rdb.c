@@ -464,27 +464,53 @@ enc_string(struct kv_rdb_buf *b, const struct kv_entry *e)
 	put_string(b, p, len);
 }
 
-/* list_elem -- element i of a list (0 = head). */
-static const struct kv_lelem *
-list_elem(const struct kv_entry *e, uint32_t i)
+/*
+ * What enc_list_elem needs: the payload, the node being built, its
+ * bytes and elements so far, and the nodes done (counted only, with no
+ * payload).
+ */
+struct enc_list_ctx {
+	struct kv_rdb_buf *b;
+	struct kv_rdb_buf lp;
+	uint64_t bytes, n, nodes;
+};
+
+/* enc_list_flush -- close the node being built (if any). */
+static void
+enc_list_flush(struct enc_list_ctx *x)
 {
-	return &e->v.l.a[(e->v.l.head + i) % e->v.l.cap];
+	if (x->n == 0)
+		return;
+	x->nodes++;
+	if (x->b != NULL) {
+		lp_end(&x->lp, x->n);
+		if (x->lp.oom) {
+			x->b->oom = true;
+		} else {
+			put_len(x->b, RDB_QUICKLIST_PACKED);
+			put_string(x->b, (const char *)x->lp.p, x->lp.len);
+		}
+	}
+	x->bytes = 7;   /* header and terminator */
+	x->n = 0;
 }
 
-/* list_node_end -- the first element after the node starting at i. */
-static uint32_t
-list_node_end(const struct kv_entry *e, uint32_t i)
+/* enc_list_elem -- kv_list_foreach callback: an element into a node of
+ * at most 8 KB (a larger element alone). */
+static void
+enc_list_elem(void *ctx, const char *p, size_t len)
 {
-	uint64_t bytes = 7;   /* header and terminator */
+	struct enc_list_ctx *x = ctx;
+	uint64_t add = lp_entry_bytes(p, len);
 
-	for (; i < e->v.l.n; i++) {
-		const struct kv_lelem *x = list_elem(e, i);
-		uint64_t add = lp_entry_bytes(x->ptr, x->len);
-		if (bytes > 7 && bytes + add > RDB_LP_NODE_BYTES)
-			break;
-		bytes += add;
-	}
-	return i;
+	if (x->n > 0 && x->bytes + add > RDB_LP_NODE_BYTES)
+		enc_list_flush(x);
+	if (x->n == 0 && x->b != NULL)
+		lp_begin(&x->lp);
+	x->bytes += add;
+	x->n++;
+	if (x->b != NULL)
+		lp_add(&x->lp, p, len);
 }
 
 /*
@@ -494,28 +520,16 @@ list_node_end(const struct kv_entry *e, uint32_t i)
 static void
 enc_list(struct kv_rdb_buf *b, const struct kv_entry *e)
 {
-	struct kv_rdb_buf lp = { 0 };
-	uint64_t nodes = 0;
+	struct enc_list_ctx x = { .bytes = 7 };
+	uint32_t n = kv_list_len(e);
 
-	for (uint32_t i = 0; i < e->v.l.n; i = list_node_end(e, i))
-		nodes++;
-	put_len(b, nodes);
-	for (uint32_t i = 0, end; i < e->v.l.n; i = end) {
-		end = list_node_end(e, i);
-		lp_begin(&lp);
-		for (uint32_t k = i; k < end; k++) {
-			const struct kv_lelem *x = list_elem(e, k);
-			lp_add(&lp, x->ptr, x->len);
-		}
-		lp_end(&lp, end - i);
-		if (lp.oom) {
-			b->oom = true;
-			break;
-		}
-		put_len(b, RDB_QUICKLIST_PACKED);
-		put_string(b, (const char *)lp.p, lp.len);
-	}
-	kv_rdb_buf_free(&lp);
+	kv_list_foreach(e, 0, n, false, enc_list_elem, &x);
+	enc_list_flush(&x);
+	put_len(b, x.nodes);
+	x = (struct enc_list_ctx){ .b = b, .bytes = 7 };
+	kv_list_foreach(e, 0, n, false, enc_list_elem, &x);
+	enc_list_flush(&x);
+	kv_rdb_buf_free(&x.lp);
 }
 
 /* hash_lp_pair -- kv_hash_foreach callback: a pair into a listpack. */
@@ -1547,7 +1561,7 @@ value_is_empty(const struct kv_entry *v)
 {
 	switch (v->type) {
 	case KV_TYPE_LIST:
-		return v->v.l.n == 0;
+		return kv_list_len(v) == 0;
 	case KV_TYPE_HASH:
 		return kv_hash_len(v) == 0;
 	case KV_TYPE_SET:
