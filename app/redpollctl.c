@@ -414,20 +414,24 @@ cmd_status(struct ctl *c)
 	return EX_OK;
 }
 
-/* cmd_cores -- per worker: commands, busy share, connections. */
+/* cmd_cores -- per worker: commands, busy share, cycles per request,
+ * connections; a total row (text) over every worker. */
 static int
 cmd_cores(struct ctl *c)
 {
 	static const char *const info[] = { "INFO", "workers", "clients" };
 	char *text = call_text(c, 3, info);
 	unsigned n = (unsigned)atoi(info_get(text, "workers"));
+	long long tot_cmds = 0;
+	double tot_busy = 0;
 
 	if (c->json)
 		printf("[");
 	else
-		printf("%-7s %12s %8s %12s %8s %10s %12s %10s %10s %6s\n",
-		       "worker", "commands", "busy%", "admin_reqs", "conns",
-		       "keys", "memory", "local", "remote", "ring");
+		printf("%-7s %12s %8s %9s %9s %12s %8s %10s %12s %10s %10s "
+		       "%6s\n", "worker", "commands", "busy%", "cyc/req",
+		       "cyc/req1s", "admin_reqs", "conns", "keys", "memory",
+		       "local", "remote", "ring");
 	for (unsigned w = 0; w < n; w++) {
 		char f[64];
 		snprintf(f, sizeof(f), "worker%u_commands", w);
@@ -436,6 +440,14 @@ cmd_cores(struct ctl *c)
 		double busy = (double)atoll(info_get(text, f));
 		snprintf(f, sizeof(f), "worker%u_idle_cycles", w);
 		double idle = (double)atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_cycles_per_request", w);
+		double cpr = atof(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_cycles_per_request_last_s", w);
+		double cpr1 = atof(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_commands_last_s", w);
+		long long cmds1 = atoll(info_get(text, f));
+		snprintf(f, sizeof(f), "worker%u_tsc_hz", w);
+		long long hz = atoll(info_get(text, f));
 		snprintf(f, sizeof(f), "worker%u_ctl_requests", w);
 		long long adm = atoll(info_get(text, f));
 		snprintf(f, sizeof(f), "worker%u_connections", w);
@@ -451,21 +463,31 @@ cmd_cores(struct ctl *c)
 		snprintf(f, sizeof(f), "worker%u_ring_depth", w);
 		long long ring = atoll(info_get(text, f));
 		double pct = busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0;
+		tot_cmds += cmds;
+		tot_busy += busy;
 		if (c->json)
 			printf("%s{\"worker\":%u,\"commands\":%lld,"
-			       "\"busy_pct\":%.2f,\"admin_requests\":%lld,"
+			       "\"busy_pct\":%.2f,\"busy_cycles\":%.0f,"
+			       "\"tsc_hz\":%lld,\"cycles_per_request\":%.1f,"
+			       "\"commands_last_s\":%lld,"
+			       "\"cycles_per_request_last_s\":%.1f,"
+			       "\"admin_requests\":%lld,"
 			       "\"connections\":%lld,\"keys\":%lld,"
 			       "\"used_memory\":%lld,\"requests_local\":%lld,"
 			       "\"requests_remote\":%lld,\"ring_depth\":%lld}",
-			       w ? "," : "", w, cmds, pct, adm, conns, keys, mem,
-			       local, remote, ring);
+			       w ? "," : "", w, cmds, pct, busy, hz, cpr, cmds1,
+			       cpr1, adm, conns, keys, mem, local, remote, ring);
 		else
-			printf("%-7u %12lld %8.2f %12lld %8lld %10lld %12lld "
-			       "%10lld %10lld %6lld\n", w, cmds, pct, adm, conns,
-			       keys, mem, local, remote, ring);
+			printf("%-7u %12lld %8.2f %9.0f %9.0f %12lld %8lld "
+			       "%10lld %12lld %10lld %10lld %6lld\n", w, cmds,
+			       pct, cpr, cpr1, adm, conns, keys, mem, local,
+			       remote, ring);
 	}
 	if (c->json)
 		printf("]\n");
+	else if (n > 1)
+		printf("%-7s %12lld %8s %9.0f\n", "total", tot_cmds, "",
+		       tot_cmds > 0 ? tot_busy / (double)tot_cmds : 0.0);
 	free(text);
 	return EX_OK;
 }
@@ -934,7 +956,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "commands:\n"
 "  status                  version, uptime, workers, port, memory, keys,\n"
 "                          persistence\n"
-"  cores                   per worker: commands, busy %%, admin requests,\n"
+"  cores                   per worker: commands, busy %%, busy cycles per\n"
+"                          request (run, last second), admin requests,\n"
 "                          connections, keys, memory, local and remote\n"
 "                          requests, ring depth\n"
 "  ports                   link and counters of the port (rte_eth_stats,\n"
