@@ -11,10 +11,11 @@ import os
 import socket
 import struct
 import subprocess
+import sys
 
 import pytest
 
-from conftest import BUILD, IP, PORT
+from conftest import BUILD, IP, PORT, ROOT
 
 CTL = os.path.join(BUILD, 'app', 'redpollctl')
 HDR = struct.Struct('!IHBB')     # id, sequence, count, flags
@@ -233,3 +234,47 @@ def test_cores_cycles_per_request(server, r, u):
     assert 'cycles_per_request_last_s' in cores[0]
     text = ctl(server, 'cores').stdout
     assert 'cyc/req' in text.splitlines()[0]
+
+
+def test_pcap_replay(tmp_path, r, u):
+    """scripts/udp_pcap.py's frames, replayed onto the tap as a packet
+    generator would (docs/pktgen.md), are answered frame by frame."""
+    assert u.call(1, 'PING') == (F_REPLY, b'+PONG\r\n')   # ARP resolved
+    neigh = json.loads(subprocess.run(
+        ['ip', '-j', 'neigh', 'show', IP, 'dev', 'rp0'],
+        capture_output=True, text=True, check=True).stdout)
+    dst_mac = neigh[0]['lladdr']
+    src_mac = open('/sys/class/net/rp0/address').read().strip()
+    for i in range(100):
+        r.set('key:%d' % i, 'v%d' % i)
+    pcap = str(tmp_path / 'get.pcap')
+    subprocess.run([os.path.join(ROOT, 'scripts', 'udp_pcap.py'),
+                    '--dst-mac', dst_mac, '--src-mac', src_mac,
+                    '--sport', '40123', '--first-id', '500', '-n', '100',
+                    pcap], check=True)
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    import udp_pcap
+    frames = list(udp_pcap.read_pcap(pcap))
+    assert len(frames) == 100
+    # The first frame's UDP payload, byte for byte (docs/pktgen.md).
+    assert frames[0][42:] == (b'\x00\x00\x01\xf4\x00\x00\x01\x00'
+                              b'*2\r\n$3\r\nGET\r\n$5\r\nkey:0\r\n')
+    listen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listen.bind(('198.18.0.2', 40123))
+    listen.settimeout(5)
+    before = r.info('dataplane')['net_udp_replies']
+    out = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    out.bind(('rp0', 0))
+    for f in frames:
+        out.send(f)
+    got = {}
+    for _ in frames:
+        data = listen.recv(4096)
+        rid, seq, count, flags = HDR.unpack_from(data)
+        assert (seq, count, flags) == (0, 1, F_REPLY)
+        got[rid] = data[8:]
+    out.close()
+    listen.close()
+    assert got == {500 + i: b'$%d\r\nv%d\r\n' % (len(b'v%d' % i), i)
+                   for i in range(100)}
+    assert r.info('dataplane')['net_udp_replies'] - before == 100
