@@ -12,6 +12,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -232,6 +233,13 @@ def test_cores_cycles_per_request(server, r, u):
     assert cores[0]['cycles_per_request'] > 0
     assert cores[0]['busy_cycles'] > 0 and cores[0]['tsc_hz'] > 0
     assert 'cycles_per_request_last_s' in cores[0]
+    for _ in range(30):            # one whole second must have passed
+        share = json.loads(ctl(server, '--json', 'cores').stdout)[0][
+            'cpu_share_last_s']
+        if share > 0:
+            break
+        time.sleep(0.1)
+    assert 0 < share <= 1.05
     text = ctl(server, 'cores').stdout
     assert 'cyc/req' in text.splitlines()[0]
 
