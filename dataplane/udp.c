@@ -349,7 +349,8 @@ udp_input(void *ctx, struct rte_mbuf *m, uint32_t hlen, bool l4_good)
 	}
 	/* A zero checksum: the sender computed none (IPv4 allows it). */
 	if (!l4_good && uh->dgram_cksum != 0) {
-		uint32_t s = rte_raw_cksum(uh, len) + rte_ipv4_phdr_cksum(ip, 0);
+		uint32_t s = rte_raw_cksum(uh, len) +
+			     rte_ipv4_phdr_cksum(ip, 0);
 		s = (s & 0xffff) + (s >> 16);
 		s = (s & 0xffff) + (s >> 16);
 		if (s != 0xffff) {
