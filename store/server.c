@@ -1269,8 +1269,7 @@ static const char *const info_summed[] = {
 /* Fields that describe the process, not a shard: never added up. */
 static const char *const info_not_summed[] = {
 	"maxclients", "maxmemory", "workers", "total_system_memory",
-	"loading", "async_loading", "rdb_bgsave_in_progress",
-	"rdb_last_save_time", "rdb_last_bgsave_time_sec",
+	"loading", "async_loading", "rdb_last_save_time", "rdb_last_bgsave_time_sec",
 	"rdb_current_bgsave_time_sec", "redpoll_last_snapshot_ms",
 	"aof_enabled", "aof_rewrite_in_progress",
 };

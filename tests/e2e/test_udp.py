@@ -16,10 +16,9 @@ import time
 
 import pytest
 
-from conftest import BUILD, IP, PORT, ROOT
-from test_admin import telemetry
+from conftest import IP, PORT, ROOT
+from test_admin import ctl, telemetry
 
-CTL = os.path.join(BUILD, 'app', 'redpollctl')
 HDR = struct.Struct('!IHBB')     # id, sequence, count, flags
 F_REPLY, F_TOOBIG = 0x01, 0x02
 
@@ -220,11 +219,6 @@ def test_counters_and_bad_datagrams(r, u):
     assert w['worker0_commands'] > 0
     assert w['worker0_cycles_per_request'] > 0
     assert w['worker0_tsc_hz'] > 0
-
-
-def ctl(rp, *args):
-    return subprocess.run([CTL, '-s', rp.admin, *args], capture_output=True,
-                          text=True, timeout=30)
 
 
 def test_cores_cycles_per_request(server, r, u):
