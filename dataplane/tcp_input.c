@@ -223,6 +223,42 @@ cookie_accept(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	return cookie_establish(tc, th) ? tc : NULL;
 }
 
+/*
+ * syn_options -- take what the peer's SYN (or SYN-ACK) says: its
+ * initial sequence number and window, and the options both sides use:
+ * window scaling only if both offered it (we always do), SACK and
+ * timestamps if the peer offered them (in a SYN-ACK: accepted ours),
+ * the MSS (536 if absent). Sets the initial congestion window.
+ */
+static void
+syn_options(struct tcp_conn *tc, const struct rte_tcp_hdr *th,
+	    const struct tcp_opts *o)
+{
+	tc->rcv.irs = rte_be_to_cpu_32(th->sent_seq);
+	tc->rcv.nxt = tc->rcv.irs + 1;
+	tc->snd.wnd = rte_be_to_cpu_16(th->rx_win);   /* not scaled in SYN */
+	tc->snd.max_wnd = tc->snd.wnd;
+	tc->snd.wl1 = tc->rcv.irs;
+	if (o->wscale >= 0) {
+		tc->snd.wscale = (uint8_t)o->wscale;
+		tc->rcv.wscale = TCP_RCV_WSCALE;
+	} else {
+		tc->snd.wscale = 0;
+		tc->rcv.wscale = 0;
+	}
+	tc->ts_ok = o->ts;
+	tc->ts_recent = o->tsval;
+	tc->sack_ok = o->sack_ok;
+	uint16_t mss = o->mss ? o->mss : 536;
+	if (mss > tc->ts->p.mss)
+		mss = tc->ts->p.mss;
+	if (tc->ts_ok)
+		mss -= TCP_OPT_TS_LEN;
+	tc->snd.mss = mss;
+	tc->cwnd = 10u * mss;                  /* RFC 6928 */
+	tc->ssthresh = UINT32_MAX;
+}
+
 /* listen_input -- a SYN for a listening port: SYN-RECEIVED. */
 static void
 listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
@@ -241,29 +277,11 @@ listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	TCP_COUNT(ts, passive_opens);
 	ts->n_syn++;
 	tc->state = TCPS(SYN_RECEIVED);
-	tc->rcv.irs = rte_be_to_cpu_32(th->sent_seq);
-	tc->rcv.nxt = tc->rcv.irs + 1;
 	tc->snd.iss = tcp_isn(ts, tc);
 	tc->snd.una = tc->snd.iss;
 	tc->snd.nxt = tc->snd.iss + 1;
 	tc->snd.max = tc->snd.nxt;
-	tc->snd.wnd = rte_be_to_cpu_16(th->rx_win);   /* not scaled in SYN */
-	tc->snd.wl1 = tc->rcv.irs;
-	if (o->wscale >= 0) {
-		tc->snd.wscale = (uint8_t)o->wscale;
-		tc->rcv.wscale = TCP_RCV_WSCALE;
-	}
-	tc->ts_ok = o->ts;
-	tc->ts_recent = o->tsval;
-	tc->sack_ok = o->sack_ok;
-	uint16_t mss = o->mss ? o->mss : 536;
-	if (mss > ts->p.mss)
-		mss = ts->p.mss;
-	if (tc->ts_ok)
-		mss -= TCP_OPT_TS_LEN;
-	tc->snd.mss = mss;
-	tc->cwnd = 10u * mss;                  /* RFC 6928 */
-	tc->ssthresh = UINT32_MAX;
+	syn_options(tc, th, o);
 	tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK, tc->snd.iss);
 	tcp_arm_rto(tc);
 }
@@ -285,6 +303,72 @@ rtt_sample(struct tcp_conn *tc, uint32_t rtt_us)
 				      4 * tc->rttvar_us : 1000);
 	tc->rto_us = rto < TCP_RTO_MIN_US ? TCP_RTO_MIN_US :
 		     rto > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : rto;
+}
+
+/*
+ * syn_sent_input -- a segment for a connection in SYN-SENT (RFC 9293
+ * 3.10.7.3): an unacceptable ACK is answered by a RST (unless it is one);
+ * a RST counts only with an acceptable ACK and fails the open; a SYN-ACK
+ * makes the connection ESTABLISHED (ACK sent, connected upcall); a SYN
+ * alone is a simultaneous open: SYN-RECEIVED and our SYN-ACK. Returns
+ * true if the connection is ESTABLISHED and the segment's text and FIN
+ * (after the SYN) remain to be processed.
+ */
+static bool
+syn_sent_input(struct tcp_conn *tc, uint32_t src, uint32_t dst,
+	       const struct rte_tcp_hdr *th, const struct tcp_opts *o)
+{
+	struct tcp_stack *ts = tc->ts;
+	uint8_t flags = th->tcp_flags;
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+
+	/* First: the ACK, which must acknowledge our SYN and no more. */
+	if ((flags & TCP_FLAG_ACK) &&
+	    (seq_leq(ack, tc->snd.iss) || seq_gt(ack, tc->snd.nxt))) {
+		if (!(flags & TCP_FLAG_RST))
+			tcp_send_rst_for(ts, src, th->src_port, dst,
+					 th->dst_port, ack, 0, false);
+		return false;
+	}
+	/* Second: a RST with an acceptable ACK: connection refused. */
+	if (flags & TCP_FLAG_RST) {
+		if (flags & TCP_FLAG_ACK) {
+			TCP_COUNT(ts, resets_rx);
+			TCP_COUNT(ts, connect_refused);
+			tcp_conn_destroy(tc);
+		}
+		return false;
+	}
+	/* Fourth: the SYN. Neither SYN nor RST: drop. */
+	if (!(flags & TCP_FLAG_SYN))
+		return false;
+	syn_options(tc, th, o);
+	if (!(flags & TCP_FLAG_ACK)) {
+		/* Simultaneous open: our SYN crossed the peer's. */
+		ts->n_syn++;
+		tc->state = TCPS(SYN_RECEIVED);
+		tc->rtt_tsc = 0;
+		tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK, tc->snd.iss);
+		tcp_arm_rto(tc);
+		return false;
+	}
+	tc->snd.una = ack;
+	tc->snd.wl2 = ack;
+	if (tc->retries == 0 && tc->rtt_tsc != 0) {
+		uint64_t d = ts->net->now_tsc - tc->rtt_tsc;
+		rtt_sample(tc, (uint32_t)(d * 1000000 / ts->net->tsc_hz));
+	} else if (tc->retries > 0) {
+		tc->rto_us = TCP_RTO_SYN_US;   /* RFC 6298 5.7 */
+	}
+	tc->rtt_tsc = 0;
+	tc->rto_tsc = 0;
+	tc->retries = 0;
+	tc->state = TCPS(ESTABLISHED);
+	TCP_COUNT(ts, established);
+	tc->ack_now = true;     /* the ACK rides on data sent at once */
+	tcp_mark_flush(tc);
+	ts->ops->connected(tc->app, tc);
+	return tc->state != TCPS(CLOSED);
 }
 
 /* ack_input -- step 5 for an acceptable ACK in a synchronized state. */
@@ -577,17 +661,42 @@ established:
 	tc->idle_tsc = ts->net->now_tsc;
 	tc->probes = 0;
 
+	if (tc->state == TCPS(SYN_SENT)) {
+		if (!syn_sent_input(tc, src, dst, th, &o) ||
+		    (len == 0 && !(flags & TCP_FLAG_FIN)))
+			goto drop;
+		/* Text or FIN in the SYN-ACK: on from step 7. */
+		seq++;
+		if (o.ts)
+			tc->ts_recent = o.tsval;
+		goto text;
+	}
 	if (tc->state == TCPS(SYN_RECEIVED)) {
 		if (flags & TCP_FLAG_RST) {
 			TCP_COUNT(ts, resets_rx);
+			if (tc->active)
+				TCP_COUNT(ts, connect_refused);
 			tcp_conn_destroy(tc);
 			goto drop;
 		}
-		if ((flags & TCP_FLAG_SYN) && seq == tc->rcv.irs) {
+		bool synack = tc->active && (flags & TCP_FLAG_ACK) &&
+			      ack == tc->snd.iss + 1;
+		if ((flags & TCP_FLAG_SYN) && seq == tc->rcv.irs && !synack) {
 			/* Our SYN-ACK was lost: send it again. */
 			tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK,
 				     tc->snd.iss);
 			goto drop;
+		}
+		if (synack && (flags & TCP_FLAG_SYN)) {
+			/*
+			 * Simultaneous open, the peer's SYN-ACK: it
+			 * acknowledges our SYN, like the ACK that would
+			 * complete the handshake; ours acknowledges it.
+			 */
+			flags &= (uint8_t)~TCP_FLAG_SYN;
+			seq++;
+			tc->ack_now = true;
+			tcp_mark_flush(tc);
 		}
 		if (!(flags & TCP_FLAG_ACK))
 			goto drop;
@@ -620,14 +729,20 @@ established:
 		tc->rto_tsc = 0;
 		tc->retries = 0;
 		TCP_COUNT(ts, established);
-		void *app = ts->ops->accept(ts->ctx, tc);
-		if (app == NULL) {
-			TCP_COUNT(ts, accepts_refused);
-			tcp_abort(tc);
-			goto drop;
+		if (tc->active) {
+			ts->ops->connected(tc->app, tc);
+			if (tc->state == TCPS(CLOSED))
+				goto drop;
+		} else {
+			void *app = ts->ops->accept(ts->ctx, tc);
+			if (app == NULL) {
+				TCP_COUNT(ts, accepts_refused);
+				tcp_abort(tc);
+				goto drop;
+			}
+			tc->app = app;
+			tc->accepted = true;
 		}
-		tc->app = app;
-		tc->accepted = true;
 	}
 
 synchronized:
@@ -713,6 +828,7 @@ synchronized:
 		goto drop;
 	}
 
+text:
 	/* Step 7: segment text. */
 	if ((tc->state & TCPS_RECV_DATA) && seq_gt(seq, tc->rcv.nxt) &&
 	    (len > 0 || (flags & TCP_FLAG_FIN))) {

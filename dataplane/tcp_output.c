@@ -407,8 +407,8 @@ tcp_arm_rto(struct tcp_conn *tc)
 void
 tcp_output(struct tcp_conn *tc)
 {
-	if (tc->state & (TCPS(CLOSED) | TCPS(LISTEN) | TCPS(SYN_RECEIVED) |
-			 TCPS(TIME_WAIT))) {
+	if (tc->state & (TCPS(CLOSED) | TCPS(LISTEN) | TCPS(SYN_SENT) |
+			 TCPS(SYN_RECEIVED) | TCPS(TIME_WAIT))) {
 		if (tc->ack_now && (tc->state & TCPS(TIME_WAIT)))
 			tcp_send_ctl(tc, TCP_FLAG_ACK, tc->snd.nxt);
 		return;

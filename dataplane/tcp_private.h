@@ -45,6 +45,8 @@ enum {
 #define TCP_RTO_INIT_US  1000000
 #define TCP_MAX_RETRIES  12
 #define TCP_SYNACK_RETRIES 5
+#define TCP_SYN_RETRIES  6
+#define TCP_RTO_SYN_US   3000000 /* RFC 6298 5.7: after a lost SYN */
 #define TCP_TIME_WAIT_US 2000000 /* 2MSL, short for an appliance */
 #define TCP_LISTEN_MAX   8
 #define TCP_SACK_RECENT  4       /* most recent OOO arrivals remembered */
@@ -70,6 +72,7 @@ struct tcp_conn {
 	uint16_t rport, lport;          /* network order */
 	uint32_t state;                 /* TCPS(...) */
 	bool accepted;                  /* the app knows it */
+	bool active;                    /* opened by tcp_connect */
 	bool in_flush;
 	bool ack_now;                   /* an ACK must go out */
 	bool fin_pending;               /* app closed: FIN after the data */
@@ -149,6 +152,12 @@ struct tcp_stack {
 	unsigned n_listen;
 
 	uint64_t secret;                /* ISN key */
+	uint16_t next_port;             /* tcp_connect's search start */
+	/* the port's RSS (tcp_set_rss); reta_size 0 = none */
+	uint8_t rss_key[52];
+	uint16_t *reta;
+	unsigned reta_size;
+	uint16_t queue;
 	uint64_t next_timer_tsc;
 	uint64_t counters[TCP__MAX];
 };
@@ -172,6 +181,13 @@ uint64_t tcp_us_to_tsc(const struct tcp_stack *ts, uint64_t us);
 /* tcp_input.c */
 /* tcp_ooo_free -- free a connection's out-of-order queue. */
 void tcp_ooo_free(struct tcp_conn *tc);
+
+/*
+ * tcp_rss_queue -- the queue the port's RSS sends a peer's segment to
+ * (addresses and ports in network order, as in the segment).
+ */
+uint16_t tcp_rss_queue(const struct tcp_stack *ts, uint32_t src,
+		       uint16_t sport, uint32_t dst, uint16_t dport);
 
 /* tcp_output.c */
 /* tcp_output -- send what the windows allow, or an ACK if one is due. */
