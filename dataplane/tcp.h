@@ -34,7 +34,7 @@ struct tcp_conn;
 	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full)    \
 	X(keepalive_probes) X(syncookies_sent) X(syncookies_ok)           \
 	X(syncookies_failed) X(challenge_acks)                            \
-	X(connect_refused) X(connect_timeouts)
+	X(connect_refused) X(connect_timeouts) X(sack_rexmits)
 
 enum tcp_counter {
 #define TCP_ENUM(n) TCP_##n,

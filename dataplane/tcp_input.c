@@ -30,9 +30,22 @@ struct tcp_opts {
 	bool ts;
 	uint32_t tsval, tsecr;
 	bool sack_ok;           /* SACK-permitted */
+	uint8_t n_sack;         /* SACK blocks */
+	uint32_t sack[4][2];
 };
 
-/* parse_options -- decode MSS, window scale and timestamps. */
+/* rd32 -- a big-endian 32-bit value. */
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * parse_options -- decode MSS, window scale, SACK-permitted, SACK
+ * blocks and timestamps.
+ */
 static void
 parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 {
@@ -41,6 +54,7 @@ parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 	o->ts = false;
 	o->tsval = o->tsecr = 0;
 	o->sack_ok = false;
+	o->n_sack = 0;
 	for (unsigned i = 0; i < len;) {
 		uint8_t kind = p[i];
 		if (kind == 0)
@@ -60,10 +74,15 @@ parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 			o->wscale = p[i + 2] > 14 ? 14 : p[i + 2];
 		else if (kind == 8 && olen == 10) {
 			o->ts = true;
-			o->tsval = (uint32_t)p[i + 2] << 24 | p[i + 3] << 16 |
-				   p[i + 4] << 8 | p[i + 5];
-			o->tsecr = (uint32_t)p[i + 6] << 24 | p[i + 7] << 16 |
-				   p[i + 8] << 8 | p[i + 9];
+			o->tsval = rd32(p + i + 2);
+			o->tsecr = rd32(p + i + 6);
+		} else if (kind == 5 && olen >= 10 && (olen - 2) % 8 == 0) {
+			unsigned n = RTE_MIN((olen - 2) / 8u, 4u);
+			for (unsigned b = 0; b < n; b++) {
+				o->sack[b][0] = rd32(p + i + 2 + 8 * b);
+				o->sack[b][1] = rd32(p + i + 6 + 8 * b);
+			}
+			o->n_sack = (uint8_t)n;
 		}
 		i += olen;
 	}
@@ -371,13 +390,19 @@ syn_sent_input(struct tcp_conn *tc, uint32_t src, uint32_t dst,
 	return tc->state != TCPS(CLOSED);
 }
 
-/* ack_input -- step 5 for an acceptable ACK in a synchronized state. */
+/*
+ * ack_input -- step 5 for an acceptable ACK in a synchronized state; o
+ * carries its SACK blocks.
+ */
 static void
 ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
-	  uint32_t len)
+	  uint32_t len, const struct tcp_opts *o)
 {
 	struct tcp_stack *ts = tc->ts;
 
+	if (tc->sack_ok && o->n_sack > 0)
+		tcp_sack_update(tc, seq_gt(ack, tc->snd.una) ? ack :
+				tc->snd.una, o->sack, o->n_sack);
 	if (seq_gt(ack, tc->snd.una)) {
 		uint32_t acked = ack - tc->snd.una;
 		uint32_t data = acked;
@@ -388,6 +413,7 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 			data = tc->sq_bytes;
 		tcp_sq_ack(tc, data);
 		tc->snd.una = ack;
+		tcp_sack_trim(tc);
 		if (seq_lt(tc->snd.nxt, ack)) {
 			/*
 			 * After a rewind (RTO) the peer acknowledged data
@@ -406,10 +432,15 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		}
 		/* Congestion window: slow start, then avoidance. */
 		if (tc->dupacks >= 3 && seq_lt(ack, tc->recover)) {
-			/* NewReno partial ACK: resend the next hole. */
-			tcp_retransmit_first(tc);
+			/* Partial ACK: resend the next holes (SACK), or
+			 * the next one (NewReno). */
+			if (tc->sack_recovery)
+				tcp_sack_recover(tc, false);
+			else
+				tcp_retransmit_first(tc);
 		} else if (tc->dupacks >= 3) {
 			tc->cwnd = tc->ssthresh;
+			tc->sack_recovery = false;
 		} else if (tc->cwnd < tc->ssthresh) {
 			tc->cwnd += acked < tc->snd.mss ? acked : tc->snd.mss;
 		} else {
@@ -432,9 +463,19 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 			uint32_t flight = tc->snd.max - tc->snd.una;
 			tc->ssthresh = flight / 2 > 2u * tc->snd.mss ?
 				       flight / 2 : 2u * tc->snd.mss;
-			tc->cwnd = tc->ssthresh + 3u * tc->snd.mss;
 			tc->recover = tc->snd.max;
-			tcp_retransmit_first(tc);
+			if (tc->n_score > 0) {
+				/* SACK recovery: no window inflation. */
+				tc->sack_recovery = true;
+				tc->cwnd = tc->ssthresh;
+				tc->rxt_nxt = tc->snd.una;
+				tcp_sack_recover(tc, true);
+			} else {
+				tc->cwnd = tc->ssthresh + 3u * tc->snd.mss;
+				tcp_retransmit_first(tc);
+			}
+		} else if (tc->dupacks > 3 && tc->sack_recovery) {
+			tcp_sack_recover(tc, false);
 		} else if (tc->dupacks > 3) {
 			tc->cwnd += tc->snd.mss;
 			tcp_mark_flush(tc);
@@ -801,7 +842,7 @@ synchronized:
 		tc->ts_recent = o.tsval;
 	uint32_t swnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) <<
 			tc->snd.wscale;
-	ack_input(tc, seq, ack, swnd, len);
+	ack_input(tc, seq, ack, swnd, len, &o);
 	bool fin_acked = tc->fin_sent && tc->snd.una == tc->snd.max;
 	switch (tc->state) {
 	case TCPS(FIN_WAIT_1):

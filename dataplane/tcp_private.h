@@ -50,6 +50,7 @@ enum {
 #define TCP_TIME_WAIT_US 2000000 /* 2MSL, short for an appliance */
 #define TCP_LISTEN_MAX   8
 #define TCP_SACK_RECENT  4       /* most recent OOO arrivals remembered */
+#define TCP_SACK_SCORE   8       /* SACKed ranges the sender remembers */
 #define TCP_OOO_STACK_MAX (16u << 20)
 
 /* Sequence number of a segment in the out-of-order queue. */
@@ -113,6 +114,17 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh;
 	uint32_t dupacks;
 	uint32_t recover;               /* snd.max at fast retransmit */
+
+	/*
+	 * Sender-side SACK scoreboard (tcp_sack.c): ranges above SND.UNA
+	 * the peer reported holding, sorted, disjoint, not touching; the
+	 * lowest TCP_SACK_SCORE are kept. In SACK recovery, rxt_nxt is
+	 * how far the holes below the highest SACKed byte were resent.
+	 */
+	uint32_t score[TCP_SACK_SCORE][2];
+	uint8_t n_score;
+	bool sack_recovery;
+	uint32_t rxt_nxt;
 
 	/* RTO (RFC 6298), in microseconds */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -226,5 +238,39 @@ unsigned tcp_sack_blocks(const struct tcp_conn *tc, uint32_t blk[][2],
 			 unsigned max);
 /* tcp_arm_rto -- (re)start the retransmission timer. */
 void tcp_arm_rto(struct tcp_conn *tc);
+/*
+ * tcp_retransmit_range -- resend the segment of at most len bytes (and
+ * one MSS) starting at seq, SND.UNA <= seq < SND.MAX, with the FIN if it
+ * reaches it; then go on from where sending was.
+ */
+void tcp_retransmit_range(struct tcp_conn *tc, uint32_t seq, uint32_t len);
+
+/* tcp_sack.c */
+/*
+ * tcp_sack_update -- add the peer's SACK blocks (blk[i][0] left edge,
+ * blk[i][1] right) to the scoreboard; those outside (lo, SND.MAX] and
+ * D-SACKs are ignored, the rest clipped to [lo, end of data). lo is the
+ * segment's ACK if it advances SND.UNA, else SND.UNA.
+ */
+void tcp_sack_update(struct tcp_conn *tc, uint32_t lo,
+		     const uint32_t blk[][2], unsigned n);
+/* tcp_sack_trim -- drop what SND.UNA has passed from the scoreboard. */
+void tcp_sack_trim(struct tcp_conn *tc);
+/* tcp_sack_clear -- forget the scoreboard and leave SACK recovery. */
+void tcp_sack_clear(struct tcp_conn *tc);
+/*
+ * tcp_sack_pipe -- bytes estimated in the network during SACK recovery
+ * (RFC 6675's pipe, with every hole below the highest SACKed byte taken
+ * as lost): what was sent above that byte, plus the holes resent and not
+ * SACKed since.
+ */
+uint32_t tcp_sack_pipe(const struct tcp_conn *tc);
+/*
+ * tcp_sack_recover -- in SACK recovery, resend holes below the highest
+ * SACKed byte, lowest first, each once, while the pipe leaves room in
+ * the congestion window (entry: the first one in any case, RFC 6675
+ * 5, step 4.3); new data may follow (tcp_output).
+ */
+void tcp_sack_recover(struct tcp_conn *tc, bool entry);
 
 #endif /* RP_TCP_PRIVATE_H */

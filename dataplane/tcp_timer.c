@@ -62,6 +62,7 @@ rto_expired(struct tcp_conn *tc)
 		       2u * tc->snd.mss;
 	tc->cwnd = tc->snd.mss;
 	tc->dupacks = 0;
+	tcp_sack_clear(tc);     /* SACK is advisory: resend it all */
 	tcp_rewind(tc);
 	tcp_output(tc);
 	tcp_arm_rto(tc);

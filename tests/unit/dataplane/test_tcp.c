@@ -8,9 +8,11 @@
  * bounds, a FIN past a gap) and SACK (negotiation, block order, sizes);
  * the active open (tcp_connect: SYN options, SYN-ACK, bad ACKs and RSTs
  * in SYN-SENT, SYN retransmission and give-up, simultaneous open, both
- * closes, source ports under RSS).
+ * closes, source ports under RSS); sender-side SACK (the scoreboard,
+ * which holes are resent in recovery, new data, RTO).
  */
 #include <errno.h>
+#include <stdarg.h>
 
 #include "unit.h"
 
@@ -1466,6 +1468,208 @@ test_connect_rss_port(void **state)
 	assert_true(other > 0);
 }
 
+/*
+ * Sender-side SACK. The peer offered SACK and timestamps (1448-byte
+ * segments); 10 segments are sent, S(i) is the start of segment i.
+ */
+#define SEG 1448u
+#define S(i) (snd + (uint32_t)(i) * SEG)
+
+/* sack_setup -- a connection with 10 segments in flight; returns SND.UNA. */
+static uint32_t
+sack_setup(uint16_t pport)
+{
+	static char buf[10 * SEG];
+	uint32_t snd = handshake_isn(pport, 1000, syn_opts_sack,
+				     sizeof(syn_opts_sack));
+	clear_captured();
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i / SEG);
+	assert_int_equal(tcp_send(last_tc, buf, sizeof(buf)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 10);
+	clear_captured();
+	return snd;
+}
+
+/*
+ * sack_ack -- an ACK of ack from the peer (window 512 << 7, unchanged)
+ * with n SACK blocks given as edges l0, r0, l1, r1, ...
+ */
+static void
+sack_ack(uint16_t pport, uint32_t ack, unsigned n, ...)
+{
+	uint8_t o[4 + 32] = { 1, 1, 5, (uint8_t)(2 + 8 * n) };
+	va_list ap;
+
+	va_start(ap, n);
+	for (unsigned i = 0; i < 2 * n; i++) {
+		uint32_t v = rte_cpu_to_be_32(va_arg(ap, uint32_t));
+		memcpy(o + 4 + 4 * i, &v, 4);
+	}
+	va_end(ap);
+	input(tcp_frame(pport, 0x10, 1001, ack, 512, o, n ? 4 + 8 * n : 0,
+			NULL, 0));
+}
+
+/* sent_seq -- sequence number of captured segment i. */
+static uint32_t
+sent_seq(unsigned i)
+{
+	return rte_be_to_cpu_32(cap_tcp(i)->sent_seq);
+}
+
+/*
+ * test_sack_scoreboard -- blocks merge when they overlap or touch, are
+ * clipped to the data, and bogus ones (beyond SND.MAX, below SND.UNA,
+ * empty) are ignored; a cumulative ACK trims the scoreboard.
+ */
+static void
+test_sack_scoreboard(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41000);
+	struct tcp_conn *tc = last_tc;
+	sack_ack(41000, snd, 3, S(1), S(2), S(2), S(3), S(5), S(7));
+	sack_ack(41000, snd, 4, S(6), S(8), S(0) - 10, S(0),
+		 S(10), S(10) + 100, S(9), S(9));
+	assert_int_equal(tc->n_score, 2);
+	assert_int_equal(tc->score[0][0], S(1));
+	assert_int_equal(tc->score[0][1], S(3));
+	assert_int_equal(tc->score[1][0], S(5));
+	assert_int_equal(tc->score[1][1], S(8));
+	assert_int_equal(n_captured, 0);   /* two duplicates: no recovery */
+	/* The ACK reaches into the second range. */
+	sack_ack(41000, S(6), 1, S(6), S(8));
+	assert_int_equal(tc->n_score, 1);
+	assert_int_equal(tc->score[0][0], S(6));
+	assert_int_equal(tc->score[0][1], S(8));
+	sack_ack(41000, S(10), 0);
+	assert_int_equal(tc->n_score, 0);
+	assert_int_equal(tcp_conn_unsent(tc), 0);
+}
+
+/*
+ * test_sack_rexmit_holes -- segments 0, 2 and 4 are lost: the third
+ * duplicate ACK resends segment 0, and the following ones, as the SACKed
+ * data leaves the pipe, resend 2 then 4: never a SACKed segment, each
+ * hole once (NewReno would resend only 0 before a partial ACK).
+ */
+static void
+test_sack_rexmit_holes(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41001);
+	sack_ack(41001, snd, 1, S(1), S(2));
+	sack_ack(41001, snd, 2, S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 0);
+	sack_ack(41001, snd, 3, S(5), S(6), S(3), S(4), S(1), S(2));
+	/* Recovery: cwnd = ssthresh = 5 segments; pipe 4 above the
+	 * highest SACKed byte, so only the first hole goes. */
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(cap_payload_len(0), SEG);
+	assert_int_equal(*((uint8_t *)cap_tcp(0) + (cap_tcp(0)->data_off >> 4) * 4),
+			 0);
+	clear_captured();
+	sack_ack(41001, snd, 3, S(5), S(7), S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(2));
+	assert_int_equal(*((uint8_t *)cap_tcp(0) + (cap_tcp(0)->data_off >> 4) * 4),
+			 2);
+	clear_captured();
+	sack_ack(41001, snd, 3, S(5), S(8), S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(4));
+	clear_captured();
+	/* No hole left below the highest SACKed byte: nothing. */
+	sack_ack(41001, snd, 3, S(5), S(9), S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 0);
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 3);
+	assert_int_equal(tcp_counters(ts)[TCP_retransmits], 3);
+	/* Partial ACK (0 arrived): 2 and 4 are already on their way. */
+	sack_ack(41001, S(2), 2, S(5), S(9), S(3), S(4));
+	assert_int_equal(n_captured, 0);
+	/* Segment 9 is lost too: the partial ACK up to it resends it. */
+	sack_ack(41001, S(9), 0);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(9));
+	assert_true(last_tc->sack_recovery);
+	/* The full ACK ends recovery. */
+	sack_ack(41001, S(10), 0);
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(last_tc->cwnd, last_tc->ssthresh);
+	assert_int_equal(tcp_conn_unsent(last_tc), 0);
+}
+
+/*
+ * test_sack_new_data -- in recovery, new data goes when the pipe leaves
+ * room after the holes are resent.
+ */
+static void
+test_sack_new_data(void **state)
+{
+	static char more[4 * SEG];
+	(void)state;
+	uint32_t snd = sack_setup(41002);
+	sack_ack(41002, snd, 1, S(1), S(2));
+	sack_ack(41002, snd, 1, S(1), S(3));
+	sack_ack(41002, snd, 1, S(1), S(4));
+	assert_int_equal(n_captured, 1);   /* segment 0 */
+	clear_captured();
+	assert_int_equal(tcp_send(last_tc, more, sizeof(more)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 0);   /* pipe 6 + 1 > cwnd 5 */
+	sack_ack(41002, snd, 1, S(1), S(8));
+	/* pipe: 2 above S(8) + 1 resent = 3: two new segments. */
+	assert_int_equal(n_captured, 2);
+	assert_int_equal(sent_seq(0), S(10));
+	assert_int_equal(sent_seq(1), S(11));
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 1);
+}
+
+/*
+ * test_sack_without_blocks -- duplicate ACKs whose blocks are all
+ * bogus leave the scoreboard empty: NewReno recovery (the first
+ * segment, then window inflation), no SACK retransmission.
+ */
+static void
+test_sack_without_blocks(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41003);
+	for (int i = 0; i < 5; i++)
+		sack_ack(41003, snd, 2, S(10), S(11), S(0) - 100, S(0));
+	assert_int_equal(last_tc->n_score, 0);
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 0);
+}
+
+/*
+ * test_sack_rto -- a retransmission timeout forgets the scoreboard
+ * (SACK is advisory) and resends from SND.UNA.
+ */
+static void
+test_sack_rto(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41004);
+	sack_ack(41004, snd, 1, S(1), S(2));
+	sack_ack(41004, snd, 1, S(1), S(3));
+	sack_ack(41004, snd, 1, S(1), S(4));
+	assert_true(last_tc->sack_recovery);
+	clear_captured();
+	tick(1100);
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(last_tc->n_score, 0);
+	assert_int_equal(n_captured, 1);   /* cwnd: one segment */
+	assert_int_equal(sent_seq(0), S(0));
+}
+
 static int
 setup(void **state)
 {
@@ -1533,6 +1737,11 @@ static const struct CMUnitTest tests[] = {
 	T(test_connect_active_close),
 	T(test_connect_close_syn_sent),
 	T(test_connect_rss_port),
+	T(test_sack_scoreboard),
+	T(test_sack_rexmit_holes),
+	T(test_sack_new_data),
+	T(test_sack_without_blocks),
+	T(test_sack_rto),
 };
 
 RP_TEST_MAIN(tests, 1)
