@@ -399,10 +399,12 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 	  uint32_t len, const struct tcp_opts *o)
 {
 	struct tcp_stack *ts = tc->ts;
+	bool sacked_new = false;
 
 	if (tc->sack_ok && o->n_sack > 0)
-		tcp_sack_update(tc, seq_gt(ack, tc->snd.una) ? ack :
-				tc->snd.una, o->sack, o->n_sack);
+		sacked_new = tcp_sack_update(tc, seq_gt(ack, tc->snd.una) ?
+					     ack : tc->snd.una, o->sack,
+					     o->n_sack);
 	if (seq_gt(ack, tc->snd.una)) {
 		uint32_t acked = ack - tc->snd.una;
 		uint32_t data = acked;
@@ -456,9 +458,17 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		tcp_mark_flush(tc);
 	} else if (ack == tc->snd.una && len == 0 &&
 		   tc->snd.una != tc->snd.max &&
-		   wnd == tc->snd.wnd) {
+		   (wnd == tc->snd.wnd || sacked_new)) {
+		/*
+		 * A duplicate ACK (RFC 5681: same window; RFC 6675: or
+		 * SACKing new data). Three of them, or three segments
+		 * SACKed above SND.UNA (RFC 6675 IsLost), start recovery.
+		 */
 		TCP_COUNT(ts, dup_acks);
-		if (++tc->dupacks == 3) {
+		if (++tc->dupacks < 3 && tc->n_score > 0 &&
+		    tcp_sack_bytes(tc) >= 3u * tc->snd.mss)
+			tc->dupacks = 3;
+		if (tc->dupacks == 3) {
 			/* Fast retransmit and recovery. */
 			uint32_t flight = tc->snd.max - tc->snd.una;
 			tc->ssthresh = flight / 2 > 2u * tc->snd.mss ?

@@ -250,10 +250,13 @@ void tcp_retransmit_range(struct tcp_conn *tc, uint32_t seq, uint32_t len);
  * tcp_sack_update -- add the peer's SACK blocks (blk[i][0] left edge,
  * blk[i][1] right) to the scoreboard; those outside (lo, SND.MAX] and
  * D-SACKs are ignored, the rest clipped to [lo, end of data). lo is the
- * segment's ACK if it advances SND.UNA, else SND.UNA.
+ * segment's ACK if it advances SND.UNA, else SND.UNA. Returns whether
+ * they SACKed bytes not SACKed before (RFC 6675's DupAck).
  */
-void tcp_sack_update(struct tcp_conn *tc, uint32_t lo,
+bool tcp_sack_update(struct tcp_conn *tc, uint32_t lo,
 		     const uint32_t blk[][2], unsigned n);
+/* tcp_sack_bytes -- bytes the scoreboard holds. */
+uint32_t tcp_sack_bytes(const struct tcp_conn *tc);
 /* tcp_sack_trim -- drop what SND.UNA has passed from the scoreboard. */
 void tcp_sack_trim(struct tcp_conn *tc);
 /* tcp_sack_clear -- forget the scoreboard and leave SACK recovery. */

@@ -55,11 +55,22 @@ score_add(struct tcp_conn *tc, uint32_t l, uint32_t r)
 	tc->n_score = (uint8_t)k;
 }
 
-void
+uint32_t
+tcp_sack_bytes(const struct tcp_conn *tc)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < tc->n_score; i++)
+		n += tc->score[i][1] - tc->score[i][0];
+	return n;
+}
+
+bool
 tcp_sack_update(struct tcp_conn *tc, uint32_t lo, const uint32_t blk[][2],
 		unsigned n)
 {
 	uint32_t end = tc->snd.una + tc->sq_bytes;   /* end of the data */
+	uint32_t before = tcp_sack_bytes(tc);
 
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t l = blk[i][0], r = blk[i][1];
@@ -73,6 +84,7 @@ tcp_sack_update(struct tcp_conn *tc, uint32_t lo, const uint32_t blk[][2],
 		if (seq_lt(l, r))
 			score_add(tc, l, r);
 	}
+	return tcp_sack_bytes(tc) > before;
 }
 
 void

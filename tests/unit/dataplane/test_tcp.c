@@ -1539,7 +1539,13 @@ test_sack_scoreboard(void **state)
 	assert_int_equal(tc->score[0][1], S(3));
 	assert_int_equal(tc->score[1][0], S(5));
 	assert_int_equal(tc->score[1][1], S(8));
-	assert_int_equal(n_captured, 0);   /* two duplicates: no recovery */
+	/* Five segments SACKed above SND.UNA: recovery (RFC 6675 IsLost)
+	 * on the second duplicate; pipe 2 above S(8): the holes 0, 3, 4
+	 * are resent, SACKed segments are not. */
+	assert_int_equal(n_captured, 3);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(sent_seq(1), S(3));
+	assert_int_equal(sent_seq(2), S(4));
 	/* The ACK reaches into the second range. */
 	sack_ack(41000, S(6), 1, S(6), S(8));
 	assert_int_equal(tc->n_score, 1);
@@ -1650,6 +1656,37 @@ test_sack_without_blocks(void **state)
 }
 
 /*
+ * test_sack_dupack_rules -- RFC 6675: an ACK that SACKs new data is a
+ * duplicate even if the window changed, and three segments SACKed above
+ * SND.UNA start recovery without a third duplicate.
+ */
+static void
+test_sack_dupack_rules(void **state)
+{
+	uint8_t o[4 + 8] = { 1, 1, 5, 10 };
+	(void)state;
+	uint32_t snd = sack_setup(41005);
+	sack_ack(41005, snd, 1, S(1), S(2));
+	assert_int_equal(last_tc->dupacks, 1);
+	/* Window 600 << 7 now, and S(2)..S(4) SACKed. */
+	uint32_t l = rte_cpu_to_be_32(S(1)), r = rte_cpu_to_be_32(S(4));
+	memcpy(o + 4, &l, 4);
+	memcpy(o + 8, &r, 4);
+	input(tcp_frame(41005, 0x10, 1001, snd, 600, o, sizeof(o), NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_dup_acks], 2);
+	assert_true(last_tc->sack_recovery);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	/* The same blocks and window again: a duplicate (same window). */
+	clear_captured();
+	input(tcp_frame(41005, 0x10, 1001, snd, 600, o, sizeof(o), NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_dup_acks], 3);
+	/* Nothing new SACKed and another window: not a duplicate. */
+	input(tcp_frame(41005, 0x10, 1001, snd, 700, o, sizeof(o), NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_dup_acks], 3);
+}
+
+/*
  * test_sack_rto -- a retransmission timeout forgets the scoreboard
  * (SACK is advisory) and resends from SND.UNA.
  */
@@ -1741,6 +1778,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_sack_rexmit_holes),
 	T(test_sack_new_data),
 	T(test_sack_without_blocks),
+	T(test_sack_dupack_rules),
 	T(test_sack_rto),
 };
 
