@@ -391,6 +391,26 @@ syn_sent_input(struct tcp_conn *tc, uint32_t src, uint32_t dst,
 }
 
 /*
+ * early_loss -- whether fewer than three duplicate ACKs (tc->dupacks)
+ * already show the segment at SND.UNA lost: three segments SACKed above
+ * it (RFC 6675 IsLost), or, with fewer than four segments outstanding
+ * and nothing new to send, a duplicate for each outstanding segment but
+ * one (RFC 5827 early retransmit).
+ */
+static bool
+early_loss(const struct tcp_conn *tc)
+{
+	uint32_t mss = tc->snd.mss, out = tc->snd.max - tc->snd.una;
+	uint32_t data_out = out - (tc->fin_sent ? 1 : 0);
+	uint32_t oseg = (data_out + mss - 1) / mss;
+
+	if (tc->n_score > 0 && tcp_sack_bytes(tc) >= 3u * mss)
+		return true;
+	return oseg >= 2 && oseg < 4 && tc->sq_bytes <= data_out &&
+	       tc->dupacks >= oseg - 1;
+}
+
+/*
  * ack_input -- step 5 for an acceptable ACK in a synchronized state; o
  * carries its SACK blocks.
  */
@@ -461,14 +481,17 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		   (wnd == tc->snd.wnd || sacked_new)) {
 		/*
 		 * A duplicate ACK (RFC 5681: same window; RFC 6675: or
-		 * SACKing new data). Three of them, or three segments
-		 * SACKed above SND.UNA (RFC 6675 IsLost), start recovery.
+		 * SACKing new data). Three of them, or an earlier sign of
+		 * loss, start recovery.
 		 */
 		TCP_COUNT(ts, dup_acks);
-		if (++tc->dupacks < 3 && tc->n_score > 0 &&
-		    tcp_sack_bytes(tc) >= 3u * tc->snd.mss)
+		if (++tc->dupacks < 3 && early_loss(tc))
 			tc->dupacks = 3;
-		if (tc->dupacks == 3) {
+		if (tc->dupacks < 3) {
+			/* Limited transmit (RFC 3042): tcp_output lets a
+			 * new segment go for each of the first two. */
+			tcp_mark_flush(tc);
+		} else if (tc->dupacks == 3) {
 			/* Fast retransmit and recovery. */
 			uint32_t flight = tc->snd.max - tc->snd.una;
 			tc->ssthresh = flight / 2 > 2u * tc->snd.mss ?

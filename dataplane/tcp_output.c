@@ -425,8 +425,11 @@ tcp_output(struct tcp_conn *tc)
 	uint32_t out = tc->snd.nxt - tc->snd.una;
 	uint32_t pipe = tc->sack_recovery ? tcp_sack_pipe(tc) : out;
 	uint32_t room = tc->snd.wnd > out ? tc->snd.wnd - out : 0;
-	if (tc->cwnd < pipe + room)
-		room = tc->cwnd > pipe ? tc->cwnd - pipe : 0;
+	uint32_t cwnd = tc->cwnd;
+	if (tc->dupacks > 0 && tc->dupacks < 3)
+		cwnd += tc->dupacks * tc->snd.mss;   /* limited transmit */
+	if (cwnd < pipe + room)
+		room = cwnd > pipe ? cwnd - pipe : 0;
 
 	while (unsent > 0 && room > 0) {
 		uint32_t len = unsent < tc->snd.mss ? unsent : tc->snd.mss;

@@ -1687,6 +1687,63 @@ test_sack_dupack_rules(void **state)
 }
 
 /*
+ * test_limited_transmit -- RFC 3042: each of the first two duplicate
+ * ACKs lets one new segment go beyond the congestion window.
+ */
+static void
+test_limited_transmit(void **state)
+{
+	static char more[2 * SEG];
+	(void)state;
+	uint32_t snd = sack_setup(41006);
+	assert_int_equal(tcp_send(last_tc, more, sizeof(more)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 0);   /* cwnd: 10 segments out */
+	sack_ack(41006, snd, 1, S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(10));
+	clear_captured();
+	sack_ack(41006, snd, 1, S(1), S(3));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(11));
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(tcp_counters(ts)[TCP_retransmits], 0);
+}
+
+/*
+ * test_early_retransmit -- RFC 5827: with two segments outstanding and
+ * nothing more to send, one duplicate ACK resends the first (with
+ * SACK); with three and no SACK, two duplicates do.
+ */
+static void
+test_early_retransmit(void **state)
+{
+	static char buf[3 * SEG];
+	(void)state;
+	uint32_t snd = handshake_isn(41007, 1000, syn_opts_sack,
+				     sizeof(syn_opts_sack));
+	assert_int_equal(tcp_send(last_tc, buf, 2 * SEG), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	clear_captured();
+	sack_ack(41007, snd, 1, S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	/* No SACK (timestamps on: 1448-byte segments too). */
+	snd = handshake(41008);
+	assert_int_equal(tcp_send(last_tc, buf, 3 * SEG), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	clear_captured();
+	input(tcp_frame(41008, 0x10, 1001, snd, 512, NULL, 0, NULL, 0));
+	assert_int_equal(n_captured, 0);
+	input(tcp_frame(41008, 0x10, 1001, snd, 512, NULL, 0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), snd);
+}
+
+/*
  * test_sack_rto -- a retransmission timeout forgets the scoreboard
  * (SACK is advisory) and resends from SND.UNA.
  */
@@ -1780,6 +1837,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_sack_without_blocks),
 	T(test_sack_dupack_rules),
 	T(test_sack_rto),
+	T(test_limited_transmit),
+	T(test_early_retransmit),
 };
 
 RP_TEST_MAIN(tests, 1)
