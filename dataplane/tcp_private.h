@@ -125,6 +125,7 @@ struct tcp_conn {
 	uint8_t n_score;
 	bool sack_recovery;
 	uint32_t rxt_nxt;
+	uint32_t rxt_mark;              /* SND.MAX at the last resend */
 
 	/* RTO (RFC 6298), in microseconds */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -272,7 +273,9 @@ uint32_t tcp_sack_pipe(const struct tcp_conn *tc);
  * tcp_sack_recover -- in SACK recovery, resend holes below the highest
  * SACKed byte, lowest first, each once, while the pipe leaves room in
  * the congestion window (entry: the first one in any case, RFC 6675
- * 5, step 4.3); new data may follow (tcp_output).
+ * 5, step 4.3); new data may follow (tcp_output). Once data sent after
+ * the last resend is SACKed while resent holes are still holes, those
+ * resends count as lost and the holes are resent again.
  */
 void tcp_sack_recover(struct tcp_conn *tc, bool entry);
 

@@ -8,7 +8,8 @@
  * highest SACKed byte is taken as lost (FACK-like, simpler than RFC
  * 6675's IsLost) and resent once, lowest first, as far as the pipe
  * (bytes still in the network) leaves room in the congestion window,
- * which is ssthresh during recovery, without inflation. NewReno's
+ * which is ssthresh during recovery, without inflation. A resend is
+ * taken as lost when data sent after it is SACKed first. NewReno's
  * one-hole-per-round-trip is what remains when the peer sends no SACK.
  */
 #include "tcp_private.h"
@@ -118,24 +119,30 @@ fack(const struct tcp_conn *tc)
 	return tc->n_score > 0 ? tc->score[tc->n_score - 1][1] : tc->snd.una;
 }
 
+/* resent_holes -- bytes resent in this recovery and not SACKed since. */
+static uint32_t
+resent_holes(const struct tcp_conn *tc, uint32_t f)
+{
+	uint32_t hi = seq_lt(tc->rxt_nxt, f) ? tc->rxt_nxt : f, n;
+
+	if (!seq_gt(hi, tc->snd.una))
+		return 0;
+	n = hi - tc->snd.una;
+	for (unsigned i = 0; i < tc->n_score; i++) {
+		uint32_t a = tc->score[i][0], b = tc->score[i][1];
+		if (seq_geq(a, hi))
+			break;
+		n -= (seq_lt(b, hi) ? b : hi) - a;
+	}
+	return n;
+}
+
 uint32_t
 tcp_sack_pipe(const struct tcp_conn *tc)
 {
 	uint32_t f = fack(tc);
-	uint32_t pipe = tc->snd.max - f;
-	uint32_t hi = seq_lt(tc->rxt_nxt, f) ? tc->rxt_nxt : f;
 
-	if (seq_gt(hi, tc->snd.una)) {
-		/* Resent holes in [SND.UNA, hi): not SACKed, in flight. */
-		pipe += hi - tc->snd.una;
-		for (unsigned i = 0; i < tc->n_score; i++) {
-			uint32_t a = tc->score[i][0], b = tc->score[i][1];
-			if (seq_geq(a, hi))
-				break;
-			pipe -= (seq_lt(b, hi) ? b : hi) - a;
-		}
-	}
-	return pipe;
+	return tc->snd.max - f + resent_holes(tc, f);
 }
 
 void
@@ -151,6 +158,11 @@ tcp_sack_recover(struct tcp_conn *tc, bool entry)
 		 * at SND.UNA is lost (NewReno's inference). */
 		uint32_t out = tc->snd.max - tc->snd.una;
 		f = tc->snd.una + (out < tc->snd.mss ? out : tc->snd.mss);
+	} else if (!entry && seq_gt(f, tc->rxt_mark) &&
+		   resent_holes(tc, f) > 0) {
+		/* Sent after our last resend, SACKed before it: the
+		 * resends still missing were lost. */
+		tc->rxt_nxt = tc->snd.una;
 	}
 	pipe = tcp_sack_pipe(tc);
 	while (entry || pipe < tc->cwnd) {
@@ -172,6 +184,7 @@ tcp_sack_recover(struct tcp_conn *tc, bool entry)
 		tcp_retransmit_range(tc, s, len);
 		TCP_COUNT(tc->ts, sack_rexmits);
 		tc->rxt_nxt = s + len;
+		tc->rxt_mark = tc->snd.max;
 		pipe += len;
 		entry = false;
 	}

@@ -1744,6 +1744,41 @@ test_early_retransmit(void **state)
 }
 
 /*
+ * test_sack_lost_rexmit -- segment 0 is lost twice: once data sent
+ * after its first resend is SACKed, it is resent again (without
+ * waiting for the RTO).
+ */
+static void
+test_sack_lost_rexmit(void **state)
+{
+	static char more[10 * SEG];
+	(void)state;
+	uint32_t snd = sack_setup(41009);
+	assert_int_equal(tcp_send(last_tc, more, sizeof(more)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	sack_ack(41009, snd, 1, S(1), S(2));    /* limited transmit: S(10) */
+	sack_ack(41009, snd, 1, S(1), S(3));    /* S(11) */
+	clear_captured();
+	sack_ack(41009, snd, 1, S(1), S(4));    /* recovery, cwnd 6 */
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	clear_captured();
+	sack_ack(41009, snd, 1, S(1), S(7));
+	assert_int_equal(n_captured, 0);        /* pipe 5 + 1 */
+	sack_ack(41009, snd, 1, S(1), S(9));    /* pipe 3 + 1: new data */
+	assert_int_equal(n_captured, 2);
+	assert_int_equal(sent_seq(0), S(12));
+	assert_int_equal(sent_seq(1), S(13));
+	clear_captured();
+	/* S(12), sent after the resend of S(0), arrived before it. */
+	sack_ack(41009, snd, 1, S(1), S(13));
+	assert_true(n_captured >= 1);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 2);
+}
+
+/*
  * test_sack_rto -- a retransmission timeout forgets the scoreboard
  * (SACK is advisory) and resends from SND.UNA.
  */
@@ -1836,6 +1871,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_sack_new_data),
 	T(test_sack_without_blocks),
 	T(test_sack_dupack_rules),
+	T(test_sack_lost_rexmit),
 	T(test_sack_rto),
 	T(test_limited_transmit),
 	T(test_early_retransmit),
