@@ -1,6 +1,7 @@
 /*
  * tcp_timer.c -- retransmission (RFC 6298 with exponential backoff),
- * SYN retries (tcp_connect's, up to syn_retries) and SYN-ACK retries, zero-window probes, TIME_WAIT expiry and keepalive.
+ * SYN retries (tcp_connect's, up to syn_retries) and SYN-ACK retries,
+ * zero-window probes, TIME_WAIT expiry and keepalive.
  *
  * The timers are deadlines in each connection, checked by a walk over
  * the connections at most once a millisecond.

@@ -3,12 +3,12 @@
  * Ethernet, ARP, IPv4, ICMP and TCP (options, states) with a listening
  * server whose application echoes what it receives, and connections of
  * its own (tcp_connect to 198.18.0.2:7000 when bit 1 of an input's last
- * byte is set and none is open; bit 2 aborts it): a TCP segment to port 1 is aimed at
- * that connection (its port; its ISS + 1 added to the ACK field), so
- * that SYN-SENT and the active side are reached. State carries over
- * from one input to the next, and time advances, so connections move
- * through their states and timers fire. Nothing may crash, leak mbufs
- * or send a frame the stack did not build completely.
+ * byte is set and none is open; bit 2 aborts it): a TCP segment to port
+ * 1 is aimed at that connection (its port; its ISS + 1 added to the ACK
+ * field), so that SYN-SENT and the active side are reached. State
+ * carries over from one input to the next, and time advances, so
+ * connections move through their states and timers fire. Nothing may
+ * crash, leak mbufs or send a frame the stack did not build completely.
  */
 #include <assert.h>
 #include <stdint.h>
