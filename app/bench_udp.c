@@ -1,0 +1,207 @@
+/*
+ * bench_udp.c -- redpoll-bench's UDP transport: one request per
+ * datagram behind the frame header of dataplane/udp_frame.h, replies
+ * matched by request id.
+ *
+ * Client i sends from UDP port --src-port + i, so a server with several
+ * workers spreads the clients over its queues. Received frames that are
+ * UDP datagrams to one of these ports are taken here; everything else
+ * (ARP above all) goes to dp_net_input.
+ *
+ * mbuf ownership: udp_send builds and hands its mbuf to
+ * dp_ipv4_output; udp_input consumes every mbuf of the burst.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "bench_reply.h"
+#include "bench_run.h"
+#include "udp_frame.h"
+
+/* udp_send -- build one request datagram of client c and queue it. */
+static int
+udp_send(struct bench_run *r, struct bench_client *c,
+	 const struct bench_slot *s, const struct bench_cmd *cmd,
+	 const struct bench_req *req)
+{
+	struct dp_net *net = &r->net;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(net->pool);
+	const size_t hdr = sizeof(struct rte_udp_hdr) + DP_UDP_FRAME_LEN;
+
+	if (m == NULL)
+		return -ENOBUFS;
+	size_t room = (size_t)net->mtu - sizeof(struct rte_ipv4_hdr) - hdr;
+	if (room > rte_pktmbuf_tailroom(m) - hdr)
+		room = rte_pktmbuf_tailroom(m) - hdr;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	int len = bench_cmd_encode(cmd, req, (char *)p + hdr, room);
+	if (len < 0) {
+		rte_pktmbuf_free(m);
+		return len;
+	}
+	uint16_t dlen = (uint16_t)(hdr + (size_t)len);
+	rte_pktmbuf_append(m, dlen);
+
+	struct dp_udp_frame f = { .id = s->id, .seq = 0, .count = 1 };
+	dp_udp_frame_encode(&f, p + sizeof(struct rte_udp_hdr));
+
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)p;
+	uh->src_port = rte_cpu_to_be_16(c->sport);
+	uh->dst_port = rte_cpu_to_be_16(r->o->port);
+	uh->dgram_len = rte_cpu_to_be_16(dlen);
+	uh->dgram_cksum = 0;
+	/* The pseudo-header: DPDK's helper reads these fields only. */
+	struct rte_ipv4_hdr ph = {
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16((uint16_t)(dlen +
+						sizeof(struct rte_ipv4_hdr))),
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = net->ip,
+		.dst_addr = r->o->host,
+	};
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ph, uh);
+	dp_ipv4_output(net, m, r->o->host, IPPROTO_UDP);
+	return 0;
+}
+
+/*
+ * udp_reply -- a datagram to client port dport: match it and judge the
+ * reply. Does not consume m.
+ */
+static void
+udp_reply(struct bench_run *r, uint16_t dport, const uint8_t *p, size_t len)
+{
+	struct dp_udp_frame f;
+	size_t used;
+
+	if (!dp_udp_frame_decode(p, len, &f) || !(f.flags & DP_UDP_F_REPLY)) {
+		bench_run_count(r, BENCH_C_rx_dropped);
+		return;
+	}
+	struct bench_slot *s = bench_run_slot(r, f.id);
+	if (s == NULL || r->clients[s->client].sport != dport) {
+		bench_run_count(r, BENCH_C_unmatched);
+		return;
+	}
+	if (f.flags & DP_UDP_F_TOOBIG) {
+		bench_run_complete(r, s, BENCH_TOOBIG);
+		return;
+	}
+	const char *body = (const char *)p + DP_UDP_FRAME_LEN;
+	size_t blen = len - DP_UDP_FRAME_LEN;
+	switch (bench_reply_check(body, blen, &used)) {
+	case BENCH_REPLY_OK:
+		bench_run_complete(r, s, used == blen ? BENCH_OK :
+				   BENCH_BAD_REPLY);
+		break;
+	case BENCH_REPLY_ERROR:
+		bench_run_complete(r, s, used == blen ? BENCH_ERROR_REPLY :
+				   BENCH_BAD_REPLY);
+		break;
+	default:
+		bench_run_complete(r, s, BENCH_BAD_REPLY);
+		break;
+	}
+}
+
+/* udp_cksum_ok -- the UDP checksum with the pseudo-header sums to 0xffff. */
+static bool
+udp_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *uh,
+	     uint32_t ulen)
+{
+	uint32_t s = rte_raw_cksum(uh, ulen) + rte_ipv4_phdr_cksum(ip, 0);
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/*
+ * udp_take -- if m is a UDP datagram to one of our client ports, handle
+ * it and return true (m still the caller's to free); false otherwise.
+ */
+static bool
+udp_take(struct bench_run *r, struct rte_mbuf *m)
+{
+	struct dp_net *net = &r->net;
+	uint32_t len = rte_pktmbuf_data_len(m);
+	const uint32_t l2 = sizeof(struct rte_ether_hdr);
+
+	if (m->nb_segs != 1 ||
+	    len < l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+		return false;
+	const struct rte_ether_hdr *eh =
+		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    !rte_is_same_ether_addr(&eh->dst_addr, &net->mac))
+		return false;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	uint32_t hlen = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	uint32_t total = rte_be_to_cpu_16(ip->total_length);
+	if (ip->next_proto_id != IPPROTO_UDP || ip->dst_addr != net->ip ||
+	    (ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) ||
+	    total < hlen + sizeof(struct rte_udp_hdr) || l2 + total > len)
+		return false;
+	const struct rte_udp_hdr *uh =
+		(const struct rte_udp_hdr *)((const uint8_t *)ip + hlen);
+	uint16_t dport = rte_be_to_cpu_16(uh->dst_port);
+	if (dport < r->o->src_port ||
+	    (unsigned)(dport - r->o->src_port) >= r->o->clients)
+		return false;
+	/* Ours from here: a bad one is dropped and counted. */
+	uint32_t ulen = rte_be_to_cpu_16(uh->dgram_len);
+	bool ip_good = (net->offloads & DP_OFF_RX_IPV4_CKSUM) &&
+		(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+		RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	bool l4_good = (net->offloads & DP_OFF_RX_L4_CKSUM) &&
+		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	if (ulen < sizeof(*uh) || ulen != total - hlen ||
+	    (rte_be_to_cpu_16(ip->fragment_offset) &
+	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    (!ip_good && rte_raw_cksum(ip, hlen) != 0xffff) ||
+	    (!l4_good && uh->dgram_cksum != 0 && !udp_cksum_ok(ip, uh, ulen))) {
+		bench_run_count(r, BENCH_C_rx_dropped);
+		return true;
+	}
+	udp_reply(r, dport, (const uint8_t *)(uh + 1), ulen - sizeof(*uh));
+	return true;
+}
+
+/* udp_input -- a received burst: our datagrams here, the rest to net. */
+static void
+udp_input(struct bench_run *r, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *other[DP_MAX_BURST];
+	uint16_t n_other = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (udp_take(r, m)) {
+			r->net.counters[DP_NET_rx_packets]++;
+			r->net.counters[DP_NET_rx_bytes] +=
+				rte_pktmbuf_pkt_len(m);
+			rte_pktmbuf_free(m);
+		} else if (n_other < DP_MAX_BURST) {
+			other[n_other++] = m;
+		} else {
+			rte_pktmbuf_free(m);
+		}
+	}
+	if (n_other > 0)
+		dp_net_input(&r->net, other, n_other);
+}
+
+const struct bench_tp bench_udp_transport = {
+	.name = "udp",
+	.send = udp_send,
+	.input = udp_input,
+};
