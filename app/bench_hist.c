@@ -20,11 +20,15 @@ bench_hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi)
 		*lo = *hi = i;
 		return;
 	}
+	if (i == BENCH_HIST_BUCKETS - 1) {
+		*lo = 1ull << BENCH_HIST_MAX_BITS;
+		*hi = UINT64_MAX;
+		return;
+	}
 	unsigned shift = i / BENCH_HIST_SUB - 1;
 	uint64_t mant = BENCH_HIST_SUB + i % BENCH_HIST_SUB;
 	*lo = mant << shift;
-	*hi = i == BENCH_HIST_BUCKETS - 1 ? UINT64_MAX :
-		*lo + (1ull << shift) - 1;
+	*hi = *lo + (1ull << shift) - 1;
 }
 
 uint64_t

@@ -8,7 +8,7 @@
  * midpoint of its bucket (clamped to the exact minimum and maximum), so
  * its relative error is at most BENCH_HIST_REL_ERR = 1 / (2 *
  * BENCH_HIST_SUB) = 0.39%. Values of 2^BENCH_HIST_MAX_BITS and more land
- * in the last bucket (the exact maximum is still kept).
+ * in one overflow bucket (the exact maximum is still kept).
  *
  * Recording is a few shifts and one increment: no allocation, no lock.
  * A histogram belongs to one thread; merge them to combine.
@@ -21,8 +21,9 @@
 #define BENCH_HIST_SUB_BITS 7
 #define BENCH_HIST_SUB      (1u << BENCH_HIST_SUB_BITS)
 #define BENCH_HIST_MAX_BITS 44          /* 2^44 ns: about 4.9 hours */
+/* 2 * SUB exact values, SUB per power of two above, one for overflow */
 #define BENCH_HIST_BUCKETS \
-	((BENCH_HIST_MAX_BITS - BENCH_HIST_SUB_BITS + 1) * BENCH_HIST_SUB)
+	((BENCH_HIST_MAX_BITS - BENCH_HIST_SUB_BITS + 1) * BENCH_HIST_SUB + 1)
 #define BENCH_HIST_REL_ERR  (1.0 / (2.0 * BENCH_HIST_SUB))
 
 struct bench_hist {

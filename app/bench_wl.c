@@ -390,6 +390,7 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 		 size_t errlen)
 {
 	const char *ratio = NULL;
+	unsigned n_templates = 0;
 	uint64_t u;
 	int rc;
 
@@ -435,7 +436,7 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			char name[16];
 			if (v == NULL)
 				goto bad;
-			snprintf(name, sizeof(name), "cmd%u", o->n_cmds + 1);
+			snprintf(name, sizeof(name), "cmd%u", ++n_templates);
 			if ((rc = add_cmd(o, name, v, err, errlen)) != 0)
 				return rc;
 		} else if (strcmp(a, "--ratio") == 0) {
