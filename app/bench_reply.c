@@ -112,12 +112,25 @@ check_at(const char *buf, size_t len, size_t *pos, unsigned depth)
 }
 
 enum bench_reply_status
-bench_reply_check(const char *buf, size_t len, size_t *used)
+bench_reply_check(const char *buf, size_t len, size_t *used,
+		  struct bench_reply_top *top)
 {
 	size_t pos = 0;
 	enum bench_reply_status st = check_at(buf, len, &pos, 0);
 
-	if (st == BENCH_REPLY_OK || st == BENCH_REPLY_ERROR)
-		*used = pos;
+	if (st != BENCH_REPLY_OK && st != BENCH_REPLY_ERROR)
+		return st;
+	*used = pos;
+	if (top != NULL) {
+		/* valid, so the first line ends in the buffer */
+		const char *eol = memchr(buf, '\r', pos);
+		top->type = buf[0];
+		top->nil = (buf[0] == '$' || buf[0] == '*') && buf[1] == '-';
+		top->off = top->len = 0;
+		if (buf[0] == '$' && !top->nil) {
+			top->off = (size_t)(eol - buf) + 2;
+			top->len = pos - top->off - 2;
+		}
+	}
 	return st;
 }

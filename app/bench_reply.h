@@ -20,12 +20,21 @@ enum bench_reply_status {
 	BENCH_REPLY_BAD,        /* not RESP2, or nested too deep */
 };
 
+/* What the outermost reply is, for counting nils and checking values. */
+struct bench_reply_top {
+	char type;              /* '+', '-', ':', '$' or '*' */
+	int nil;                /* "$-1" or "*-1" */
+	size_t off, len;        /* '$': the bulk's bytes in buf */
+};
+
 /*
  * bench_reply_check -- the status of the reply at buf[0..len); on OK or
- * ERROR, *used is its length (bytes after it are the caller's to judge).
+ * ERROR, *used is its length (bytes after it are the caller's to judge)
+ * and, if top is not NULL, *top describes it.
  * An error nested in an array makes the whole reply OK, as in EXEC.
  */
 enum bench_reply_status bench_reply_check(const char *buf, size_t len,
-					  size_t *used);
+					  size_t *used,
+					  struct bench_reply_top *top);
 
 #endif /* RP_BENCH_REPLY_H */

@@ -196,6 +196,10 @@ bench_run_complete(struct bench_run *r, struct bench_slot *s,
 		bench_run_count(r, BENCH_C_bad_replies);
 		bench_run_count(r, BENCH_C_errors);
 		break;
+	case BENCH_BAD_VALUE:
+		bench_run_count(r, BENCH_C_bad_values);
+		bench_run_count(r, BENCH_C_errors);
+		break;
 	case BENCH_TIMEOUT:
 		bench_run_count(r, BENCH_C_timeouts);
 		bench_run_count(r, BENCH_C_errors);

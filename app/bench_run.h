@@ -30,6 +30,7 @@ enum bench_outcome {
 	BENCH_TOOBIG,           /* reply too big for the transport */
 	BENCH_BAD_REPLY,        /* malformed reply: counted as an error */
 	BENCH_TIMEOUT,          /* no reply in --timeout-ms: an error */
+	BENCH_BAD_VALUE,        /* --verify found another value: an error */
 };
 
 /* Counters of a run or of one second of it; X-macro for the output. */
@@ -38,7 +39,9 @@ enum bench_outcome {
 	X(replies)       /* measured requests answered (any reply) */    \
 	X(ok)            X(error_replies)  X(toobig)                     \
 	X(bad_replies)   X(timeouts)                                    \
-	X(errors)        /* bad_replies + timeouts */                    \
+	X(bad_values)    /* --verify: a bulk that is not our value */    \
+	X(errors)        /* bad_replies + timeouts + bad_values */       \
+	X(nil_replies)   /* replies that are a nil bulk or array */      \
 	X(unmatched)     /* replies to no request in flight */           \
 	X(tx_fail)       /* requests the transport could not send */     \
 	X(rx_dropped)    /* datagrams dropped (checksum, header) */

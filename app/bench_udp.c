@@ -78,6 +78,7 @@ static void
 udp_reply(struct bench_run *r, uint16_t dport, const uint8_t *p, size_t len)
 {
 	struct dp_udp_frame f;
+	struct bench_reply_top top;
 	size_t used;
 
 	if (!dp_udp_frame_decode(p, len, &f) || !(f.flags & DP_UDP_F_REPLY)) {
@@ -95,10 +96,19 @@ udp_reply(struct bench_run *r, uint16_t dport, const uint8_t *p, size_t len)
 	}
 	const char *body = (const char *)p + DP_UDP_FRAME_LEN;
 	size_t blen = len - DP_UDP_FRAME_LEN;
-	switch (bench_reply_check(body, blen, &used)) {
+	switch (bench_reply_check(body, blen, &used, &top)) {
 	case BENCH_REPLY_OK:
-		bench_run_complete(r, s, used == blen ? BENCH_OK :
-				   BENCH_BAD_REPLY);
+		if (used != blen) {
+			bench_run_complete(r, s, BENCH_BAD_REPLY);
+			break;
+		}
+		if (top.nil && s->measured)
+			bench_run_count(r, BENCH_C_nil_replies);
+		if (r->o->verify && top.type == '$' && !top.nil &&
+		    !bench_data_check(r->o, body + top.off, top.len))
+			bench_run_complete(r, s, BENCH_BAD_VALUE);
+		else
+			bench_run_complete(r, s, BENCH_OK);
 		break;
 	case BENCH_REPLY_ERROR:
 		bench_run_complete(r, s, used == blen ? BENCH_ERROR_REPLY :

@@ -62,6 +62,8 @@ const char bench_opts_usage[] =
 "  --seed N           random seed (1)\n"
 "  --json FILE        write the result as JSON\n"
 "  --csv FILE         write the result as a CSV header and row\n"
+"  --verify           every bulk reply must be a value of -d (GET after a\n"
+"                     SET run with the same -d): others count as errors\n"
 "  -q, --quiet        no per-second progress lines\n"
 "  -h, --help         this text\n";
 
@@ -406,6 +408,9 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			o->quiet = 1;
 			used = false;
+		} else if (strcmp(a, "--verify") == 0) {
+			o->verify = 1;
+			used = false;
 		} else if (strcmp(a, "--udp") == 0) {
 			o->transport = BENCH_TP_UDP;
 			used = false;
@@ -587,6 +592,19 @@ bench_data_fill(char *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
+}
+
+int
+bench_data_check(const struct bench_opts *o, const char *buf, size_t len)
+{
+	if (len < o->data_min || len > o->data_max)
+		return 0;
+	for (size_t i = 0; i < len; i += DATA_PERIOD) {
+		size_t n = len - i < DATA_PERIOD ? len - i : DATA_PERIOD;
+		if (memcmp(buf + i, data_pattern, n) != 0)
+			return 0;
+	}
+	return 1;
 }
 
 /* put_u64 -- write v in decimal at buf; returns its length. */

@@ -91,6 +91,7 @@ struct bench_opts {
 	/* output */
 	const char *json, *csv;
 	int quiet;                      /* no per-second lines */
+	int verify;                     /* bulk replies must be our values */
 };
 
 /*
@@ -152,5 +153,12 @@ size_t bench_cmd_max_len(const struct bench_cmd *c, uint64_t key_space,
 
 /* bench_data_fill -- the value bytes of __data__ (len bytes at buf). */
 void bench_data_fill(char *buf, size_t len);
+
+/*
+ * bench_data_check -- whether buf[0..len) is a value bench_data_fill
+ * writes, of a length within [o->data_min, o->data_max].
+ */
+int bench_data_check(const struct bench_opts *o, const char *buf,
+		     size_t len);
 
 #endif /* RP_BENCH_WL_H */

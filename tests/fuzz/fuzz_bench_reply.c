@@ -34,19 +34,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	memcpy(buf, data, size);
-	enum bench_reply_status st = bench_reply_check(buf, size, &used);
+	struct bench_reply_top top;
+	enum bench_reply_status st = bench_reply_check(buf, size, &used, &top);
 	if (st == BENCH_REPLY_OK || st == BENCH_REPLY_ERROR) {
 		check(used > 0 && used <= size);
-		check(bench_reply_check(buf, used, &used2) == st);
+		check(top.type == buf[0]);
+		if (top.type == '$' && !top.nil)
+			check(top.off + top.len + 2 == used);
+		check(bench_reply_check(buf, used, &used2, NULL) == st);
 		check(used2 == used);
 		/* prefixes: a sample of cut points, all when short */
 		size_t step = used > 256 ? used / 64 : 1;
 		for (size_t k = 0; k < used; k += step)
-			check(bench_reply_check(buf, k, &used2) ==
+			check(bench_reply_check(buf, k, &used2, NULL) ==
 			      BENCH_REPLY_PARTIAL);
 	} else if (st == BENCH_REPLY_PARTIAL && size > 0) {
 		/* a prefix of a partial reply is partial too */
-		check(bench_reply_check(buf, size / 2, &used2) ==
+		check(bench_reply_check(buf, size / 2, &used2, NULL) ==
 		      BENCH_REPLY_PARTIAL);
 	}
 	free(buf);

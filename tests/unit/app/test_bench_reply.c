@@ -13,7 +13,7 @@ static enum bench_reply_status
 check(const char *s, size_t *used)
 {
 	*used = 12345;
-	return bench_reply_check(s, strlen(s), used);
+	return bench_reply_check(s, strlen(s), used, NULL);
 }
 
 /* expect_whole -- s is one complete reply of status st; every proper
@@ -25,7 +25,7 @@ expect_whole(const char *s, enum bench_reply_status st)
 	assert_int_equal(check(s, &used), st);
 	assert_int_equal(used, len);
 	for (size_t k = 0; k < len; k++)
-		assert_int_equal(bench_reply_check(s, k, &used),
+		assert_int_equal(bench_reply_check(s, k, &used, NULL),
 				 BENCH_REPLY_PARTIAL);
 }
 
@@ -47,7 +47,7 @@ test_types(void **state)
 	/* binary bulk with CR LF inside */
 	const char bin[] = "$4\r\n\r\n\r\n\r\n";
 	size_t used;
-	assert_int_equal(bench_reply_check(bin, sizeof(bin) - 1, &used),
+	assert_int_equal(bench_reply_check(bin, sizeof(bin) - 1, &used, NULL),
 			 BENCH_REPLY_OK);
 	assert_int_equal(used, sizeof(bin) - 1);
 }
@@ -131,7 +131,42 @@ test_depth(void **state)
 	assert_int_equal(check(deeper, &used), BENCH_REPLY_BAD);
 }
 
+/* The outermost reply's type, nil flag and bulk bytes. */
+static void
+test_top(void **state)
+{
+	struct bench_reply_top top;
+	size_t used;
+	const char *s = "$5\r\nhello\r\n";
+	(void)state;
+	assert_int_equal(bench_reply_check(s, strlen(s), &used, &top),
+			 BENCH_REPLY_OK);
+	assert_int_equal(top.type, '$');
+	assert_int_equal(top.nil, 0);
+	assert_int_equal(top.off, 4);
+	assert_int_equal(top.len, 5);
+	s = "$-1\r\n";
+	assert_int_equal(bench_reply_check(s, strlen(s), &used, &top),
+			 BENCH_REPLY_OK);
+	assert_int_equal(top.nil, 1);
+	s = "*-1\r\n";
+	assert_int_equal(bench_reply_check(s, strlen(s), &used, &top),
+			 BENCH_REPLY_OK);
+	assert_int_equal(top.type, '*');
+	assert_int_equal(top.nil, 1);
+	s = "-ERR x\r\n";
+	assert_int_equal(bench_reply_check(s, strlen(s), &used, &top),
+			 BENCH_REPLY_ERROR);
+	assert_int_equal(top.type, '-');
+	assert_int_equal(top.nil, 0);
+	s = ":-1\r\n";
+	assert_int_equal(bench_reply_check(s, strlen(s), &used, &top),
+			 BENCH_REPLY_OK);
+	assert_int_equal(top.nil, 0);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_top),
 	cmocka_unit_test(test_types),
 	cmocka_unit_test(test_trailing),
 	cmocka_unit_test(test_bad_type),

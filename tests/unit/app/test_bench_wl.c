@@ -306,7 +306,28 @@ test_generator(void **state)
 	assert_int_equal(req.keys[2], 0);
 }
 
+/* --verify: a value of the pattern and of a length in -d. */
+static void
+test_data_check(void **state)
+{
+	char buf[200];
+	(void)state;
+	assert_int_equal(parse(BASE, "-d", "10-150", "--verify"), 0);
+	assert_int_equal(o.verify, 1);
+	bench_data_fill(buf, 150);
+	assert_true(bench_data_check(&o, buf, 10));
+	assert_true(bench_data_check(&o, buf, 63));
+	assert_true(bench_data_check(&o, buf, 150));
+	assert_false(bench_data_check(&o, buf, 9));      /* too short */
+	bench_data_fill(buf, 151);
+	assert_false(bench_data_check(&o, buf, 151));    /* too long */
+	buf[100] = '!';
+	assert_false(bench_data_check(&o, buf, 120));    /* other bytes */
+	assert_true(bench_data_check(&o, buf, 100));
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_data_check),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_all_options),
 	cmocka_unit_test(test_option_errors),
