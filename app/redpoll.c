@@ -37,6 +37,7 @@
 #include "rdb.h"
 #include "tcp.h"
 #include "telemetry.h"
+#include "udp.h"
 #include "worker.h"
 #include "xcore.h"
 
@@ -223,6 +224,15 @@ info_workers(const struct dp_worker *w, char *buf, size_t len, size_t *n)
 		info_append(buf, len, n, "worker%u_%s:%" PRIu64 "\r\n",
 			    w->index, dp_worker_counter_name(i),
 			    w->counters[i]);
+	/* Server CPU cost per request (docs/operations.md). */
+	info_append(buf, len, n, "worker%u_tsc_hz:%" PRIu64 "\r\n"
+		    "worker%u_cycles_per_request:%.1f\r\n"
+		    "worker%u_commands_last_s:%" PRIu64 "\r\n"
+		    "worker%u_cycles_per_request_last_s:%.1f\r\n",
+		    w->index, w->net.tsc_hz, w->index,
+		    dp_worker_cycles_per_request(w, false), w->index,
+		    w->commands_last_s, w->index,
+		    dp_worker_cycles_per_request(w, true));
 }
 
 /*
@@ -371,6 +381,12 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 			 index, cfg->port);
 		goto fail;
 	}
+	if (cfg_udp_port(cfg) != 0 &&
+	    dp_udp_create(w, cfg_udp_port(cfg)) == NULL) {
+		snprintf(err, errlen, "worker %u: cannot create the UDP "
+			 "service: out of memory", index);
+		goto fail;
+	}
 
 	if (cfg->persistence != CFG_PERSIST_OFF) {
 		char path[PATH_MAX + 32];
@@ -418,6 +434,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 
 fail:
 	kv_shard_free(w->shard);
+	dp_udp_free(w->udp);
 	if (w->net.tcp != NULL)
 		tcp_stack_free(w->net.tcp);
 	dp_impair_free(w->net.impair_rx);
@@ -473,6 +490,7 @@ static void
 worker_free(struct dp_worker *w)
 {
 	dp_conn_fini(w);
+	dp_udp_free(w->udp);
 	dp_xc_free(w);
 	dp_ctl_free(w->ctl);
 	tcp_stack_free(w->net.tcp);

@@ -100,6 +100,10 @@ static const struct cfg_directive cfg_table[] = {
 	  .doc = "next hop for destinations outside the bind-ip subnet" },
 	{ "port", K_INT, F(port), .min = 1, .max = 65535, .def = "6379",
 	  .doc = "TCP port of the Redis protocol" },
+	{ "udp-port", K_SINT, F(udp_port), .min = (uint64_t)-1LL,
+	  .max = 65535, .def = "0",
+	  .doc = "UDP port of RESP over UDP, one request per datagram "
+	  "(0: the same as port, -1: off)" },
 	{ "mtu", K_INT, F(mtu), .min = 576, .max = 9000, .def = "1500",
 	  .doc = "MTU of the port; the TCP MSS is mtu - 40" },
 	{ "tcp-backlog", K_INT, F(tcp_backlog), .min = 1, .max = 65535,
@@ -695,6 +699,14 @@ apply_words(struct rp_config *c, const struct cfg_directive *d, int argc,
 			*w++ = '\0';
 	}
 	return apply(c, d, n, wv, err, errlen);
+}
+
+uint16_t
+cfg_udp_port(const struct rp_config *cfg)
+{
+	if (cfg->udp_port < 0)
+		return 0;
+	return cfg->udp_port == 0 ? cfg->port : (uint16_t)cfg->udp_port;
 }
 
 void

@@ -49,7 +49,9 @@ struct rp_config {
 	uint32_t ip;              /* "bind-ip": host byte order */
 	uint8_t prefix_len;       /* from "bind-ip a.b.c.d/len" (default 24) */
 	uint32_t gateway;         /* "gateway": 0 = none */
-	uint16_t port;            /* "port": TCP (and UDP) port, default 6379 */
+	uint16_t port;            /* "port": TCP port, default 6379 */
+	long long udp_port;       /* "udp-port": RESP over UDP; 0 = port,
+				   * -1 = off (cfg_udp_port) */
 	uint16_t mtu;             /* "mtu", default 1500 */
 	unsigned tcp_backlog;     /* "tcp-backlog" */
 	unsigned tcp_keepalive;   /* "tcp-keepalive" seconds, 0 = off */
@@ -134,6 +136,12 @@ bool cfg_impair_on(const struct cfg_impair *im);
 
 /* How a directive's value is shown and set: one entry of the table. */
 struct cfg_directive;
+
+/*
+ * cfg_udp_port -- the UDP port of RESP over UDP: udp-port, or port when
+ * udp-port is 0; 0 when UDP is off (udp-port -1).
+ */
+uint16_t cfg_udp_port(const struct rp_config *cfg);
 
 /*
  * cfg_init -- fill a config with the built-in defaults (the same values

@@ -157,22 +157,26 @@ ipv4_input(struct dp_net *net, struct rte_mbuf *m)
 
 	uint32_t src = ip->src_addr, dst = ip->dst_addr;
 	uint8_t proto = ip->next_proto_id;
+	bool l4_good = (net->offloads & DP_OFF_RX_L4_CKSUM) &&
+		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	switch (proto) {
 	case IPPROTO_ICMP:
 		dp_icmp_input(net, m, hlen);
 		return;
-	case IPPROTO_TCP: {
-		bool l4_good = (net->offloads & DP_OFF_RX_L4_CKSUM) &&
-			(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
-			RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	case IPPROTO_TCP:
 		rte_pktmbuf_adj(m, (uint16_t)hlen);
 		tcp_input(net->tcp, m, src, dst, (uint16_t)(total - hlen),
 			  l4_good);
 		return;
-	}
 	case IPPROTO_UDP:
 		DP_COUNT(net, udp_rx);
-		goto drop;
+		if (net->udp_input == NULL) {
+			DP_COUNT(net, udp_no_port);
+			goto drop;
+		}
+		net->udp_input(net->udp_ctx, m, hlen, l4_good);
+		return;
 	default:
 		DP_COUNT(net, drop_ip_proto);
 		goto drop;

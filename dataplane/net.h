@@ -44,7 +44,16 @@
 	X(drop_icmp)        /* ICMP other than echo request */             \
 	X(arp_requests_rx)  X(arp_replies_rx)  X(arp_requests_tx)          \
 	X(arp_replies_tx)   X(icmp_echo_rx)  X(icmp_echo_tx)              \
-	X(udp_rx)
+	X(udp_rx)           /* UDP datagrams for our address */            \
+	X(udp_no_port)      /* to a port without UDP service: dropped */   \
+	X(udp_bad_cksum)    /* UDP checksum wrong: dropped */              \
+	X(udp_bad_frames)   /* bad UDP length, shorter than the frame      \
+			     * header, or a reply: dropped */              \
+	X(udp_requests)     /* requests received (one per datagram) */     \
+	X(udp_replies)      /* reply datagrams sent */                     \
+	X(udp_toobig)       /* replies replaced by the too-big error */    \
+	X(udp_refused)      /* commands refused: they need TCP */          \
+	X(udp_protocol_errors) /* not exactly one whole RESP request */
 
 enum dp_net_counter {
 #define DP_NET_ENUM(n) DP_NET_##n,
@@ -97,6 +106,15 @@ struct dp_net {
 
 	/* transport */
 	struct tcp_stack *tcp;
+	/*
+	 * UDP input (udp.c registers it), NULL: datagrams are counted and
+	 * dropped. Called with the data at the IPv4 header (hlen bytes),
+	 * trimmed to the IP packet; l4_good: the port verified the UDP
+	 * checksum. Consumes m.
+	 */
+	void (*udp_input)(void *ctx, struct rte_mbuf *m, uint32_t hlen,
+			  bool l4_good);
+	void *udp_ctx;
 
 	/* test impairment (impair.h), owned here; NULL = off */
 	struct dp_impair *impair_rx;    /* applied by the worker's poll */

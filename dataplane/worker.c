@@ -11,7 +11,8 @@
  *   6. group commit: one pmem drain for every write of the iteration
  *      (persistence sync), or at most every persistence-async-us (async);
  *      then the control plane's replies are released;
- *   7. replies and ACKs segmented and transmitted;
+ *   7. replies and ACKs segmented and transmitted, UDP replies
+ *      (dataplane/udp.c) released;
  *   8. timers (TCP, ARP, active expiry) with bounded work.
  * When idle for worker-idle-polls iterations, the worker sleeps
  * worker-idle-sleep-us per empty poll so that a shared machine stays
@@ -28,6 +29,7 @@
 #include "kv.h"
 #include "pm.h"
 #include "tcp.h"
+#include "udp.h"
 #include "worker.h"
 #include "xcore.h"
 
@@ -60,11 +62,36 @@ worker_commit(struct dp_worker *w)
 	w->counters[DP_W_commits]++;
 }
 
+double
+dp_worker_cycles_per_request(const struct dp_worker *w, bool last_s)
+{
+	uint64_t busy = last_s ? w->busy_last_s :
+			w->counters[DP_W_busy_cycles];
+	uint64_t reqs = last_s ? w->commands_last_s :
+			w->counters[DP_W_commands];
+
+	return reqs != 0 ? (double)busy / (double)reqs : 0;
+}
+
+/* worker_account -- once a second: the last second's cycles, requests. */
+static void
+worker_account(struct dp_worker *w)
+{
+	w->busy_last_s = w->counters[DP_W_busy_cycles] - w->busy_mark;
+	w->commands_last_s = w->counters[DP_W_commands] - w->commands_mark;
+	w->busy_mark = w->counters[DP_W_busy_cycles];
+	w->commands_mark = w->counters[DP_W_commands];
+}
+
 /* worker_timers -- timer work, bounded per call. */
 static void
 worker_timers(struct dp_worker *w)
 {
 	tcp_timer(w->net.tcp);
+	if (w->net.now_tsc >= w->next_second_tsc) {
+		w->next_second_tsc = w->net.now_tsc + w->net.tsc_hz;
+		worker_account(w);
+	}
 	if (w->net.now_tsc >= w->next_cron_tsc) {
 		/* Active expiry and ARP upkeep every millisecond. */
 		w->next_cron_tsc = w->net.now_tsc + w->net.tsc_hz / 1000;
@@ -102,6 +129,7 @@ worker_poll(struct dp_worker *w)
 	dp_ctl_reply(w);
 	dp_xc_flush(w);
 	tcp_flush(w->net.tcp);
+	dp_udp_flush(w->udp);
 	worker_timers(w);
 	dp_net_tx_flush(&w->net);
 	return (uint16_t)(n + nc);
@@ -134,6 +162,7 @@ dp_worker_main(void *arg)
 	w->net.tsc_hz = rte_get_tsc_hz();
 	w->net.now_tsc = rte_rdtsc();
 	w->last_commit_tsc = w->net.now_tsc;
+	w->next_second_tsc = w->net.now_tsc + w->net.tsc_hz;
 	dp_arp_announce(&w->net);
 
 	while (!*w->quit) {
