@@ -93,6 +93,7 @@ bench_run_init(struct bench_run *r, const struct bench_opts *o,
 	r->tsc_hz = rte_get_tsc_hz();
 	r->timeout_tsc = r->tsc_hz * o->timeout_ms / 1000;
 	r->next_id = r->oldest_id = 1;
+	tp->attach(r);
 	return 0;
 }
 

@@ -74,14 +74,16 @@ struct bench_client {
 struct bench_run;
 
 /*
- * A transport. send builds and queues one request of client c under
+ * A transport. attach hooks it to r->net once, before any traffic.
+ * send builds and queues one request of client c under
  * slot s's id; it returns 0, or a negative errno when the request could
  * not be sent (no mbuf, does not fit). input consumes a burst of received
- * frames, passes what is not its own to dp_net_input and calls
- * bench_run_complete for every reply it matches.
+ * frames (through dp_net_input) and calls bench_run_complete for
+ * every reply it matches.
  */
 struct bench_tp {
 	const char *name;
+	void (*attach)(struct bench_run *r);
 	int (*send)(struct bench_run *r, struct bench_client *c,
 		    const struct bench_slot *s, const struct bench_cmd *cmd,
 		    const struct bench_req *req);

@@ -4,9 +4,9 @@
  * matched by request id.
  *
  * Client i sends from UDP port --src-port + i, so a server with several
- * workers spreads the clients over its queues. Received frames that are
- * UDP datagrams to one of these ports are taken here; everything else
- * (ARP above all) goes to dp_net_input.
+ * workers spreads the clients over its queues. Received frames go
+ * through dp_net_input (Ethernet, ARP, IPv4 checks), which hands UDP
+ * datagrams to udp_datagram.
  *
  * mbuf ownership: udp_send builds and hands its mbuf to
  * dp_ipv4_output; udp_input consumes every mbuf of the burst.
@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
@@ -133,85 +132,65 @@ udp_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *uh,
 }
 
 /*
- * udp_take -- if m is a UDP datagram to one of our client ports, handle
- * it and return true (m still the caller's to free); false otherwise.
+ * udp_datagram -- net->udp_input: a datagram for our address that
+ * dp_net validated up to IPv4 (data at the IPv4 header, hlen bytes,
+ * trimmed to the IP packet). Replies to our client ports are matched;
+ * anything else is counted by dp_net's counters. Consumes m.
  */
-static bool
-udp_take(struct bench_run *r, struct rte_mbuf *m)
+static void
+udp_datagram(void *ctx, struct rte_mbuf *m, uint32_t hlen, bool l4_good)
 {
+	struct bench_run *r = ctx;
 	struct dp_net *net = &r->net;
-	uint32_t len = rte_pktmbuf_data_len(m);
-	const uint32_t l2 = sizeof(struct rte_ether_hdr);
-
-	if (m->nb_segs != 1 ||
-	    len < l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
-		return false;
-	const struct rte_ether_hdr *eh =
-		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    !rte_is_same_ether_addr(&eh->dst_addr, &net->mac))
-		return false;
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
-	uint32_t hlen = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-	uint32_t total = rte_be_to_cpu_16(ip->total_length);
-	if (ip->next_proto_id != IPPROTO_UDP || ip->dst_addr != net->ip ||
-	    (ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) ||
-	    total < hlen + sizeof(struct rte_udp_hdr) || l2 + total > len)
-		return false;
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	uint32_t len = rte_pktmbuf_data_len(m) - hlen;
 	const struct rte_udp_hdr *uh =
 		(const struct rte_udp_hdr *)((const uint8_t *)ip + hlen);
+
+	if (len < sizeof(*uh)) {
+		DP_COUNT(net, drop_short);
+		goto out;
+	}
 	uint16_t dport = rte_be_to_cpu_16(uh->dst_port);
 	if (dport < r->o->src_port ||
-	    (unsigned)(dport - r->o->src_port) >= r->o->clients)
-		return false;
-	/* Ours from here: a bad one is dropped and counted. */
-	uint32_t ulen = rte_be_to_cpu_16(uh->dgram_len);
-	bool ip_good = (net->offloads & DP_OFF_RX_IPV4_CKSUM) &&
-		(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
-		RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-	bool l4_good = (net->offloads & DP_OFF_RX_L4_CKSUM) &&
-		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
-		RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-	if (ulen < sizeof(*uh) || ulen != total - hlen ||
-	    (rte_be_to_cpu_16(ip->fragment_offset) &
-	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
-	    (!ip_good && rte_raw_cksum(ip, hlen) != 0xffff) ||
-	    (!l4_good && uh->dgram_cksum != 0 && !udp_cksum_ok(ip, uh, ulen))) {
-		bench_run_count(r, BENCH_C_rx_dropped);
-		return true;
+	    (unsigned)(dport - r->o->src_port) >= r->o->clients) {
+		DP_COUNT(net, udp_no_port);
+		goto out;
 	}
-	udp_reply(r, dport, (const uint8_t *)(uh + 1), ulen - sizeof(*uh));
-	return true;
+	if (rte_be_to_cpu_16(uh->dgram_len) != len) {
+		DP_COUNT(net, udp_bad_frames);
+		bench_run_count(r, BENCH_C_rx_dropped);
+		goto out;
+	}
+	if (!l4_good && uh->dgram_cksum != 0 && !udp_cksum_ok(ip, uh, len)) {
+		DP_COUNT(net, udp_bad_cksum);
+		bench_run_count(r, BENCH_C_rx_dropped);
+		goto out;
+	}
+	udp_reply(r, dport, (const uint8_t *)(uh + 1), len - sizeof(*uh));
+out:
+	rte_pktmbuf_free(m);
 }
 
-/* udp_input -- a received burst: our datagrams here, the rest to net. */
+/* udp_attach -- receive r->net's UDP datagrams. */
+static void
+udp_attach(struct bench_run *r)
+{
+	r->net.udp_input = udp_datagram;
+	r->net.udp_ctx = r;
+}
+
+/* udp_input -- a received burst, through dp_net (ARP, IPv4) to us. */
 static void
 udp_input(struct bench_run *r, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *other[DP_MAX_BURST];
-	uint16_t n_other = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (udp_take(r, m)) {
-			r->net.counters[DP_NET_rx_packets]++;
-			r->net.counters[DP_NET_rx_bytes] +=
-				rte_pktmbuf_pkt_len(m);
-			rte_pktmbuf_free(m);
-		} else if (n_other < DP_MAX_BURST) {
-			other[n_other++] = m;
-		} else {
-			rte_pktmbuf_free(m);
-		}
-	}
-	if (n_other > 0)
-		dp_net_input(&r->net, other, n_other);
+	dp_net_input(&r->net, pkts, n);
 }
 
 const struct bench_tp bench_udp_transport = {
 	.name = "udp",
+	.attach = udp_attach,
 	.send = udp_send,
 	.input = udp_input,
 };
