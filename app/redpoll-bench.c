@@ -177,7 +177,7 @@ report_csv(const struct bench_run *r, const char *path)
 	for (unsigned i = 0; i < RTE_DIM(pcts); i++)
 		fprintf(f, ",%s_us", pct_names[i]);
 	fprintf(f, ",mean_us\n");
-	fprintf(f, "%s,%s,%u,%u,%s,%.0f,%" PRIu64 ",%s,%u,%u,%.6f,%.1f",
+	fprintf(f, "%s,\"%s\",%u,%u,%s,%.0f,%" PRIu64 ",%s,%u,%u,%.6f,%.1f",
 		r->tp->name, mix, o->clients, o->pipeline,
 		o->rate > 0 ? "open" : "closed", o->rate, o->key_space,
 		dist_name(o), o->data_min, o->data_max, secs,
