@@ -54,17 +54,7 @@ udp_send(struct bench_run *r, struct bench_client *c,
 	uh->src_port = rte_cpu_to_be_16(c->sport);
 	uh->dst_port = rte_cpu_to_be_16(r->o->port);
 	uh->dgram_len = rte_cpu_to_be_16(dlen);
-	uh->dgram_cksum = 0;
-	/* The pseudo-header: DPDK's helper reads these fields only. */
-	struct rte_ipv4_hdr ph = {
-		.version_ihl = RTE_IPV4_VHL_DEF,
-		.total_length = rte_cpu_to_be_16((uint16_t)(dlen +
-						sizeof(struct rte_ipv4_hdr))),
-		.next_proto_id = IPPROTO_UDP,
-		.src_addr = net->ip,
-		.dst_addr = r->o->host,
-	};
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ph, uh);
+	dp_udp_cksum(net, m, uh, r->o->host);
 	dp_ipv4_output(net, m, r->o->host, IPPROTO_UDP);
 	return 0;
 }
@@ -119,18 +109,6 @@ udp_reply(struct bench_run *r, uint16_t dport, const uint8_t *p, size_t len)
 	}
 }
 
-/* udp_cksum_ok -- the UDP checksum with the pseudo-header sums to 0xffff. */
-static bool
-udp_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *uh,
-	     uint32_t ulen)
-{
-	uint32_t s = rte_raw_cksum(uh, ulen) + rte_ipv4_phdr_cksum(ip, 0);
-
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
-}
-
 /*
  * udp_datagram -- net->udp_input: a datagram for our address that
  * dp_net validated up to IPv4 (data at the IPv4 header, hlen bytes,
@@ -163,7 +141,7 @@ udp_datagram(void *ctx, struct rte_mbuf *m, uint32_t hlen, bool l4_good)
 		bench_run_count(r, BENCH_C_rx_dropped);
 		goto out;
 	}
-	if (!l4_good && uh->dgram_cksum != 0 && !udp_cksum_ok(ip, uh, len)) {
+	if (!l4_good && uh->dgram_cksum != 0 && !dp_udp_cksum_ok(ip, uh, len)) {
 		DP_COUNT(net, udp_bad_cksum);
 		bench_run_count(r, BENCH_C_rx_dropped);
 		goto out;
