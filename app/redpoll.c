@@ -228,11 +228,13 @@ info_workers(const struct dp_worker *w, char *buf, size_t len, size_t *n)
 	info_append(buf, len, n, "worker%u_tsc_hz:%" PRIu64 "\r\n"
 		    "worker%u_cycles_per_request:%.1f\r\n"
 		    "worker%u_commands_last_s:%" PRIu64 "\r\n"
-		    "worker%u_cycles_per_request_last_s:%.1f\r\n",
+		    "worker%u_cycles_per_request_last_s:%.1f\r\n"
+		    "worker%u_cpu_share_last_s:%.3f\r\n",
 		    w->index, w->net.tsc_hz, w->index,
 		    dp_worker_cycles_per_request(w, false), w->index,
 		    w->commands_last_s, w->index,
-		    dp_worker_cycles_per_request(w, true));
+		    dp_worker_cycles_per_request(w, true), w->index,
+		    w->cpu_share_last_s);
 }
 
 /*

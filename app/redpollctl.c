@@ -414,58 +414,74 @@ cmd_status(struct ctl *c)
 	return EX_OK;
 }
 
-/* cmd_cores -- per worker: commands, busy share, connections. */
+/* worker_num -- the value of INFO field "worker<w>_<name>" as a number. */
+static double
+worker_num(const char *text, unsigned w, const char *name)
+{
+	char f[96];
+
+	snprintf(f, sizeof(f), "worker%u_%s", w, name);
+	return atof(info_get(text, f));
+}
+
+/* cmd_cores -- per worker: commands, busy share, cycles per request,
+ * connections; a total row (text) over every worker. */
 static int
 cmd_cores(struct ctl *c)
 {
 	static const char *const info[] = { "INFO", "workers", "clients" };
 	char *text = call_text(c, 3, info);
 	unsigned n = (unsigned)atoi(info_get(text, "workers"));
+	double tot_cmds = 0, tot_busy = 0;
 
 	if (c->json)
 		printf("[");
 	else
-		printf("%-7s %12s %8s %12s %8s %10s %12s %10s %10s %6s\n",
-		       "worker", "commands", "busy%", "admin_reqs", "conns",
-		       "keys", "memory", "local", "remote", "ring");
+		printf("%-7s %12s %8s %9s %9s %6s %12s %8s %10s %12s %10s %10s "
+		       "%6s\n", "worker", "commands", "busy%", "cyc/req",
+		       "cyc/req1s", "cpu1s", "admin_reqs", "conns", "keys",
+		       "memory", "local", "remote", "ring");
 	for (unsigned w = 0; w < n; w++) {
-		char f[64];
-		snprintf(f, sizeof(f), "worker%u_commands", w);
-		long long cmds = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_busy_cycles", w);
-		double busy = (double)atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_idle_cycles", w);
-		double idle = (double)atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_ctl_requests", w);
-		long long adm = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_connections", w);
-		long long conns = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_keys", w);
-		long long keys = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_used_memory", w);
-		long long mem = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_requests_local", w);
-		long long local = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_requests_remote", w);
-		long long remote = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_ring_depth", w);
-		long long ring = atoll(info_get(text, f));
+#define W(name) worker_num(text, w, name)
+		double cmds = W("commands"), busy = W("busy_cycles");
+		double idle = W("idle_cycles");
+		double cpr = W("cycles_per_request");
+		double cpr1 = W("cycles_per_request_last_s");
+		double cmds1 = W("commands_last_s");
+		double share = W("cpu_share_last_s"), hz = W("tsc_hz");
+		double adm = W("ctl_requests"), conns = W("connections");
+		double keys = W("keys"), mem = W("used_memory");
+		double local = W("requests_local");
+		double remote = W("requests_remote"), ring = W("ring_depth");
+#undef W
 		double pct = busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0;
+		tot_cmds += cmds;
+		tot_busy += busy;
 		if (c->json)
-			printf("%s{\"worker\":%u,\"commands\":%lld,"
-			       "\"busy_pct\":%.2f,\"admin_requests\":%lld,"
-			       "\"connections\":%lld,\"keys\":%lld,"
-			       "\"used_memory\":%lld,\"requests_local\":%lld,"
-			       "\"requests_remote\":%lld,\"ring_depth\":%lld}",
-			       w ? "," : "", w, cmds, pct, adm, conns, keys, mem,
-			       local, remote, ring);
+			printf("%s{\"worker\":%u,\"commands\":%.0f,"
+			       "\"busy_pct\":%.2f,\"busy_cycles\":%.0f,"
+			       "\"tsc_hz\":%.0f,\"cycles_per_request\":%.1f,"
+			       "\"commands_last_s\":%.0f,"
+			       "\"cycles_per_request_last_s\":%.1f,"
+			       "\"cpu_share_last_s\":%.3f,"
+			       "\"admin_requests\":%.0f,"
+			       "\"connections\":%.0f,\"keys\":%.0f,"
+			       "\"used_memory\":%.0f,\"requests_local\":%.0f,"
+			       "\"requests_remote\":%.0f,\"ring_depth\":%.0f}",
+			       w ? "," : "", w, cmds, pct, busy, hz, cpr, cmds1,
+			       cpr1, share, adm, conns, keys, mem, local,
+			       remote, ring);
 		else
-			printf("%-7u %12lld %8.2f %12lld %8lld %10lld %12lld "
-			       "%10lld %10lld %6lld\n", w, cmds, pct, adm, conns,
+			printf("%-7u %12.0f %8.2f %9.0f %9.0f %5.0f%% %12.0f "
+			       "%8.0f %10.0f %12.0f %10.0f %10.0f %6.0f\n", w,
+			       cmds, pct, cpr, cpr1, 100 * share, adm, conns,
 			       keys, mem, local, remote, ring);
 	}
 	if (c->json)
 		printf("]\n");
+	else if (n > 1)
+		printf("%-7s %12.0f %8s %9.0f\n", "total", tot_cmds, "",
+		       tot_cmds > 0 ? tot_busy / tot_cmds : 0.0);
 	free(text);
 	return EX_OK;
 }
@@ -934,7 +950,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "commands:\n"
 "  status                  version, uptime, workers, port, memory, keys,\n"
 "                          persistence\n"
-"  cores                   per worker: commands, busy %%, admin requests,\n"
+"  cores                   per worker: commands, busy %%, busy cycles per\n"
+"                          request (run, last second), admin requests,\n"
 "                          connections, keys, memory, local and remote\n"
 "                          requests, ring depth\n"
 "  ports                   link and counters of the port (rte_eth_stats,\n"

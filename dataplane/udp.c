@@ -278,11 +278,12 @@ udp_execute(struct dp_udp *u, char *body, uint32_t peer, uint16_t pport,
 		return true;
 	}
 	struct udp_pend *p = u->free_pend;
-	if (p == NULL && (p = malloc(sizeof(*p))) == NULL) {
+	if (p != NULL) {
+		u->free_pend = p->next;
+	} else if ((p = malloc(sizeof(*p))) == NULL) {
 		udp_write(u, "-ERR out of memory\r\n", 20);
 		return true;
 	}
-	u->free_pend = p->next;
 	*p = (struct udp_pend){ .u = u, .peer = peer, .peer_port = pport,
 				.f = *f };
 	struct dp_xc_owner o = { udp_routed_done, p };

@@ -18,6 +18,8 @@
  * worker-idle-sleep-us per empty poll so that a shared machine stays
  * usable; 0 disables this (dedicated cores).
  */
+#include <time.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -73,10 +75,31 @@ dp_worker_cycles_per_request(const struct dp_worker *w, bool last_s)
 	return reqs != 0 ? (double)busy / (double)reqs : 0;
 }
 
-/* worker_account -- once a second: the last second's cycles, requests. */
+/* thread_cpu_ns -- CPU time of the calling thread, in ns. */
+static uint64_t
+thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * worker_account -- once a second: the last second's cycles, requests
+ * and share of the CPU.
+ */
 static void
 worker_account(struct dp_worker *w)
 {
+	uint64_t cpu = thread_cpu_ns();
+	uint64_t wall = w->net.now_tsc - w->second_mark_tsc;
+
+	if (w->second_mark_tsc != 0 && wall > 0)
+		w->cpu_share_last_s = (double)(cpu - w->cpu_mark_ns) /
+			((double)wall * 1e9 / (double)w->net.tsc_hz);
+	w->cpu_mark_ns = cpu;
+	w->second_mark_tsc = w->net.now_tsc;
 	w->busy_last_s = w->counters[DP_W_busy_cycles] - w->busy_mark;
 	w->commands_last_s = w->counters[DP_W_commands] - w->commands_mark;
 	w->busy_mark = w->counters[DP_W_busy_cycles];
@@ -163,6 +186,7 @@ dp_worker_main(void *arg)
 	w->net.now_tsc = rte_rdtsc();
 	w->last_commit_tsc = w->net.now_tsc;
 	w->next_second_tsc = w->net.now_tsc + w->net.tsc_hz;
+	worker_account(w);
 	dp_arp_announce(&w->net);
 
 	while (!*w->quit) {

@@ -74,6 +74,14 @@ struct dp_worker {
 	 */
 	uint64_t busy_last_s, commands_last_s;
 	uint64_t busy_mark, commands_mark;
+	/*
+	 * CPU time the kernel gave this lcore's thread in the last second,
+	 * over the second's length (1.0: all of it); under 1.0 while busy
+	 * polling, other processes ran on its CPU and busy cycles include
+	 * some of their time.
+	 */
+	double cpu_share_last_s;
+	uint64_t cpu_mark_ns, second_mark_tsc;
 
 	uint64_t counters[DP_W__MAX];
 } __rte_cache_aligned;
