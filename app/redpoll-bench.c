@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -31,6 +32,7 @@
 #define BENCH_TX_DESC   1024
 #define BENCH_MBUFS     16383
 #define BENCH_PROBE_MS  10000
+#define BENCH_LINGER_MS 200
 
 static volatile bool quit;
 
@@ -284,6 +286,15 @@ main(int argc, char **argv)
 	}
 	status = r->c[BENCH_C_errors] == 0 ? 0 : 3;
 out:
+	/*
+	 * Leave the link quiet before closing it: DPDK 22.11's memif unmaps
+	 * the shared region on the peer when we disconnect, and a peer
+	 * whose poll loop is inside a burst at that instant faults. A peer
+	 * that saw no traffic for a while is likely asleep (redpoll's
+	 * worker-idle-sleep-us), which narrows that window.
+	 */
+	if (port_open)
+		rte_delay_us_sleep(BENCH_LINGER_MS * 1000);
 	if (r != NULL) {
 		if (run_init)
 			bench_run_fini(r);
