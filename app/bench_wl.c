@@ -543,14 +543,12 @@ digits(uint64_t v)
 	return n;
 }
 
-/* arg_len -- bytes of argument a of c for request req. */
+/* arg_len -- bytes of the argument made of pieces p[0..n) for req. */
 static size_t
-arg_len(const struct bench_cmd *c, const struct bench_part *p, unsigned n,
-	const struct bench_req *req)
+arg_len(const struct bench_part *p, unsigned n, const struct bench_req *req)
 {
 	size_t len = 0;
 
-	(void)c;
 	for (unsigned k = 0; k < n; k++) {
 		if (p[k].kind == BENCH_PART_LIT)
 			len += p[k].len;
@@ -576,7 +574,7 @@ bench_cmd_max_len(const struct bench_cmd *c, uint64_t key_space,
 	size_t len = 3 + digits(c->argc);
 	const struct bench_part *p = c->parts;
 	for (unsigned a = 0; a < c->argc; a++) {
-		size_t al = arg_len(c, p, c->arg_parts[a], &req);
+		size_t al = arg_len(p, c->arg_parts[a], &req);
 		len += 5 + digits(al) + al;
 		p += c->arg_parts[a];
 	}
@@ -638,7 +636,7 @@ bench_cmd_encode(const struct bench_cmd *c, const struct bench_req *req,
 	buf[pos++] = '\n';
 	for (unsigned a = 0; a < c->argc; a++) {
 		unsigned n = c->arg_parts[a];
-		size_t al = arg_len(c, p, n, req);
+		size_t al = arg_len(p, n, req);
 		if (pos + 25 + al > cap)
 			return -ENOSPC;
 		buf[pos++] = '$';
