@@ -256,7 +256,7 @@ def test_timeouts_and_unmatched(tmp_path):
     resp.start()
     try:
         out_json = tmp_path / 'r.json'
-        rc, out, err = bench(['-n', '1000', '-c', '10', '--timeout-ms', '100',
+        rc, out, err = bench(['-n', '1000', '-c', '50', '--timeout-ms', '1000',
                               '--json', str(out_json)],
                              '--vdev=net_tap0,iface=rp0',
                              src_ip='198.18.0.1/24', host='198.18.0.2')
