@@ -80,6 +80,12 @@ struct bench_run;
  * not be sent (no mbuf, does not fit). input consumes a burst of received
  * frames (through dp_net_input) and calls bench_run_complete for
  * every reply it matches.
+ *
+ * A TCP transport (with the stack's active open) would open one
+ * connection per client in attach, append each request to its
+ * connection in send, and match replies in order: RESP over one
+ * connection answers in request order, so each client keeps a FIFO of
+ * its slots instead of ids.
  */
 struct bench_tp {
 	const char *name;
