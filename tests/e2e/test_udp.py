@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import BUILD, IP, PORT, ROOT
+from test_admin import telemetry
 
 CTL = os.path.join(BUILD, 'app', 'redpollctl')
 HDR = struct.Struct('!IHBB')     # id, sequence, count, flags
@@ -242,6 +243,12 @@ def test_cores_cycles_per_request(server, r, u):
     assert 0 < share <= 1.05
     text = ctl(server, 'cores').stdout
     assert 'cyc/req' in text.splitlines()[0]
+    # The same figures and the UDP counters in DPDK telemetry.
+    tw = telemetry('/redpoll/workers,0')['/redpoll/workers']
+    assert tw['tsc_hz'] > 0 and tw['busy_cycles_last_s'] > 0
+    assert tw['commands_last_s'] >= 0
+    tn = telemetry('/redpoll/net,0')['/redpoll/net']
+    assert tn['net_udp_requests'] >= 50 and tn['net_udp_replies'] >= 50
 
 
 def test_pcap_replay(tmp_path, r, u):

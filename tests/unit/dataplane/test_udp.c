@@ -3,7 +3,8 @@
  * and a real store shard: the reply datagram's bytes (addresses, ports,
  * checksum, frame header echo and flags, RESP), replies held until the
  * flush, bad checksums, short datagrams, trailing and unfinished
- * requests, the too-big reply at its exact limit, refused commands.
+ * requests, the too-big reply at its exact limit, refused commands, and
+ * requests routed to a second worker.
  */
 #include "unit.h"
 
@@ -13,8 +14,12 @@
 #include "udp.h"
 #include "udp_frame.h"
 #include "worker.h"
+#include "xcore.h"
 
 #define PPORT 40000
+
+static int setup(void **state);
+static int teardown(void **state);
 
 static struct rp_config cfg;
 static struct dp_worker *w;
@@ -334,6 +339,98 @@ test_requirepass(void **state)
 		     "-NOAUTH Authentication required.\r\n");
 }
 
+/* A second worker, for requests routed to the owner of their keys. */
+static struct dp_worker *w1;
+
+/* exchange -- worker 0 sends, worker 1 runs and (after its group
+ * commit) returns, worker 0 receives: one round trip of the rings. */
+static void
+exchange(void)
+{
+	dp_xc_flush(w);
+	dp_xc_poll(w1);
+	kv_commit(w1->shard);
+	dp_xc_flush(w1);
+	dp_xc_poll(w);
+}
+
+/* test_routed -- keys of the other worker: the reply comes back from
+ * it, matched to its request, while a local one answers at once. */
+static void
+test_routed(void **state)
+{
+	(void)state;
+	/* "bar" is worker 0's, "foo" worker 1's (test_xcore.c). */
+	send_req(1, 0, 1, 0, "SET foo 1\r\n", 11);
+	send_req(2, 0, 1, 0, "SET bar 2\r\n", 11);
+	end_of_iteration();
+	assert_int_equal(n_captured, 1);
+	expect_reply(0, 2, 0, 1, DP_UDP_F_REPLY, "+OK\r\n");
+	assert_int_equal(dp_udp_pending(w->udp), 1);
+	clear_captured();
+	exchange();
+	assert_int_equal(n_captured, 0);          /* held until the flush */
+	end_of_iteration();
+	assert_int_equal(n_captured, 1);
+	expect_reply(0, 1, 0, 1, DP_UDP_F_REPLY, "+OK\r\n");
+	assert_int_equal(dp_udp_pending(w->udp), 0);
+	assert_int_equal(kv_dbsize(w1->shard, 0), 1);
+	assert_int_equal(w->counters[DP_W_requests_remote], 1);
+
+	/* A split request over both shards, merged in the keys' order. */
+	clear_captured();
+	request(3, "MGET foo nokey bar\r\n");
+	exchange();
+	end_of_iteration();
+	expect_reply(0, 3, 0, 1, DP_UDP_F_REPLY,
+		     "*3\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n");
+
+	/* A routed reply too big for a datagram. */
+	clear_captured();
+	char big[1600];
+	int h = snprintf(big, sizeof(big), "SET foo ");
+	memset(big + h, 'y', 1500);
+	memcpy(big + h + 1500, "\r\n", 2);
+	send_req(4, 0, 1, 0, big, (size_t)h + 1502);
+	end_of_iteration();
+	exchange();
+	end_of_iteration();
+	clear_captured();
+	request(5, "GET foo\r\n");
+	exchange();
+	end_of_iteration();
+	expect_reply(0, 5, 0, 1, DP_UDP_F_REPLY | DP_UDP_F_TOOBIG,
+		     "-ERR reply of 1509 bytes does not fit in a UDP datagram "
+		     "(at most 1464), use TCP\r\n");
+}
+
+static int
+setup_routed(void **state)
+{
+	setup(state);
+	w->n_workers = 2;
+	w1 = rte_zmalloc(NULL, sizeof(*w1), 64);
+	w1->index = 1;
+	w1->n_workers = 2;
+	w1->cfg = &cfg;
+	struct kv_shard_params sp = { .core = 1, .cfg = &cfg };
+	w1->shard = kv_shard_create(&sp);
+	assert_non_null(w1->shard);
+	struct dp_worker *both[2] = { w, w1 };
+	assert_int_equal(dp_xc_setup(both, 2), 0);
+	return 0;
+}
+
+static int
+teardown_routed(void **state)
+{
+	dp_xc_free(w1);
+	kv_shard_free(w1->shard);
+	rte_free(w1);
+	dp_xc_free(w);
+	return teardown(state);
+}
+
 static int
 setup(void **state)
 {
@@ -381,6 +478,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_refused),
 	T(test_db0),
 	T(test_requirepass),
+	cmocka_unit_test_setup_teardown(test_routed, setup_routed,
+					teardown_routed),
 };
 
 RP_TEST_MAIN(tests, 1)
