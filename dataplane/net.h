@@ -180,6 +180,28 @@ void dp_net_tx_flush(struct dp_net *net);
 void dp_ipv4_output(struct dp_net *net, struct rte_mbuf *m, uint32_t dst,
 		    uint8_t proto);
 
+struct rte_ipv4_hdr;
+struct rte_udp_hdr;
+
+/*
+ * dp_udp_cksum -- fill the checksum of a UDP datagram to dst (network
+ * order) whose UDP header uh starts the data of m (m->pkt_len bytes of
+ * UDP header and payload), before dp_ipv4_output: the pseudo-header
+ * sum with the port's offload request (DP_OFF_TX_UDP_CKSUM), or the
+ * whole checksum in software.
+ */
+void dp_udp_cksum(struct dp_net *net, struct rte_mbuf *m,
+		  struct rte_udp_hdr *uh, uint32_t dst);
+
+/*
+ * dp_udp_cksum_ok -- whether the checksum of a received UDP datagram is
+ * right: uh and its len bytes (header and payload), with the
+ * pseudo-header of ip. A zero checksum (none computed) is the caller's
+ * to accept.
+ */
+bool dp_udp_cksum_ok(const struct rte_ipv4_hdr *ip,
+		     const struct rte_udp_hdr *uh, uint32_t len);
+
 /* dp_arp_announce -- send a gratuitous ARP for our address. */
 void dp_arp_announce(struct dp_net *net);
 

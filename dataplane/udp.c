@@ -135,32 +135,6 @@ reply_begin(struct dp_udp *u)
 	return true;
 }
 
-/* udp_cksum -- the UDP checksum of a reply, by the port or here. */
-static void
-udp_cksum(struct dp_net *net, struct rte_mbuf *m, struct rte_udp_hdr *uh,
-	  uint32_t dst)
-{
-	/* The pseudo-header's fields: dp_ipv4_output writes the real one. */
-	struct rte_ipv4_hdr ph = {
-		.version_ihl = RTE_IPV4_VHL_DEF,
-		.total_length = rte_cpu_to_be_16((uint16_t)(IP_HDR_LEN +
-							    m->pkt_len)),
-		.next_proto_id = IPPROTO_UDP,
-		.src_addr = net->ip,
-		.dst_addr = dst,
-	};
-
-	uh->dgram_cksum = 0;
-	if (net->offloads & DP_OFF_TX_UDP_CKSUM) {
-		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
-		m->l2_len = RTE_ETHER_HDR_LEN;
-		m->l3_len = IP_HDR_LEN;
-		uh->dgram_cksum = rte_ipv4_phdr_cksum(&ph, m->ol_flags);
-	} else {
-		uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ph, uh);
-	}
-}
-
 /*
  * reply_hold -- finish reply m (frame header first, resp_len bytes of
  * RESP written, fewer kept when past max_resp) to the request of header
@@ -199,7 +173,7 @@ reply_hold(struct dp_udp *u, struct rte_mbuf *m, size_t resp_len,
 	uh->src_port = u->port;
 	uh->dst_port = pport;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)m->pkt_len);
-	udp_cksum(net, m, uh, peer);
+	dp_udp_cksum(net, m, uh, peer);
 
 	if (u->n_held == u->cap_held) {
 		unsigned cap = u->cap_held ? 2 * u->cap_held : 64;
@@ -348,15 +322,9 @@ udp_input(void *ctx, struct rte_mbuf *m, uint32_t hlen, bool l4_good)
 		goto drop;
 	}
 	/* A zero checksum: the sender computed none (IPv4 allows it). */
-	if (!l4_good && uh->dgram_cksum != 0) {
-		uint32_t s = rte_raw_cksum(uh, len) +
-			     rte_ipv4_phdr_cksum(ip, 0);
-		s = (s & 0xffff) + (s >> 16);
-		s = (s & 0xffff) + (s >> 16);
-		if (s != 0xffff) {
-			DP_COUNT(net, udp_bad_cksum);
-			goto drop;
-		}
+	if (!l4_good && uh->dgram_cksum != 0 && !dp_udp_cksum_ok(ip, uh, len)) {
+		DP_COUNT(net, udp_bad_cksum);
+		goto drop;
 	}
 	struct dp_udp_frame f;
 	uint8_t *payload = (uint8_t *)(uh + 1);
