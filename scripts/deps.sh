@@ -18,6 +18,8 @@ packages=(
 	# DPDK's dpdk-telemetry.py, systemd-analyze for the unit; hping3 for
 	# the SYN flood test
 	tmux dpdk-dev systemd hping3
+	# bench/: the plots
+	python3-matplotlib
 )
 
 missing=()
