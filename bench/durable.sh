@@ -91,8 +91,13 @@ done
 
 median() { # field index; reads "a b c;a b c;..."
 	tr ';' '\n' | grep -v '^$' | awk -v f="$1" '{print $f}' | sort -g |
-		awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] :
-			(a[NR/2]+a[NR/2+1])/2}'
+		awk '{ a[NR] = $1 }
+		     END { m = int((NR + 1) / 2)
+			   if (NR % 2) print a[m]
+			   else print (a[m] + a[m + 1]) / 2 }'
+}
+		     END {print (NR % 2) ? a[(NR + 1) / 2] :
+				 (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
 echo "| server | durability | pipeline | SET req/s | p50 ms | p99 ms |"
