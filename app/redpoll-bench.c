@@ -25,6 +25,7 @@
 
 #include "bench_run.h"
 #include "bench_wl.h"
+#include "cfg.h"
 #include "net.h"
 #include "port.h"
 
@@ -42,16 +43,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	quit = true;
-}
-
-/* split_args -- index of "--" in argv, or argc if there is none. */
-static int
-split_args(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
 }
 
 /* The percentiles of the report, and their names. */
@@ -200,7 +191,7 @@ main(int argc, char **argv)
 	struct bench_run *r = NULL;
 	struct dp_port port;
 	char err[256];
-	int sep = split_args(argc, argv), rc, status = 1;
+	int sep = cfg_eal_args_end(argc, argv), rc, status = 1;
 	bool port_open = false, run_init = false;
 
 	if (o == NULL)

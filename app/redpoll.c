@@ -68,16 +68,6 @@ usage(FILE *f)
 		"<value>;\nsee docs/configuration.md.\n");
 }
 
-/* split_args -- index of "--" in argv, or argc if there is none. */
-static int
-split_args(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
-}
-
 /* daemonize -- detach from the terminal as Redis does. */
 static int
 daemonize(void)
@@ -519,7 +509,7 @@ main(int argc, char **argv)
 	struct dp_port port;
 	struct dp_worker *workers[DP_MAX_WORKERS] = { NULL };
 	unsigned n_workers, lcores[DP_MAX_WORKERS];
-	int sep = split_args(argc, argv);
+	int sep = cfg_eal_args_end(argc, argv);
 	int rc, exit_code = 1;
 
 	for (int i = 1; i < argc; i++) {

@@ -1606,3 +1606,12 @@ out:
 	lines_free(&l);
 	return rc;
 }
+
+int
+cfg_eal_args_end(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}

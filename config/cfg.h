@@ -167,6 +167,12 @@ int cfg_load_file(struct rp_config *c, const char *path, char *err,
 		  size_t errlen);
 
 /*
+ * cfg_eal_args_end -- index of the "--" that ends DPDK's EAL arguments
+ * in argv (the program's own follow it), or argc if there is none.
+ */
+int cfg_eal_args_end(int argc, char **argv);
+
+/*
  * cfg_parse_args -- apply the application arguments (those after the EAL's
  * "--"): "--config FILE" (loaded first, wherever it appears) and then each
  * "--<directive> <value>..." in order, as if appended to the file.

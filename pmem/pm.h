@@ -135,6 +135,12 @@ uint64_t pm_log_last_seq(const struct pm_log *log);
 uint64_t pm_log_cur_used_bytes(const struct pm_log *log);
 uint64_t pm_log_cur_size(const struct pm_log *log);
 
+/*
+ * pm_sync_dir -- fsync the directory holding path, so that a rename into
+ * it is durable. Returns 0 or a negative errno.
+ */
+int pm_sync_dir(const char *path);
+
 /* pm_crc32c -- CRC32C (Castagnoli) of buf, continuing from crc. */
 uint32_t pm_crc32c(uint32_t crc, const void *buf, size_t len);
 

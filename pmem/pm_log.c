@@ -207,9 +207,8 @@ zero_rec_header(struct pm_log *log, const struct pm_half *h, uint64_t off)
 	log->ops.persist(log->base + off, PM_REC_HDR);
 }
 
-/* sync_dir -- fsync the directory holding path (after a rename). */
-static int
-sync_dir(const char *path)
+int
+pm_sync_dir(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -294,7 +293,7 @@ region_create(const char *path, uint64_t size, unsigned core, char *err,
 		unlink(tmp);
 		return rc;
 	}
-	rc = sync_dir(path);
+	rc = pm_sync_dir(path);
 	if (rc != 0)
 		snprintf(err, errlen, "%s: cannot sync its directory: %s",
 			 path, strerror(-rc));

@@ -34,6 +34,7 @@
 
 #include "intset.h"
 #include "kv_private.h"
+#include "pm.h"
 #include "rdb.h"
 
 #define RDB_ENC_INT8 0
@@ -2501,6 +2502,8 @@ kv_rdb_export(const char *const *snapshots, unsigned n, const char *path,
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -errno;
+	if (rc == 0)
+		rc = pm_sync_dir(path);
 	kv_rdb_writer_fini(&w);
 	if (rc != 0) {
 		if (why[0] != '\0')

@@ -200,11 +200,10 @@ snap_abort(struct kv_shard *s, const char *why)
 		"%s\n", s->core, why);
 }
 
-/* sync_file -- make a file's size and the directory entry durable. */
+/* sync_file -- make a file's size and its directory entry durable. */
 static int
 sync_file(const char *path, off_t size)
 {
-	char dir[SNAP_PATH_LEN];
 	int fd, rc = 0;
 
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -213,20 +212,7 @@ sync_file(const char *path, off_t size)
 	if (ftruncate(fd, size) != 0 || fsync(fd) != 0)
 		rc = -errno;
 	close(fd);
-	if (rc != 0)
-		return rc;
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL)
-		return 0;
-	*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return rc != 0 ? rc : pm_sync_dir(path);
 }
 
 /*
