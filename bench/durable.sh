@@ -88,6 +88,9 @@ for r in $(seq "$rounds"); do
 	done
 	echo "round $r done" >&2
 done
+for k in "${!runs[@]}"; do            # the raw runs, for the record
+	echo "$k: ${runs[$k]}" >&2
+done
 
 median() { # field index; reads "a b c;a b c;..."
 	tr ';' '\n' | grep -v '^$' | awk -v f="$1" '{print $f}' | sort -g |
@@ -95,9 +98,6 @@ median() { # field index; reads "a b c;a b c;..."
 		     END { m = int((NR + 1) / 2)
 			   if (NR % 2) print a[m]
 			   else print (a[m] + a[m + 1]) / 2 }'
-}
-		     END {print (NR % 2) ? a[(NR + 1) / 2] :
-				 (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
 echo "| server | durability | pipeline | SET req/s | p50 ms | p99 ms |"
