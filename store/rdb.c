@@ -2454,6 +2454,7 @@ kv_rdb_export(const char *const *snapshots, unsigned n, const char *path,
 {
 	char tmp[PATH_MAX + 32], dir[PATH_MAX], why[CFG_ERR_LEN];
 	struct kv_rdb_writer w = { .flush = write_all };
+	const char *bad = NULL;         /* the snapshot that failed */
 	struct timespec now;
 	int fd, rc;
 
@@ -2485,11 +2486,8 @@ kv_rdb_export(const char *const *snapshots, unsigned n, const char *path,
 
 		rc = read_file(snapshots[i], &p, &len, why, sizeof(why));
 		if (rc == 0 && (rc = snapshot_body(p, len, &start, &end, why,
-						   sizeof(why))) != 0) {
-			char m[CFG_ERR_LEN];
-			snprintf(m, sizeof(m), "%s: %s", snapshots[i], why);
-			snprintf(why, sizeof(why), "%s", m);
-		}
+						   sizeof(why))) != 0)
+			bad = snapshots[i];
 		if (rc == 0)
 			rc = kv_rdb_writer_raw(&w, p + start, end - start);
 		free(p);
@@ -2506,7 +2504,10 @@ kv_rdb_export(const char *const *snapshots, unsigned n, const char *path,
 		rc = pm_sync_dir(path);
 	kv_rdb_writer_fini(&w);
 	if (rc != 0) {
-		if (why[0] != '\0')
+		if (bad != NULL)
+			snprintf(err, errlen, "cannot export to %s: %s: %s",
+				 path, bad, why);
+		else if (why[0] != '\0')
 			snprintf(err, errlen, "cannot export to %s: %s", path,
 				 why);
 		else

@@ -30,7 +30,8 @@ class Model:
 
     def __init__(self):
         self.v = {}
-        self.volatile = set()
+        self.volatile = set()       # keys with a TTL
+        self.unknown = set()        # TTL unknown (a write in flight)
 
     def ops(self, rng, c, stop):
         """Write until stop is set or the server dies; the write in flight
@@ -81,6 +82,8 @@ class Model:
                 self.volatile.add(k)
             elif op in (0, 4):
                 self.volatile.discard(k)
+            if op in (0, 3, 4):
+                self.unknown.discard(k)
         return None
 
     def check(self, c, inflight):
@@ -90,13 +93,22 @@ class Model:
             k = 'k%d' % i
             got = c.get(k)
             want = self.v.get(k)
-            if inflight and inflight[0] == k and got != want:
-                assert got == inflight[1], (k, got, want, inflight)
-                self.v[k] = got        # it landed: that is the truth
-                continue
+            if inflight and inflight[0] == k:
+                # Landed or not, its TTL is not known until rewritten.
+                self.volatile.discard(k)
+                self.unknown.add(k)
+                if got != want:
+                    assert got == inflight[1], (k, got, want, inflight)
+                    self.v[k] = got    # it landed: that is the truth
+                    continue
             assert got == want, (k, got, want)
-            if k in self.volatile and want is not None:
-                assert c.pttl(k) > 0, k
+            if want is None or k in self.unknown:
+                continue
+            ttl = c.pttl(k)
+            if k in self.volatile:
+                assert ttl > 0, (k, ttl)
+            else:
+                assert ttl == -1, (k, ttl)
 
 
 @pytest.mark.parametrize('medium', ['pmem', 'file'])

@@ -108,8 +108,8 @@ check_model(void)
 		if (model[i][0] == '\0')
 			snprintf(want, sizeof(want), "$-1\r\n");
 		else
-			snprintf(want, sizeof(want), "$%zu\r\n%s\r\n",
-				 strlen(model[i]), (const char *)model[i]);
+			snprintf(want, sizeof(want), "$%zu\r\n%.23s\r\n",
+				 strlen(model[i]), model[i]);
 		rx(cmd, want);
 	}
 }
