@@ -41,6 +41,8 @@ enum cfg_kind {
 	K_IP,       /* a.b.c.d or "none" -> uint32_t, 0 = none */
 	K_SAVE,     /* Redis's "save": pairs <seconds> <changes>, or "" */
 	K_IMPAIR,   /* K_STR holding a valid cfg_impair_parse spec */
+	K_OBUF,     /* Redis's client-output-buffer-limit: groups of
+		     * <class> <hard> <soft> <soft-seconds> */
 };
 
 struct cfg_word {
@@ -112,6 +114,19 @@ static const struct cfg_directive cfg_table[] = {
 	{ "maxclients", K_INT, F(maxclients), .min = 1, .max = 1000000,
 	  .mutable = true, .def = "10000",
 	  .doc = "connected clients allowed per worker" },
+	{ "client-output-buffer-limit", K_OBUF, F(obuf_limits),
+	  .max_args = 28, .mutable = true,
+	  .def = "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60",
+	  .doc = "per client class: close a client whose pending output "
+	  "reaches <hard> bytes, or stays over <soft> for <seconds>" },
+	{ "client-query-buffer-limit", K_MEM, F(client_query_buf_limit),
+	  .min = 1024 * 1024, .max = LLONG_MAX, .mutable = true,
+	  .def = "1gb", .doc = "close a client whose unprocessed input "
+	  "exceeds this" },
+	{ "client-output-budget", K_MEM, F(client_output_budget),
+	  .min = 16 * 1024, .max = 1ULL << 30, .mutable = true,
+	  .def = "4mb", .doc = "pending output beyond which a client's "
+	  "pipelined requests wait until it drains (backpressure)" },
 	{ "rx-descriptors", K_POW2, F(rx_desc), .min = 64, .max = 16384,
 	  .def = "1024", .doc = "descriptors per RX queue" },
 	{ "tx-descriptors", K_POW2, F(tx_desc), .min = 64, .max = 16384,
@@ -582,6 +597,93 @@ apply_impair(void *field, size_t size, int argc, char **argv, char *err,
 	return 0;
 }
 
+/* obuf_class -- the class a client-output-buffer-limit name stands for
+ * (case-insensitive), or -1 (also for "master", as Redis refuses it). */
+static int
+obuf_class(const char *name)
+{
+	static const struct { const char *name; int class; } names[] = {
+		{ "normal", CFG_OBUF_NORMAL }, { "replica", CFG_OBUF_REPLICA },
+		{ "slave", CFG_OBUF_REPLICA }, { "pubsub", CFG_OBUF_PUBSUB },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(name, names[i].name) == 0)
+			return names[i].class;
+	return -1;
+}
+
+/*
+ * obuf_seconds -- soft-seconds as Redis reads them: a base-10 integer
+ * (sign and leading blanks allowed, as strtoll takes them) kept in an
+ * int, refused when that int is negative. Returns 0 or -1.
+ */
+static int
+obuf_seconds(const char *s, unsigned *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int secs = (int)(uint32_t)(uint64_t)v;
+
+	if (*end != '\0' || secs < 0)
+		return -1;
+	*out = (unsigned)secs;
+	return 0;
+}
+
+/*
+ * apply_obuf -- client-output-buffer-limit: groups of four words, all
+ * checked before any class changes (Redis's order of checks and its
+ * error texts); classes not named keep their limits; an empty value
+ * changes nothing.
+ */
+static int
+apply_obuf(struct cfg_obuf_limit *lim, int argc, char **argv, char *err,
+	   size_t errlen)
+{
+	struct cfg_obuf_limit next[CFG_OBUF__MAX];
+	char *words[CFG_MAX_ARGS];
+	uint64_t v;
+	unsigned secs;
+	int n = 0;
+
+	/* Words are separated by runs of blanks, as Redis splits them. */
+	for (int i = 0; i < argc && n < CFG_MAX_ARGS; i++)
+		if (argv[i][0] != '\0')
+			words[n++] = argv[i];
+	argc = n;
+	argv = words;
+	if (argc == 0)
+		return 0;
+	if (argc % 4 != 0)
+		return reason(err, errlen, "Wrong number of arguments in "
+			      "buffer limit configuration.");
+	for (int i = 0; i < argc; i++) {
+		bool ok;
+		if (i % 4 == 0)
+			ok = obuf_class(argv[i]) >= 0;
+		else if (i % 4 == 3)
+			ok = obuf_seconds(argv[i], &secs) == 0;
+		else
+			ok = parse_mem(argv[i], &v) == 0;
+		if (!ok)
+			return reason(err, errlen, i % 4 == 0 ?
+				      "Invalid client class specified in "
+				      "buffer limit configuration." :
+				      "Error in hard, soft or soft_seconds "
+				      "setting in buffer limit configuration.");
+	}
+	memcpy(next, lim, sizeof(next));
+	for (int i = 0; i < argc; i += 4) {
+		struct cfg_obuf_limit *l = &next[obuf_class(argv[i])];
+		parse_mem(argv[i + 1], &l->hard);
+		parse_mem(argv[i + 2], &l->soft);
+		obuf_seconds(argv[i + 3], &l->soft_seconds);
+	}
+	memcpy(lim, next, sizeof(next));
+	return 0;
+}
+
 /*
  * apply -- set directive d from its arguments (argc of them, as many as
  * it accepts). On failure writes the reason, worded as Redis's CONFIG SET
@@ -665,6 +767,8 @@ apply(struct rp_config *c, const struct cfg_directive *d, int argc,
 		return apply_save(field, d->size, argc, argv, err, errlen);
 	case K_IMPAIR:
 		return apply_impair(field, d->size, argc, argv, err, errlen);
+	case K_OBUF:
+		return apply_obuf(field, argc, argv, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -705,7 +809,7 @@ cfg_init(struct rp_config *c)
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < CFG_N; i++) {
 		char *argv[1] = { (char *)cfg_table[i].def };
-		apply(c, &cfg_table[i], 1, argv, err, sizeof(err));
+		apply_words(c, &cfg_table[i], 1, argv, err, sizeof(err));
 	}
 }
 
@@ -1201,6 +1305,25 @@ cfg_get(const struct rp_config *c, const char *name, char *buf,
 	case K_IMPAIR:
 		n = snprintf(buf, buflen, "%s", (const char *)field);
 		break;
+	case K_OBUF: {
+		/* Redis 7.0 shows the replica class as "slave". */
+		static const char *const shown[CFG_OBUF__MAX] = {
+			"normal", "slave", "pubsub",
+		};
+		const struct cfg_obuf_limit *l = field;
+		size_t k = 0;
+		for (int i = 0; i < CFG_OBUF__MAX; i++) {
+			int r = snprintf(buf + k, k < buflen ? buflen - k : 0,
+					 "%s%s %llu %llu %u", i ? " " : "",
+					 shown[i],
+					 (unsigned long long)l[i].hard,
+					 (unsigned long long)l[i].soft,
+					 l[i].soft_seconds);
+			k += (size_t)r;
+		}
+		n = (int)k;
+		break;
+	}
 	case K_IPNET:
 		n = snprintf(buf, buflen, "%u.%u.%u.%u/%u", c->ip >> 24,
 			     (c->ip >> 16) & 0xff, (c->ip >> 8) & 0xff,

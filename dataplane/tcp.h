@@ -122,6 +122,25 @@ void tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
 int tcp_send(struct tcp_conn *tc, const void *data, size_t len);
 
 /*
+ * tcp_send_some -- append as many of len bytes as the send queue takes
+ * now: up to send_queue_max queued bytes, and only while the mbuf pool
+ * keeps a quarter of its mbufs free (for RX, headers and the other
+ * connections). Returns the bytes appended (0..len), or -EPIPE if the
+ * connection can no longer send. The caller keeps the rest and tries
+ * again once acknowledgements have freed the queue.
+ */
+long tcp_send_some(struct tcp_conn *tc, const void *data, size_t len);
+
+/*
+ * tcp_conn_rcv_hold -- the application holds held received bytes it
+ * does not process yet (execution paused): the advertised window is
+ * rcv_wnd minus held, never moving its right edge left; when it opens
+ * again by at least two segments or half the window, a window update
+ * is sent.
+ */
+void tcp_conn_rcv_hold(struct tcp_conn *tc, uint32_t held);
+
+/*
  * tcp_close -- the application is done: send what is queued, then FIN.
  * The closed upcall follows when the connection is gone.
  */

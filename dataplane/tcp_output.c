@@ -24,15 +24,27 @@ now_ms32(const struct tcp_stack *ts)
 	return (uint32_t)(ts->net->now_tsc * 1000 / ts->net->tsc_hz);
 }
 
-/* rcv_window -- the window we advertise, already scaled down. */
+/*
+ * rcv_window -- the window we advertise, already scaled down: rcv_wnd
+ * less what the application holds, but never so small that the right
+ * edge moves left of what was advertised before; remembered in rcv.adv.
+ */
 static uint16_t
-rcv_window(const struct tcp_conn *tc, bool syn)
+rcv_window(struct tcp_conn *tc, bool syn)
 {
-	uint32_t w = tc->ts->p.rcv_wnd;
+	uint32_t full = tc->ts->p.rcv_wnd;
+	uint32_t w = full > tc->rcv_held ? full - tc->rcv_held : 0;
 
-	if (!syn)
-		w >>= tc->rcv.wscale;
-	return (uint16_t)(w > 65535 ? 65535 : w);
+	if (syn)
+		return (uint16_t)(full > 65535 ? 65535 : full);
+	if (seq_gt(tc->rcv.adv, tc->rcv.nxt + w) &&
+	    seq_leq(tc->rcv.adv, tc->rcv.nxt + full))
+		w = tc->rcv.adv - tc->rcv.nxt;
+	w >>= tc->rcv.wscale;
+	if (w > 65535)
+		w = 65535;
+	tc->rcv.adv = tc->rcv.nxt + (w << tc->rcv.wscale);
+	return (uint16_t)w;
 }
 
 unsigned
