@@ -80,7 +80,8 @@ struct kv_hooks {
 	/*
 	 * info -- append the "# Section\r\n" text of an INFO section owned by
 	 * an upper layer ("server", "clients") to buf; returns the bytes
-	 * written (at most len), 0 if the section is not theirs.
+	 * written (at most len), 0 if the section is not theirs. Asked for
+	 * "stats" too: lines (no header) appended to the store's own.
 	 */
 	size_t (*info)(void *ctx, const char *section, char *buf, size_t len);
 	/*

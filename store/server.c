@@ -1091,6 +1091,10 @@ info_stats(struct kv_shard *s, struct info_buf *b)
 		 (unsigned long long)st->rehashes,
 		 (unsigned long long)s->error_replies,
 		 (unsigned long long)st->log_full_errors);
+	/* The connection layer's counters (output and query limits). */
+	if (s->hooks.info != NULL && b->len < b->cap)
+		b->len += s->hooks.info(s->hooks.ctx, "stats", b->p + b->len,
+					b->cap - b->len);
 }
 
 /* info_commandstats -- INFO commandstats (and the two below). */
