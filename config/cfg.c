@@ -337,6 +337,26 @@ parse_ll(const char *s, long long *out)
 	return 0;
 }
 
+/* mem_unit -- the multiplier of a size unit ("" and b: 1), or -1. */
+static int
+mem_unit(const char *u, uint64_t *mul)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1000 }, { "kb", 1024 },
+		{ "m", 1000 * 1000 }, { "mb", 1024 * 1024 },
+		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(u, units[i].unit) == 0) {
+			*mul = units[i].mul;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /*
  * parse_mem -- a size as Redis's memtoull reads it: digits and an
  * optional unit b, k, kb, m, mb, g, gb (k = 1000, kb = 1024), any case.
@@ -346,31 +366,18 @@ parse_ll(const char *s, long long *out)
 static int
 parse_mem(const char *s, uint64_t *out)
 {
-	static const struct { const char *unit; uint64_t mul; } units[] = {
-		{ "", 1 }, { "b", 1 },
-		{ "k", 1000 }, { "kb", 1024 },
-		{ "m", 1000 * 1000 }, { "mb", 1024 * 1024 },
-		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
-	};
 	char num[24];
 	size_t n = strspn(s, "0123456789");
-	uint64_t v;
+	uint64_t v, mul;
 
-	if (n == 0 || n >= sizeof(num))
+	if (n == 0 || n >= sizeof(num) || mem_unit(s + n, &mul) != 0)
 		return -1;
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (parse_digits(num, 10, &v) != 0)
+	if (parse_digits(num, 10, &v) != 0 || v > UINT64_MAX / mul)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(s + n, units[i].unit) != 0)
-			continue;
-		if (v > UINT64_MAX / units[i].mul)
-			return -1;
-		*out = v * units[i].mul;
-		return 0;
-	}
-	return -1;
+	*out = v * mul;
+	return 0;
 }
 
 /* parse_ipv4 -- a strict dotted quad to host byte order. */
@@ -614,6 +621,28 @@ obuf_class(const char *name)
 }
 
 /*
+ * obuf_size -- a hard or soft limit exactly as Redis 7.0's memtoull
+ * reads it there: digits (none reads as 0; too many saturate at 2^64-1)
+ * and an optional unit, the product wrapping modulo 2^64. Returns 0 or
+ * -1 (a sign, a dot, an unknown unit).
+ */
+static int
+obuf_size(const char *s, uint64_t *out)
+{
+	size_t n = strspn(s, "0123456789");
+	uint64_t v = 0, mul;
+
+	if (n >= 128 || mem_unit(s + n, &mul) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+	}
+	*out = v * mul;
+	return 0;
+}
+
+/*
  * obuf_seconds -- soft-seconds as Redis reads them: a base-10 integer
  * (sign and leading blanks allowed, as strtoll takes them) kept in an
  * int, refused when that int is negative. Returns 0 or -1.
@@ -635,25 +664,18 @@ obuf_seconds(const char *s, unsigned *out)
  * apply_obuf -- client-output-buffer-limit: groups of four words, all
  * checked before any class changes (Redis's order of checks and its
  * error texts); classes not named keep their limits; an empty value
- * changes nothing.
+ * changes nothing. A CONFIG SET value is split on every single space
+ * (apply_words), as Redis splits it: "normal 1 1 " has four words.
  */
 static int
 apply_obuf(struct cfg_obuf_limit *lim, int argc, char **argv, char *err,
 	   size_t errlen)
 {
 	struct cfg_obuf_limit next[CFG_OBUF__MAX];
-	char *words[CFG_MAX_ARGS];
 	uint64_t v;
 	unsigned secs;
-	int n = 0;
 
-	/* Words are separated by runs of blanks, as Redis splits them. */
-	for (int i = 0; i < argc && n < CFG_MAX_ARGS; i++)
-		if (argv[i][0] != '\0')
-			words[n++] = argv[i];
-	argc = n;
-	argv = words;
-	if (argc == 0)
+	if (argc == 1 && argv[0][0] == '\0')
 		return 0;
 	if (argc % 4 != 0)
 		return reason(err, errlen, "Wrong number of arguments in "
@@ -665,7 +687,7 @@ apply_obuf(struct cfg_obuf_limit *lim, int argc, char **argv, char *err,
 		else if (i % 4 == 3)
 			ok = obuf_seconds(argv[i], &secs) == 0;
 		else
-			ok = parse_mem(argv[i], &v) == 0;
+			ok = obuf_size(argv[i], &v) == 0;
 		if (!ok)
 			return reason(err, errlen, i % 4 == 0 ?
 				      "Invalid client class specified in "
@@ -676,8 +698,8 @@ apply_obuf(struct cfg_obuf_limit *lim, int argc, char **argv, char *err,
 	memcpy(next, lim, sizeof(next));
 	for (int i = 0; i < argc; i += 4) {
 		struct cfg_obuf_limit *l = &next[obuf_class(argv[i])];
-		parse_mem(argv[i + 1], &l->hard);
-		parse_mem(argv[i + 2], &l->soft);
+		obuf_size(argv[i + 1], &l->hard);
+		obuf_size(argv[i + 2], &l->soft);
 		obuf_seconds(argv[i + 3], &l->soft_seconds);
 	}
 	memcpy(lim, next, sizeof(next));

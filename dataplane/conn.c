@@ -44,6 +44,11 @@
 
 #define CONN_QBUF_MIN 4096
 #define CONN_OBUF_KEEP (64 * 1024)  /* output buffer kept once empty */
+/*
+ * Redis replies first into a 16 KiB buffer of each client that its
+ * output limits do not count; the limits here leave out as much.
+ */
+#define CONN_OBUF_UNCOUNTED (16 * 1024)
 
 RTE_LOG_REGISTER(dp_conn_logtype, redpoll.conn, NOTICE);
 
@@ -169,6 +174,8 @@ conn_check_limits(struct dp_conn *c)
 		w->out_max = pending;
 	if (c->close == CONN_ABORT)
 		return;
+	pending = pending > CONN_OBUF_UNCOUNTED ?
+		  pending - CONN_OBUF_UNCOUNTED : 0;
 	if (!dp_conn_obuf_check(&w->cfg->obuf_limits[CFG_OBUF_NORMAL],
 				pending, w->net.now_tsc, w->net.tsc_hz,
 				&c->soft_tsc)) {
@@ -180,7 +187,7 @@ conn_check_limits(struct dp_conn *c)
 	rte_log(RTE_LOG_WARNING, dp_conn_logtype, "Client addr=%s laddr=%s "
 		"omem=%llu scheduled to be closed ASAP for overcoming of "
 		"output buffer limits.\n", c->client.addr, c->client.laddr,
-		(unsigned long long)conn_pending(c));
+		(unsigned long long)pending);
 	conn_defer(c, CONN_ABORT);
 }
 

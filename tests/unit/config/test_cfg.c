@@ -854,7 +854,8 @@ test_obuf_limits(void **state)
 	assert_int_equal(c.obuf_limits[CFG_OBUF_REPLICA].hard, 256 << 20);
 	assert_int_equal(c.obuf_limits[CFG_OBUF_PUBSUB].soft_seconds, 60);
 	assert_string_equal(obuf_set(&c, "normal 1mb 0"), wrong_n);
-	assert_string_equal(obuf_set(&c, "normal 1 1 "), wrong_n);
+	assert_string_equal(obuf_set(&c, "normal 1 1 1 "), wrong_n);
+	assert_string_equal(obuf_set(&c, "normal  1 1 1"), wrong_n);
 	assert_string_equal(obuf_set(&c, "foo 1mb 0 0"), bad_class);
 	assert_string_equal(obuf_set(&c, "master 1 1 1"), bad_class);
 	assert_string_equal(obuf_set(&c, "normal x 0 0"), bad_num);
@@ -883,9 +884,23 @@ test_obuf_limits(void **state)
 			    "normal 1048576 0 0 slave 1000 2048 3 "
 			    "pubsub 1 2 4");
 	assert_string_equal(obuf_set(&c, "slave 5 5 5 normal 1 1 1 "
-				     "normal  2 2 -0"), "");
+				     "normal 2 2 -0"), "");
 	assert_string_equal(get(&c, "client-output-buffer-limit"),
 			    "normal 2 2 0 slave 5 5 5 pubsub 1 2 4");
+	/* split on every space: empty words read as 0 */
+	assert_string_equal(obuf_set(&c, "normal 1 1 "), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 1 1 0 slave 5 5 5 pubsub 1 2 4");
+	assert_string_equal(obuf_set(&c, "normal  1 1"), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 0 1 1 slave 5 5 5 pubsub 1 2 4");
+	assert_string_equal(obuf_set(&c, " normal 1 1"), bad_class);
+	/* sizes saturate, then the unit wraps, as in Redis */
+	assert_string_equal(obuf_set(&c, "normal 99999999999999999999999 "
+				     "18446744073709551615kb 7"), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 18446744073709551615 18446744073709550592 "
+			    "7 slave 5 5 5 pubsub 1 2 4");
 	/* an int keeps the low 32 bits of 10^13 */
 	assert_string_equal(obuf_set(&c, "normal 1gb 1 10000000000000"), "");
 	assert_int_equal(c.obuf_limits[CFG_OBUF_NORMAL].soft_seconds,

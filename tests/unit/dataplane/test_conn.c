@@ -388,9 +388,9 @@ test_eof_while_blocked(void **state)
 }
 
 /*
- * test_output_hard_limit -- client-output-buffer-limit normal 16kb: a
- * 30000-byte reply closes the client (RST) and counts; a small one
- * does not.
+ * test_output_hard_limit -- client-output-buffer-limit normal 8kb: a
+ * 30000-byte reply (13.6 KB beyond the 16 KiB Redis does not count)
+ * closes the client (RST) and counts; a small one does not.
  */
 static void
 test_output_hard_limit(void **state)
@@ -398,7 +398,7 @@ test_output_hard_limit(void **state)
 	struct reader r;
 	(void)state;
 
-	cfg.obuf_limits[CFG_OBUF_NORMAL].hard = 16 * 1024;
+	cfg.obuf_limits[CFG_OBUF_NORMAL].hard = 8 * 1024;
 	reader_open(&r, 41013, 30000, 1 << 20);
 	reader_send(&r, "GETRANGE k 0 9\r\n", 0x18);
 	reader_drain(&r);
@@ -412,7 +412,7 @@ test_output_hard_limit(void **state)
 }
 
 /*
- * test_output_soft_limit -- soft 16kb for 1 s: a reader that leaves a
+ * test_output_soft_limit -- soft 8kb for 1 s: a reader that leaves a
  * 30000-byte reply unacknowledged is closed once more than a second has
  * passed (clock checked by dp_conn_service), not before.
  */
@@ -422,7 +422,7 @@ test_output_soft_limit(void **state)
 	struct reader r;
 	(void)state;
 
-	cfg.obuf_limits[CFG_OBUF_NORMAL].soft = 16 * 1024;
+	cfg.obuf_limits[CFG_OBUF_NORMAL].soft = 8 * 1024;
 	cfg.obuf_limits[CFG_OBUF_NORMAL].soft_seconds = 1;
 	reader_open(&r, 41014, 30000, 1 << 20);
 	reader_send(&r, "GET k\r\n", 0x18);
