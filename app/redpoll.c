@@ -378,6 +378,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 		.backlog = cfg->tcp_backlog,
 		.keepalive_s = cfg->tcp_keepalive,
 		.send_queue_max = RP_SEND_QUEUE_MAX,
+		.tso = cfg->tcp_tso && (port->offloads & DP_OFF_TX_TCP_TSO),
 	};
 	w->net.tcp = tcp_stack_create(&w->net, &tp, &dp_conn_tcp_ops, w);
 	if (w->net.tcp == NULL) {

@@ -109,6 +109,9 @@ static const struct cfg_directive cfg_table[] = {
 	{ "tcp-keepalive", K_INT, F(tcp_keepalive), .max = INT_MAX_U,
 	  .mutable = true, .def = "300",
 	  .doc = "idle seconds before keepalive probes (0: off)" },
+	{ "tcp-tso", K_BOOL, F(tcp_tso), .def = "no",
+	  .doc = "send large TCP segments for the port to cut (TSO) when "
+	  "it offers that" },
 	{ "timeout", K_INT, F(timeout), .max = INT_MAX_U, .mutable = true,
 	  .def = "0", .doc = "close clients idle this many seconds (0: never)" },
 	{ "maxclients", K_INT, F(maxclients), .min = 1, .max = 1000000,

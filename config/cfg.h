@@ -68,6 +68,7 @@ struct rp_config {
 	uint16_t mtu;             /* "mtu", default 1500 */
 	unsigned tcp_backlog;     /* "tcp-backlog" */
 	unsigned tcp_keepalive;   /* "tcp-keepalive" seconds, 0 = off */
+	bool tcp_tso;             /* "tcp-tso": let the port segment */
 	unsigned timeout;         /* "timeout": idle client timeout, 0 = off */
 	unsigned maxclients;      /* "maxclients" */
 	/* "client-output-buffer-limit <class> <hard> <soft> <seconds>" */

@@ -32,7 +32,7 @@ struct tcp_conn;
 	X(ooo_filled) X(sack_sent) X(syn_dropped)                        \
 	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full)    \
 	X(keepalive_probes) X(syncookies_sent) X(syncookies_ok)           \
-	X(syncookies_failed) X(challenge_acks)
+	X(syncookies_failed) X(challenge_acks) X(tso_segs_tx)
 
 enum tcp_counter {
 #define TCP_ENUM(n) TCP_##n,
@@ -74,6 +74,12 @@ struct tcp_params {
 	unsigned backlog;        /* half-open connections per listener */
 	unsigned keepalive_s;    /* 0 = off */
 	uint32_t send_queue_max; /* bytes a connection may queue unsent */
+	/*
+	 * TSO: the port segments (net->offloads has DP_OFF_TX_TCP_TSO and
+	 * the configuration wants it); data goes out in segments of up to
+	 * TCP_TSO_MAX bytes that the port cuts at the MSS.
+	 */
+	bool tso;
 	/*
 	 * Out-of-order queue bounds, in mbuf buffer bytes (what the queue
 	 * really holds): per connection and for the whole stack; 0 picks

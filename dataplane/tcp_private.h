@@ -49,6 +49,8 @@ enum {
 #define TCP_LISTEN_MAX   8
 #define TCP_SACK_RECENT  4       /* most recent OOO arrivals remembered */
 #define TCP_OOO_STACK_MAX (16u << 20)
+/* payload of one TSO segment at most (IPv4 length field, headers) */
+#define TCP_TSO_MAX      (65535 - 20 - 60)
 /* tcp_send_some leaves this share of the pool (1/N) to RX and headers */
 #define TCP_POOL_RESERVE_DIV 4
 /* appends needing fewer new mbufs than this skip the pool check */

@@ -99,6 +99,7 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "mtu", "1500" },
 	{ "tcp-backlog", "511" },
 	{ "tcp-keepalive", "300" },
+	{ "tcp-tso", "no" },
 	{ "timeout", "0" },
 	{ "maxclients", "10000" },
 	{ "client-output-buffer-limit", "normal 0 0 0 slave 268435456 "
@@ -157,6 +158,7 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "mtu", "9000", "9000" },
 	{ "tcp-backlog", "128", "128" },
 	{ "tcp-keepalive", "0", "0" },
+	{ "tcp-tso", "yes", "yes" },
 	{ "timeout", "2147483647", "2147483647" },
 	{ "maxclients", "1", "1" },
 	{ "client-output-buffer-limit", "normal 1mb 512kb 10",
