@@ -301,6 +301,7 @@ tcp_send_some(struct tcp_conn *tc, const void *data, size_t len)
 {
 	struct tcp_stack *ts = tc->ts;
 	struct rte_mempool *pool = ts->net->pool;
+	size_t want = len;
 
 	if (!(tc->state & TCPS_SEND_DATA) || tc->fin_pending)
 		return -EPIPE;
@@ -320,8 +321,8 @@ tcp_send_some(struct tcp_conn *tc, const void *data, size_t len)
 			len = tail + may * tc->snd.mss;
 	}
 	size_t n = sq_append(tc, data, len);
-	if (n < len)
-		TCP_COUNT(ts, send_queue_full);
+	if (n > 0 && n < want)
+		TCP_COUNT(ts, send_queue_full);   /* the rest waits */
 	return (long)n;
 }
 

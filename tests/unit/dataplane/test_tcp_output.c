@@ -4,7 +4,8 @@
  * lengths, piece size and pseudo-header checksum it needs; plain
  * segments up to a data mbuf's end first; the piece size of a port that
  * counts the Ethernet header in the MTU (net_tap); nothing of it when
- * TSO is off.
+ * TSO is off. And tcp_send_some's bounds: send_queue_max and the
+ * quarter of the mbuf pool it leaves to everything else.
  */
 #include "unit.h"
 
@@ -93,13 +94,14 @@ record_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
-/* bench -- a stack on a port with these offloads; TSO used or not. */
+/* bench_sq -- a stack on a port with these offloads; TSO used or not;
+ * sq_max bytes of send queue per connection. */
 static void
-bench(uint32_t offloads, bool tso)
+bench_sq(uint32_t offloads, bool tso, uint32_t sq_max)
 {
 	struct tcp_params p = { .mss = 1460, .rcv_wnd = 65535,
 				.max_conns = 4, .backlog = 4,
-				.send_queue_max = 1 << 20, .tso = tso };
+				.send_queue_max = sq_max, .tso = tso };
 
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 7 + i / 251);
@@ -110,6 +112,13 @@ bench(uint32_t offloads, bool tso)
 	tcp_listen(ts, 6379);
 	learn_peer();
 	n_sent = 0;
+}
+
+/* bench -- bench_sq with a 1 MiB send queue. */
+static void
+bench(uint32_t offloads, bool tso)
+{
+	bench_sq(offloads, tso, 1 << 20);
 }
 
 static void
@@ -262,11 +271,51 @@ test_tso_off(void **state)
 	bench_free();
 }
 
+/*
+ * test_send_some_bounds -- tcp_send_some takes up to send_queue_max,
+ * then nothing until ACKs free the queue; with a queue bigger than the
+ * pool, it stops while a quarter of the pool is still free.
+ */
+static void
+test_send_some_bounds(void **state)
+{
+	size_t big = 30u << 20;
+	uint8_t *buf = calloc(1, big);
+	(void)state;
+
+	assert_non_null(buf);
+	bench_sq(TSO_PORT, false, 100000);
+	uint32_t seq = open_conn();
+	assert_int_equal(tcp_send_some(conn, buf, 150000), 100000);
+	assert_int_equal(tcp_send_some(conn, buf, 10), 0);
+	assert_int_equal(tcp_conn_unsent(conn), 100000);
+	run(NULL);                       /* 10 segments out */
+	run(tcp_frame(40000, 0x10, 1001, seq + 14600, 65535, NULL, 0, NULL,
+		      0));
+	assert_int_equal(tcp_send_some(conn, buf, 150000), 14600);
+	bench_free();
+
+	bench_sq(TSO_PORT, false, 1u << 30);
+	open_conn();
+	struct rte_mempool *pool = net->pool;
+	long n = tcp_send_some(conn, buf, big);
+	assert_true(n > 0 && (size_t)n < big);
+	unsigned reserve = pool->size / 4;
+	unsigned avail = rte_mempool_avail_count(pool);
+	assert_true(avail >= reserve - 1 && avail <= reserve + 1);
+	assert_int_equal(tcp_counters(ts)[TCP_send_queue_full], 1);
+	/* small appends skip the check: one mbuf more is still taken */
+	assert_int_equal(tcp_send_some(conn, buf, 100), 100);
+	bench_free();
+	free(buf);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_tso_one_segment),
 	cmocka_unit_test(test_tso_aligned_start),
 	cmocka_unit_test(test_tso_l2_quirk),
 	cmocka_unit_test(test_tso_off),
+	cmocka_unit_test(test_send_some_bounds),
 };
 
 RP_TEST_MAIN(tests, 1)
