@@ -78,6 +78,7 @@ struct dp_conn {
 	char *obuf;
 	size_t olen, ooff, ocap;
 	uint64_t soft_tsc;              /* over the soft limit since, 0: not */
+	uint64_t last_pending;          /* pending output at the last check */
 	struct dp_conn *next_out;       /* w->out_conns */
 	/* Replies in request order while routed requests are out: */
 	struct conn_slot *slots, *slots_tail;
@@ -410,6 +411,7 @@ conn_accept(void *ctx, struct tcp_conn *tc)
 	c->blocked = false;
 	c->eof = false;
 	c->soft_tsc = 0;
+	c->last_pending = 0;
 	c->qlen = 0;
 	c->close = CONN_OPEN;
 	c->done = CONN_OPEN;
@@ -785,7 +787,12 @@ const struct tcp_ops dp_conn_tcp_ops = {
 	.closed = conn_closed,
 };
 
-/* conn_check_timeouts -- close clients idle longer than "timeout". */
+/*
+ * conn_check_timeouts -- close clients idle longer than "timeout". As
+ * for Redis, output that moved counts as activity: a slow reader still
+ * draining a big reply is not idle (seen once a second, from its
+ * pending output changing).
+ */
 static void
 conn_check_timeouts(struct dp_worker *w)
 {
@@ -794,6 +801,11 @@ conn_check_timeouts(struct dp_worker *w)
 	if (limit == 0)
 		return;
 	for (struct dp_conn *c = w->conns; c != NULL; c = c->next) {
+		uint64_t pending = conn_pending(c);
+		if (pending != c->last_pending) {
+			c->last_pending = pending;
+			c->last_tsc = w->net.now_tsc;
+		}
 		if (c->close == CONN_OPEN &&
 		    w->net.now_tsc - c->last_tsc > limit) {
 			w->counters[DP_W_idle_timeouts]++;

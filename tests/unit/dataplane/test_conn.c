@@ -462,6 +462,41 @@ test_query_limit(void **state)
 	free(r.buf);
 }
 
+/*
+ * test_timeout_slow_reader -- "timeout" spares a client whose output
+ * keeps draining (as Redis counts writes as interaction), and closes it
+ * once nothing moves.
+ */
+static void
+test_timeout_slow_reader(void **state)
+{
+	struct reader r;
+	(void)state;
+
+	cfg.timeout = 1;
+	reader_open(&r, 41016, 30000, 1 << 20);
+	uint32_t base = r.snd_nxt;
+	reader_send(&r, "GET k\r\n", 0x18);
+	reader_take(&r);
+	for (uint32_t i = 1; i <= 6; i++) {
+		w->net.now_tsc += w->net.tsc_hz / 2;
+		struct rte_mbuf *m = tcp_frame(r.pport, 0x10, r.seq,
+					       base + 1000 * i, 65535, NULL,
+					       0, NULL, 0);
+		dp_net_input(&w->net, &m, 1);
+		end_of_iteration();
+		clear_captured();
+	}
+	assert_int_equal(w->counters[DP_W_idle_timeouts], 0);
+	assert_int_equal(w->n_conns, 1);
+	for (int i = 0; i < 3; i++) {
+		w->net.now_tsc += w->net.tsc_hz;
+		end_of_iteration();
+	}
+	assert_int_equal(w->counters[DP_W_idle_timeouts], 1);
+	free(r.buf);
+}
+
 static int
 setup(void **state)
 {
@@ -512,6 +547,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_output_hard_limit),
 	T(test_output_soft_limit),
 	T(test_query_limit),
+	T(test_timeout_slow_reader),
 };
 
 RP_TEST_MAIN(tests, 1)
