@@ -164,6 +164,16 @@ dp_conn_obuf_check(const struct cfg_obuf_limit *lim, uint64_t pending,
 	return (now_tsc - *since_tsc) / tsc_hz > lim->soft_seconds;
 }
 
+/* conn_counted -- the pending output the output limits count (omem). */
+static uint64_t
+conn_counted(const struct dp_conn *c)
+{
+	uint64_t pending = conn_pending(c);
+
+	return pending > CONN_OBUF_UNCOUNTED ?
+	       pending - CONN_OBUF_UNCOUNTED : 0;
+}
+
 /* conn_check_limits -- close c if it passed its output buffer limit. */
 static void
 conn_check_limits(struct dp_conn *c)
@@ -175,8 +185,7 @@ conn_check_limits(struct dp_conn *c)
 		w->out_max = pending;
 	if (c->close == CONN_ABORT)
 		return;
-	pending = pending > CONN_OBUF_UNCOUNTED ?
-		  pending - CONN_OBUF_UNCOUNTED : 0;
+	pending = conn_counted(c);
 	if (!dp_conn_obuf_check(&w->cfg->obuf_limits[CFG_OBUF_NORMAL],
 				pending, w->net.now_tsc, w->net.tsc_hz,
 				&c->soft_tsc)) {
@@ -904,9 +913,13 @@ dp_conn_foreach(struct dp_worker *w,
 {
 	/* A connection on its way out (QUIT, CLIENT KILL, EOF) is gone for
 	 * the store, as a freed client is for Redis. */
-	for (struct dp_conn *c = w->conns; c != NULL; c = c->next)
-		if (c->close == CONN_OPEN)
-			fn(&c->client, arg);
+	for (struct dp_conn *c = w->conns; c != NULL; c = c->next) {
+		if (c->close != CONN_OPEN)
+			continue;
+		c->client.qbuf = c->qlen;       /* CLIENT LIST's view */
+		c->client.omem = conn_counted(c);
+		fn(&c->client, arg);
+	}
 }
 
 /* conn_free -- free a recycled connection struct. */

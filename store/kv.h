@@ -70,6 +70,10 @@ struct kv_client {
 	 */
 	struct kv_multi *multi;
 	struct kv_shard *monitor;  /* MONITOR: the shard feeding it */
+	/* Buffers, as CLIENT LIST shows them (qbuf, omem); kept by the
+	 * layer that owns the connection, 0 if it does not. */
+	uint64_t qbuf;         /* unprocessed input bytes */
+	uint64_t omem;         /* output counted by the output limits */
 };
 
 /*

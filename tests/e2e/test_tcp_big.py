@@ -185,8 +185,12 @@ def test_pipelined_big_gets_stay_in_budget(server, r):
         c = redis.Redis(host=IP, port=PORT, socket_timeout=10)
         while not stop.is_set():
             f = info_fields(c, 'network')
+            lst = c.execute_command('CLIENT', 'LIST')
+            if isinstance(lst, bytes):
+                lst = lst.decode()
+            omem = [int(w[5:]) for w in lst.split() if w.startswith('omem=')]
             samples.append((f['client_output_bytes'], f['mbufs_in_use'],
-                            rss_kib(server.proc.pid)))
+                            rss_kib(server.proc.pid), max(omem)))
             time.sleep(0.02)
         c.close()
 
@@ -208,6 +212,9 @@ def test_pipelined_big_gets_stay_in_budget(server, r):
     out_max = max(x[0] for x in samples)
     mbufs_max = max(x[1] for x in samples)
     rss_growth = max(x[2] for x in samples) - base_rss
+    omem_max = max(x[3] for x in samples)
+    # CLIENT LIST's omem: the slow reader's output, as the limits count it
+    assert 0 < omem_max <= out_max
     print('20 x 8 MiB pipelined: output max %d bytes, mbufs in use max %d,'
           ' RSS growth %d KiB' % (out_max, mbufs_max, rss_growth))
     # one reply beyond the budget at most (a reply is queued whole)
