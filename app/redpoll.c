@@ -37,6 +37,7 @@
 #include "rdb.h"
 #include "tcp.h"
 #include "telemetry.h"
+#include "udp.h"
 #include "worker.h"
 #include "xcore.h"
 
@@ -131,25 +132,6 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* mkdir_p -- create a directory and its parents. */
-static int
-mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /*
  * logs_in -- how many worker logs (redpoll-<N>.pmem) a pmem-path holds:
@@ -162,13 +144,17 @@ logs_in(const char *dir)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	unsigned n = 0, idx;
-	char tail;
+	int end;
 
 	if (d == NULL)
 		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (sscanf(e->d_name, "redpoll-%u.pmem%c", &idx, &tail) == 1)
+	while ((e = readdir(d)) != NULL) {
+		/* Exactly redpoll-<N>.pmem (not a snapshot, not a .new). */
+		end = -1;
+		if (sscanf(e->d_name, "redpoll-%u.pmem%n", &idx, &end) == 1 &&
+		    end > 0 && e->d_name[end] == '\0')
 			n++;
+	}
 	closedir(d);
 	return n;
 }
@@ -232,6 +218,17 @@ info_workers(const struct dp_worker *w, char *buf, size_t len, size_t *n)
 		info_append(buf, len, n, "worker%u_%s:%" PRIu64 "\r\n",
 			    w->index, dp_worker_counter_name(i),
 			    w->counters[i]);
+	/* Server CPU cost per request (docs/operations.md). */
+	info_append(buf, len, n, "worker%u_tsc_hz:%" PRIu64 "\r\n"
+		    "worker%u_cycles_per_request:%.1f\r\n"
+		    "worker%u_commands_last_s:%" PRIu64 "\r\n"
+		    "worker%u_cycles_per_request_last_s:%.1f\r\n"
+		    "worker%u_cpu_share_last_s:%.3f\r\n",
+		    w->index, w->net.tsc_hz, w->index,
+		    dp_worker_cycles_per_request(w, false), w->index,
+		    w->commands_last_s, w->index,
+		    dp_worker_cycles_per_request(w, true), w->index,
+		    w->cpu_share_last_s);
 }
 
 /*
@@ -391,10 +388,16 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 			 index, cfg->port);
 		goto fail;
 	}
+	if (cfg_udp_port(cfg) != 0 &&
+	    dp_udp_create(w, cfg_udp_port(cfg)) == NULL) {
+		snprintf(err, errlen, "worker %u: cannot create the UDP "
+			 "service: out of memory", index);
+		goto fail;
+	}
 
 	if (cfg->persistence != CFG_PERSIST_OFF) {
 		char path[PATH_MAX + 32];
-		int rc = mkdir_p(cfg->pmem_path);
+		int rc = kv_mkdir_p(cfg->pmem_path, 0700);
 		if (rc != 0) {
 			snprintf(err, errlen, "pmem-path %.400s: %s", cfg->pmem_path,
 				 strerror(-rc));
@@ -438,6 +441,7 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 
 fail:
 	kv_shard_free(w->shard);
+	dp_udp_free(w->udp);
 	if (w->net.tcp != NULL)
 		tcp_stack_free(w->net.tcp);
 	dp_impair_free(w->net.impair_rx);
@@ -493,6 +497,7 @@ static void
 worker_free(struct dp_worker *w)
 {
 	dp_conn_fini(w);
+	dp_udp_free(w->udp);
 	dp_xc_free(w);
 	dp_ctl_free(w->ctl);
 	tcp_stack_free(w->net.tcp);
@@ -500,6 +505,30 @@ worker_free(struct dp_worker *w)
 	kv_shard_free(w->shard);
 	pm_log_close(w->log);
 	rte_free(w);
+}
+
+/* One worker's recovery, run on its lcore (recover_one). */
+struct recover_job {
+	struct dp_worker *w;
+	bool repair;
+	int rc;
+	double seconds;
+	char err[CFG_ERR_LEN];
+};
+
+/* recover_one -- load a worker's snapshot and replay its log. */
+static int
+recover_one(void *arg)
+{
+	struct recover_job *j = arg;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	j->rc = kv_recover(j->w->shard, j->repair, j->err, sizeof(j->err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	j->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return j->rc;
 }
 
 int
@@ -633,24 +662,31 @@ main(int argc, char **argv)
 		goto out_workers;
 	}
 
-	/* Recovery: every shard replays its own log. */
+	/* Recovery: every worker loads its own snapshot and replays its own
+	 * log, on its own lcore, all in parallel. */
+	struct recover_job jobs[DP_MAX_WORKERS];
 	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
-		struct timespec t0, t1;
+		jobs[i] = (struct recover_job){ .w = workers[i],
+						.repair = cfg.pmem_repair };
 		RP_LOG(NOTICE, pmem, "worker %u: recovering from %s/redpoll-%u"
 		       ".pmem", i, cfg.pmem_path, i);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (kv_recover(workers[i]->shard, cfg.pmem_repair, err,
-			       sizeof(err)) != 0) {
-			RP_LOG(ERR, pmem, "recovery of worker %u failed: %s", i,
-			       err);
-			goto out_workers;
+		rte_eal_remote_launch(recover_one, &jobs[i], lcores[i]);
+	}
+	bool recovered = true;
+	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
+		rte_eal_wait_lcore(lcores[i]);
+		if (jobs[i].rc != 0) {
+			RP_LOG(ERR, pmem, "recovery of worker %u failed: %s",
+			       i, jobs[i].err);
+			recovered = false;
+			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		RP_LOG(NOTICE, pmem, "worker %u recovered %" PRIu64 " keys in "
 		       "%.3f s", i, kv_dbsize(workers[i]->shard, 0),
-		       (double)(t1.tv_sec - t0.tv_sec) +
-		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		       jobs[i].seconds);
 	}
+	if (!recovered)
+		goto out_workers;
 
 	/* Migration: an RDB file into the empty keyspace, each key to the
 	 * shard that owns its slot and to that shard's log. */

@@ -414,58 +414,74 @@ cmd_status(struct ctl *c)
 	return EX_OK;
 }
 
-/* cmd_cores -- per worker: commands, busy share, connections. */
+/* worker_num -- the value of INFO field "worker<w>_<name>" as a number. */
+static double
+worker_num(const char *text, unsigned w, const char *name)
+{
+	char f[96];
+
+	snprintf(f, sizeof(f), "worker%u_%s", w, name);
+	return atof(info_get(text, f));
+}
+
+/* cmd_cores -- per worker: commands, busy share, cycles per request,
+ * connections; a total row (text) over every worker. */
 static int
 cmd_cores(struct ctl *c)
 {
 	static const char *const info[] = { "INFO", "workers", "clients" };
 	char *text = call_text(c, 3, info);
 	unsigned n = (unsigned)atoi(info_get(text, "workers"));
+	double tot_cmds = 0, tot_busy = 0;
 
 	if (c->json)
 		printf("[");
 	else
-		printf("%-7s %12s %8s %12s %8s %10s %12s %10s %10s %6s\n",
-		       "worker", "commands", "busy%", "admin_reqs", "conns",
-		       "keys", "memory", "local", "remote", "ring");
+		printf("%-7s %12s %8s %9s %9s %6s %12s %8s %10s %12s %10s %10s "
+		       "%6s\n", "worker", "commands", "busy%", "cyc/req",
+		       "cyc/req1s", "cpu1s", "admin_reqs", "conns", "keys",
+		       "memory", "local", "remote", "ring");
 	for (unsigned w = 0; w < n; w++) {
-		char f[64];
-		snprintf(f, sizeof(f), "worker%u_commands", w);
-		long long cmds = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_busy_cycles", w);
-		double busy = (double)atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_idle_cycles", w);
-		double idle = (double)atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_ctl_requests", w);
-		long long adm = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_connections", w);
-		long long conns = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_keys", w);
-		long long keys = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_used_memory", w);
-		long long mem = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_requests_local", w);
-		long long local = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_requests_remote", w);
-		long long remote = atoll(info_get(text, f));
-		snprintf(f, sizeof(f), "worker%u_ring_depth", w);
-		long long ring = atoll(info_get(text, f));
+#define W(name) worker_num(text, w, name)
+		double cmds = W("commands"), busy = W("busy_cycles");
+		double idle = W("idle_cycles");
+		double cpr = W("cycles_per_request");
+		double cpr1 = W("cycles_per_request_last_s");
+		double cmds1 = W("commands_last_s");
+		double share = W("cpu_share_last_s"), hz = W("tsc_hz");
+		double adm = W("ctl_requests"), conns = W("connections");
+		double keys = W("keys"), mem = W("used_memory");
+		double local = W("requests_local");
+		double remote = W("requests_remote"), ring = W("ring_depth");
+#undef W
 		double pct = busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0;
+		tot_cmds += cmds;
+		tot_busy += busy;
 		if (c->json)
-			printf("%s{\"worker\":%u,\"commands\":%lld,"
-			       "\"busy_pct\":%.2f,\"admin_requests\":%lld,"
-			       "\"connections\":%lld,\"keys\":%lld,"
-			       "\"used_memory\":%lld,\"requests_local\":%lld,"
-			       "\"requests_remote\":%lld,\"ring_depth\":%lld}",
-			       w ? "," : "", w, cmds, pct, adm, conns, keys, mem,
-			       local, remote, ring);
+			printf("%s{\"worker\":%u,\"commands\":%.0f,"
+			       "\"busy_pct\":%.2f,\"busy_cycles\":%.0f,"
+			       "\"tsc_hz\":%.0f,\"cycles_per_request\":%.1f,"
+			       "\"commands_last_s\":%.0f,"
+			       "\"cycles_per_request_last_s\":%.1f,"
+			       "\"cpu_share_last_s\":%.3f,"
+			       "\"admin_requests\":%.0f,"
+			       "\"connections\":%.0f,\"keys\":%.0f,"
+			       "\"used_memory\":%.0f,\"requests_local\":%.0f,"
+			       "\"requests_remote\":%.0f,\"ring_depth\":%.0f}",
+			       w ? "," : "", w, cmds, pct, busy, hz, cpr, cmds1,
+			       cpr1, share, adm, conns, keys, mem, local,
+			       remote, ring);
 		else
-			printf("%-7u %12lld %8.2f %12lld %8lld %10lld %12lld "
-			       "%10lld %10lld %6lld\n", w, cmds, pct, adm, conns,
+			printf("%-7u %12.0f %8.2f %9.0f %9.0f %5.0f%% %12.0f "
+			       "%8.0f %10.0f %12.0f %10.0f %10.0f %6.0f\n", w,
+			       cmds, pct, cpr, cpr1, 100 * share, adm, conns,
 			       keys, mem, local, remote, ring);
 	}
 	if (c->json)
 		printf("]\n");
+	else if (n > 1)
+		printf("%-7s %12.0f %8s %9.0f\n", "total", tot_cmds, "",
+		       tot_cmds > 0 ? tot_busy / tot_cmds : 0.0);
 	free(text);
 	return EX_OK;
 }
@@ -614,48 +630,115 @@ cmd_shutdown(struct ctl *c, int wait_s)
 }
 
 /*
- * cmd_snapshot -- SAVE: a point-in-time RDB file of the keyspace at the
- * server's dir/dbfilename, written before the reply (so "start" and
- * "wait" are one step); prints where, how long it took, LASTSAVE.
+ * snapshot_state -- INFO persistence (added up over the workers): whether
+ * a snapshot runs, its keys done and total, and the last one's outcome.
+ * Prints one line (or JSON object); returns whether one runs.
+ */
+static bool
+snapshot_state(struct ctl *c, bool *ok)
+{
+	static const char *const req[] = { "INFO", "persistence" };
+	char *text = call_text(c, 2, req);
+	bool running = atoll(info_get(text, "rdb_bgsave_in_progress")) > 0;
+	long long done = atoll(info_get(text, "redpoll_snapshot_keys_done"));
+	long long total = atoll(info_get(text, "redpoll_snapshot_keys_total"));
+	long long saves = atoll(info_get(text, "rdb_saves"));
+	const char *status = info_get(text, "rdb_last_bgsave_status");
+
+	*ok = strcmp(status, "ok") == 0;
+	if (c->json)
+		printf("{\"running\":%s,\"keys_done\":%lld,\"keys_total\":%lld,"
+		       "\"snapshots\":%lld,\"last_status\":\"%s\","
+		       "\"last_ms\":%s,\"last_bytes\":%s,\"last_keys\":%s}\n",
+		       running ? "true" : "false", done, total, saves, status,
+		       info_get(text, "redpoll_last_snapshot_ms"),
+		       info_get(text, "redpoll_last_snapshot_bytes"),
+		       info_get(text, "redpoll_last_snapshot_keys"));
+	else if (running)
+		printf("snapshot running: %lld of %lld keys (%.0f%%)\n", done,
+		       total, total ? 100.0 * (double)done / (double)total :
+		       100.0);
+	else
+		printf("no snapshot running; last: %s, %s keys, %s bytes in "
+		       "%s ms (%lld since start)\n", status,
+		       info_get(text, "redpoll_last_snapshot_keys"),
+		       info_get(text, "redpoll_last_snapshot_bytes"),
+		       info_get(text, "redpoll_last_snapshot_ms"), saves);
+	free(text);
+	return running;
+}
+
+/*
+ * cmd_snapshot -- start (BGSAVE: every worker snapshots its shard while
+ * serving), progress, wait (start if none runs, report progress every
+ * second until it ends) or export (SAVE: snapshot, then one RDB file at
+ * dir/dbfilename, written before it returns).
  */
 static int
-cmd_snapshot(struct ctl *c)
+cmd_snapshot(struct ctl *c, int argc, char **argv)
 {
-	static const char *const save[] = { "SAVE" };
-	static const char *const last[] = { "LASTSAVE" };
-	static const char *const where[] = { "CONFIG", "GET", "d*" };
-	struct reply r, l, w;
-	struct timespec t0, t1;
+	const char *what = argc ? argv[0] : "start";
+	struct reply r;
+	bool ok = true;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	call(c, &r, 1, save);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (argc > 1 || (strcmp(what, "start") && strcmp(what, "progress") &&
+			 strcmp(what, "wait") && strcmp(what, "export"))) {
+		fprintf(stderr, "usage: redpollctl snapshot "
+			"[start|progress|wait|export]\n");
+		return EX_USAGE;
+	}
+	if (strcmp(what, "progress") == 0) {
+		snapshot_state(c, &ok);
+		return EX_OK;
+	}
+	if (strcmp(what, "export") == 0) {
+		static const char *const save[] = { "SAVE" };
+		static const char *const where[] = { "CONFIG", "GET", "d*" };
+		struct reply w;
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		call(c, &r, 1, save);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (r.type == R_ERROR) {
+			fprintf(stderr, "redpollctl: %s\n", r.str);
+			reply_free(&r);
+			return EX_REPLY;
+		}
+		reply_free(&r);
+		call(c, &w, 3, where);
+		const char *dir = "", *file = "";
+		for (size_t i = 0; w.type == R_ARRAY && i + 1 < w.n; i += 2) {
+			if (strcmp(w.elem[i].str, "dir") == 0)
+				dir = w.elem[i + 1].str;
+			else if (strcmp(w.elem[i].str, "dbfilename") == 0)
+				file = w.elem[i + 1].str;
+		}
+		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		printf(c->json ? "{\"path\":\"%s/%s\",\"ms\":%.1f}\n" :
+		       "exported %s/%s in %.1f ms\n", dir, file, ms);
+		reply_free(&w);
+		return EX_OK;
+	}
+	static const char *const bgsave[] = { "BGSAVE", "SCHEDULE" };
+	call(c, &r, 2, bgsave);
 	if (r.type == R_ERROR) {
 		fprintf(stderr, "redpollctl: %s\n", r.str);
 		reply_free(&r);
 		return EX_REPLY;
 	}
-	call(c, &l, 1, last);
-	call(c, &w, 3, where);
-	const char *dir = "", *file = "";
-	for (size_t i = 0; w.type == R_ARRAY && i + 1 < w.n; i += 2) {
-		if (strcmp(w.elem[i].str, "dir") == 0)
-			dir = w.elem[i + 1].str;
-		else if (strcmp(w.elem[i].str, "dbfilename") == 0)
-			file = w.elem[i + 1].str;
+	if (strcmp(what, "start") == 0) {
+		printf(c->json ? "{\"result\":\"%s\"}\n" : "%s\n", r.str);
+		reply_free(&r);
+		return EX_OK;
 	}
-	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	if (c->json)
-		printf("{\"path\":\"%s/%s\",\"ms\":%.1f,\"lastsave\":%lld}\n",
-		       dir, file, ms, l.integer);
-	else
-		printf("snapshot %s/%s written in %.1f ms (LASTSAVE %lld)\n",
-		       dir, file, ms, l.integer);
 	reply_free(&r);
-	reply_free(&l);
-	reply_free(&w);
-	return EX_OK;
+	while (snapshot_state(c, &ok)) {
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
+	return ok ? EX_OK : EX_REPLY;
 }
 
 /* cmd_top -- cores and throughput, redrawn every second. */
@@ -934,7 +1017,8 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "commands:\n"
 "  status                  version, uptime, workers, port, memory, keys,\n"
 "                          persistence\n"
-"  cores                   per worker: commands, busy %%, admin requests,\n"
+"  cores                   per worker: commands, busy %%, busy cycles per\n"
+"                          request (run, last second), admin requests,\n"
 "                          connections, keys, memory, local and remote\n"
 "                          requests, ring depth\n"
 "  ports                   link and counters of the port (rte_eth_stats,\n"
@@ -951,8 +1035,11 @@ DEFAULT_SOCKET ", or $REDPOLL_SOCKET).\n"
 "  latency latest|history EVENT|reset [EVENT...]|doctor|histogram [CMD...]\n"
 "                          the latency monitor and per-command histograms\n"
 "  top [--count N]         live view refreshed every second\n"
-"  snapshot                SAVE: an RDB file of the keyspace at dir/\n"
-"                          dbfilename, written before it returns\n"
+"  snapshot [start|progress|wait|export]\n"
+"                          start: every worker snapshots its shard while\n"
+"                          serving (BGSAVE); progress: keys done; wait:\n"
+"                          start if needed, report until done; export:\n"
+"                          SAVE, then one RDB file at dir/dbfilename\n"
 "  shutdown [--wait S]     graceful stop: drain clients, make the log\n"
 "                          durable, exit; waits up to S seconds (10)\n"
 "  cli [ARGS...]           redis-cli on the admin socket\n"
@@ -1067,8 +1154,8 @@ main(int argc, char **argv)
 		return cmd_config(&conn, rest, args);
 	if (strcmp(cmd, "slowlog") == 0)
 		return cmd_slowlog(&conn, rest, args);
-	if (strcmp(cmd, "snapshot") == 0 && rest == 0)
-		return cmd_snapshot(&conn);
+	if (strcmp(cmd, "snapshot") == 0)
+		return cmd_snapshot(&conn, rest, args);
 	if (strcmp(cmd, "latency") == 0)
 		return cmd_latency(&conn, rest, args);
 	if (strcmp(cmd, "info") == 0) {

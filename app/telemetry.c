@@ -58,6 +58,11 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (int i = 0; i < DP_W__MAX; i++)
 		rte_tel_data_add_dict_u64(d, dp_worker_counter_name(i),
 					  w->counters[i]);
+	/* Cost per request: busy_cycles / commands, over the run or the
+	 * last whole second (docs/operations.md). */
+	rte_tel_data_add_dict_u64(d, "tsc_hz", w->net.tsc_hz);
+	rte_tel_data_add_dict_u64(d, "busy_cycles_last_s", w->busy_last_s);
+	rte_tel_data_add_dict_u64(d, "commands_last_s", w->commands_last_s);
 	return 0;
 }
 

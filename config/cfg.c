@@ -102,6 +102,10 @@ static const struct cfg_directive cfg_table[] = {
 	  .doc = "next hop for destinations outside the bind-ip subnet" },
 	{ "port", K_INT, F(port), .min = 1, .max = 65535, .def = "6379",
 	  .doc = "TCP port of the Redis protocol" },
+	{ "udp-port", K_SINT, F(udp_port), .min = (uint64_t)-1LL,
+	  .max = 65535, .def = "0",
+	  .doc = "UDP port of RESP over UDP, one request per datagram "
+	  "(0: the same as port, -1: off)" },
 	{ "mtu", K_INT, F(mtu), .min = 576, .max = 9000, .def = "1500",
 	  .doc = "MTU of the port; the TCP MSS is mtu - 40" },
 	{ "tcp-backlog", K_INT, F(tcp_backlog), .min = 1, .max = 65535,
@@ -183,6 +187,13 @@ static const struct cfg_directive cfg_table[] = {
 	{ "hash-max-listpack-value", K_INT, F(hash_lp_value),
 	  .max = LONG_MAX, .mutable = true, .def = "64",
 	  .doc = "longest field or value (bytes) of a compact hash" },
+	{ "list-max-listpack-size", K_SINT, F(list_lp_size),
+	  .min = (uint64_t)(int64_t)INT_MIN, .max = INT_MAX, .mutable = true,
+	  .def = "-2", .doc = "bound of a list node: -1..-5 = 4, 8, 16, 32, "
+	  "64 KB, or a positive count of entries" },
+	{ "list-compress-depth", K_INT, F(list_compress_depth),
+	  .max = INT_MAX, .mutable = true, .def = "0",
+	  .doc = "accepted as in Redis; list nodes are not compressed" },
 	/* persistence */
 	{ "pmem-path", K_STR, F(pmem_path), .min = 1,
 	  .def = "/dev/shm/redpoll",
@@ -195,6 +206,10 @@ static const struct cfg_directive cfg_table[] = {
 	{ "persistence-async-us", K_INT, F(persist_async_us), .min = 1,
 	  .max = 10000000, .mutable = true, .def = "1000",
 	  .doc = "bound of the durability delay in async mode" },
+	{ "snapshot-log-percent", K_INT, F(snapshot_log_percent), .max = 100,
+	  .mutable = true, .def = "50",
+	  .doc = "start a snapshot when the current log is this full (0: "
+	  "never)" },
 	{ "pmem-repair", K_BOOL, F(pmem_repair), .def = "no",
 	  .doc = "truncate a log corrupt in the middle instead of failing" },
 	/* RDB files: SAVE's output, a dump.rdb imported at start. */
@@ -206,10 +221,9 @@ static const struct cfg_directive cfg_table[] = {
 	{ "import-rdb", K_STR, F(import_rdb), .def = "",
 	  .doc = "RDB file loaded into an empty keyspace at start (empty: "
 	  "none)" },
-	/* Reported to clients for compatibility (redis-benchmark asks);
-	 * redpoll's persistence is the pmem log, not RDB or AOF. */
+	/* Redis's schedule: snapshots after <seconds> with <changes>. */
 	{ "save", K_SAVE, F(save), .max_args = CFG_MAX_ARGS - 1, .def = "",
-	  .doc = "Redis's RDB schedule, reported only" },
+	  .doc = "snapshot after <seconds> if <changes> writes, pairs" },
 	{ "appendonly", K_BOOL, F(appendonly), .def = "no",
 	  .doc = "Redis's AOF switch, reported only" },
 	/* statistics */
@@ -824,6 +838,14 @@ apply_words(struct rp_config *c, const struct cfg_directive *d, int argc,
 			*w++ = '\0';
 	}
 	return apply(c, d, n, wv, err, errlen);
+}
+
+uint16_t
+cfg_udp_port(const struct rp_config *cfg)
+{
+	if (cfg->udp_port < 0)
+		return 0;
+	return cfg->udp_port == 0 ? cfg->port : (uint16_t)cfg->udp_port;
 }
 
 void

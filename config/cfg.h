@@ -64,7 +64,9 @@ struct rp_config {
 	uint32_t ip;              /* "bind-ip": host byte order */
 	uint8_t prefix_len;       /* from "bind-ip a.b.c.d/len" (default 24) */
 	uint32_t gateway;         /* "gateway": 0 = none */
-	uint16_t port;            /* "port": TCP (and UDP) port, default 6379 */
+	uint16_t port;            /* "port": TCP port, default 6379 */
+	long long udp_port;       /* "udp-port": RESP over UDP; 0 = port,
+				   * -1 = off (cfg_udp_port) */
 	uint16_t mtu;             /* "mtu", default 1500 */
 	unsigned tcp_backlog;     /* "tcp-backlog" */
 	unsigned tcp_keepalive;   /* "tcp-keepalive" seconds, 0 = off */
@@ -101,6 +103,9 @@ struct rp_config {
 	unsigned long zset_lp_value;   /* "zset-max-listpack-value" bytes */
 	unsigned long hash_lp_entries; /* "hash-max-listpack-entries" */
 	unsigned long hash_lp_value;   /* "hash-max-listpack-value" bytes */
+	int64_t list_lp_size;     /* "list-max-listpack-size": < 0 bytes, */
+				  /* -1..-5 = 4..64 KB; >= 0 entries */
+	unsigned long list_compress_depth; /* "list-compress-depth" */
 
 	/* persistence */
 	char pmem_path[PATH_MAX]; /* "pmem-path": directory or file prefix */
@@ -108,6 +113,7 @@ struct rp_config {
 	enum cfg_persist persistence;
 	unsigned persist_async_us;/* "persistence-async-us" */
 	bool pmem_repair;         /* "pmem-repair": truncate a corrupt log */
+	unsigned snapshot_log_percent; /* "snapshot-log-percent" */
 
 	/* control plane */
 	char admin_socket[108];   /* "admin-socket": unix socket path */
@@ -116,7 +122,7 @@ struct rp_config {
 	char pidfile[PATH_MAX];   /* "pidfile" */
 	char logfile[PATH_MAX];   /* "logfile": empty = stdout */
 	enum cfg_loglevel loglevel;
-	char save[64];            /* "save": RDB schedule (reported only) */
+	char save[64];            /* "save": snapshot schedule */
 	char dir[PATH_MAX];       /* "dir": where SAVE writes */
 	char dbfilename[256];     /* "dbfilename": SAVE's file in dir */
 	char import_rdb[PATH_MAX];/* "import-rdb": RDB loaded at start */
@@ -156,6 +162,12 @@ bool cfg_impair_on(const struct cfg_impair *im);
 
 /* How a directive's value is shown and set: one entry of the table. */
 struct cfg_directive;
+
+/*
+ * cfg_udp_port -- the UDP port of RESP over UDP: udp-port, or port when
+ * udp-port is 0; 0 when UDP is off (udp-port -1).
+ */
+uint16_t cfg_udp_port(const struct rp_config *cfg);
 
 /*
  * cfg_init -- fill a config with the built-in defaults (the same values

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #include "impair.h"
 #include "net.h"
@@ -157,22 +158,26 @@ ipv4_input(struct dp_net *net, struct rte_mbuf *m)
 
 	uint32_t src = ip->src_addr, dst = ip->dst_addr;
 	uint8_t proto = ip->next_proto_id;
+	bool l4_good = (net->offloads & DP_OFF_RX_L4_CKSUM) &&
+		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	switch (proto) {
 	case IPPROTO_ICMP:
 		dp_icmp_input(net, m, hlen);
 		return;
-	case IPPROTO_TCP: {
-		bool l4_good = (net->offloads & DP_OFF_RX_L4_CKSUM) &&
-			(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
-			RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	case IPPROTO_TCP:
 		rte_pktmbuf_adj(m, (uint16_t)hlen);
 		tcp_input(net->tcp, m, src, dst, (uint16_t)(total - hlen),
 			  l4_good);
 		return;
-	}
 	case IPPROTO_UDP:
 		DP_COUNT(net, udp_rx);
-		goto drop;
+		if (net->udp_input == NULL) {
+			DP_COUNT(net, udp_no_port);
+			goto drop;
+		}
+		net->udp_input(net->udp_ctx, m, hlen, l4_good);
+		return;
 	default:
 		DP_COUNT(net, drop_ip_proto);
 		goto drop;
@@ -256,4 +261,40 @@ dp_ipv4_output(struct dp_net *net, struct rte_mbuf *m, uint32_t dst,
 		hop = net->gateway;
 	}
 	dp_arp_output(net, m, hop);
+}
+
+void
+dp_udp_cksum(struct dp_net *net, struct rte_mbuf *m, struct rte_udp_hdr *uh,
+	     uint32_t dst)
+{
+	/* The pseudo-header's fields: dp_ipv4_output writes the real one. */
+	struct rte_ipv4_hdr ph = {
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(ph) +
+							    m->pkt_len)),
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = net->ip,
+		.dst_addr = dst,
+	};
+
+	uh->dgram_cksum = 0;
+	if (net->offloads & DP_OFF_TX_UDP_CKSUM) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = sizeof(ph);
+		uh->dgram_cksum = rte_ipv4_phdr_cksum(&ph, m->ol_flags);
+	} else {
+		uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ph, uh);
+	}
+}
+
+bool
+dp_udp_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *uh,
+		uint32_t len)
+{
+	uint32_t s = rte_raw_cksum(uh, len) + rte_ipv4_phdr_cksum(ip, 0);
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
 }

@@ -44,7 +44,16 @@
 	X(drop_icmp)        /* ICMP other than echo request */             \
 	X(arp_requests_rx)  X(arp_replies_rx)  X(arp_requests_tx)          \
 	X(arp_replies_tx)   X(icmp_echo_rx)  X(icmp_echo_tx)              \
-	X(udp_rx)
+	X(udp_rx)           /* UDP datagrams for our address */            \
+	X(udp_no_port)      /* to a port without UDP service: dropped */   \
+	X(udp_bad_cksum)    /* UDP checksum wrong: dropped */              \
+	X(udp_bad_frames)   /* bad UDP length, shorter than the frame      \
+			     * header, or a reply: dropped */              \
+	X(udp_requests)     /* requests received (one per datagram) */     \
+	X(udp_replies)      /* reply datagrams sent */                     \
+	X(udp_toobig)       /* replies replaced by the too-big error */    \
+	X(udp_refused)      /* commands refused: they need TCP */          \
+	X(udp_protocol_errors) /* not exactly one whole RESP request */
 
 enum dp_net_counter {
 #define DP_NET_ENUM(n) DP_NET_##n,
@@ -101,6 +110,15 @@ struct dp_net {
 
 	/* transport */
 	struct tcp_stack *tcp;
+	/*
+	 * UDP input (udp.c registers it), NULL: datagrams are counted and
+	 * dropped. Called with the data at the IPv4 header (hlen bytes),
+	 * trimmed to the IP packet; l4_good: the port verified the UDP
+	 * checksum. Consumes m.
+	 */
+	void (*udp_input)(void *ctx, struct rte_mbuf *m, uint32_t hlen,
+			  bool l4_good);
+	void *udp_ctx;
 
 	/* test impairment (impair.h), owned here; NULL = off */
 	struct dp_impair *impair_rx;    /* applied by the worker's poll */
@@ -165,6 +183,28 @@ void dp_net_tx_flush(struct dp_net *net);
  */
 void dp_ipv4_output(struct dp_net *net, struct rte_mbuf *m, uint32_t dst,
 		    uint8_t proto);
+
+struct rte_ipv4_hdr;
+struct rte_udp_hdr;
+
+/*
+ * dp_udp_cksum -- fill the checksum of a UDP datagram to dst (network
+ * order) whose UDP header uh starts the data of m (m->pkt_len bytes of
+ * UDP header and payload), before dp_ipv4_output: the pseudo-header
+ * sum with the port's offload request (DP_OFF_TX_UDP_CKSUM), or the
+ * whole checksum in software.
+ */
+void dp_udp_cksum(struct dp_net *net, struct rte_mbuf *m,
+		  struct rte_udp_hdr *uh, uint32_t dst);
+
+/*
+ * dp_udp_cksum_ok -- whether the checksum of a received UDP datagram is
+ * right: uh and its len bytes (header and payload), with the
+ * pseudo-header of ip. A zero checksum (none computed) is the caller's
+ * to accept.
+ */
+bool dp_udp_cksum_ok(const struct rte_ipv4_hdr *ip,
+		     const struct rte_udp_hdr *uh, uint32_t len);
 
 /* dp_arp_announce -- send a gratuitous ARP for our address. */
 void dp_arp_announce(struct dp_net *net);

@@ -179,6 +179,39 @@ fail:
 	return rc;
 }
 
+int
+dp_port_rss(const struct dp_port *p, uint8_t *key, unsigned *key_len,
+	    uint16_t *reta, unsigned *reta_size)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_rss_conf rss;
+	struct rte_eth_rss_reta_entry64 conf[RTE_ETH_RSS_RETA_SIZE_512 /
+					     RTE_ETH_RETA_GROUP_SIZE];
+
+	if (p->n_queues < 2 || rte_eth_dev_info_get(p->port_id, &info) != 0 ||
+	    info.reta_size == 0 || info.reta_size > *reta_size ||
+	    info.reta_size > RTE_ETH_RSS_RETA_SIZE_512 ||
+	    info.hash_key_size == 0 || info.hash_key_size > *key_len)
+		return -ENOTSUP;
+	memset(&rss, 0, sizeof(rss));
+	rss.rss_key = key;
+	rss.rss_key_len = info.hash_key_size;
+	if (rte_eth_dev_rss_hash_conf_get(p->port_id, &rss) != 0 ||
+	    rss.rss_hf == 0)
+		return -ENOTSUP;
+	memset(conf, 0, sizeof(conf));
+	for (unsigned i = 0; i < info.reta_size / RTE_ETH_RETA_GROUP_SIZE; i++)
+		conf[i].mask = UINT64_MAX;
+	if (rte_eth_dev_rss_reta_query(p->port_id, conf, info.reta_size) != 0)
+		return -ENOTSUP;
+	for (unsigned i = 0; i < info.reta_size; i++)
+		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[
+			i % RTE_ETH_RETA_GROUP_SIZE];
+	*key_len = rss.rss_key_len;
+	*reta_size = info.reta_size;
+	return 0;
+}
+
 void
 dp_port_close(struct dp_port *p)
 {

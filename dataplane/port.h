@@ -39,6 +39,16 @@ int dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 		  const int *sockets, unsigned rx_desc, unsigned tx_desc,
 		  unsigned mbufs, uint16_t mtu, char *err, size_t errlen);
 
+/*
+ * dp_port_rss -- the port's receive-side scaling, for tcp_set_rss: the
+ * hash key (at most *key_len bytes; its length is returned there) and the
+ * redirection table (at most *reta_size entries; the count returned).
+ * Returns 0, or -ENOTSUP when the port spreads nothing by a Toeplitz
+ * hash (one queue, RSS off or not reported).
+ */
+int dp_port_rss(const struct dp_port *p, uint8_t *key, unsigned *key_len,
+		uint16_t *reta, unsigned *reta_size);
+
 /* dp_port_close -- stop and close the port, free the pools. */
 void dp_port_close(struct dp_port *p);
 

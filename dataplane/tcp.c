@@ -1,6 +1,6 @@
 /*
  * tcp.c -- the TCP stack of a core: connection table and the API the
- * application uses (listen, send, close, abort, flush).
+ * application uses (listen, connect, send, close, abort, flush).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_thash.h>
 
 #include "tcp_private.h"
 
@@ -55,6 +56,8 @@ tcp_stack_create(struct dp_net *net, const struct tcp_params *p,
 		ts->p.ooo_conn_max = 2 * p->rcv_wnd;
 	if (ts->p.ooo_max == 0)
 		ts->p.ooo_max = TCP_OOO_STACK_MAX;
+	if (ts->p.syn_retries == 0)
+		ts->p.syn_retries = TCP_SYN_RETRIES;
 	buckets = rte_align32pow2(p->max_conns * 2);
 	ts->hash_mask = buckets - 1;
 	ts->hash = calloc(buckets, sizeof(*ts->hash));
@@ -97,6 +100,7 @@ tcp_stack_free(struct tcp_stack *ts)
 	}
 	free(ts->hash);
 	free(ts->pool);
+	free(ts->reta);
 	rte_free(ts);
 }
 
@@ -130,6 +134,115 @@ tcp_is_listening(const struct tcp_stack *ts, uint16_t port)
 		if (ts->listen[i] == port)
 			return true;
 	return false;
+}
+
+int
+tcp_set_rss(struct tcp_stack *ts, const uint8_t *key, unsigned key_len,
+	    const uint16_t *reta, unsigned reta_size, uint16_t queue)
+{
+	uint16_t *t = NULL;
+
+	if (reta_size > 0) {
+		if (key == NULL || key_len < 16 || reta == NULL)
+			return -EINVAL;
+		t = malloc(reta_size * sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		memcpy(t, reta, reta_size * sizeof(*t));
+		memset(ts->rss_key, 0, sizeof(ts->rss_key));
+		memcpy(ts->rss_key, key, RTE_MIN(key_len,
+						 (unsigned)sizeof(ts->rss_key)));
+	}
+	free(ts->reta);
+	ts->reta = t;
+	ts->reta_size = reta_size;
+	ts->queue = queue;
+	return 0;
+}
+
+uint16_t
+tcp_rss_queue(const struct tcp_stack *ts, uint32_t src, uint16_t sport,
+	      uint32_t dst, uint16_t dport)
+{
+	/* The IPv4 4-tuple as rte_softrss takes it: host order. */
+	uint32_t tuple[RTE_THASH_V4_L4_LEN] = {
+		rte_be_to_cpu_32(src),
+		rte_be_to_cpu_32(dst),
+		(uint32_t)rte_be_to_cpu_16(sport) << 16 |
+			rte_be_to_cpu_16(dport),
+	};
+	uint32_t h = rte_softrss(tuple, RTE_THASH_V4_L4_LEN, ts->rss_key);
+
+	return ts->reta[h % ts->reta_size];
+}
+
+/*
+ * pick_port -- a free ephemeral port (host order) for a connection to
+ * raddr:rport: not listened on, whose return traffic RSS sends to this
+ * stack's queue, and whose 4-tuple is not in the table (which holds the
+ * TIME_WAIT connections too). The search goes on from the last port
+ * chosen (a random one at first). Returns the port or -EADDRNOTAVAIL.
+ */
+static int
+pick_port(struct tcp_stack *ts, uint32_t raddr, uint16_t rport)
+{
+	const unsigned range = TCP_EPHEMERAL_MAX - TCP_EPHEMERAL_MIN + 1;
+	uint32_t laddr = ts->net->ip;
+
+	if (ts->next_port < TCP_EPHEMERAL_MIN)
+		ts->next_port = (uint16_t)(TCP_EPHEMERAL_MIN +
+					   rte_rand_max(range));
+	for (unsigned i = 0; i < range; i++) {
+		unsigned p = TCP_EPHEMERAL_MIN +
+			     (ts->next_port - TCP_EPHEMERAL_MIN + i) % range;
+		uint16_t be = rte_cpu_to_be_16((uint16_t)p);
+		if (tcp_is_listening(ts, be))
+			continue;
+		if (ts->reta_size > 0 &&
+		    tcp_rss_queue(ts, raddr, rport, laddr, be) != ts->queue)
+			continue;
+		if (tcp_conn_lookup(ts, raddr, rport, laddr, be) != NULL)
+			continue;
+		ts->next_port = (uint16_t)(TCP_EPHEMERAL_MIN +
+					   (p - TCP_EPHEMERAL_MIN + 1) % range);
+		return (int)p;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int
+tcp_connect(struct tcp_stack *ts, uint32_t dst_ip, uint16_t dst_port,
+	    void *app, struct tcp_conn **out)
+{
+	if (ts->ops->connected == NULL)
+		return -ENOTSUP;
+	if (ts->free_list == NULL)
+		return -ENOMEM;
+	int port = pick_port(ts, dst_ip, dst_port);
+	if (port < 0)
+		return port;
+	struct tcp_conn *tc = tcp_conn_new(ts, dst_ip, dst_port, ts->net->ip,
+					   rte_cpu_to_be_16((uint16_t)port));
+	TCP_COUNT(ts, active_opens);
+	tc->active = true;
+	tc->accepted = true;    /* the app has it: closed reports failure */
+	tc->app = app;
+	tc->state = TCPS(SYN_SENT);
+	tc->snd.iss = tcp_isn(ts, tc);
+	tc->snd.una = tc->snd.iss;
+	tc->snd.nxt = tc->snd.iss + 1;
+	tc->snd.max = tc->snd.nxt;
+	tc->snd.mss = ts->p.mss;
+	/* Offer every option; the SYN-ACK says which are on. */
+	tc->rcv.wscale = TCP_RCV_WSCALE;
+	tc->sack_ok = true;
+	tc->ts_ok = true;
+	tc->rtt_tsc = ts->net->now_tsc;
+	tc->rtt_seq = tc->snd.nxt;
+	tcp_send_ctl(tc, TCP_FLAG_SYN, tc->snd.iss);
+	tcp_arm_rto(tc);
+	*out = tc;
+	return 0;
 }
 
 uint64_t
@@ -350,6 +463,11 @@ tcp_conn_rcv_hold(struct tcp_conn *tc, uint32_t held)
 void
 tcp_close(struct tcp_conn *tc)
 {
+	if (tc->state == TCPS(SYN_SENT)) {
+		/* RFC 9293 3.10.4: nothing was synchronized; just drop. */
+		tcp_conn_destroy(tc);
+		return;
+	}
 	if (tc->fin_pending || !(tc->state & TCPS_SEND_DATA))
 		return;
 	tc->fin_pending = true;
@@ -359,7 +477,8 @@ tcp_close(struct tcp_conn *tc)
 void
 tcp_abort(struct tcp_conn *tc)
 {
-	if (tc->state & ~(TCPS(CLOSED) | TCPS(TIME_WAIT) | TCPS(SYN_RECEIVED)))
+	if (tc->state & ~(TCPS(CLOSED) | TCPS(TIME_WAIT) | TCPS(SYN_SENT) |
+			  TCPS(SYN_RECEIVED)))
 		tcp_send_ctl(tc, TCP_FLAG_RST | TCP_FLAG_ACK, tc->snd.nxt);
 	TCP_COUNT(tc->ts, resets_tx);
 	tcp_conn_destroy(tc);

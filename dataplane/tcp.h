@@ -1,5 +1,6 @@
 /*
- * tcp.h -- per-core TCP stack (RFC 9293), server side for now.
+ * tcp.h -- per-core TCP stack (RFC 9293): passive open on listening ports,
+ * active open by tcp_connect.
  *
  * One struct tcp_stack per worker lcore, attached to its dp_net. The stack
  * hands in-order payload to the application (the connection layer, conn.c)
@@ -32,7 +33,9 @@ struct tcp_conn;
 	X(ooo_filled) X(sack_sent) X(syn_dropped)                        \
 	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full)    \
 	X(keepalive_probes) X(syncookies_sent) X(syncookies_ok)           \
-	X(syncookies_failed) X(challenge_acks) X(tso_segs_tx)
+	X(syncookies_failed) X(challenge_acks)                            \
+	X(connect_refused) X(connect_timeouts) X(sack_rexmits)           \
+	X(tso_segs_tx)
 
 enum tcp_counter {
 #define TCP_ENUM(n) TCP_##n,
@@ -52,6 +55,13 @@ struct tcp_ops {
 	 */
 	void *(*accept)(void *ctx, struct tcp_conn *tc);
 	/*
+	 * connected -- a connection opened by tcp_connect reached
+	 * ESTABLISHED; app is the handle given to tcp_connect. The
+	 * application may send from now on. May be NULL in a stack that
+	 * never calls tcp_connect (tcp_connect then fails).
+	 */
+	void (*connected)(void *app, struct tcp_conn *tc);
+	/*
 	 * recv -- in-order payload. data is valid only during the call (it
 	 * points into an mbuf the stack frees afterwards).
 	 */
@@ -62,7 +72,11 @@ struct tcp_ops {
 	void (*peer_closed)(void *app);
 	/*
 	 * closed -- the connection is gone (closed, reset or timed out); the
-	 * application must not use tc after this returns.
+	 * application must not use tc after this returns. For a connection
+	 * opened by tcp_connect this also reports a failed open (RST from
+	 * the peer: counter connect_refused; no answer to the SYN after
+	 * syn_retries retransmissions: connect_timeouts), without a
+	 * connected upcall before it.
 	 */
 	void (*closed)(void *app);
 };
@@ -87,7 +101,18 @@ struct tcp_params {
 	 */
 	uint32_t ooo_conn_max;
 	uint32_t ooo_max;
+	/*
+	 * SYN retransmissions of tcp_connect before it gives up, as
+	 * Linux's tcp_syn_retries: the RTO starts at 1 s and doubles (at
+	 * most 60 s), and the open fails one RTO after the last one: 6
+	 * (the default, picked by 0) gives up after 123 s, 2 after 7 s.
+	 */
+	unsigned syn_retries;
 };
+
+/* Ephemeral ports of tcp_connect (IANA's dynamic range). */
+#define TCP_EPHEMERAL_MIN 49152
+#define TCP_EPHEMERAL_MAX 65535
 
 /*
  * tcp_stack_create -- create a stack for net (the caller stores it in
@@ -108,6 +133,30 @@ int tcp_listen(struct tcp_stack *ts, uint16_t port);
  * established connections are not affected. Returns 0 or -ENOENT.
  */
 int tcp_unlisten(struct tcp_stack *ts, uint16_t port);
+
+/*
+ * tcp_set_rss -- describe the port's receive-side scaling to the stack,
+ * so that tcp_connect picks source ports whose return traffic the NIC
+ * delivers to this stack's queue: the Toeplitz key (at least 16 bytes)
+ * and redirection table of the port, and the queue of this stack. Not
+ * called (or reta_size 0): any free port will do (single-queue port).
+ * Returns 0, -EINVAL or -ENOMEM.
+ */
+int tcp_set_rss(struct tcp_stack *ts, const uint8_t *key, unsigned key_len,
+		const uint16_t *reta, unsigned reta_size, uint16_t queue);
+
+/*
+ * tcp_connect -- active open to dst_ip:dst_port (network order) from the
+ * stack's address and an ephemeral port (see tcp_set_rss): sends a SYN
+ * offering MSS, window scaling, SACK and timestamps, and retransmits it
+ * with exponential backoff. app is the application's handle from now
+ * on: the connected upcall follows on success, closed on failure.
+ * Returns 0 and the connection in *out, -ENOTSUP if the stack has no
+ * connected upcall, -EADDRNOTAVAIL if no source port is free, -ENOMEM if
+ * the connection table is full. No upcall runs during the call.
+ */
+int tcp_connect(struct tcp_stack *ts, uint32_t dst_ip, uint16_t dst_port,
+		void *app, struct tcp_conn **out);
 
 /*
  * tcp_input -- process one received segment. The mbuf's data starts at
@@ -148,7 +197,8 @@ void tcp_conn_rcv_hold(struct tcp_conn *tc, uint32_t held);
 
 /*
  * tcp_close -- the application is done: send what is queued, then FIN.
- * The closed upcall follows when the connection is gone.
+ * The closed upcall follows when the connection is gone (at once for a
+ * connection still in SYN-SENT, which is dropped without a segment).
  */
 void tcp_close(struct tcp_conn *tc);
 

@@ -30,9 +30,22 @@ struct tcp_opts {
 	bool ts;
 	uint32_t tsval, tsecr;
 	bool sack_ok;           /* SACK-permitted */
+	uint8_t n_sack;         /* SACK blocks */
+	uint32_t sack[4][2];
 };
 
-/* parse_options -- decode MSS, window scale and timestamps. */
+/* rd32 -- a big-endian 32-bit value. */
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * parse_options -- decode MSS, window scale, SACK-permitted, SACK
+ * blocks and timestamps.
+ */
 static void
 parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 {
@@ -41,6 +54,7 @@ parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 	o->ts = false;
 	o->tsval = o->tsecr = 0;
 	o->sack_ok = false;
+	o->n_sack = 0;
 	for (unsigned i = 0; i < len;) {
 		uint8_t kind = p[i];
 		if (kind == 0)
@@ -60,10 +74,15 @@ parse_options(const uint8_t *p, unsigned len, struct tcp_opts *o)
 			o->wscale = p[i + 2] > 14 ? 14 : p[i + 2];
 		else if (kind == 8 && olen == 10) {
 			o->ts = true;
-			o->tsval = (uint32_t)p[i + 2] << 24 | p[i + 3] << 16 |
-				   p[i + 4] << 8 | p[i + 5];
-			o->tsecr = (uint32_t)p[i + 6] << 24 | p[i + 7] << 16 |
-				   p[i + 8] << 8 | p[i + 9];
+			o->tsval = rd32(p + i + 2);
+			o->tsecr = rd32(p + i + 6);
+		} else if (kind == 5 && olen >= 10 && (olen - 2) % 8 == 0) {
+			unsigned n = RTE_MIN((olen - 2) / 8u, 4u);
+			for (unsigned b = 0; b < n; b++) {
+				o->sack[b][0] = rd32(p + i + 2 + 8 * b);
+				o->sack[b][1] = rd32(p + i + 6 + 8 * b);
+			}
+			o->n_sack = (uint8_t)n;
 		}
 		i += olen;
 	}
@@ -223,6 +242,42 @@ cookie_accept(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	return cookie_establish(tc, th) ? tc : NULL;
 }
 
+/*
+ * syn_options -- take what the peer's SYN (or SYN-ACK) says: its
+ * initial sequence number and window, and the options both sides use:
+ * window scaling only if both offered it (we always do), SACK and
+ * timestamps if the peer offered them (in a SYN-ACK: accepted ours),
+ * the MSS (536 if absent). Sets the initial congestion window.
+ */
+static void
+syn_options(struct tcp_conn *tc, const struct rte_tcp_hdr *th,
+	    const struct tcp_opts *o)
+{
+	tc->rcv.irs = rte_be_to_cpu_32(th->sent_seq);
+	tc->rcv.nxt = tc->rcv.irs + 1;
+	tc->snd.wnd = rte_be_to_cpu_16(th->rx_win);   /* not scaled in SYN */
+	tc->snd.max_wnd = tc->snd.wnd;
+	tc->snd.wl1 = tc->rcv.irs;
+	if (o->wscale >= 0) {
+		tc->snd.wscale = (uint8_t)o->wscale;
+		tc->rcv.wscale = TCP_RCV_WSCALE;
+	} else {
+		tc->snd.wscale = 0;
+		tc->rcv.wscale = 0;
+	}
+	tc->ts_ok = o->ts;
+	tc->ts_recent = o->tsval;
+	tc->sack_ok = o->sack_ok;
+	uint16_t mss = o->mss ? o->mss : 536;
+	if (mss > tc->ts->p.mss)
+		mss = tc->ts->p.mss;
+	if (tc->ts_ok)
+		mss -= TCP_OPT_TS_LEN;
+	tc->snd.mss = mss;
+	tc->cwnd = 10u * mss;                  /* RFC 6928 */
+	tc->ssthresh = UINT32_MAX;
+}
+
 /* listen_input -- a SYN for a listening port: SYN-RECEIVED. */
 static void
 listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
@@ -241,29 +296,11 @@ listen_input(struct tcp_stack *ts, uint32_t src, uint32_t dst,
 	TCP_COUNT(ts, passive_opens);
 	ts->n_syn++;
 	tc->state = TCPS(SYN_RECEIVED);
-	tc->rcv.irs = rte_be_to_cpu_32(th->sent_seq);
-	tc->rcv.nxt = tc->rcv.irs + 1;
 	tc->snd.iss = tcp_isn(ts, tc);
 	tc->snd.una = tc->snd.iss;
 	tc->snd.nxt = tc->snd.iss + 1;
 	tc->snd.max = tc->snd.nxt;
-	tc->snd.wnd = rte_be_to_cpu_16(th->rx_win);   /* not scaled in SYN */
-	tc->snd.wl1 = tc->rcv.irs;
-	if (o->wscale >= 0) {
-		tc->snd.wscale = (uint8_t)o->wscale;
-		tc->rcv.wscale = TCP_RCV_WSCALE;
-	}
-	tc->ts_ok = o->ts;
-	tc->ts_recent = o->tsval;
-	tc->sack_ok = o->sack_ok;
-	uint16_t mss = o->mss ? o->mss : 536;
-	if (mss > ts->p.mss)
-		mss = ts->p.mss;
-	if (tc->ts_ok)
-		mss -= TCP_OPT_TS_LEN;
-	tc->snd.mss = mss;
-	tc->cwnd = 10u * mss;                  /* RFC 6928 */
-	tc->ssthresh = UINT32_MAX;
+	syn_options(tc, th, o);
 	tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK, tc->snd.iss);
 	tcp_arm_rto(tc);
 }
@@ -287,13 +324,107 @@ rtt_sample(struct tcp_conn *tc, uint32_t rtt_us)
 		     rto > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : rto;
 }
 
-/* ack_input -- step 5 for an acceptable ACK in a synchronized state. */
-static void
-ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
-	  uint32_t len)
+/*
+ * syn_sent_input -- a segment for a connection in SYN-SENT (RFC 9293
+ * 3.10.7.3): an unacceptable ACK is answered by a RST (unless it is one);
+ * a RST counts only with an acceptable ACK and fails the open; a SYN-ACK
+ * makes the connection ESTABLISHED (ACK sent, connected upcall); a SYN
+ * alone is a simultaneous open: SYN-RECEIVED and our SYN-ACK. Returns
+ * true if the connection is ESTABLISHED and the segment's text and FIN
+ * (after the SYN) remain to be processed.
+ */
+static bool
+syn_sent_input(struct tcp_conn *tc, uint32_t src, uint32_t dst,
+	       const struct rte_tcp_hdr *th, const struct tcp_opts *o)
 {
 	struct tcp_stack *ts = tc->ts;
+	uint8_t flags = th->tcp_flags;
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
 
+	/* First: the ACK, which must acknowledge our SYN and no more. */
+	if ((flags & TCP_FLAG_ACK) &&
+	    (seq_leq(ack, tc->snd.iss) || seq_gt(ack, tc->snd.nxt))) {
+		if (!(flags & TCP_FLAG_RST))
+			tcp_send_rst_for(ts, src, th->src_port, dst,
+					 th->dst_port, ack, 0, false);
+		return false;
+	}
+	/* Second: a RST with an acceptable ACK: connection refused. */
+	if (flags & TCP_FLAG_RST) {
+		if (flags & TCP_FLAG_ACK) {
+			TCP_COUNT(ts, resets_rx);
+			TCP_COUNT(ts, connect_refused);
+			tcp_conn_destroy(tc);
+		}
+		return false;
+	}
+	/* Fourth: the SYN. Neither SYN nor RST: drop. */
+	if (!(flags & TCP_FLAG_SYN))
+		return false;
+	syn_options(tc, th, o);
+	if (!(flags & TCP_FLAG_ACK)) {
+		/* Simultaneous open: our SYN crossed the peer's. */
+		ts->n_syn++;
+		tc->state = TCPS(SYN_RECEIVED);
+		tc->rtt_tsc = 0;
+		tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK, tc->snd.iss);
+		tcp_arm_rto(tc);
+		return false;
+	}
+	tc->snd.una = ack;
+	tc->snd.wl2 = ack;
+	if (tc->retries == 0 && tc->rtt_tsc != 0) {
+		uint64_t d = ts->net->now_tsc - tc->rtt_tsc;
+		rtt_sample(tc, (uint32_t)(d * 1000000 / ts->net->tsc_hz));
+	} else if (tc->retries > 0) {
+		tc->rto_us = TCP_RTO_SYN_US;   /* RFC 6298 5.7 */
+	}
+	tc->rtt_tsc = 0;
+	tc->rto_tsc = 0;
+	tc->retries = 0;
+	tc->state = TCPS(ESTABLISHED);
+	TCP_COUNT(ts, established);
+	tc->ack_now = true;     /* the ACK rides on data sent at once */
+	tcp_mark_flush(tc);
+	ts->ops->connected(tc->app, tc);
+	return tc->state != TCPS(CLOSED);
+}
+
+/*
+ * early_loss -- whether fewer than three duplicate ACKs (tc->dupacks)
+ * already show the segment at SND.UNA lost: three segments SACKed above
+ * it (RFC 6675 IsLost), or, with fewer than four segments outstanding
+ * and nothing new to send, a duplicate for each outstanding segment but
+ * one (RFC 5827 early retransmit).
+ */
+static bool
+early_loss(const struct tcp_conn *tc)
+{
+	uint32_t mss = tc->snd.mss, out = tc->snd.max - tc->snd.una;
+	uint32_t data_out = out - (tc->fin_sent ? 1 : 0);
+	uint32_t oseg = (data_out + mss - 1) / mss;
+
+	if (tc->n_score > 0 && tcp_sack_bytes(tc) >= 3u * mss)
+		return true;
+	return oseg >= 2 && oseg < 4 && tc->sq_bytes <= data_out &&
+	       tc->dupacks >= oseg - 1;
+}
+
+/*
+ * ack_input -- step 5 for an acceptable ACK in a synchronized state; o
+ * carries its SACK blocks.
+ */
+static void
+ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
+	  uint32_t len, const struct tcp_opts *o)
+{
+	struct tcp_stack *ts = tc->ts;
+	bool sacked_new = false;
+
+	if (tc->sack_ok && o->n_sack > 0)
+		sacked_new = tcp_sack_update(tc, seq_gt(ack, tc->snd.una) ?
+					     ack : tc->snd.una, o->sack,
+					     o->n_sack);
 	if (seq_gt(ack, tc->snd.una)) {
 		uint32_t acked = ack - tc->snd.una;
 		uint32_t data = acked;
@@ -304,6 +435,7 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 			data = tc->sq_bytes;
 		tcp_sq_ack(tc, data);
 		tc->snd.una = ack;
+		tcp_sack_trim(tc);
 		if (seq_lt(tc->snd.nxt, ack)) {
 			/*
 			 * After a rewind (RTO) the peer acknowledged data
@@ -322,10 +454,15 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		}
 		/* Congestion window: slow start, then avoidance. */
 		if (tc->dupacks >= 3 && seq_lt(ack, tc->recover)) {
-			/* NewReno partial ACK: resend the next hole. */
-			tcp_retransmit_first(tc);
+			/* Partial ACK: resend the next holes (SACK), or
+			 * the next one (NewReno). */
+			if (tc->sack_recovery)
+				tcp_sack_recover(tc, false);
+			else
+				tcp_retransmit_first(tc);
 		} else if (tc->dupacks >= 3) {
 			tc->cwnd = tc->ssthresh;
+			tc->sack_recovery = false;
 		} else if (tc->cwnd < tc->ssthresh) {
 			tc->cwnd += acked < tc->snd.mss ? acked : tc->snd.mss;
 		} else {
@@ -341,16 +478,37 @@ ack_input(struct tcp_conn *tc, uint32_t seq, uint32_t ack, uint32_t wnd,
 		tcp_mark_flush(tc);
 	} else if (ack == tc->snd.una && len == 0 &&
 		   tc->snd.una != tc->snd.max &&
-		   wnd == tc->snd.wnd) {
+		   (wnd == tc->snd.wnd || sacked_new)) {
+		/*
+		 * A duplicate ACK (RFC 5681: same window; RFC 6675: or
+		 * SACKing new data). Three of them, or an earlier sign of
+		 * loss, start recovery.
+		 */
 		TCP_COUNT(ts, dup_acks);
-		if (++tc->dupacks == 3) {
+		if (++tc->dupacks < 3 && early_loss(tc))
+			tc->dupacks = 3;
+		if (tc->dupacks < 3) {
+			/* Limited transmit (RFC 3042): tcp_output lets a
+			 * new segment go for each of the first two. */
+			tcp_mark_flush(tc);
+		} else if (tc->dupacks == 3) {
 			/* Fast retransmit and recovery. */
 			uint32_t flight = tc->snd.max - tc->snd.una;
 			tc->ssthresh = flight / 2 > 2u * tc->snd.mss ?
 				       flight / 2 : 2u * tc->snd.mss;
-			tc->cwnd = tc->ssthresh + 3u * tc->snd.mss;
 			tc->recover = tc->snd.max;
-			tcp_retransmit_first(tc);
+			if (tc->n_score > 0) {
+				/* SACK recovery: no window inflation. */
+				tc->sack_recovery = true;
+				tc->cwnd = tc->ssthresh;
+				tc->rxt_nxt = tc->snd.una;
+				tcp_sack_recover(tc, true);
+			} else {
+				tc->cwnd = tc->ssthresh + 3u * tc->snd.mss;
+				tcp_retransmit_first(tc);
+			}
+		} else if (tc->dupacks > 3 && tc->sack_recovery) {
+			tcp_sack_recover(tc, false);
 		} else if (tc->dupacks > 3) {
 			tc->cwnd += tc->snd.mss;
 			tcp_mark_flush(tc);
@@ -577,17 +735,42 @@ established:
 	tc->idle_tsc = ts->net->now_tsc;
 	tc->probes = 0;
 
+	if (tc->state == TCPS(SYN_SENT)) {
+		if (!syn_sent_input(tc, src, dst, th, &o) ||
+		    (len == 0 && !(flags & TCP_FLAG_FIN)))
+			goto drop;
+		/* Text or FIN in the SYN-ACK: on from step 7. */
+		seq++;
+		if (o.ts)
+			tc->ts_recent = o.tsval;
+		goto text;
+	}
 	if (tc->state == TCPS(SYN_RECEIVED)) {
 		if (flags & TCP_FLAG_RST) {
 			TCP_COUNT(ts, resets_rx);
+			if (tc->active)
+				TCP_COUNT(ts, connect_refused);
 			tcp_conn_destroy(tc);
 			goto drop;
 		}
-		if ((flags & TCP_FLAG_SYN) && seq == tc->rcv.irs) {
+		bool synack = tc->active && (flags & TCP_FLAG_ACK) &&
+			      ack == tc->snd.iss + 1;
+		if ((flags & TCP_FLAG_SYN) && seq == tc->rcv.irs && !synack) {
 			/* Our SYN-ACK was lost: send it again. */
 			tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK,
 				     tc->snd.iss);
 			goto drop;
+		}
+		if (synack && (flags & TCP_FLAG_SYN)) {
+			/*
+			 * Simultaneous open, the peer's SYN-ACK: it
+			 * acknowledges our SYN, like the ACK that would
+			 * complete the handshake; ours acknowledges it.
+			 */
+			flags &= (uint8_t)~TCP_FLAG_SYN;
+			seq++;
+			tc->ack_now = true;
+			tcp_mark_flush(tc);
 		}
 		if (!(flags & TCP_FLAG_ACK))
 			goto drop;
@@ -620,14 +803,20 @@ established:
 		tc->rto_tsc = 0;
 		tc->retries = 0;
 		TCP_COUNT(ts, established);
-		void *app = ts->ops->accept(ts->ctx, tc);
-		if (app == NULL) {
-			TCP_COUNT(ts, accepts_refused);
-			tcp_abort(tc);
-			goto drop;
+		if (tc->active) {
+			ts->ops->connected(tc->app, tc);
+			if (tc->state == TCPS(CLOSED))
+				goto drop;
+		} else {
+			void *app = ts->ops->accept(ts->ctx, tc);
+			if (app == NULL) {
+				TCP_COUNT(ts, accepts_refused);
+				tcp_abort(tc);
+				goto drop;
+			}
+			tc->app = app;
+			tc->accepted = true;
 		}
-		tc->app = app;
-		tc->accepted = true;
 	}
 
 synchronized:
@@ -686,7 +875,7 @@ synchronized:
 		tc->ts_recent = o.tsval;
 	uint32_t swnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) <<
 			tc->snd.wscale;
-	ack_input(tc, seq, ack, swnd, len);
+	ack_input(tc, seq, ack, swnd, len, &o);
 	bool fin_acked = tc->fin_sent && tc->snd.una == tc->snd.max;
 	switch (tc->state) {
 	case TCPS(FIN_WAIT_1):
@@ -713,6 +902,7 @@ synchronized:
 		goto drop;
 	}
 
+text:
 	/* Step 7: segment text. */
 	if ((tc->state & TCPS_RECV_DATA) && seq_gt(seq, tc->rcv.nxt) &&
 	    (len > 0 || (flags & TCP_FLAG_FIN))) {

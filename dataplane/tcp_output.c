@@ -458,8 +458,8 @@ tcp_arm_rto(struct tcp_conn *tc)
 void
 tcp_output(struct tcp_conn *tc)
 {
-	if (tc->state & (TCPS(CLOSED) | TCPS(LISTEN) | TCPS(SYN_RECEIVED) |
-			 TCPS(TIME_WAIT))) {
+	if (tc->state & (TCPS(CLOSED) | TCPS(LISTEN) | TCPS(SYN_SENT) |
+			 TCPS(SYN_RECEIVED) | TCPS(TIME_WAIT))) {
 		if (tc->ack_now && (tc->state & TCPS(TIME_WAIT)))
 			tcp_send_ctl(tc, TCP_FLAG_ACK, tc->snd.nxt);
 		return;
@@ -468,8 +468,19 @@ tcp_output(struct tcp_conn *tc)
 	if (tc->fin_sent && sent > 0)
 		sent--;   /* an unacknowledged FIN's number is not data */
 	uint32_t unsent = tc->sq_bytes - sent;
-	uint32_t wnd = tc->snd.wnd < tc->cwnd ? tc->snd.wnd : tc->cwnd;
-	uint32_t flight = tc->snd.nxt - tc->snd.una;
+	/*
+	 * Room: the peer's window counts from SND.UNA; the congestion
+	 * window bounds what is in flight, which in SACK recovery is the
+	 * pipe (SACKed data and holes taken as lost are not).
+	 */
+	uint32_t out = tc->snd.nxt - tc->snd.una;
+	uint32_t pipe = tc->sack_recovery ? tcp_sack_pipe(tc) : out;
+	uint32_t room = tc->snd.wnd > out ? tc->snd.wnd - out : 0;
+	uint32_t cwnd = tc->cwnd;
+	if (tc->dupacks > 0 && tc->dupacks < 3)
+		cwnd += tc->dupacks * tc->snd.mss;   /* limited transmit */
+	if (cwnd < pipe + room)
+		room = cwnd > pipe ? cwnd - pipe : 0;
 
 	/*
 	 * With TSO, whole multiples of the piece size go out as one
@@ -477,12 +488,14 @@ tcp_output(struct tcp_conn *tc)
 	 * spans chunks of even length (the MSS and the piece are even),
 	 * which a port summing each chunk on its own (net_tap) needs for a
 	 * right checksum. Until the send cursor is there, plain segments.
+	 * Not while SACK blocks go out or SACK recovery runs.
 	 */
 	uint32_t piece = tcp_tso_piece(tc);
 	bool tso = tc->ts->p.tso && tc->ooo_head == NULL &&
-		   (tc->snd.mss % 2) == 0 && (piece % 2) == 0;
+		   !tc->sack_recovery && (tc->snd.mss % 2) == 0 &&
+		   (piece % 2) == 0;
 
-	while (unsent > 0 && flight < wnd) {
+	while (unsent > 0 && room > 0) {
 		uint32_t seg_max = tc->snd.mss;
 		if (tso) {
 			struct rte_mbuf *d = tc->sq_cur;
@@ -494,8 +507,8 @@ tcp_output(struct tcp_conn *tc)
 						  d->data_len - tc->sq_cur_off);
 		}
 		uint32_t len = unsent < seg_max ? unsent : seg_max;
-		if (len > wnd - flight)
-			len = wnd - flight;
+		if (len > room)
+			len = room;
 		if (len > piece && len % piece != 0 && len < unsent)
 			len -= len % piece;         /* the tail: next time */
 		bool fin = tc->fin_pending && !tc->fin_sent && len == unsent;
@@ -504,7 +517,7 @@ tcp_output(struct tcp_conn *tc)
 		if (fin)
 			tc->fin_sent = true;
 		unsent -= len;
-		flight += len;
+		room -= len;
 	}
 	if (tc->fin_pending && !tc->fin_sent && unsent == 0) {
 		if (send_data(tc, 0, true))
@@ -567,22 +580,48 @@ tcp_rewind(struct tcp_conn *tc)
 	tc->rtt_tsc = 0;
 }
 
+/* sq_seek -- put the send cursor off bytes past SND.UNA. */
+static void
+sq_seek(struct tcp_conn *tc, uint32_t off)
+{
+	struct rte_mbuf *m = tc->sq_head;
+	uint32_t o = tc->sq_off + off;
+
+	while (m != NULL && o > m->data_len && m->next != NULL) {
+		o -= m->data_len;
+		m = m->next;
+	}
+	tc->sq_cur = m;
+	tc->sq_cur_off = o;
+}
+
 void
-tcp_retransmit_first(struct tcp_conn *tc)
+tcp_retransmit_range(struct tcp_conn *tc, uint32_t seq, uint32_t len)
 {
 	struct rte_mbuf *cur = tc->sq_cur;
 	uint32_t cur_off = tc->sq_cur_off, nxt = tc->snd.nxt;
+	uint32_t off = seq - tc->snd.una, data = tc->sq_bytes;
 	bool fin_sent = tc->fin_sent;
-	uint32_t data = tc->sq_bytes;
 
-	if (tc->snd.una == tc->snd.max)
+	if (tc->snd.una == tc->snd.max || off > data)
 		return;
-	tcp_rewind(tc);
-	uint32_t len = data < tc->snd.mss ? data : tc->snd.mss;
-	bool fin = fin_sent && len == data;
-	send_data(tc, len, fin);
+	if (len > data - off)
+		len = data - off;
+	if (len > tc->snd.mss)
+		len = tc->snd.mss;
+	sq_seek(tc, off);
+	tc->snd.nxt = seq;
+	tc->fin_sent = false;
+	tc->rtt_tsc = 0;        /* Karn: no sample across a resend */
+	send_data(tc, len, fin_sent && off + len == data);
 	tc->sq_cur = cur;
 	tc->sq_cur_off = cur_off;
 	tc->snd.nxt = nxt;
 	tc->fin_sent = fin_sent;
+}
+
+void
+tcp_retransmit_first(struct tcp_conn *tc)
+{
+	tcp_retransmit_range(tc, tc->snd.una, tc->snd.mss);
 }

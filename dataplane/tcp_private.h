@@ -45,9 +45,12 @@ enum {
 #define TCP_RTO_INIT_US  1000000
 #define TCP_MAX_RETRIES  12
 #define TCP_SYNACK_RETRIES 5
+#define TCP_SYN_RETRIES  6
+#define TCP_RTO_SYN_US   3000000 /* RFC 6298 5.7: after a lost SYN */
 #define TCP_TIME_WAIT_US 2000000 /* 2MSL, short for an appliance */
 #define TCP_LISTEN_MAX   8
 #define TCP_SACK_RECENT  4       /* most recent OOO arrivals remembered */
+#define TCP_SACK_SCORE   8       /* SACKed ranges the sender remembers */
 #define TCP_OOO_STACK_MAX (16u << 20)
 /* payload of one TSO segment at most (IPv4 length field, headers) */
 #define TCP_TSO_MAX      (65535 - 20 - 60)
@@ -76,6 +79,7 @@ struct tcp_conn {
 	uint16_t rport, lport;          /* network order */
 	uint32_t state;                 /* TCPS(...) */
 	bool accepted;                  /* the app knows it */
+	bool active;                    /* opened by tcp_connect */
 	bool in_flush;
 	bool ack_now;                   /* an ACK must go out */
 	bool fin_pending;               /* app closed: FIN after the data */
@@ -122,6 +126,18 @@ struct tcp_conn {
 	uint32_t dupacks;
 	uint32_t recover;               /* snd.max at fast retransmit */
 
+	/*
+	 * Sender-side SACK scoreboard (tcp_sack.c): ranges above SND.UNA
+	 * the peer reported holding, sorted, disjoint, not touching; the
+	 * lowest TCP_SACK_SCORE are kept. In SACK recovery, rxt_nxt is
+	 * how far the holes below the highest SACKed byte were resent.
+	 */
+	uint32_t score[TCP_SACK_SCORE][2];
+	uint8_t n_score;
+	bool sack_recovery;
+	uint32_t rxt_nxt;
+	uint32_t rxt_mark;              /* SND.MAX at the last resend */
+
 	/* RTO (RFC 6298), in microseconds */
 	uint32_t srtt_us, rttvar_us, rto_us;
 	uint32_t rtt_seq;               /* timed segment's end (Karn) */
@@ -160,6 +176,12 @@ struct tcp_stack {
 	unsigned n_listen;
 
 	uint64_t secret;                /* ISN key */
+	uint16_t next_port;             /* tcp_connect's search start */
+	/* the port's RSS (tcp_set_rss); reta_size 0 = none */
+	uint8_t rss_key[52];
+	uint16_t *reta;
+	unsigned reta_size;
+	uint16_t queue;
 	uint64_t next_timer_tsc;
 	uint64_t counters[TCP__MAX];
 };
@@ -183,6 +205,13 @@ uint64_t tcp_us_to_tsc(const struct tcp_stack *ts, uint64_t us);
 /* tcp_input.c */
 /* tcp_ooo_free -- free a connection's out-of-order queue. */
 void tcp_ooo_free(struct tcp_conn *tc);
+
+/*
+ * tcp_rss_queue -- the queue the port's RSS sends a peer's segment to
+ * (addresses and ports in network order, as in the segment).
+ */
+uint16_t tcp_rss_queue(const struct tcp_stack *ts, uint32_t src,
+		       uint16_t sport, uint32_t dst, uint16_t dport);
 
 /* tcp_output.c */
 /* tcp_output -- send what the windows allow, or an ACK if one is due. */
@@ -221,5 +250,44 @@ unsigned tcp_sack_blocks(const struct tcp_conn *tc, uint32_t blk[][2],
 			 unsigned max);
 /* tcp_arm_rto -- (re)start the retransmission timer. */
 void tcp_arm_rto(struct tcp_conn *tc);
+/*
+ * tcp_retransmit_range -- resend the segment of at most len bytes (and
+ * one MSS) starting at seq, SND.UNA <= seq < SND.MAX, with the FIN if it
+ * reaches it; then go on from where sending was.
+ */
+void tcp_retransmit_range(struct tcp_conn *tc, uint32_t seq, uint32_t len);
+
+/* tcp_sack.c */
+/*
+ * tcp_sack_update -- add the peer's SACK blocks (blk[i][0] left edge,
+ * blk[i][1] right) to the scoreboard; those outside (lo, SND.MAX] and
+ * D-SACKs are ignored, the rest clipped to [lo, end of data). lo is the
+ * segment's ACK if it advances SND.UNA, else SND.UNA. Returns whether
+ * they SACKed bytes not SACKed before (RFC 6675's DupAck).
+ */
+bool tcp_sack_update(struct tcp_conn *tc, uint32_t lo,
+		     const uint32_t blk[][2], unsigned n);
+/* tcp_sack_bytes -- bytes the scoreboard holds. */
+uint32_t tcp_sack_bytes(const struct tcp_conn *tc);
+/* tcp_sack_trim -- drop what SND.UNA has passed from the scoreboard. */
+void tcp_sack_trim(struct tcp_conn *tc);
+/* tcp_sack_clear -- forget the scoreboard and leave SACK recovery. */
+void tcp_sack_clear(struct tcp_conn *tc);
+/*
+ * tcp_sack_pipe -- bytes estimated in the network during SACK recovery
+ * (RFC 6675's pipe, with every hole below the highest SACKed byte taken
+ * as lost): what was sent above that byte, plus the holes resent and not
+ * SACKed since.
+ */
+uint32_t tcp_sack_pipe(const struct tcp_conn *tc);
+/*
+ * tcp_sack_recover -- in SACK recovery, resend holes below the highest
+ * SACKed byte, lowest first, each once, while the pipe leaves room in
+ * the congestion window (entry: the first one in any case, RFC 6675
+ * 5, step 4.3); new data may follow (tcp_output). Once data sent after
+ * the last resend is SACKed while resent holes are still holes, those
+ * resends count as lost and the holes are resent again.
+ */
+void tcp_sack_recover(struct tcp_conn *tc, bool entry);
 
 #endif /* RP_TCP_PRIVATE_H */

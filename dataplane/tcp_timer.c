@@ -1,6 +1,7 @@
 /*
  * tcp_timer.c -- retransmission (RFC 6298 with exponential backoff),
- * SYN-ACK retries, zero-window probes, TIME_WAIT expiry and keepalive.
+ * SYN retries (tcp_connect's, up to syn_retries) and SYN-ACK retries,
+ * zero-window probes, TIME_WAIT expiry and keepalive.
  *
  * The timers are deadlines in each connection, checked by a walk over
  * the connections at most once a millisecond.
@@ -16,10 +17,15 @@ rto_expired(struct tcp_conn *tc)
 	struct tcp_stack *ts = tc->ts;
 
 	tc->rto_tsc = 0;
-	if (++tc->retries > (tc->state == TCPS(SYN_RECEIVED) ?
-			     TCP_SYNACK_RETRIES : TCP_MAX_RETRIES)) {
-		/* The peer is gone. */
-		if (tc->state != TCPS(SYN_RECEIVED))
+	unsigned limit = tc->state == TCPS(SYN_SENT) ? ts->p.syn_retries :
+			 tc->state == TCPS(SYN_RECEIVED) ? TCP_SYNACK_RETRIES :
+			 TCP_MAX_RETRIES;
+	if (++tc->retries > limit) {
+		/* The peer is gone (or never answered). */
+		if (tc->active && (tc->state & (TCPS(SYN_SENT) |
+						TCPS(SYN_RECEIVED))))
+			TCP_COUNT(ts, connect_timeouts);
+		else if (!(tc->state & (TCPS(SYN_SENT) | TCPS(SYN_RECEIVED))))
 			tcp_send_ctl(tc, TCP_FLAG_RST | TCP_FLAG_ACK,
 				     tc->snd.nxt);
 		tcp_conn_destroy(tc);
@@ -28,6 +34,13 @@ rto_expired(struct tcp_conn *tc)
 	TCP_COUNT(ts, rto_timeouts);
 	tc->rto_us = tc->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US :
 		     tc->rto_us * 2;
+	if (tc->state == TCPS(SYN_SENT)) {
+		/* Our SYN, same options, exponential backoff. */
+		tcp_send_ctl(tc, TCP_FLAG_SYN, tc->snd.iss);
+		TCP_COUNT(ts, retransmits);
+		tcp_arm_rto(tc);
+		return;
+	}
 	if (tc->state == TCPS(SYN_RECEIVED)) {
 		tcp_send_ctl(tc, TCP_FLAG_SYN | TCP_FLAG_ACK, tc->snd.iss);
 		TCP_COUNT(ts, retransmits);
@@ -50,6 +63,7 @@ rto_expired(struct tcp_conn *tc)
 		       2u * tc->snd.mss;
 	tc->cwnd = tc->snd.mss;
 	tc->dupacks = 0;
+	tcp_sack_clear(tc);     /* SACK is advisory: resend it all */
 	tcp_rewind(tc);
 	tcp_output(tc);
 	tcp_arm_rto(tc);

@@ -11,12 +11,15 @@
  *   6. group commit: one pmem drain for every write of the iteration
  *      (persistence sync), or at most every persistence-async-us (async);
  *      then the control plane's replies are released;
- *   7. replies and ACKs segmented and transmitted;
+ *   7. replies and ACKs segmented and transmitted, UDP replies
+ *      (dataplane/udp.c) released;
  *   8. timers (TCP, ARP, active expiry) with bounded work.
  * When idle for worker-idle-polls iterations, the worker sleeps
  * worker-idle-sleep-us per empty poll so that a shared machine stays
  * usable; 0 disables this (dedicated cores).
  */
+#include <time.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -28,6 +31,7 @@
 #include "kv.h"
 #include "pm.h"
 #include "tcp.h"
+#include "udp.h"
 #include "worker.h"
 #include "xcore.h"
 
@@ -60,11 +64,57 @@ worker_commit(struct dp_worker *w)
 	w->counters[DP_W_commits]++;
 }
 
+double
+dp_worker_cycles_per_request(const struct dp_worker *w, bool last_s)
+{
+	uint64_t busy = last_s ? w->busy_last_s :
+			w->counters[DP_W_busy_cycles];
+	uint64_t reqs = last_s ? w->commands_last_s :
+			w->counters[DP_W_commands];
+
+	return reqs != 0 ? (double)busy / (double)reqs : 0;
+}
+
+/* thread_cpu_ns -- CPU time of the calling thread, in ns. */
+static uint64_t
+thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * worker_account -- once a second: the last second's cycles, requests
+ * and share of the CPU.
+ */
+static void
+worker_account(struct dp_worker *w)
+{
+	uint64_t cpu = thread_cpu_ns();
+	uint64_t wall = w->net.now_tsc - w->second_mark_tsc;
+
+	if (w->second_mark_tsc != 0 && wall > 0)
+		w->cpu_share_last_s = (double)(cpu - w->cpu_mark_ns) /
+			((double)wall * 1e9 / (double)w->net.tsc_hz);
+	w->cpu_mark_ns = cpu;
+	w->second_mark_tsc = w->net.now_tsc;
+	w->busy_last_s = w->counters[DP_W_busy_cycles] - w->busy_mark;
+	w->commands_last_s = w->counters[DP_W_commands] - w->commands_mark;
+	w->busy_mark = w->counters[DP_W_busy_cycles];
+	w->commands_mark = w->counters[DP_W_commands];
+}
+
 /* worker_timers -- timer work, bounded per call. */
 static void
 worker_timers(struct dp_worker *w)
 {
 	tcp_timer(w->net.tcp);
+	if (w->net.now_tsc >= w->next_second_tsc) {
+		w->next_second_tsc = w->net.now_tsc + w->net.tsc_hz;
+		worker_account(w);
+	}
 	if (w->net.now_tsc >= w->next_cron_tsc) {
 		/* Active expiry and ARP upkeep every millisecond. */
 		w->next_cron_tsc = w->net.now_tsc + w->net.tsc_hz / 1000;
@@ -102,8 +152,13 @@ worker_poll(struct dp_worker *w)
 	dp_ctl_reply(w);
 	dp_xc_flush(w);
 	tcp_flush(w->net.tcp);
+	dp_udp_flush(w->udp);
 	worker_timers(w);
 	dp_net_tx_flush(&w->net);
+	/* A running snapshot advances a bounded step per iteration. */
+	if (unlikely(kv_snapshot_running(w->shard)) &&
+	    kv_snapshot_step(w->shard))
+		nc++;
 	return (uint16_t)(n + nc);
 }
 
@@ -134,6 +189,8 @@ dp_worker_main(void *arg)
 	w->net.tsc_hz = rte_get_tsc_hz();
 	w->net.now_tsc = rte_rdtsc();
 	w->last_commit_tsc = w->net.now_tsc;
+	w->next_second_tsc = w->net.now_tsc + w->net.tsc_hz;
+	worker_account(w);
 	dp_arp_announce(&w->net);
 
 	while (!*w->quit) {

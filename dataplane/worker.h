@@ -19,8 +19,14 @@ struct dp_conn;
 struct dp_ctl;
 struct dp_xcore;
 struct dp_port;
+struct dp_udp;
 
-/* Poll-loop and connection counters of a worker. */
+/*
+ * Poll-loop and connection counters of a worker. busy_cycles: TSC cycles
+ * of iterations that had work (packets, messages, control requests);
+ * idle_cycles: of the others (sleeps not included); commands: client
+ * requests received on this worker (TCP and UDP), wherever they ran.
+ */
 #define DP_WORKER_COUNTERS(X)                                           \
 	X(iterations) X(busy_cycles) X(idle_cycles) X(commands)          \
 	X(conns_accepted) X(conns_rejected) X(conns_closed)              \
@@ -42,6 +48,7 @@ struct dp_worker {
 	struct pm_log *log;             /* NULL: persistence off */
 	struct dp_ctl *ctl;             /* requests of the control plane */
 	struct dp_xcore *xc;            /* requests between workers */
+	struct dp_udp *udp;             /* RESP over UDP; NULL: off */
 	const struct dp_port *port;     /* the port of its queue pair */
 	struct rp_config *cfg;
 	const volatile bool *quit;      /* set by the control plane */
@@ -62,12 +69,38 @@ struct dp_worker {
 	uint64_t next_cron_tsc;
 	uint64_t next_timeout_tsc;
 	uint64_t last_commit_tsc;
+	uint64_t next_second_tsc;
+
+	/*
+	 * The last whole second (worker_account): busy cycles and client
+	 * requests (the commands counter) in it, and both counters at its
+	 * start.
+	 */
+	uint64_t busy_last_s, commands_last_s;
+	uint64_t busy_mark, commands_mark;
+	/*
+	 * CPU time the kernel gave this lcore's thread in the last second,
+	 * over the second's length (1.0: all of it); under 1.0 while busy
+	 * polling, other processes ran on its CPU and busy cycles include
+	 * some of their time.
+	 */
+	double cpu_share_last_s;
+	uint64_t cpu_mark_ns, second_mark_tsc;
 
 	uint64_t counters[DP_W__MAX];
 } __rte_cache_aligned;
 
 /* dp_worker_counter_name -- name of a worker counter. */
 const char *dp_worker_counter_name(enum dp_worker_counter c);
+
+/*
+ * dp_worker_cycles_per_request -- busy cycles per client request of this
+ * worker over its whole run, or over the last whole second (last_s);
+ * 0 when there was no request. Requests routed here by other workers
+ * cost cycles here and count on their origin: over several workers, the
+ * sum of busy_cycles over the sum of commands is the process's figure.
+ */
+double dp_worker_cycles_per_request(const struct dp_worker *w, bool last_s);
 
 /* How long a stopping worker lets its clients' replies drain, in ms. */
 #define DP_WORKER_DRAIN_MS 2000

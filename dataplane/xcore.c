@@ -495,8 +495,10 @@ merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 
 /* merge -- the reply of a request whose parts are all back. */
 static void
-merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
+merge(struct xc_pend *pd, struct dp_worker *w, struct out_buf *o)
 {
+	unsigned n_workers = w->xc->n;
+
 	if (pd->merge == KV_MERGE_KILL) {
 		long long sum = 0;
 		const struct dp_xmsg *err = NULL;
@@ -557,6 +559,24 @@ merge(struct xc_pend *pd, unsigned n_workers, struct out_buf *o)
 	case KV_MERGE_ALL_OK:
 		out_add(o, "+OK\r\n", 5);
 		return;
+	case KV_MERGE_MIN: {
+		long long min = LLONG_MAX;
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			min = RTE_MIN(min, atoll(pd->parts[i]->reply + 1));
+		out_fmt(o, ":%lld\r\n", min);
+		return;
+	}
+	case KV_MERGE_SAVE: {
+		char err[512];
+		if (kv_save_export(w->shard, pd->n_parts, err,
+				   sizeof(err)) != 0) {
+			out_add(o, "-ERR ", 5);
+			out_add(o, err, strlen(err));
+			out_add(o, "\r\n", 2);
+		} else
+			out_add(o, "+OK\r\n", 5);
+		return;
+	}
 	case KV_MERGE_INFO: {
 		const char *texts[DP_MAX_WORKERS];
 		size_t lens[DP_MAX_WORKERS];
@@ -671,7 +691,7 @@ complete(struct dp_worker *w, struct xc_pend *pd)
 {
 	struct out_buf o = { 0 };
 
-	merge(pd, w->xc->n, &o);
+	merge(pd, w, &o);
 	if (pd->sync) {
 		/* Still inside dp_xc_execute: it replies. */
 		pd->sync_reply = o;

@@ -2,8 +2,12 @@
  * pm.h -- per-core durable regions on persistent memory (libpmem).
  *
  * One region per worker: a header (magic, version, layout, core, size,
- * log start, and a commit word holding the log's tail and generation),
- * then a log of checksummed, chained records (docs/persistence.md).
+ * and per log its start and a commit word holding its tail and
+ * generation), then two logs of checksummed, chained records
+ * (docs/persistence.md). Appends go to one log, the current one; a
+ * snapshot switches them to the other, and the log it covers is then
+ * reset whole, so the region's space is reclaimed without ever moving a
+ * record.
  * Records are opaque bytes to this layer: the store decides what they mean
  * and replays them through a callback. Persistence follows PMDK's order:
  * copy without drain, persist the range, then update and persist the
@@ -51,7 +55,7 @@ void pm_log_close(struct pm_log *log);
  * pm_log_append -- copy one record into the log and flush it, without
  * draining: the record becomes durable at the next pm_log_commit.
  * Returns 0, -ENOSPC if the log has no room, -EINVAL for len 0, -EBUSY
- * before pm_log_replay (or pm_log_reset) has run.
+ * before pm_log_replay has run.
  */
 int pm_log_append(struct pm_log *log, const void *rec, uint32_t len);
 
@@ -62,13 +66,16 @@ int pm_log_append(struct pm_log *log, const void *rec, uint32_t len);
  */
 void pm_log_commit(struct pm_log *log);
 
+/* pm_log_drains -- commits that made records durable since the open. */
+uint64_t pm_log_drains(const struct pm_log *log);
+
 /* pm_log_pending -- whether records were appended since the last commit. */
 bool pm_log_pending(const struct pm_log *log);
 
 /* pm_log_free_bytes -- payload bytes that can still be appended. */
 uint64_t pm_log_free_bytes(const struct pm_log *log);
 
-/* pm_log_used_bytes -- bytes of committed log, headers included. */
+/* pm_log_used_bytes -- bytes of committed records in both logs. */
 uint64_t pm_log_used_bytes(const struct pm_log *log);
 
 /* pm_log_records -- records in the log (committed). */
@@ -101,13 +108,32 @@ int pm_log_replay(struct pm_log *log,
 		  char *err, size_t errlen);
 
 /*
- * pm_log_reset -- drop every record, committed or pending (FLUSHALL in
- * sync with the keyspace, or after a snapshot that covers the whole log);
- * bumps the generation in one atomic store, so that a crash during the
- * reset finds either the old log whole or an empty one. Call it after
- * pm_log_replay, which learns the next sequence number.
+ * pm_log_switch -- start a snapshot's cut: commit what is pending, give
+ * the sequence number of the last record in *last_seq (what the snapshot
+ * covers), and send later appends to the other log. Returns 0, or -EBUSY
+ * when the other log still holds records (an earlier snapshot did not
+ * complete): appends then stay in the current log, and *last_seq is
+ * still the cut.
  */
-void pm_log_reset(struct pm_log *log);
+int pm_log_switch(struct pm_log *log, uint64_t *last_seq);
+
+/*
+ * pm_log_reclaim -- a snapshot covering every record up to upto_seq is
+ * durable: reset each log whose records all have sequence numbers up to
+ * it. A reset is one atomic store (the log's commit word with a new
+ * generation): a crash finds the log whole or empty.
+ */
+void pm_log_reclaim(struct pm_log *log, uint64_t upto_seq);
+
+/* pm_log_both_in_use -- both logs hold records (a snapshot was cut). */
+bool pm_log_both_in_use(const struct pm_log *log);
+
+/* pm_log_last_seq -- sequence number of the last appended record. */
+uint64_t pm_log_last_seq(const struct pm_log *log);
+
+/* pm_log_cur_used_bytes / pm_log_cur_size -- fill of the current log. */
+uint64_t pm_log_cur_used_bytes(const struct pm_log *log);
+uint64_t pm_log_cur_size(const struct pm_log *log);
 
 /* pm_crc32c -- CRC32C (Castagnoli) of buf, continuing from crc. */
 uint32_t pm_crc32c(uint32_t crc, const void *buf, size_t len);

@@ -3,11 +3,20 @@
  *
  * Region layout (fixed-width little-endian fields; docs/persistence.md):
  *
- *   0     header: magic, version, layout, core, size, log start,
- *         first sequence number
- *   64    commit word, alone on its cache line: bits 0-47 the offset of
- *         the end of the committed log, bits 48-63 the generation
- *   4096  records: { u32 len, u32 crc, u64 seq, payload, pad to 8 }
+ *   0     header: magic, version, layout, core, size, the start of each
+ *         of the two logs, the first sequence number of each
+ *   64    commit word of log 0, alone on its cache line: bits 0-47 the
+ *         offset of the end of its committed records, bits 48-63 its
+ *         generation
+ *   128   commit word of log 1, likewise
+ *   4096  log 0, then log 1 from its start to the end of the region:
+ *         records { u32 len, u32 crc, u64 seq, payload, pad to 8 }
+ *
+ * Records are appended to one log at a time, the current one. A snapshot
+ * switches appends to the other (empty) log; once the snapshot is
+ * durable, the log it covers is reset (pm_log_reclaim). Sequence numbers
+ * run on across both logs, so recovery replays the older log, then the
+ * newer.
  *
  * A record's CRC32C covers its seq, len and payload and is seeded with the
  * CRC of the record before it (the first record of a generation: a value
@@ -38,8 +47,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the region layout is little-endian: add byte swaps");
 
 #define PM_MAGIC      0x31474f4c4d505052ULL /* "RPPMLOG1" */
-#define PM_VERSION    2
-#define PM_LAYOUT     1                     /* header + log */
+#define PM_VERSION    3
+#define PM_LAYOUT     2                     /* header + two logs */
+#define PM_LOGS       2
 #define PM_LOG_START  4096ULL
 #define PM_MIN_SIZE   (PM_LOG_START + 4096)
 #define PM_REC_HDR    16ULL
@@ -55,16 +65,17 @@ struct pm_header {
 	uint32_t core;
 	uint32_t reserved0;
 	uint64_t size;          /* bytes of the region file */
-	uint64_t log_start;     /* offset of the first record */
-	uint64_t first_seq;     /* sequence number after the last reset */
-	uint64_t reserved1[2];
-	uint64_t commit;        /* tail offset | generation << 48 */
-	uint64_t reserved2[7];
+	uint64_t log_start[PM_LOGS];  /* offset of each log's first record */
+	uint64_t first_seq[PM_LOGS];  /* sequence number after its reset */
+	struct {
+		uint64_t word;  /* tail offset | generation << 48 */
+		uint64_t pad[7];
+	} commit[PM_LOGS];
 };
 
 _Static_assert(offsetof(struct pm_header, commit) == 64,
-	       "the commit word starts its own cache line");
-_Static_assert(sizeof(struct pm_header) == 128, "header is two lines");
+	       "each commit word starts its own cache line");
+_Static_assert(sizeof(struct pm_header) == 192, "header is three lines");
 
 struct pm_rec {
 	uint32_t len;
@@ -85,16 +96,26 @@ struct pm_ops {
 	const char *name;
 };
 
+/* One of the two logs of a region. */
+struct pm_half {
+	unsigned idx;           /* 0 or 1: its header fields */
+	uint64_t start, end;    /* its bytes in the region */
+	uint64_t tail;          /* end of the appended records */
+	uint64_t committed;     /* tail offset in the commit word */
+	uint64_t n_tail;        /* records up to tail */
+	uint64_t n_committed;   /* records up to committed */
+	uint64_t last_seq;      /* sequence number of its last record */
+	uint32_t prev_crc;      /* seed of the next record's CRC */
+	uint16_t gen;
+};
+
 struct pm_log {
 	char *base;
 	uint64_t size;
-	uint64_t tail;          /* end of the appended records */
-	uint64_t committed;     /* tail offset in the commit word */
+	struct pm_half half[PM_LOGS];
+	struct pm_half *cur;    /* the log appends go to */
 	uint64_t next_seq;
-	uint64_t n_tail;        /* records up to tail */
-	uint64_t n_committed;   /* records up to committed */
-	uint32_t prev_crc;      /* seed of the next record's CRC */
-	uint16_t gen;
+	uint64_t drains;        /* commits that made records durable */
 	bool replayed;
 	struct pm_ops ops;
 	struct pm_header *hdr;
@@ -166,19 +187,21 @@ rec_size(uint32_t len)
 	return PM_REC_HDR + PM_ALIGN8(len);
 }
 
-/* set_commit -- store and persist the commit word. */
+/* set_commit -- store and persist a log's commit word. */
 static void
-set_commit(struct pm_log *log, uint64_t off)
+set_commit(struct pm_log *log, struct pm_half *h, uint64_t off)
 {
-	log->hdr->commit = commit_word(off, log->gen);
-	log->ops.persist(&log->hdr->commit, sizeof(log->hdr->commit));
+	uint64_t *w = &log->hdr->commit[h->idx].word;
+
+	*w = commit_word(off, h->gen);
+	log->ops.persist(w, sizeof(*w));
 }
 
 /* zero_rec_header -- durably clear the record header at off, if any. */
 static void
-zero_rec_header(struct pm_log *log, uint64_t off)
+zero_rec_header(struct pm_log *log, const struct pm_half *h, uint64_t off)
 {
-	if (log->size - off < PM_REC_HDR)
+	if (h->end - off < PM_REC_HDR)
 		return;
 	memset(log->base + off, 0, PM_REC_HDR);
 	log->ops.persist(log->base + off, PM_REC_HDR);
@@ -205,6 +228,13 @@ sync_dir(const char *path)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+/* second_start -- where the second log of a region of size bytes starts. */
+static uint64_t
+second_start(uint64_t size)
+{
+	return PM_LOG_START + ((size - PM_LOG_START) / 2 & ~4095ULL);
 }
 
 /*
@@ -248,9 +278,12 @@ region_create(const char *path, uint64_t size, unsigned core, char *err,
 	h->layout = PM_LAYOUT;
 	h->core = core;
 	h->size = mapped;
-	h->log_start = PM_LOG_START;
-	h->first_seq = 1;
-	h->commit = commit_word(PM_LOG_START, 0);
+	h->log_start[0] = PM_LOG_START;
+	h->log_start[1] = second_start(mapped);
+	for (unsigned i = 0; i < PM_LOGS; i++) {
+		h->first_seq[i] = 1;
+		h->commit[i].word = commit_word(h->log_start[i], 0);
+	}
 	h->magic = PM_MAGIC;
 	(is_pmem ? pm_ops_pmem : pm_ops_msync).persist(h, sizeof(*h));
 	pmem_unmap(h, mapped);
@@ -275,7 +308,6 @@ header_check(const struct pm_log *log, unsigned core, char *err,
 {
 	const struct pm_header *h = log->hdr;
 	const char *path = log->path;
-	uint64_t tail = h->commit & PM_OFF_MASK;
 
 	if (log->size < sizeof(*h)) {
 		snprintf(err, errlen, "%s: not a redpoll region (%llu bytes)",
@@ -298,13 +330,21 @@ header_check(const struct pm_log *log, unsigned core, char *err,
 			 path, h->core, core);
 		return -EINVAL;
 	}
-	if (h->size != log->size || h->log_start != PM_LOG_START ||
-	    tail < PM_LOG_START || tail > log->size || tail % 8 != 0) {
+	for (unsigned i = 0; i < PM_LOGS; i++) {
+		uint64_t start = i == 0 ? PM_LOG_START :
+				 second_start(log->size);
+		uint64_t end = i == 0 ? start + (second_start(log->size) -
+						 PM_LOG_START) : log->size;
+		uint64_t tail = h->commit[i].word & PM_OFF_MASK;
+
+		if (h->size == log->size && h->log_start[i] == start &&
+		    tail >= start && tail <= end && tail % 8 == 0)
+			continue;
 		snprintf(err, errlen, "%s: header offsets out of bounds (size "
-			 "%llu, file %llu, log start %llu, commit %llu)", path,
-			 (unsigned long long)h->size,
-			 (unsigned long long)log->size,
-			 (unsigned long long)h->log_start,
+			 "%llu, file %llu, log %u start %llu, commit %llu)",
+			 path, (unsigned long long)h->size,
+			 (unsigned long long)log->size, i,
+			 (unsigned long long)h->log_start[i],
 			 (unsigned long long)tail);
 		return -EINVAL;
 	}
@@ -345,9 +385,18 @@ pm_log_open(const char *path, uint64_t size, unsigned core, char *err,
 	log->ops = is_pmem ? pm_ops_pmem : pm_ops_msync;
 	if (header_check(log, core, err, errlen) != 0)
 		goto fail;
-	log->committed = log->tail = log->hdr->commit & PM_OFF_MASK;
-	log->gen = (uint16_t)(log->hdr->commit >> PM_OFF_BITS);
-	log->next_seq = log->hdr->first_seq;
+	for (unsigned i = 0; i < PM_LOGS; i++) {
+		struct pm_half *hf = &log->half[i];
+		uint64_t w = log->hdr->commit[i].word;
+
+		hf->idx = i;
+		hf->start = log->hdr->log_start[i];
+		hf->end = i + 1 < PM_LOGS ? log->hdr->log_start[i + 1] :
+			  log->size;
+		hf->committed = hf->tail = w & PM_OFF_MASK;
+		hf->gen = (uint16_t)(w >> PM_OFF_BITS);
+	}
+	log->cur = &log->half[0];
 	fprintf(stderr, "pmem: %s mapped %zu bytes, real pmem: %s (flush: "
 		"%s)\n", path, mapped, is_pmem ? "yes" : "no", log->ops.name);
 	return log;
@@ -374,6 +423,7 @@ pm_log_close(struct pm_log *log)
 int
 pm_log_append(struct pm_log *log, const void *rec, uint32_t len)
 {
+	struct pm_half *hf = log->cur;
 	uint64_t need = rec_size(len);
 	struct pm_rec h;
 	char *dst;
@@ -382,18 +432,19 @@ pm_log_append(struct pm_log *log, const void *rec, uint32_t len)
 		return -EINVAL;
 	if (!log->replayed)
 		return -EBUSY;
-	if (need > log->size - log->tail)
+	if (need > hf->end - hf->tail)
 		return -ENOSPC;
 	h.len = len;
 	h.seq = log->next_seq;
-	h.crc = rec_crc(log->prev_crc, h.seq, len, rec);
-	dst = log->base + log->tail;
+	h.crc = rec_crc(hf->prev_crc, h.seq, len, rec);
+	dst = log->base + hf->tail;
 	log->ops.copy(dst + PM_REC_HDR, rec, len);
 	log->ops.copy(dst, &h, sizeof(h));
-	log->tail += need;
+	hf->tail += need;
+	hf->last_seq = h.seq;
 	log->next_seq++;
-	log->prev_crc = h.crc;
-	log->n_tail++;
+	hf->prev_crc = h.crc;
+	hf->n_tail++;
 	return 0;
 }
 
@@ -401,34 +452,42 @@ void
 pm_log_commit(struct pm_log *log)
 {
 	static const uint8_t zero[PM_REC_HDR];
-	uint64_t end = log->tail;
+	struct pm_half *hf = log->cur;
+	uint64_t end = hf->tail;
 
-	if (log->tail == log->committed)
+	if (hf->tail == hf->committed)
 		return;
 	/*
 	 * A zero header after the last record marks the clean end of the
 	 * log, so that recovery tells a torn tail from an ended one.
 	 */
-	if (log->size - log->tail >= PM_REC_HDR) {
-		log->ops.copy(log->base + log->tail, zero, PM_REC_HDR);
+	if (hf->end - hf->tail >= PM_REC_HDR) {
+		log->ops.copy(log->base + hf->tail, zero, PM_REC_HDR);
 		end += PM_REC_HDR;
 	}
-	log->ops.sync(log->base + log->committed, end - log->committed);
-	set_commit(log, log->tail);
-	log->committed = log->tail;
-	log->n_committed = log->n_tail;
+	log->ops.sync(log->base + hf->committed, end - hf->committed);
+	set_commit(log, hf, hf->tail);
+	hf->committed = hf->tail;
+	hf->n_committed = hf->n_tail;
+	log->drains++;
+}
+
+uint64_t
+pm_log_drains(const struct pm_log *log)
+{
+	return log->drains;
 }
 
 bool
 pm_log_pending(const struct pm_log *log)
 {
-	return log->tail != log->committed;
+	return log->cur->tail != log->cur->committed;
 }
 
 uint64_t
 pm_log_free_bytes(const struct pm_log *log)
 {
-	uint64_t room = log->size - log->tail;
+	uint64_t room = log->cur->end - log->cur->tail;
 
 	return room > PM_REC_HDR ? (room - PM_REC_HDR) & ~7ULL : 0;
 }
@@ -436,13 +495,39 @@ pm_log_free_bytes(const struct pm_log *log)
 uint64_t
 pm_log_used_bytes(const struct pm_log *log)
 {
-	return log->committed - PM_LOG_START;
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < PM_LOGS; i++)
+		n += log->half[i].committed - log->half[i].start;
+	return n;
+}
+
+uint64_t
+pm_log_cur_used_bytes(const struct pm_log *log)
+{
+	return log->cur->tail - log->cur->start;
+}
+
+uint64_t
+pm_log_cur_size(const struct pm_log *log)
+{
+	return log->cur->end - log->cur->start;
 }
 
 uint64_t
 pm_log_records(const struct pm_log *log)
 {
-	return log->n_committed;
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < PM_LOGS; i++)
+		n += log->half[i].n_committed;
+	return n;
+}
+
+uint64_t
+pm_log_last_seq(const struct pm_log *log)
+{
+	return log->next_seq - 1;
 }
 
 bool
@@ -452,20 +537,20 @@ pm_log_is_pmem(const struct pm_log *log)
 }
 
 /*
- * rec_at -- the record at off if it is intact: its length inside the
- * region, its sequence number want_seq (any for the first record), its
- * CRC right under seed. NULL otherwise.
+ * rec_at -- the record at off of a log if it is intact: its length
+ * inside the log, its sequence number want_seq (any for the first record),
+ * its CRC right under seed. NULL otherwise.
  */
 static const struct pm_rec *
-rec_at(const struct pm_log *log, uint64_t off, uint32_t seed, bool first,
-       uint64_t want_seq)
+rec_at(const struct pm_log *log, const struct pm_half *hf, uint64_t off,
+       uint32_t seed, bool first, uint64_t want_seq)
 {
 	const struct pm_rec *r;
 
-	if (log->size - off < PM_REC_HDR)
+	if (hf->end - off < PM_REC_HDR)
 		return NULL;
 	r = (const struct pm_rec *)(log->base + off);
-	if (r->len == 0 || rec_size(r->len) > log->size - off)
+	if (r->len == 0 || rec_size(r->len) > hf->end - off)
 		return NULL;
 	if (!first && r->seq != want_seq)
 		return NULL;
@@ -480,15 +565,15 @@ rec_at(const struct pm_log *log, uint64_t off, uint32_t seed, bool first,
  * else its header.
  */
 static uint64_t
-bad_extent(const struct pm_log *log, uint64_t off)
+bad_extent(const struct pm_log *log, const struct pm_half *hf, uint64_t off)
 {
 	static const uint8_t zero[PM_REC_HDR];
 	const struct pm_rec *r = (const struct pm_rec *)(log->base + off);
 
-	if (log->size - off < PM_REC_HDR ||
+	if (hf->end - off < PM_REC_HDR ||
 	    memcmp(r, zero, PM_REC_HDR) == 0)
 		return 0;
-	if (r->len != 0 && rec_size(r->len) <= log->size - off)
+	if (r->len != 0 && rec_size(r->len) <= hf->end - off)
 		return rec_size(r->len);
 	return PM_REC_HDR;
 }
@@ -504,27 +589,49 @@ elapsed(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int
-pm_log_replay(struct pm_log *log,
-	      int (*cb)(void *ctx, uint64_t seq, const void *rec,
-			uint32_t len),
-	      void *ctx, bool repair, struct pm_replay_stats *stats,
-	      char *err, size_t errlen)
+/*
+ * first_seq_of -- the sequence number of a log's first record, or 0 when
+ * the log holds no intact first record.
+ */
+static uint64_t
+first_seq_of(const struct pm_log *log, const struct pm_half *hf)
 {
-	uint64_t commit = log->committed, off = PM_LOG_START, n = 0;
-	uint64_t bytes = 0, last_seq = 0, torn;
-	uint32_t seed = gen_seed(log->gen);
+	const struct pm_rec *r = rec_at(log, hf, hf->start, gen_seed(hf->gen),
+					true, 0);
+
+	return r != NULL ? r->seq : 0;
+}
+
+/* What replaying one log found, and where it continues. */
+struct replay_state {
+	uint64_t records, bytes, last_seq, torn;
+};
+
+/*
+ * replay_half -- follow one log's chain, hand its records to cb, then
+ * settle its end: the corrupt-in-the-middle check against its commit
+ * word, the torn tail, the new commit word. want_first is the sequence
+ * number its first record must carry (0: any).
+ */
+static int
+replay_half(struct pm_log *log, struct pm_half *hf, uint64_t want_first,
+	    int (*cb)(void *ctx, uint64_t seq, const void *rec, uint32_t len),
+	    void *ctx, bool repair, struct replay_state *st, char *err,
+	    size_t errlen)
+{
+	uint64_t commit = hf->committed, off = hf->start, n = 0;
+	uint64_t bytes = 0, last_seq = want_first ? want_first - 1 : 0, torn;
+	uint32_t seed = gen_seed(hf->gen);
 	const struct pm_rec *r;
-	struct timespec t0;
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/*
 	 * Follow the chain as far as it is intact, past the commit point
 	 * too: records there were written in full before a crash and may
 	 * have been durable.
 	 */
-	while ((r = rec_at(log, off, seed, n == 0, last_seq + 1)) != NULL) {
+	while ((r = rec_at(log, hf, off, seed, n == 0 && want_first == 0,
+			   last_seq + 1)) != NULL) {
 		if (cb != NULL) {
 			rc = cb(ctx, r->seq, r + 1, r->len);
 			if (rc != 0)
@@ -536,24 +643,24 @@ pm_log_replay(struct pm_log *log,
 		seed = r->crc;
 		off += rec_size(r->len);
 	}
-	torn = bad_extent(log, off);
+	torn = bad_extent(log, hf, off);
 	if (off < commit) {
 		/* Committed records are persisted before the commit word
 		 * moves: a bad one there is damage, not a torn write. */
 		if (!repair) {
 			snprintf(err, errlen, "%s: corrupt record at offset "
-				 "%llu (record %llu) in the middle of the log, "
-				 "committed up to offset %llu; start with "
-				 "pmem-repair to truncate it there", log->path,
-				 (unsigned long long)off,
-				 (unsigned long long)n + 1,
+				 "%llu (record %llu of log %u) in the middle "
+				 "of the log, committed up to offset %llu; "
+				 "start with pmem-repair to truncate it there",
+				 log->path, (unsigned long long)off,
+				 (unsigned long long)n + 1, hf->idx,
 				 (unsigned long long)commit);
 			return -EBADMSG;
 		}
 		if (off + torn < commit)
 			torn = commit - off;
-		fprintf(stderr, "pmem: %s: repair: log truncated at offset "
-			"%llu, %llu bytes dropped\n", log->path,
+		fprintf(stderr, "pmem: %s: repair: log %u truncated at offset "
+			"%llu, %llu bytes dropped\n", log->path, hf->idx,
 			(unsigned long long)off, (unsigned long long)torn);
 	} else {
 		if (torn != 0)
@@ -568,43 +675,146 @@ pm_log_replay(struct pm_log *log,
 	 * in between leaves a torn tail past the commit point, which the
 	 * next recovery discards the same way. */
 	if (off != commit)
-		set_commit(log, off);
+		set_commit(log, hf, off);
 	if (torn != 0)
-		zero_rec_header(log, off);
-	log->tail = log->committed = off;
-	log->n_tail = log->n_committed = n;
-	log->next_seq = n != 0 ? last_seq + 1 : log->hdr->first_seq;
-	log->prev_crc = seed;
+		zero_rec_header(log, hf, off);
+	hf->tail = hf->committed = off;
+	hf->n_tail = hf->n_committed = n;
+	hf->last_seq = n != 0 ? last_seq : 0;
+	hf->prev_crc = seed;
+	st->records += n;
+	st->bytes += bytes;
+	st->torn += torn;
+	if (n != 0)
+		st->last_seq = last_seq;
+	return 0;
+}
+
+/*
+ * half_reset -- drop every record of one log: bump its generation in the
+ * one atomic store of its commit word (docs/persistence.md, "Reclaim").
+ */
+static void
+half_reset(struct pm_log *log, struct pm_half *hf)
+{
+	uint64_t *first = &log->hdr->first_seq[hf->idx];
+
+	/*
+	 * first_seq only keeps sequence numbers growing across resets; it
+	 * is written before the switch and not read while the log holds
+	 * records. The commit word (start offset, next generation) is the
+	 * atomic step: before it the log is whole, after it its old first
+	 * record fails the new generation's seed and so does every record
+	 * chained to it. Clearing the old first header afterwards only
+	 * spares the next recovery a torn tail report.
+	 */
+	*first = log->next_seq;
+	log->ops.persist(first, sizeof(*first));
+	hf->gen++;
+	set_commit(log, hf, hf->start);
+	zero_rec_header(log, hf, hf->start);
+	hf->tail = hf->committed = hf->start;
+	hf->n_tail = hf->n_committed = 0;
+	hf->last_seq = 0;
+	hf->prev_crc = gen_seed(hf->gen);
+}
+
+int
+pm_log_replay(struct pm_log *log,
+	      int (*cb)(void *ctx, uint64_t seq, const void *rec,
+			uint32_t len),
+	      void *ctx, bool repair, struct pm_replay_stats *stats,
+	      char *err, size_t errlen)
+{
+	struct pm_half *older = &log->half[0], *newer = &log->half[1];
+	uint64_t s0 = first_seq_of(log, older), s1 = first_seq_of(log, newer);
+	struct replay_state st = { 0 };
+	bool drop_newer = false;
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Sequence numbers run on across the logs: the older one first. */
+	if (s1 != 0 && (s0 == 0 || s1 < s0)) {
+		older = &log->half[1];
+		newer = &log->half[0];
+		s1 = s0;
+	}
+	rc = replay_half(log, older, 0, cb, ctx, repair, &st, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (s1 != 0 && older->n_committed != 0 &&
+	    s1 != older->last_seq + 1) {
+		if (!repair) {
+			snprintf(err, errlen, "%s: log %u starts at record "
+				 "%llu but log %u ends at record %llu: records "
+				 "are missing between them; start with "
+				 "pmem-repair to drop log %u", log->path,
+				 newer->idx, (unsigned long long)s1,
+				 older->idx,
+				 (unsigned long long)older->last_seq,
+				 newer->idx);
+			return -EBADMSG;
+		}
+		fprintf(stderr, "pmem: %s: repair: log %u dropped (it does not "
+			"follow log %u)\n", log->path, newer->idx, older->idx);
+		drop_newer = true;
+	} else {
+		rc = replay_half(log, newer, older->n_committed != 0 ?
+				 older->last_seq + 1 : 0, cb, ctx, repair,
+				 &st, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
 	log->replayed = true;
-	stats->records = n;
-	stats->bytes = bytes;
-	stats->last_seq = last_seq;
-	stats->torn_bytes = torn;
+	/* A record follows its predecessor's number; an empty region goes
+	 * on from the numbers its resets recorded. */
+	log->next_seq = 1;
+	if (st.records != 0)
+		log->next_seq = st.last_seq + 1;
+	else
+		for (unsigned i = 0; i < PM_LOGS; i++)
+			if (log->hdr->first_seq[i] > log->next_seq)
+				log->next_seq = log->hdr->first_seq[i];
+	if (drop_newer)
+		half_reset(log, newer);
+	log->cur = newer->n_committed != 0 ? newer : older;
+	stats->records = st.records;
+	stats->bytes = st.bytes;
+	stats->last_seq = st.last_seq;
+	stats->torn_bytes = st.torn;
 	stats->seconds = elapsed(&t0);
 	return 0;
 }
 
-void
-pm_log_reset(struct pm_log *log)
+int
+pm_log_switch(struct pm_log *log, uint64_t *last_seq)
 {
-	struct pm_header *h = log->hdr;
+	struct pm_half *other = &log->half[log->cur == &log->half[0]];
 
-	/*
-	 * The commit word (start offset, next generation) is the one
-	 * atomic step: before it the old log is whole, after it the old
-	 * first record fails the new generation's seed and so does every
-	 * record chained to it. first_seq only keeps sequence numbers
-	 * growing across resets; it is written before the switch and is
-	 * not read while the log holds records. Clearing the old first
-	 * header afterwards only spares the next recovery a torn tail.
-	 */
-	h->first_seq = log->next_seq;
-	log->ops.persist(&h->first_seq, sizeof(h->first_seq));
-	log->gen++;
-	set_commit(log, PM_LOG_START);
-	zero_rec_header(log, PM_LOG_START);
-	log->tail = log->committed = PM_LOG_START;
-	log->n_tail = log->n_committed = 0;
-	log->prev_crc = gen_seed(log->gen);
-	log->replayed = true;
+	if (!log->replayed)
+		return -EBUSY;
+	pm_log_commit(log);
+	*last_seq = log->next_seq - 1;
+	if (other->tail != other->start)
+		return -EBUSY;
+	log->cur = other;
+	return 0;
+}
+
+bool
+pm_log_both_in_use(const struct pm_log *log)
+{
+	return log->half[0].tail != log->half[0].start &&
+	       log->half[1].tail != log->half[1].start;
+}
+
+void
+pm_log_reclaim(struct pm_log *log, uint64_t upto_seq)
+{
+	for (unsigned i = 0; i < PM_LOGS; i++) {
+		struct pm_half *hf = &log->half[i];
+		if (hf->tail != hf->start && hf->last_seq <= upto_seq)
+			half_reset(log, hf);
+	}
 }

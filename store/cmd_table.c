@@ -7,7 +7,7 @@
 static const struct kv_cmd client_subcmds[] = {
 	{
 		.name = "client|getname",
-		.id = 7,
+		.id = 8,
 		.fn = cmd_client_getname,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -42,7 +42,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|id",
-		.id = 8,
+		.id = 9,
 		.fn = cmd_client_id,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -77,7 +77,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|info",
-		.id = 9,
+		.id = 10,
 		.fn = cmd_client_info,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -113,7 +113,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|kill",
-		.id = 10,
+		.id = 11,
 		.fn = cmd_client_kill,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -212,7 +212,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|list",
-		.id = 11,
+		.id = 12,
 		.fn = cmd_client_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -279,7 +279,7 @@ static const struct kv_cmd client_subcmds[] = {
 	},
 	{
 		.name = "client|setname",
-		.id = 12,
+		.id = 13,
 		.fn = cmd_client_setname,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -320,7 +320,7 @@ static const struct kv_cmd client_subcmds[] = {
 static const struct kv_cmd command_subcmds[] = {
 	{
 		.name = "command|count",
-		.id = 14,
+		.id = 15,
 		.fn = cmd_command_count,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -354,7 +354,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|docs",
-		.id = 15,
+		.id = 16,
 		.fn = cmd_command_docs,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -395,7 +395,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|info",
-		.id = 16,
+		.id = 17,
 		.fn = cmd_command_info,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -437,7 +437,7 @@ static const struct kv_cmd command_subcmds[] = {
 	},
 	{
 		.name = "command|list",
-		.id = 17,
+		.id = 18,
 		.fn = cmd_command_list,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -492,7 +492,7 @@ static const struct kv_cmd command_subcmds[] = {
 static const struct kv_cmd config_subcmds[] = {
 	{
 		.name = "config|get",
-		.id = 19,
+		.id = 20,
 		.fn = cmd_config_get,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -538,7 +538,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|resetstat",
-		.id = 20,
+		.id = 21,
 		.fn = cmd_config_resetstat,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -574,7 +574,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|rewrite",
-		.id = 21,
+		.id = 22,
 		.fn = cmd_config_rewrite,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -612,7 +612,7 @@ static const struct kv_cmd config_subcmds[] = {
 	},
 	{
 		.name = "config|set",
-		.id = 22,
+		.id = 23,
 		.fn = cmd_config_set,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -665,7 +665,7 @@ static const struct kv_cmd config_subcmds[] = {
 static const struct kv_cmd latency_subcmds[] = {
 	{
 		.name = "latency|doctor",
-		.id = 78,
+		.id = 79,
 		.fn = cmd_latency_doctor,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -704,7 +704,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|help",
-		.id = 79,
+		.id = 80,
 		.fn = cmd_latency_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -735,7 +735,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|histogram",
-		.id = 80,
+		.id = 81,
 		.fn = cmd_latency_histogram,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -784,7 +784,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|history",
-		.id = 81,
+		.id = 82,
 		.fn = cmd_latency_history,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -826,7 +826,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|latest",
-		.id = 82,
+		.id = 83,
 		.fn = cmd_latency_latest,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -865,7 +865,7 @@ static const struct kv_cmd latency_subcmds[] = {
 	},
 	{
 		.name = "latency|reset",
-		.id = 83,
+		.id = 84,
 		.fn = cmd_latency_reset,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -910,7 +910,7 @@ static const struct kv_cmd latency_subcmds[] = {
 static const struct kv_cmd object_subcmds[] = {
 	{
 		.name = "object|encoding",
-		.id = 104,
+		.id = 105,
 		.fn = cmd_object_encoding,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -957,7 +957,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|freq",
-		.id = 105,
+		.id = 106,
 		.fn = cmd_object_freq,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1004,7 +1004,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|help",
-		.id = 106,
+		.id = 107,
 		.fn = cmd_object_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1036,7 +1036,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|idletime",
-		.id = 107,
+		.id = 108,
 		.fn = cmd_object_idletime,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1081,7 +1081,7 @@ static const struct kv_cmd object_subcmds[] = {
 	},
 	{
 		.name = "object|refcount",
-		.id = 108,
+		.id = 109,
 		.fn = cmd_object_refcount,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1129,7 +1129,7 @@ static const struct kv_cmd object_subcmds[] = {
 static const struct kv_cmd slowlog_subcmds[] = {
 	{
 		.name = "slowlog|get",
-		.id = 146,
+		.id = 147,
 		.fn = cmd_slowlog_get,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1170,7 +1170,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|help",
-		.id = 147,
+		.id = 148,
 		.fn = cmd_slowlog_help,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -1201,7 +1201,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|len",
-		.id = 148,
+		.id = 149,
 		.fn = cmd_slowlog_len,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1239,7 +1239,7 @@ static const struct kv_cmd slowlog_subcmds[] = {
 	},
 	{
 		.name = "slowlog|reset",
-		.id = 149,
+		.id = 150,
 		.fn = cmd_slowlog_reset,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -1391,8 +1391,51 @@ const struct kv_cmd kv_cmd_table[] = {
 		.docs_len = 380,
 	},
 	{
-		.name = "bitcount",
+		.name = "bgsave",
 		.id = 2,
+		.fn = cmd_bgsave,
+		.arity = -1,
+		.flags = KV_CMD_FLAG(ADMIN) |
+			 KV_CMD_FLAG(NOSCRIPT) |
+			 KV_CMD_FLAG(NO_ASYNC_LOADING),
+		.first_key = 0,
+		.last_key = 0,
+		.key_step = 0,
+		.group = "server",
+		.summary =
+			"Start a point-in-time snapshot of every shard while s"
+			"erving",
+		.since = "1.0.0",
+		.complexity = "O(1)",
+		.acl_categories = "@admin @slow @dangerous",
+		.subcmds = NULL,
+		.n_subcmds = 0,
+		.info_resp =
+			"*10\r\n$6\r\nbgsave\r\n:-1\r\n"
+			"*3\r\n+admin\r\n+noscript\r\n"
+			"+no_async_loading\r\n:0\r\n"
+			":0\r\n:0\r\n*3\r\n+@admin\r\n"
+			"+@slow\r\n+@dangerous\r\n*0\r\n"
+			"*0\r\n*0\r\n",
+		.info_len = 122,
+		.docs_resp =
+			"*10\r\n$7\r\nsummary\r\n$59\r\n"
+			"Start a point-in-time snapshot of every shard while s"
+			"erving\r\n$5\r\nsince\r\n$5\r\n"
+			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
+			"server\r\n$10\r\ncomplexity\r\n"
+			"$4\r\nO(1)\r\n$9\r\narguments\r\n"
+			"*1\r\n*10\r\n$4\r\nname\r\n"
+			"$8\r\nschedule\r\n$4\r\ntype\r\n"
+			"$10\r\npure-token\r\n$5\r\n"
+			"token\r\n$8\r\nSCHEDULE\r\n"
+			"$5\r\nsince\r\n$5\r\n3.2.2\r\n"
+			"$5\r\nflags\r\n*1\r\n+optional\r\n",
+		.docs_len = 304,
+	},
+	{
+		.name = "bitcount",
+		.id = 3,
 		.fn = cmd_bitcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1457,7 +1500,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "bitfield",
-		.id = 3,
+		.id = 4,
 		.fn = cmd_bitfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1563,7 +1606,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "bitfield_ro",
-		.id = 4,
+		.id = 5,
 		.fn = cmd_bitfield_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -1622,7 +1665,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "bitop",
-		.id = 5,
+		.id = 6,
 		.fn = cmd_bitop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -1685,7 +1728,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "bitpos",
-		.id = 6,
+		.id = 7,
 		.fn = cmd_bitpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -1756,7 +1799,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "client",
-		.id = 13,
+		.id = 14,
 		.fn = NULL,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(SENTINEL),
@@ -1944,7 +1987,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "command",
-		.id = 18,
+		.id = 19,
 		.fn = cmd_command,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -2050,7 +2093,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "config",
-		.id = 23,
+		.id = 24,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -2146,7 +2189,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "copy",
-		.id = 24,
+		.id = 25,
 		.fn = cmd_copy,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2219,7 +2262,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dbsize",
-		.id = 25,
+		.id = 26,
 		.fn = cmd_dbsize,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2254,7 +2297,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decr",
-		.id = 26,
+		.id = 27,
 		.fn = cmd_decr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2302,7 +2345,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "decrby",
-		.id = 27,
+		.id = 28,
 		.fn = cmd_decrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2352,7 +2395,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "del",
-		.id = 28,
+		.id = 29,
 		.fn = cmd_del,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2410,7 +2453,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "discard",
-		.id = 29,
+		.id = 30,
 		.fn = cmd_discard,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2450,7 +2493,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "dump",
-		.id = 30,
+		.id = 31,
 		.fn = cmd_dump,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -2507,7 +2550,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "echo",
-		.id = 31,
+		.id = 32,
 		.fn = cmd_echo,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -2544,7 +2587,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exec",
-		.id = 32,
+		.id = 33,
 		.fn = cmd_exec,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -2583,7 +2626,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "exists",
-		.id = 33,
+		.id = 34,
 		.fn = cmd_exists,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2631,7 +2674,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expire",
-		.id = 34,
+		.id = 35,
 		.fn = cmd_expire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2696,7 +2739,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expireat",
-		.id = 35,
+		.id = 36,
 		.fn = cmd_expireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2762,7 +2805,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "expiretime",
-		.id = 36,
+		.id = 37,
 		.fn = cmd_expiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -2809,7 +2852,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushall",
-		.id = 37,
+		.id = 38,
 		.fn = cmd_flushall,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2859,7 +2902,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "flushdb",
-		.id = 38,
+		.id = 39,
 		.fn = cmd_flushdb,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -2909,7 +2952,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "geoadd",
-		.id = 39,
+		.id = 40,
 		.fn = cmd_geoadd,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -2987,7 +3030,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "geodist",
-		.id = 40,
+		.id = 41,
 		.fn = cmd_geodist,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3054,7 +3097,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "geohash",
-		.id = 41,
+		.id = 42,
 		.fn = cmd_geohash,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3106,7 +3149,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "geopos",
-		.id = 42,
+		.id = 43,
 		.fn = cmd_geopos,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3154,7 +3197,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "georadius",
-		.id = 43,
+		.id = 44,
 		.fn = cmd_georadius,
 		.arity = -6,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3303,7 +3346,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "georadius_ro",
-		.id = 44,
+		.id = 45,
 		.fn = cmd_georadius_ro,
 		.arity = -6,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3417,7 +3460,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "georadiusbymember",
-		.id = 45,
+		.id = 46,
 		.fn = cmd_georadiusbymember,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3562,7 +3605,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "georadiusbymember_ro",
-		.id = 46,
+		.id = 47,
 		.fn = cmd_georadiusbymember_ro,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3673,7 +3716,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "geosearch",
-		.id = 47,
+		.id = 48,
 		.fn = cmd_geosearch,
 		.arity = -7,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -3821,7 +3864,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "geosearchstore",
-		.id = 48,
+		.id = 49,
 		.fn = cmd_geosearchstore,
 		.arity = -8,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -3974,7 +4017,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "get",
-		.id = 49,
+		.id = 50,
 		.fn = cmd_get,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4019,7 +4062,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getbit",
-		.id = 50,
+		.id = 51,
 		.fn = cmd_getbit,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4067,7 +4110,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getdel",
-		.id = 51,
+		.id = 52,
 		.fn = cmd_getdel,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4113,7 +4156,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getex",
-		.id = 52,
+		.id = 53,
 		.fn = cmd_getex,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4181,7 +4224,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getrange",
-		.id = 53,
+		.id = 54,
 		.fn = cmd_getrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4238,7 +4281,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "getset",
-		.id = 54,
+		.id = 55,
 		.fn = cmd_getset,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4292,7 +4335,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hdel",
-		.id = 55,
+		.id = 56,
 		.fn = cmd_hdel,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4342,7 +4385,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hello",
-		.id = 56,
+		.id = 57,
 		.fn = cmd_hello,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -4403,7 +4446,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hexists",
-		.id = 57,
+		.id = 58,
 		.fn = cmd_hexists,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4450,7 +4493,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hget",
-		.id = 58,
+		.id = 59,
 		.fn = cmd_hget,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4497,7 +4540,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hgetall",
-		.id = 59,
+		.id = 60,
 		.fn = cmd_hgetall,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4542,7 +4585,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrby",
-		.id = 60,
+		.id = 61,
 		.fn = cmd_hincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4594,7 +4637,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hincrbyfloat",
-		.id = 61,
+		.id = 62,
 		.fn = cmd_hincrbyfloat,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4648,7 +4691,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hkeys",
-		.id = 62,
+		.id = 63,
 		.fn = cmd_hkeys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4693,7 +4736,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hlen",
-		.id = 63,
+		.id = 64,
 		.fn = cmd_hlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4738,7 +4781,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmget",
-		.id = 64,
+		.id = 65,
 		.fn = cmd_hmget,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -4787,7 +4830,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hmset",
-		.id = 65,
+		.id = 66,
 		.fn = cmd_hmset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -4847,7 +4890,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hrandfield",
-		.id = 66,
+		.id = 67,
 		.fn = cmd_hrandfield,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4906,7 +4949,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hscan",
-		.id = 67,
+		.id = 68,
 		.fn = cmd_hscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -4970,7 +5013,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hset",
-		.id = 68,
+		.id = 69,
 		.fn = cmd_hset,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5031,7 +5074,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hsetnx",
-		.id = 69,
+		.id = 70,
 		.fn = cmd_hsetnx,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5083,7 +5126,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hstrlen",
-		.id = 70,
+		.id = 71,
 		.fn = cmd_hstrlen,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5130,7 +5173,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "hvals",
-		.id = 71,
+		.id = 72,
 		.fn = cmd_hvals,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5175,7 +5218,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incr",
-		.id = 72,
+		.id = 73,
 		.fn = cmd_incr,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5223,7 +5266,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrby",
-		.id = 73,
+		.id = 74,
 		.fn = cmd_incrby,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5273,7 +5316,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "incrbyfloat",
-		.id = 74,
+		.id = 75,
 		.fn = cmd_incrbyfloat,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5323,7 +5366,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "info",
-		.id = 75,
+		.id = 76,
 		.fn = cmd_info,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5364,7 +5407,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "keys",
-		.id = 76,
+		.id = 77,
 		.fn = cmd_keys,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5406,7 +5449,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lastsave",
-		.id = 77,
+		.id = 78,
 		.fn = cmd_lastsave,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -5417,8 +5460,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.key_step = 0,
 		.group = "server",
 		.summary =
-			"Unix time of the last successful SAVE (or of the star"
-			"t)",
+			"Unix time of the last completed snapshot (or of the s"
+			"tart)",
 		.since = "1.0.0",
 		.complexity = "O(1)",
 		.acl_categories = "@admin @fast @dangerous",
@@ -5434,17 +5477,17 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 140,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$55\r\n"
-			"Unix time of the last successful SAVE (or of the star"
-			"t)\r\n$5\r\nsince\r\n$5\r\n"
+			"*8\r\n$7\r\nsummary\r\n$58\r\n"
+			"Unix time of the last completed snapshot (or of the s"
+			"tart)\r\n$5\r\nsince\r\n$5\r\n"
 			"1.0.0\r\n$5\r\ngroup\r\n$6\r\n"
 			"server\r\n$10\r\ncomplexity\r\n"
 			"$4\r\nO(1)\r\n",
-		.docs_len = 151,
+		.docs_len = 154,
 	},
 	{
 		.name = "latency",
-		.id = 84,
+		.id = 85,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -5570,7 +5613,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lindex",
-		.id = 85,
+		.id = 86,
 		.fn = cmd_lindex,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -5623,7 +5666,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "linsert",
-		.id = 86,
+		.id = 87,
 		.fn = cmd_linsert,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5692,7 +5735,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "llen",
-		.id = 87,
+		.id = 88,
 		.fn = cmd_llen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -5737,7 +5780,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmove",
-		.id = 88,
+		.id = 89,
 		.fn = cmd_lmove,
 		.arity = 5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5816,7 +5859,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lmpop",
-		.id = 89,
+		.id = 90,
 		.fn = cmd_lmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5883,7 +5926,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpop",
-		.id = 90,
+		.id = 91,
 		.fn = cmd_lpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -5933,7 +5976,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpos",
-		.id = 91,
+		.id = 92,
 		.fn = cmd_lpos,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6001,7 +6044,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpush",
-		.id = 92,
+		.id = 93,
 		.fn = cmd_lpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6054,7 +6097,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lpushx",
-		.id = 93,
+		.id = 94,
 		.fn = cmd_lpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6110,7 +6153,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrange",
-		.id = 94,
+		.id = 95,
 		.fn = cmd_lrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -6165,7 +6208,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lrem",
-		.id = 95,
+		.id = 96,
 		.fn = cmd_lrem,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -6218,7 +6261,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "lset",
-		.id = 96,
+		.id = 97,
 		.fn = cmd_lset,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6270,7 +6313,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ltrim",
-		.id = 97,
+		.id = 98,
 		.fn = cmd_ltrim,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -6323,7 +6366,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mget",
-		.id = 98,
+		.id = 99,
 		.fn = cmd_mget,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6371,7 +6414,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "monitor",
-		.id = 99,
+		.id = 100,
 		.fn = cmd_monitor,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -6408,7 +6451,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "move",
-		.id = 100,
+		.id = 101,
 		.fn = cmd_move,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6457,7 +6500,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "mset",
-		.id = 101,
+		.id = 102,
 		.fn = cmd_mset,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6511,7 +6554,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "msetnx",
-		.id = 102,
+		.id = 103,
 		.fn = cmd_msetnx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6567,7 +6610,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "multi",
-		.id = 103,
+		.id = 104,
 		.fn = cmd_multi,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -6604,7 +6647,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "object",
-		.id = 109,
+		.id = 110,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -6742,7 +6785,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "persist",
-		.id = 110,
+		.id = 111,
 		.fn = cmd_persist,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6788,7 +6831,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpire",
-		.id = 111,
+		.id = 112,
 		.fn = cmd_pexpire,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6853,7 +6896,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpireat",
-		.id = 112,
+		.id = 113,
 		.fn = cmd_pexpireat,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -6919,7 +6962,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pexpiretime",
-		.id = 113,
+		.id = 114,
 		.fn = cmd_pexpiretime,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -6967,7 +7010,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfadd",
-		.id = 114,
+		.id = 115,
 		.fn = cmd_pfadd,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7021,7 +7064,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfcount",
-		.id = 115,
+		.id = 116,
 		.fn = cmd_pfcount,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7079,7 +7122,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pfmerge",
-		.id = 116,
+		.id = 117,
 		.fn = cmd_pfmerge,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7141,7 +7184,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ping",
-		.id = 117,
+		.id = 118,
 		.fn = cmd_ping,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(FAST) |
@@ -7179,7 +7222,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "psetex",
-		.id = 118,
+		.id = 119,
 		.fn = cmd_psetex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7231,7 +7274,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "pttl",
-		.id = 119,
+		.id = 120,
 		.fn = cmd_pttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7278,7 +7321,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "quit",
-		.id = 120,
+		.id = 121,
 		.fn = cmd_quit,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -7316,7 +7359,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "randomkey",
-		.id = 121,
+		.id = 122,
 		.fn = cmd_randomkey,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7350,7 +7393,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rename",
-		.id = 122,
+		.id = 123,
 		.fn = cmd_rename,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -7408,7 +7451,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "renamenx",
-		.id = 123,
+		.id = 124,
 		.fn = cmd_renamenx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7466,7 +7509,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "restore",
-		.id = 124,
+		.id = 125,
 		.fn = cmd_restore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7556,7 +7599,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpop",
-		.id = 125,
+		.id = 126,
 		.fn = cmd_rpop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7606,7 +7649,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpoplpush",
-		.id = 126,
+		.id = 127,
 		.fn = cmd_rpoplpush,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7671,7 +7714,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpush",
-		.id = 127,
+		.id = 128,
 		.fn = cmd_rpush,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7724,7 +7767,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "rpushx",
-		.id = 128,
+		.id = 129,
 		.fn = cmd_rpushx,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7780,7 +7823,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sadd",
-		.id = 129,
+		.id = 130,
 		.fn = cmd_sadd,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -7833,7 +7876,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "save",
-		.id = 130,
+		.id = 131,
 		.fn = cmd_save,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -7845,8 +7888,8 @@ const struct kv_cmd kv_cmd_table[] = {
 		.key_step = 0,
 		.group = "server",
 		.summary =
-			"Write the whole keyspace to the RDB file in dir, sync"
-			"hronously",
+			"Snapshot every shard now, then export them as one RDB"
+			" file in dir",
 		.since = "1.0.0",
 		.complexity =
 			"O(N) where N is the total number of keys in all datab"
@@ -7863,18 +7906,18 @@ const struct kv_cmd kv_cmd_table[] = {
 			"*0\r\n*0\r\n",
 		.info_len = 130,
 		.docs_resp =
-			"*8\r\n$7\r\nsummary\r\n$62\r\n"
-			"Write the whole keyspace to the RDB file in dir, sync"
-			"hronously\r\n$5\r\nsince\r\n"
+			"*8\r\n$7\r\nsummary\r\n$65\r\n"
+			"Snapshot every shard now, then export them as one RDB"
+			" file in dir\r\n$5\r\nsince\r\n"
 			"$5\r\n1.0.0\r\n$5\r\ngroup\r\n"
 			"$6\r\nserver\r\n$10\r\ncomplexity\r\n"
 			"$57\r\nO(N) where N is the total number of keys in al"
 			"l databases\r\n",
-		.docs_len = 212,
+		.docs_len = 215,
 	},
 	{
 		.name = "scan",
-		.id = 131,
+		.id = 132,
 		.fn = cmd_scan,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7934,7 +7977,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "scard",
-		.id = 132,
+		.id = 133,
 		.fn = cmd_scard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -7979,7 +8022,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiff",
-		.id = 133,
+		.id = 134,
 		.fn = cmd_sdiff,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8030,7 +8073,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sdiffstore",
-		.id = 134,
+		.id = 135,
 		.fn = cmd_sdiffstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8093,7 +8136,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "select",
-		.id = 135,
+		.id = 136,
 		.fn = cmd_select,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -8130,7 +8173,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "set",
-		.id = 136,
+		.id = 137,
 		.fn = cmd_set,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8224,7 +8267,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setbit",
-		.id = 137,
+		.id = 138,
 		.fn = cmd_setbit,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8276,7 +8319,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setex",
-		.id = 138,
+		.id = 139,
 		.fn = cmd_setex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8327,7 +8370,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setnx",
-		.id = 139,
+		.id = 140,
 		.fn = cmd_setnx,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8377,7 +8420,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "setrange",
-		.id = 140,
+		.id = 141,
 		.fn = cmd_setrange,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8435,7 +8478,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "shutdown",
-		.id = 141,
+		.id = 142,
 		.fn = cmd_shutdown,
 		.arity = -1,
 		.flags = KV_CMD_FLAG(ADMIN) |
@@ -8509,7 +8552,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinter",
-		.id = 142,
+		.id = 143,
 		.fn = cmd_sinter,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8558,7 +8601,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sintercard",
-		.id = 143,
+		.id = 144,
 		.fn = cmd_sintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8615,7 +8658,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sinterstore",
-		.id = 144,
+		.id = 145,
 		.fn = cmd_sinterstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8678,7 +8721,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sismember",
-		.id = 145,
+		.id = 146,
 		.fn = cmd_sismember,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8725,7 +8768,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "slowlog",
-		.id = 150,
+		.id = 151,
 		.fn = NULL,
 		.arity = -2,
 		.flags = 0,
@@ -8811,7 +8854,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smembers",
-		.id = 151,
+		.id = 152,
 		.fn = cmd_smembers,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -8856,7 +8899,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smismember",
-		.id = 152,
+		.id = 153,
 		.fn = cmd_smismember,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -8908,7 +8951,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "smove",
-		.id = 153,
+		.id = 154,
 		.fn = cmd_smove,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -8968,7 +9011,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort",
-		.id = 154,
+		.id = 155,
 		.fn = cmd_sort,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9085,7 +9128,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sort_ro",
-		.id = 155,
+		.id = 156,
 		.fn = cmd_sort_ro,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9186,7 +9229,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "spop",
-		.id = 156,
+		.id = 157,
 		.fn = cmd_spop,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9241,7 +9284,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srandmember",
-		.id = 157,
+		.id = 158,
 		.fn = cmd_srandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9296,7 +9339,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "srem",
-		.id = 158,
+		.id = 159,
 		.fn = cmd_srem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9347,7 +9390,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sscan",
-		.id = 159,
+		.id = 160,
 		.fn = cmd_sscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9411,7 +9454,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "strlen",
-		.id = 160,
+		.id = 161,
 		.fn = cmd_strlen,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9456,7 +9499,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunion",
-		.id = 161,
+		.id = 162,
 		.fn = cmd_sunion,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -9505,7 +9548,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "sunionstore",
-		.id = 162,
+		.id = 163,
 		.fn = cmd_sunionstore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9566,7 +9609,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "time",
-		.id = 163,
+		.id = 164,
 		.fn = cmd_time,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(LOADING) |
@@ -9601,7 +9644,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "touch",
-		.id = 164,
+		.id = 165,
 		.fn = cmd_touch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9652,7 +9695,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "ttl",
-		.id = 165,
+		.id = 166,
 		.fn = cmd_ttl,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9699,7 +9742,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "type",
-		.id = 166,
+		.id = 167,
 		.fn = cmd_type,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -9744,7 +9787,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unlink",
-		.id = 167,
+		.id = 168,
 		.fn = cmd_unlink,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9800,7 +9843,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "unwatch",
-		.id = 168,
+		.id = 169,
 		.fn = cmd_unwatch,
 		.arity = 1,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -9837,7 +9880,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "watch",
-		.id = 169,
+		.id = 170,
 		.fn = cmd_watch,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(NOSCRIPT) |
@@ -9889,7 +9932,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zadd",
-		.id = 170,
+		.id = 171,
 		.fn = cmd_zadd,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -9984,7 +10027,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcard",
-		.id = 171,
+		.id = 172,
 		.fn = cmd_zcard,
 		.arity = 2,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10029,7 +10072,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zcount",
-		.id = 172,
+		.id = 173,
 		.fn = cmd_zcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10084,7 +10127,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiff",
-		.id = 173,
+		.id = 174,
 		.fn = cmd_zdiff,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10145,7 +10188,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zdiffstore",
-		.id = 174,
+		.id = 175,
 		.fn = cmd_zdiffstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10215,7 +10258,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zincrby",
-		.id = 175,
+		.id = 176,
 		.fn = cmd_zincrby,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10272,7 +10315,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinter",
-		.id = 176,
+		.id = 177,
 		.fn = cmd_zinter,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10354,7 +10397,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zintercard",
-		.id = 177,
+		.id = 178,
 		.fn = cmd_zintercard,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10410,7 +10453,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zinterstore",
-		.id = 178,
+		.id = 179,
 		.fn = cmd_zinterstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10500,7 +10543,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zlexcount",
-		.id = 179,
+		.id = 180,
 		.fn = cmd_zlexcount,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10555,7 +10598,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmpop",
-		.id = 180,
+		.id = 181,
 		.fn = cmd_zmpop,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10625,7 +10668,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zmscore",
-		.id = 181,
+		.id = 182,
 		.fn = cmd_zmscore,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -10676,7 +10719,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmax",
-		.id = 182,
+		.id = 183,
 		.fn = cmd_zpopmax,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10732,7 +10775,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zpopmin",
-		.id = 183,
+		.id = 184,
 		.fn = cmd_zpopmin,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -10788,7 +10831,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrandmember",
-		.id = 184,
+		.id = 185,
 		.fn = cmd_zrandmember,
 		.arity = -2,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10845,7 +10888,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrange",
-		.id = 185,
+		.id = 186,
 		.fn = cmd_zrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -10931,7 +10974,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebylex",
-		.id = 186,
+		.id = 187,
 		.fn = cmd_zrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -11003,7 +11046,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangebyscore",
-		.id = 187,
+		.id = 188,
 		.fn = cmd_zrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -11081,7 +11124,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrangestore",
-		.id = 188,
+		.id = 189,
 		.fn = cmd_zrangestore,
 		.arity = -5,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -11174,7 +11217,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrank",
-		.id = 189,
+		.id = 190,
 		.fn = cmd_zrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -11224,7 +11267,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrem",
-		.id = 190,
+		.id = 191,
 		.fn = cmd_zrem,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -11280,7 +11323,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebylex",
-		.id = 191,
+		.id = 192,
 		.fn = cmd_zremrangebylex,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -11336,7 +11379,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyrank",
-		.id = 192,
+		.id = 193,
 		.fn = cmd_zremrangebyrank,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -11392,7 +11435,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zremrangebyscore",
-		.id = 193,
+		.id = 194,
 		.fn = cmd_zremrangebyscore,
 		.arity = 4,
 		.flags = KV_CMD_FLAG(WRITE),
@@ -11448,7 +11491,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrange",
-		.id = 194,
+		.id = 195,
 		.fn = cmd_zrevrange,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -11511,7 +11554,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebylex",
-		.id = 195,
+		.id = 196,
 		.fn = cmd_zrevrangebylex,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -11585,7 +11628,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrangebyscore",
-		.id = 196,
+		.id = 197,
 		.fn = cmd_zrevrangebyscore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -11664,7 +11707,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zrevrank",
-		.id = 197,
+		.id = 198,
 		.fn = cmd_zrevrank,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -11714,7 +11757,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscan",
-		.id = 198,
+		.id = 199,
 		.fn = cmd_zscan,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY),
@@ -11778,7 +11821,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zscore",
-		.id = 199,
+		.id = 200,
 		.fn = cmd_zscore,
 		.arity = 3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -11826,7 +11869,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunion",
-		.id = 200,
+		.id = 201,
 		.fn = cmd_zunion,
 		.arity = -3,
 		.flags = KV_CMD_FLAG(READONLY) |
@@ -11906,7 +11949,7 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 	{
 		.name = "zunionstore",
-		.id = 201,
+		.id = 202,
 		.fn = cmd_zunionstore,
 		.arity = -4,
 		.flags = KV_CMD_FLAG(WRITE) |
@@ -11995,4 +12038,4 @@ const struct kv_cmd kv_cmd_table[] = {
 	},
 };
 
-const unsigned kv_cmd_table_len = 173;
+const unsigned kv_cmd_table_len = 174;

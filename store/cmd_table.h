@@ -7,10 +7,11 @@
 #include "cmd.h"
 
 /* Commands and subcommands in the table (kv_cmd.id < this). */
-#define KV_CMD_COUNT 202
+#define KV_CMD_COUNT 203
 
 void cmd_append(struct kv_req *r);
 void cmd_auth(struct kv_req *r);
+void cmd_bgsave(struct kv_req *r);
 void cmd_bitcount(struct kv_req *r);
 void cmd_bitfield(struct kv_req *r);
 void cmd_bitfield_ro(struct kv_req *r);

@@ -168,6 +168,7 @@ kv_shard_create(const struct kv_shard_params *p)
 	s->start_ms = kv_now_refresh(s);
 	s->n_shards = p->n_shards != 0 ? p->n_shards : 1;
 	s->lastsave = s->start_ms / 1000;   /* Redis: saved at start */
+	s->snap.last_try_ms = s->start_ms;  /* the save schedule's origin */
 	if (kv_stats_init(s) != 0) {
 		errno = ENOMEM;
 		kv_shard_free(s);
@@ -190,6 +191,7 @@ kv_shard_free(struct kv_shard *s)
 {
 	if (s == NULL)
 		return;
+	kv_snapshot_fini(s);
 	for (unsigned i = 0; i < s->n_db; i++) {
 		if (s->db[i].h == NULL)
 			continue;
@@ -266,6 +268,7 @@ kv_set_expire(struct kv_shard *s, unsigned db, struct kv_entry *e,
 {
 	struct kv_db *d = &s->db[db];
 
+	kv_snap_guard(s, db, e);
 	if (when_ms == 0) {
 		vol_del(d, e);
 	} else if (e->vol_idx == KV_NO_VOLATILE) {
@@ -303,6 +306,7 @@ unlink_entry(struct kv_shard *s, struct kv_db *d, struct kv_entry *e)
 void
 kv_delete(struct kv_shard *s, unsigned db, struct kv_entry *e)
 {
+	kv_snap_guard(s, db, e);
 	unlink_entry(s, &s->db[db], e);
 	kv_value_free(s, e);
 	s->used_memory -= entry_size(e->klen);
@@ -325,8 +329,12 @@ kv_peek(struct kv_shard *s, unsigned db, const char *key, size_t klen)
 {
 	uint8_t digest[KV_DIGEST_LEN];
 	struct kv_entry *head;
+	struct kv_entry *e = find(&s->db[db], key, klen, digest, &head);
 
-	return find(&s->db[db], key, klen, digest, &head);
+	/* Whoever looks a key up may change it next. */
+	if (e != NULL)
+		kv_snap_guard(s, db, e);
+	return e;
 }
 
 struct kv_entry *
@@ -376,6 +384,7 @@ kv_create(struct kv_shard *s, unsigned db, const char *key, size_t klen)
 	e->encoding = KV_ENC_RAW;
 	e->klen = (uint32_t)klen;
 	e->atime = (uint32_t)(s->now_ms / 1000);
+	kv_snap_created(s, e);
 	memcpy(e->key, key, klen);
 
 	find(d, key, klen, digest, &head);
@@ -410,6 +419,7 @@ kv_flush_db(struct kv_shard *s, unsigned db)
 	void *data;
 	uint32_t pos = 0;
 
+	kv_snap_flush_db(s, db);
 	kv_touch_db(s, db);
 	while (rte_hash_iterate(d->h, &key, &data, &pos) >= 0) {
 		for (struct kv_entry *e = data, *n; e != NULL; e = n) {
@@ -489,6 +499,14 @@ kv_cron(struct kv_shard *s)
 	kv_now_refresh(s);
 	kv_ops_sample(s);
 	kv_watch_reap(s);
+	kv_snapshot_cron(s);
+	if (s->log != NULL && s->now_ms - s->drains_last_ms >= 1000) {
+		uint64_t d = pm_log_drains(s->log);
+		s->drains_per_sec = (d - s->drains_last) * 1000 /
+				    (s->now_ms - s->drains_last_ms);
+		s->drains_last = d;
+		s->drains_last_ms = s->now_ms;
+	}
 	/*
 	 * Redis's active cycle, bounded: sample keys with a TTL in one
 	 * database, delete the expired ones, go on while more than a quarter

@@ -134,9 +134,12 @@ struct kv_shard *kv_shard_create(const struct kv_shard_params *p);
 void kv_shard_free(struct kv_shard *s);
 
 /*
- * kv_recover -- replay the shard's pmem log into it (at start, before any
- * client). repair: truncate at a corruption in the middle of the log
- * instead of refusing. Returns 0 or a negative errno with a reason in err.
+ * kv_recover -- load the shard's snapshot, then replay the records of its
+ * pmem log after it (at start, before any client; workers recover in
+ * parallel, each on its own lcore). repair: truncate at a corruption in
+ * the middle of the log instead of refusing. When the log was cut by a
+ * snapshot that did not complete, writes a new snapshot before returning.
+ * Returns 0 or a negative errno with a reason in err.
  */
 int kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen);
 
@@ -171,12 +174,44 @@ void kv_commit(struct kv_shard *s);
 unsigned kv_cron(struct kv_shard *s);
 
 /*
+ * Snapshots (snapshot.c): a point-in-time RDB file of the shard at
+ * <pmem-path>/redpoll-<N>.rdb, written while it serves.
+ * kv_snapshot_start cuts the shard and begins; kv_snapshot_step writes a
+ * bounded part (call once per poll iteration while kv_snapshot_running)
+ * and returns whether it still runs; kv_snapshot_run does it all at once
+ * (SAVE, recovery); kv_snapshot_cron starts one when the current log is
+ * snapshot-log-percent full or the save schedule says so (from kv_cron).
+ * kv_snapshot_load loads the snapshot into an empty shard (recovery) and
+ * gives the log position it covers (0: none). kv_snapshot_fini drops a
+ * running snapshot (shard teardown). Functions return 0 or a negative
+ * errno with a reason in err.
+ */
+int kv_snapshot_start(struct kv_shard *s, char *err, size_t errlen);
+bool kv_snapshot_step(struct kv_shard *s);
+int kv_snapshot_run(struct kv_shard *s, char *err, size_t errlen);
+bool kv_snapshot_running(const struct kv_shard *s);
+void kv_snapshot_cron(struct kv_shard *s);
+int kv_snapshot_load(struct kv_shard *s, uint64_t *seq, char *err,
+		     size_t errlen);
+void kv_snapshot_fini(struct kv_shard *s);
+
+/*
+ * kv_save_export -- merge the snapshot files of n_shards shards into
+ * <dir>/<dbfilename> (SAVE's output, a file redis-server loads).
+ */
+int kv_save_export(const struct kv_shard *s, unsigned n_shards, char *err,
+		   size_t errlen);
+
+/*
  * kv_str2ll -- parse a whole string as a long long with Redis's
  * string2ll rules (no sign '+', no leading zeros or spaces, no
  * overflow); shared with the RESP parser's count lines. Returns true on
  * success.
  */
 bool kv_str2ll(const char *s, size_t len, long long *out);
+
+/* kv_mkdir_p -- create a folder and its parents with mode (0 or -errno). */
+int kv_mkdir_p(const char *path, unsigned mode);
 
 /* kv_dbsize -- keys in database db (expired keys not yet reclaimed too). */
 uint64_t kv_dbsize(const struct kv_shard *s, unsigned db);
@@ -222,6 +257,8 @@ enum kv_merge {
 	KV_MERGE_INFO,     /* INFO texts merged (kv_info_merge) */
 	KV_MERGE_KILL,     /* CLIENT KILL: counts added up; the old form
 			    * +OK if any shard had the client */
+	KV_MERGE_MIN,      /* the smallest integer (LASTSAVE) */
+	KV_MERGE_SAVE,     /* SAVE: every shard saved; export them as one */
 	KV_MERGE_GATHER,   /* any other multi-key command: keys gathered on
 			    * the coordinating shard under locks, run there,
 			    * results written back to their shards */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_branch_prediction.h>
 #include <rte_log.h>
 
 #include "cfg.h"
@@ -37,17 +38,32 @@ enum kv_type {
 	KV_TYPE_ZSET,
 };
 
-/* One element of a list. */
+/* One element of a list, as kv_list_set takes them. */
 struct kv_lelem {
 	char *ptr;
 	size_t len;
+};
+
+/*
+ * One node of a list (t_list.c): n entries packed back to back in buf,
+ * each [header][bytes][back length]. The header holds a small integer
+ * itself, or the kind and size of what follows (a string's bytes, an
+ * integer of 2, 3, 4 or 8 bytes); the back length (the header's and
+ * bytes' size, 7 bits a byte) lets a walk step backwards.
+ */
+struct kv_qlnode {
+	struct kv_qlnode *prev, *next;
+	uint32_t n;                /* entries */
+	uint32_t len;              /* bytes of buf in use */
+	uint32_t cap;              /* bytes of buf allocated */
+	unsigned char buf[];
 };
 
 /* Encodings, as OBJECT ENCODING names them. */
 enum kv_encoding {
 	KV_ENC_RAW = 0,   /* bytes in a separate allocation */
 	KV_ENC_INT,       /* a canonical integer in a long long */
-	KV_ENC_RING,      /* a list as a ring of elements */
+	KV_ENC_QUICKLIST, /* a list as a chain of packed nodes */
 	KV_ENC_LISTPACK,  /* a small hash or sorted set in one buffer */
 	KV_ENC_HASHTABLE, /* a hash or a set as a kv_dict */
 	KV_ENC_INTSET,    /* a set of integers as a sorted array */
@@ -73,6 +89,7 @@ struct kv_entry {
 	uint8_t type;              /* enum kv_type */
 	uint8_t encoding;          /* enum kv_encoding */
 	uint8_t eflags;            /* KV_EFLAG_* */
+	uint8_t snap;              /* snapshot epoch it was written in */
 	uint32_t klen;
 	uint32_t atime;            /* last access, unix s (OBJECT IDLETIME) */
 	union {
@@ -83,9 +100,9 @@ struct kv_entry {
 			size_t cap;
 		} s;               /* KV_ENC_RAW */
 		struct {
-			struct kv_lelem *a;   /* ring of cap elements */
-			uint32_t head, n, cap;
-		} l;               /* KV_TYPE_LIST */
+			struct kv_qlnode *head, *tail;
+			uint32_t n, nodes;    /* elements, nodes */
+		} q;               /* KV_TYPE_LIST */
 		struct {
 			char *buf;    /* [flen][field][vlen][value]... */
 			uint32_t len, cap, n;   /* bytes, bytes, pairs */
@@ -191,6 +208,43 @@ struct kv_slowlog_entry {
 	char *client_name;
 };
 
+#include "rdb.h"
+
+/*
+ * A point-in-time snapshot of the shard, written while it serves
+ * (snapshot.c). An entry whose snap field differs from epoch belongs to
+ * the snapshot and is not written yet; entries created after the cut get
+ * the current epoch and are left out.
+ */
+struct kv_snap {
+	bool running;
+	bool forced;               /* SAVE, recovery: not on a schedule */
+	uint8_t epoch;
+	uint64_t seq;              /* cut: the last log record it covers */
+	uint64_t target;           /* entries alive at the cut */
+	uint64_t written;          /* of them, written (or left: expired) */
+	uint64_t keys;             /* keys in the file */
+	uint64_t pass_written;     /* written during the current pass */
+	unsigned db;               /* the step's cursor: database, */
+	uint32_t pos, gen;         /* rte_hash position and table gen */
+	int sel_db;                /* database of the last SELECTDB */
+	int err;                   /* first write error (aborts) */
+	struct kv_rdb_writer w;
+	char *map;                 /* the file being written, mapped */
+	size_t map_len, off;
+	bool is_pmem;
+	uint64_t start_ms, start_ns;
+
+	/* results, for INFO persistence and the schedule */
+	uint64_t dirty;            /* effects since the last snapshot */
+	uint64_t dirty_at_start;
+	uint64_t last_try_ms;      /* start of the last attempt */
+	bool last_ok;
+	uint64_t last_ms;          /* duration of the last complete one */
+	uint64_t last_bytes, last_keys;
+	uint64_t n_ok, n_failed;
+};
+
 struct kv_shard {
 	unsigned core;
 	int socket_id;
@@ -210,7 +264,10 @@ struct kv_shard {
 	struct kv_client **monitors;       /* MONITOR clients (server.c) */
 	unsigned n_monitors, cap_monitors;
 	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
-	uint64_t lastsave;         /* LASTSAVE: unix s of the last SAVE */
+	uint64_t lastsave;         /* LASTSAVE: unix s of the last snapshot */
+	struct kv_snap snap;
+	uint64_t drains_per_sec;   /* pmem log drains in the last second */
+	uint64_t drains_last, drains_last_ms;
 
 	/* WATCH (multi.c): per database, key -> struct kv_watched */
 	struct kv_dict *watched[CFG_MAX_DATABASES];
@@ -270,6 +327,27 @@ struct kv_entry *kv_lookup_notouch(struct kv_shard *s, unsigned db,
 struct kv_entry *kv_peek(struct kv_shard *s, unsigned db, const char *key,
 			 size_t klen);
 
+/*
+ * Snapshots (snapshot.c). kv_snap_guard runs before anything changes or
+ * removes an entry: while a snapshot runs, an entry it has not written
+ * yet is written first (copy before write).
+ */
+void kv_snap_write(struct kv_shard *s, unsigned db, struct kv_entry *e);
+static inline void
+kv_snap_guard(struct kv_shard *s, unsigned db, struct kv_entry *e)
+{
+	if (unlikely(s->snap.running) && e->snap != s->snap.epoch)
+		kv_snap_write(s, db, e);
+}
+/* kv_snap_flush_db -- db is about to be emptied: write what is left of it. */
+void kv_snap_flush_db(struct kv_shard *s, unsigned db);
+/* kv_snap_created -- a new entry: not part of a running snapshot. */
+static inline void
+kv_snap_created(struct kv_shard *s, struct kv_entry *e)
+{
+	e->snap = s->snap.epoch;
+}
+
 /* kv_delete -- remove a key and free it. */
 void kv_delete(struct kv_shard *s, unsigned db, struct kv_entry *e);
 
@@ -319,9 +397,9 @@ const char *kv_encoding_name(const struct kv_entry *e);
 int kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
 		 const struct kv_entry *src);
 /*
- * kv_list_set -- make e a list of the n (> 0) elements items, whose
- * bytes it takes over (malloc'd, at least 1 byte each). 0, or -1 when
- * out of memory (nothing taken).
+ * kv_list_set -- make e a list of copies of the n (> 0) elements items
+ * (t_list.c), packed into nodes; the caller keeps items. 0, or -1 when
+ * out of memory (e unchanged).
  */
 int kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
 		uint32_t n);
@@ -362,6 +440,27 @@ int kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e);
 void kv_list_init(struct kv_entry *e);
 int kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
 		   size_t len);
+/*
+ * Lists from outside t_list.c: kv_list_free frees the nodes;
+ * kv_list_dup makes dst (an empty value) a copy of src, node for node
+ * (0, or -1 out of memory: dst is then a valid partial list to free);
+ * kv_list_len counts the elements; kv_list_foreach visits n elements
+ * from index start (counted from the tail, walking towards the head,
+ * if rev), each as bytes valid during the call.
+ */
+typedef void (*kv_list_elem_fn)(void *ctx, const char *p, size_t len);
+void kv_list_free(struct kv_shard *s, struct kv_entry *e);
+int kv_list_dup(struct kv_shard *s, struct kv_entry *dst,
+		const struct kv_entry *src);
+uint32_t kv_list_len(const struct kv_entry *e);
+void kv_list_foreach(const struct kv_entry *e, uint32_t start, uint32_t n,
+		     bool rev, kv_list_elem_fn fn, void *ctx);
+/*
+ * kv_list_verify -- for tests: 0 when the nodes are linked both ways,
+ * none is empty, each one's entries decode to its exact length forwards
+ * and backwards, and the counts add up; else -1.
+ */
+int kv_list_verify(const struct kv_entry *e);
 void kv_hash_init(struct kv_entry *e);
 int kv_hash_set(struct kv_shard *s, struct kv_entry *e, const char *f,
 		size_t flen, const char *v, size_t vlen);

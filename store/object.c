@@ -14,14 +14,7 @@ void
 kv_value_free(struct kv_shard *s, struct kv_entry *e)
 {
 	if (e->type == KV_TYPE_LIST) {
-		for (uint32_t i = 0; i < e->v.l.n; i++) {
-			struct kv_lelem *x =
-				&e->v.l.a[(e->v.l.head + i) % e->v.l.cap];
-			s->used_memory -= x->len;
-			free(x->ptr);
-		}
-		s->used_memory -= (size_t)e->v.l.cap * sizeof(struct kv_lelem);
-		free(e->v.l.a);
+		kv_list_free(s, e);
 		e->type = KV_TYPE_STRING;
 	} else if (e->type == KV_TYPE_HASH) {
 		kv_hash_free(s, e);
@@ -189,61 +182,6 @@ dup_string(struct kv_shard *s, struct kv_entry *dst,
 	return 0;
 }
 
-int
-kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
-	    uint32_t n)
-{
-	struct kv_lelem *a = malloc((size_t)n * sizeof(*a));
-
-	if (n == 0 || a == NULL) {
-		free(a);
-		return -1;
-	}
-	kv_value_free(s, e);
-	memcpy(a, items, (size_t)n * sizeof(*a));
-	e->type = KV_TYPE_LIST;
-	e->encoding = KV_ENC_RING;
-	e->v.l.a = a;
-	e->v.l.head = 0;
-	e->v.l.n = n;
-	e->v.l.cap = n;
-	s->used_memory += (size_t)n * sizeof(*a);
-	for (uint32_t i = 0; i < n; i++)
-		s->used_memory += items[i].len;
-	return 0;
-}
-
-/* dup_list -- copy a list: a ring just large enough, in order. */
-static int
-dup_list(struct kv_shard *s, struct kv_entry *dst,
-	 const struct kv_entry *src)
-{
-	uint32_t n = src->v.l.n, cap = n ? n : 1;
-	struct kv_lelem *a = calloc(cap, sizeof(*a));
-
-	if (a == NULL)
-		return -1;
-	dst->type = KV_TYPE_LIST;
-	dst->encoding = KV_ENC_RING;
-	dst->v.l.a = a;
-	dst->v.l.head = 0;
-	dst->v.l.n = 0;
-	dst->v.l.cap = cap;
-	s->used_memory += (size_t)cap * sizeof(*a);
-	for (uint32_t i = 0; i < n; i++) {
-		const struct kv_lelem *x =
-			&src->v.l.a[(src->v.l.head + i) % src->v.l.cap];
-		a[i].ptr = malloc(x->len ? x->len : 1);
-		if (a[i].ptr == NULL)
-			return -1;        /* the caller frees what was made */
-		memcpy(a[i].ptr, x->ptr, x->len);
-		a[i].len = x->len;
-		s->used_memory += x->len;
-		dst->v.l.n++;
-	}
-	return 0;
-}
-
 /* What dup_hash_field needs: the new dict, and whether all went well. */
 struct dup_hash_ctx {
 	struct kv_dict *d;
@@ -313,7 +251,7 @@ kv_value_dup(struct kv_shard *s, struct kv_entry *dst,
 		rc = dup_string(s, dst, src);
 		break;
 	case KV_TYPE_LIST:
-		rc = dup_list(s, dst, src);
+		rc = kv_list_dup(s, dst, src);
 		break;
 	case KV_TYPE_HASH:
 		rc = dup_hash(s, dst, src);

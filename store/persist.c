@@ -130,6 +130,7 @@ kv_propagate(struct kv_shard *s, unsigned db, int argc,
 
 	if (s->replaying)
 		return;
+	s->snap.dirty++;
 	kv_touch_effect(s, db, argc, argv);
 	if (s->log == NULL || s->nolog)
 		return;
@@ -190,6 +191,8 @@ struct replay_ctx {
 	struct kv_arg *big;        /* a record with more arguments */
 	size_t big_cap;
 	uint64_t bad_seq;
+	uint64_t snap_seq;      /* records up to this one are in the snapshot */
+	uint64_t skipped;       /* records the snapshot already covered */
 	uint64_t records;       /* replayed so far */
 	struct timespec start;  /* when the replay began */
 	time_t last_report;     /* seconds since start of the last report */
@@ -327,6 +330,10 @@ replay_one(void *arg, uint64_t seq, const void *rec, uint32_t len)
 	unsigned db;
 	int argc;
 
+	if (seq <= x->snap_seq) {
+		x->skipped++;
+		return 0;
+	}
 	if (len >= 1 && (unsigned char)p[0] == KV_REC_MULTI) {
 		if (replay_multi(x, p, len) != 0)
 			goto bad;
@@ -359,6 +366,11 @@ kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen)
 	}
 	x->s = s;
 	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	rc = kv_snapshot_load(s, &x->snap_seq, err, errlen);
+	if (rc != 0) {
+		free(x);
+		return rc;
+	}
 	s->replaying = true;
 	kv_now_refresh(s);
 	rc = pm_log_replay(s->log, replay_one, x, repair, &st, err, errlen);
@@ -368,11 +380,20 @@ kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen)
 			 (unsigned long long)x->bad_seq);
 	else if (rc == 0)
 		rte_log(RTE_LOG_NOTICE, kv_logtype, "worker %u replayed %llu "
-			"records (%llu bytes) in %.3f s, %llu torn bytes "
-			"discarded\n",
+			"records (%llu bytes, %llu already in the snapshot) "
+			"in %.3f s, %llu torn bytes discarded\n",
 			s->core, (unsigned long long)st.records,
-			(unsigned long long)st.bytes, st.seconds,
+			(unsigned long long)st.bytes,
+			(unsigned long long)x->skipped, st.seconds,
 			(unsigned long long)st.torn_bytes);
+	/*
+	 * A snapshot cut the log but did not complete (both logs hold
+	 * records), or the log ends before the snapshot (a repair dropped
+	 * records): a new snapshot of what was recovered starts clean.
+	 */
+	if (rc == 0 && (pm_log_both_in_use(s->log) ||
+			pm_log_last_seq(s->log) < x->snap_seq))
+		rc = kv_snapshot_run(s, err, errlen);
 	free(x->big);
 	free(x);
 	return rc;

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "intset.h"
@@ -463,27 +464,53 @@ enc_string(struct kv_rdb_buf *b, const struct kv_entry *e)
 	put_string(b, p, len);
 }
 
-/* list_elem -- element i of a list (0 = head). */
-static const struct kv_lelem *
-list_elem(const struct kv_entry *e, uint32_t i)
+/*
+ * What enc_list_elem needs: the payload, the node being built, its
+ * bytes and elements so far, and the nodes done (counted only, with no
+ * payload).
+ */
+struct enc_list_ctx {
+	struct kv_rdb_buf *b;
+	struct kv_rdb_buf lp;
+	uint64_t bytes, n, nodes;
+};
+
+/* enc_list_flush -- close the node being built (if any). */
+static void
+enc_list_flush(struct enc_list_ctx *x)
 {
-	return &e->v.l.a[(e->v.l.head + i) % e->v.l.cap];
+	if (x->n == 0)
+		return;
+	x->nodes++;
+	if (x->b != NULL) {
+		lp_end(&x->lp, x->n);
+		if (x->lp.oom) {
+			x->b->oom = true;
+		} else {
+			put_len(x->b, RDB_QUICKLIST_PACKED);
+			put_string(x->b, (const char *)x->lp.p, x->lp.len);
+		}
+	}
+	x->bytes = 7;   /* header and terminator */
+	x->n = 0;
 }
 
-/* list_node_end -- the first element after the node starting at i. */
-static uint32_t
-list_node_end(const struct kv_entry *e, uint32_t i)
+/* enc_list_elem -- kv_list_foreach callback: an element into a node of
+ * at most 8 KB (a larger element alone). */
+static void
+enc_list_elem(void *ctx, const char *p, size_t len)
 {
-	uint64_t bytes = 7;   /* header and terminator */
+	struct enc_list_ctx *x = ctx;
+	uint64_t add = lp_entry_bytes(p, len);
 
-	for (; i < e->v.l.n; i++) {
-		const struct kv_lelem *x = list_elem(e, i);
-		uint64_t add = lp_entry_bytes(x->ptr, x->len);
-		if (bytes > 7 && bytes + add > RDB_LP_NODE_BYTES)
-			break;
-		bytes += add;
-	}
-	return i;
+	if (x->n > 0 && x->bytes + add > RDB_LP_NODE_BYTES)
+		enc_list_flush(x);
+	if (x->n == 0 && x->b != NULL)
+		lp_begin(&x->lp);
+	x->bytes += add;
+	x->n++;
+	if (x->b != NULL)
+		lp_add(&x->lp, p, len);
 }
 
 /*
@@ -493,28 +520,16 @@ list_node_end(const struct kv_entry *e, uint32_t i)
 static void
 enc_list(struct kv_rdb_buf *b, const struct kv_entry *e)
 {
-	struct kv_rdb_buf lp = { 0 };
-	uint64_t nodes = 0;
+	struct enc_list_ctx x = { .bytes = 7 };
+	uint32_t n = kv_list_len(e);
 
-	for (uint32_t i = 0; i < e->v.l.n; i = list_node_end(e, i))
-		nodes++;
-	put_len(b, nodes);
-	for (uint32_t i = 0, end; i < e->v.l.n; i = end) {
-		end = list_node_end(e, i);
-		lp_begin(&lp);
-		for (uint32_t k = i; k < end; k++) {
-			const struct kv_lelem *x = list_elem(e, k);
-			lp_add(&lp, x->ptr, x->len);
-		}
-		lp_end(&lp, end - i);
-		if (lp.oom) {
-			b->oom = true;
-			break;
-		}
-		put_len(b, RDB_QUICKLIST_PACKED);
-		put_string(b, (const char *)lp.p, lp.len);
-	}
-	kv_rdb_buf_free(&lp);
+	kv_list_foreach(e, 0, n, false, enc_list_elem, &x);
+	enc_list_flush(&x);
+	put_len(b, x.nodes);
+	x = (struct enc_list_ctx){ .b = b, .bytes = 7 };
+	kv_list_foreach(e, 0, n, false, enc_list_elem, &x);
+	enc_list_flush(&x);
+	kv_rdb_buf_free(&x.lp);
 }
 
 /* hash_lp_pair -- kv_hash_foreach callback: a pair into a listpack. */
@@ -1546,7 +1561,7 @@ value_is_empty(const struct kv_entry *v)
 {
 	switch (v->type) {
 	case KV_TYPE_LIST:
-		return v->v.l.n == 0;
+		return kv_list_len(v) == 0;
 	case KV_TYPE_HASH:
 		return kv_hash_len(v) == 0;
 	case KV_TYPE_SET:
@@ -1720,6 +1735,25 @@ kv_rdb_writer_begin(struct kv_rdb_writer *w, uint64_t now_ms,
 }
 
 int
+kv_rdb_writer_aux(struct kv_rdb_writer *w, const char *key, long long v)
+{
+	put_aux_ll(&w->b, key, v);
+	return writer_maybe_flush(w);
+}
+
+int
+kv_rdb_writer_raw(struct kv_rdb_writer *w, const void *p, size_t len)
+{
+	int rc = writer_flush(w);
+
+	if (rc != 0 || len == 0)
+		return rc;
+	w->crc = kv_rdb_crc64(w->crc, p, len);
+	w->written += len;
+	return w->flush(w->ctx, p, len);
+}
+
+int
 kv_rdb_writer_db(struct kv_rdb_writer *w, unsigned db, uint64_t keys,
 		 uint64_t expires)
 {
@@ -1782,6 +1816,25 @@ skip_string(struct rd *r)
 	int rc = rd_string(r, &x);
 
 	rstr_free(&x);
+	return rc;
+}
+
+/* load_aux -- an AUX field: handed to ld->aux if there is one. */
+static int
+load_aux(struct rd *r, struct kv_rdb_loader *ld)
+{
+	struct rstr k, v;
+	int rc;
+
+	if (ld->aux == NULL)
+		return (rc = skip_string(r)) != 0 ? rc : skip_string(r);
+	if ((rc = rd_string(r, &k)) != 0)
+		return rc;
+	if ((rc = rd_string(r, &v)) == 0) {
+		rc = ld->aux(ld->ctx, k.p, k.len, v.p, v.len);
+		rstr_free(&v);
+	}
+	rstr_free(&k);
 	return rc;
 }
 
@@ -1889,8 +1942,7 @@ kv_rdb_load(const void *p, size_t len, struct kv_rdb_loader *ld,
 				return rc;
 			continue;
 		case KV_RDB_OP_AUX:
-			if ((rc = skip_string(&r)) != 0 ||
-			    (rc = skip_string(&r)) != 0)
+			if ((rc = load_aux(&r, ld)) != 0)
 				return rc;
 			continue;
 		case KV_RDB_OP_MODULE_AUX:
@@ -1940,100 +1992,7 @@ write_all(void *ctx, const void *p, size_t len)
 	return 0;
 }
 
-struct save_ctx {
-	struct kv_rdb_writer *w;
-	int rc;
-};
 
-/* save_key -- kv_iterate callback: one key into the file. */
-static bool
-save_key(struct kv_entry *e, void *ctx)
-{
-	struct save_ctx *sc = ctx;
-
-	sc->rc = kv_rdb_writer_key(sc->w, e);
-	return sc->rc == 0;
-}
-
-/* mkdir_p -- create a folder and its parents (mode 0755). */
-static int
-mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = c;
-	}
-	return 0;
-}
-
-int
-kv_rdb_save(struct kv_shard *s, const char *path, char *err, size_t errlen)
-{
-	char tmp[PATH_MAX + 32], dir[PATH_MAX];
-	struct kv_rdb_writer w = { .flush = write_all };
-	struct save_ctx sc = { &w, 0 };
-	int fd, rc;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {   /* create the folder */
-		*slash = '\0';
-		if ((rc = mkdir_p(dir)) != 0) {
-			snprintf(err, errlen, "cannot create %s: %s", dir,
-				 strerror(-rc));
-			return rc;
-		}
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-			 strerror(errno));
-		return rc;
-	}
-	w.ctx = &fd;
-	kv_now_refresh(s);
-	rc = kv_rdb_writer_begin(&w, s->now_ms, s->used_memory);
-	for (unsigned db = 0; rc == 0 && db < s->n_db; db++) {
-		uint32_t pos = 0;
-		if (kv_dbsize(s, db) == 0)
-			continue;
-		rc = kv_rdb_writer_db(&w, db, kv_dbsize(s, db),
-				      kv_expires(s, db));
-		while (rc == 0 && kv_iterate(s, db, &pos, save_key, &sc,
-					     UINT32_MAX) && sc.rc == 0)
-			;
-		if (rc == 0)
-			rc = sc.rc;
-	}
-	if (rc == 0)
-		rc = kv_rdb_writer_end(&w);
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	kv_rdb_writer_fini(&w);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path,
-			 strerror(-rc));
-		unlink(tmp);
-	}
-	return rc;
-}
 
 struct import_ctx {
 	struct kv_shard **shards;
@@ -2078,13 +2037,15 @@ log_restore(struct kv_shard *s, unsigned db, const struct kv_entry *e)
 	return rc;
 }
 
-/* import_key -- install an imported value and log it. */
+/*
+ * attach_key -- put a decoded value (v, taken over) at key in db of s,
+ * with its expire time; *out receives the entry.
+ */
 static int
-import_key(void *ctx, struct kv_shard *s, unsigned db, const char *key,
-	   size_t klen, struct kv_entry *v, uint64_t expire_ms, char *err,
-	   size_t errlen)
+attach_key(struct kv_shard *s, unsigned db, const char *key, size_t klen,
+	   struct kv_entry *v, uint64_t expire_ms, struct kv_entry **out,
+	   char *err, size_t errlen)
 {
-	(void)ctx;
 	if (kv_lookup(s, db, key, klen, false) != NULL) {
 		kv_value_free(s, v);
 		snprintf(err, errlen, "key '%.*s' appears twice in db %u",
@@ -2102,12 +2063,95 @@ import_key(void *ctx, struct kv_shard *s, unsigned db, const char *key,
 	e->v = v->v;
 	if (expire_ms != 0)
 		kv_set_expire(s, db, e, expire_ms);
-	int rc = log_restore(s, db, e);
+	*out = e;
+	return 0;
+}
+
+/* import_key -- install an imported value and log it. */
+static int
+import_key(void *ctx, struct kv_shard *s, unsigned db, const char *key,
+	   size_t klen, struct kv_entry *v, uint64_t expire_ms, char *err,
+	   size_t errlen)
+{
+	struct kv_entry *e;
+	int rc;
+
+	(void)ctx;
+	if ((rc = attach_key(s, db, key, klen, v, expire_ms, &e, err,
+			     errlen)) != 0)
+		return rc;
+	rc = log_restore(s, db, e);
 	if (rc != 0)
 		snprintf(err, errlen, "cannot log key '%.*s': %s",
 			 (int)(klen < 128 ? klen : 128), key,
 			 rc == -ENOSPC ? "the pmem log is full" :
 			 strerror(-rc));
+	return rc;
+}
+
+/* load_snapshot_key -- a shard's own snapshot: keys attached, not logged. */
+static int
+load_snapshot_key(void *ctx, struct kv_shard *s, unsigned db, const char *key,
+		  size_t klen, struct kv_entry *v, uint64_t expire_ms,
+		  char *err, size_t errlen)
+{
+	struct kv_entry *e;
+
+	(void)ctx;
+	return attach_key(s, db, key, klen, v, expire_ms, &e, err, errlen);
+}
+
+struct snapshot_ctx {
+	struct kv_shard *s;
+	uint64_t seq;
+	bool has_seq;
+};
+
+/* snapshot_shard -- every key of a shard's snapshot is its own. */
+static struct kv_shard *
+snapshot_shard(void *ctx, const char *key, size_t klen)
+{
+	(void)key;
+	(void)klen;
+	return ((struct snapshot_ctx *)ctx)->s;
+}
+
+/* snapshot_aux -- the log position the snapshot covers. */
+static int
+snapshot_aux(void *ctx, const char *k, size_t klen, const char *v,
+	     size_t vlen)
+{
+	struct snapshot_ctx *sc = ctx;
+	long long seq;
+
+	if (klen == strlen(KV_RDB_AUX_SEQ) &&
+	    memcmp(k, KV_RDB_AUX_SEQ, klen) == 0 &&
+	    kv_str2ll(v, vlen, &seq) && seq >= 0) {
+		sc->seq = (uint64_t)seq;
+		sc->has_seq = true;
+	}
+	return 0;
+}
+
+int
+kv_rdb_load_snapshot(struct kv_shard *s, const void *p, size_t len,
+		     uint64_t *seq, uint64_t *keys, char *err, size_t errlen)
+{
+	struct snapshot_ctx sc = { .s = s };
+	struct kv_rdb_loader ld = {
+		.shard = snapshot_shard, .key = load_snapshot_key,
+		.aux = snapshot_aux, .ctx = &sc, .n_db = s->n_db,
+		.now_ms = kv_now_refresh(s),
+	};
+	int rc = kv_rdb_load(p, len, &ld, err, errlen);
+
+	if (rc == 0 && !sc.has_seq) {
+		snprintf(err, errlen, "no %s field: not a redpoll snapshot",
+			 KV_RDB_AUX_SEQ);
+		rc = -EBADMSG;
+	}
+	*seq = sc.seq;
+	*keys = ld.keys;
 	return rc;
 }
 
@@ -2373,28 +2417,99 @@ cmd_restore(struct kv_req *r)
 	kv_propagate(s, db, 6, argv);
 }
 
-void
-cmd_save(struct kv_req *r)
-{
-	char path[PATH_MAX + 256 + 2], err[PATH_MAX + 128];
-	const struct rp_config *cfg = r->s->cfg;
 
-	if (r->s->n_shards > 1) {
-		kv_reply_error(r->c, "ERR SAVE needs a single worker for now "
-			       "(this server runs %u)", r->s->n_shards);
-		return;
+/*
+ * snapshot_body -- the keys part of a snapshot file: after the header and
+ * its AUX fields, before EOF and the checksum (which is checked).
+ */
+static int
+snapshot_body(const unsigned char *p, size_t len, size_t *start, size_t *end,
+	      char *err, size_t errlen)
+{
+	struct rd r = { p, len, 9, err, errlen };
+	int rc;
+
+	if (len < 18 || memcmp(p, "REDIS", 5) != 0 || p[len - 9] !=
+	    KV_RDB_OP_EOF)
+		return rd_fail(&r, -EBADMSG, "not a whole RDB file");
+	uint64_t crc = 0;
+	for (int i = 0; i < 8; i++)
+		crc |= (uint64_t)p[len - 8 + i] << (8 * i);
+	if (crc != kv_rdb_crc64(0, p, len - 8))
+		return rd_fail(&r, -EBADMSG, "wrong checksum");
+	while (r.pos < len - 9 && p[r.pos] == KV_RDB_OP_AUX) {
+		r.pos++;
+		if ((rc = skip_string(&r)) != 0 || (rc = skip_string(&r)) != 0)
+			return rc;
 	}
-	snprintf(path, sizeof(path), "%s/%s", cfg->dir, cfg->dbfilename);
-	if (kv_rdb_save(r->s, path, err, sizeof(err)) != 0) {
-		kv_reply_error(r->c, "ERR %s", err);
-		return;
-	}
-	r->s->lastsave = r->s->now_ms / 1000;
-	kv_reply_ok(r->c);
+	*start = r.pos;
+	*end = len - 9;
+	return 0;
 }
 
-void
-cmd_lastsave(struct kv_req *r)
+int
+kv_rdb_export(const char *const *snapshots, unsigned n, const char *path,
+	      char *err, size_t errlen)
 {
-	kv_reply_int(r->c, (long long)r->s->lastsave);
+	char tmp[PATH_MAX + 32], dir[PATH_MAX], why[CFG_ERR_LEN];
+	struct kv_rdb_writer w = { .flush = write_all };
+	struct timespec now;
+	int fd, rc;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {   /* create the folder */
+		*slash = '\0';
+		if ((rc = kv_mkdir_p(dir, 0755)) != 0) {
+			snprintf(err, errlen, "cannot create %s: %s", dir,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", tmp,
+			 strerror(errno));
+		return rc;
+	}
+	w.ctx = &fd;
+	clock_gettime(CLOCK_REALTIME, &now);
+	rc = kv_rdb_writer_begin(&w, (uint64_t)now.tv_sec * 1000, 0);
+	why[0] = '\0';
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		unsigned char *p = NULL;
+		size_t len = 0, start = 0, end = 0;
+
+		rc = read_file(snapshots[i], &p, &len, why, sizeof(why));
+		if (rc == 0 && (rc = snapshot_body(p, len, &start, &end, why,
+						   sizeof(why))) != 0) {
+			char m[CFG_ERR_LEN];
+			snprintf(m, sizeof(m), "%s: %s", snapshots[i], why);
+			snprintf(why, sizeof(why), "%s", m);
+		}
+		if (rc == 0)
+			rc = kv_rdb_writer_raw(&w, p + start, end - start);
+		free(p);
+	}
+	if (rc == 0)
+		rc = kv_rdb_writer_end(&w);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	kv_rdb_writer_fini(&w);
+	if (rc != 0) {
+		if (why[0] != '\0')
+			snprintf(err, errlen, "cannot export to %s: %s", path,
+				 why);
+		else
+			snprintf(err, errlen, "cannot write %s: %s", path,
+				 strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
 }

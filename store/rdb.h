@@ -1,6 +1,7 @@
 /*
  * rdb.h -- Redis 7.0's RDB format (version 10): one value for DUMP and
- * RESTORE, whole files for SAVE and for importing a dump.rdb at start.
+ * RESTORE, whole files for snapshots, SAVE's export and for importing a
+ * dump.rdb at start.
  *
  * Encoding writes what Redis 7.0 writes (strings raw or as small
  * integers, lists as QUICKLIST_2 of listpack nodes, small hashes as
@@ -140,6 +141,10 @@ struct kv_rdb_writer {
 
 int kv_rdb_writer_begin(struct kv_rdb_writer *w, uint64_t now_ms,
 			uint64_t used_mem);
+/* kv_rdb_writer_aux -- an AUX field with a number (after begin). */
+int kv_rdb_writer_aux(struct kv_rdb_writer *w, const char *key, long long v);
+/* kv_rdb_writer_raw -- bytes already in RDB form (another file's keys). */
+int kv_rdb_writer_raw(struct kv_rdb_writer *w, const void *p, size_t len);
 int kv_rdb_writer_db(struct kv_rdb_writer *w, unsigned db, uint64_t keys,
 		     uint64_t expires);
 int kv_rdb_writer_key(struct kv_rdb_writer *w, const struct kv_entry *e);
@@ -159,6 +164,9 @@ struct kv_rdb_loader {
 	int (*key)(void *ctx, struct kv_shard *s, unsigned db,
 		   const char *key, size_t klen, struct kv_entry *v,
 		   uint64_t expire_ms, char *err, size_t errlen);
+	/* aux: an AUX field (NULL: skipped); returns 0 or a negative errno */
+	int (*aux)(void *ctx, const char *k, size_t klen, const char *v,
+		   size_t vlen);
 	void *ctx;
 	unsigned n_db;             /* databases: a higher SELECTDB fails */
 	uint64_t now_ms;           /* keys expired before this are skipped */
@@ -185,11 +193,28 @@ int kv_rdb_import(struct kv_shard **shards, unsigned n, const char *path,
 		  uint64_t *keys, char *err, size_t errlen);
 
 /*
- * kv_rdb_save -- write every live key of a shard to the RDB file at path
- * (through path.tmp-PID, fsync'ed, then renamed). Returns 0 or a
- * negative errno with a reason in err.
+ * The AUX field of a redpoll snapshot naming the last log record it
+ * covers (recovery replays the records after it).
  */
-int kv_rdb_save(struct kv_shard *s, const char *path, char *err,
-		size_t errlen);
+#define KV_RDB_AUX_SEQ "redpoll-log-seq"
+
+/*
+ * kv_rdb_load_snapshot -- load a shard's own snapshot file (in memory)
+ * into its empty keyspace, nothing logged; *seq receives the log position
+ * it covers, *keys the keys loaded. Returns 0 or a negative errno with a
+ * reason in err.
+ */
+int kv_rdb_load_snapshot(struct kv_shard *s, const void *p, size_t len,
+			 uint64_t *seq, uint64_t *keys, char *err,
+			 size_t errlen);
+
+/*
+ * kv_rdb_export -- write one RDB file at path (through path.tmp-PID,
+ * fsync'ed, renamed) holding the keys of n snapshot files (one per
+ * shard), each checked whole first. Returns 0 or a negative errno with a
+ * reason in err.
+ */
+int kv_rdb_export(const char *const *snapshots, unsigned n, const char *path,
+		  char *err, size_t errlen);
 
 #endif /* RP_RDB_H */

@@ -229,6 +229,15 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->merge = KV_MERGE_KILL;
 		return;
 	}
+	/* Snapshots: every shard writes its own (the first error wins). */
+	if (is(&argv[0], "bgsave") || is(&argv[0], "save") ||
+	    is(&argv[0], "lastsave")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = is(&argv[0], "save") ? KV_MERGE_SAVE :
+			   is(&argv[0], "lastsave") ? KV_MERGE_MIN :
+						      KV_MERGE_NONE;
+		return;
+	}
 	if (is(&argv[0], "randomkey")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_ANY;

@@ -1049,24 +1049,56 @@ info_memory(struct kv_shard *s, struct info_buf *b)
 		 policy_names[cfg->maxmemory_policy]);
 }
 
-/* info_persistence -- INFO persistence: Redis's idle flags, the pmem log. */
+/*
+ * info_persistence -- INFO persistence: Redis's RDB fields for redpoll's
+ * snapshots, then the pmem log's.
+ */
 static void
 info_persistence(struct kv_shard *s, struct info_buf *b)
 {
+	const struct kv_snap *sn = &s->snap;
+	long long cur = sn->running ?
+		(long long)((s->now_ms - sn->start_ms) / 1000) : -1;
+	long long last = sn->n_ok != 0 ? (long long)sn->last_ms / 1000 : -1;
+
 	info_add(b, "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
-		 "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%llu\r\n"
-		 "aof_enabled:0\r\nredpoll_persistence:%s\r\n",
+		 "rdb_changes_since_last_save:%llu\r\n"
+		 "rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%llu\r\n"
+		 "rdb_last_bgsave_status:%s\r\n"
+		 "rdb_last_bgsave_time_sec:%lld\r\n"
+		 "rdb_current_bgsave_time_sec:%lld\r\n"
+		 "rdb_saves:%llu\r\naof_enabled:0\r\n"
+		 "redpoll_persistence:%s\r\n"
+		 "redpoll_snapshots_ok:%llu\r\nredpoll_snapshots_failed:%llu\r\n"
+		 "redpoll_snapshot_keys_done:%llu\r\n"
+		 "redpoll_snapshot_keys_total:%llu\r\n"
+		 "redpoll_last_snapshot_ms:%llu\r\n"
+		 "redpoll_last_snapshot_bytes:%llu\r\n"
+		 "redpoll_last_snapshot_keys:%llu\r\n",
+		 (unsigned long long)sn->dirty, sn->running,
 		 (unsigned long long)s->lastsave,
+		 sn->n_failed != 0 && !sn->last_ok ? "err" : "ok", last, cur,
+		 (unsigned long long)sn->n_ok,
 		 s->log == NULL ? "off" :
-		 s->cfg->persistence == CFG_PERSIST_SYNC ? "sync" : "async");
+		 s->cfg->persistence == CFG_PERSIST_SYNC ? "sync" : "async",
+		 (unsigned long long)sn->n_ok, (unsigned long long)sn->n_failed,
+		 (unsigned long long)(sn->running ? sn->written : 0),
+		 (unsigned long long)(sn->running ? sn->target : 0),
+		 (unsigned long long)sn->last_ms,
+		 (unsigned long long)sn->last_bytes,
+		 (unsigned long long)sn->last_keys);
 	if (s->log != NULL)
 		info_add(b, "pmem_is_pmem:%d\r\npmem_log_bytes:%llu\r\n"
 			 "pmem_log_free_bytes:%llu\r\n"
-			 "pmem_log_records:%llu\r\n",
+			 "pmem_log_records:%llu\r\n"
+			 "pmem_log_drains:%llu\r\n"
+			 "pmem_log_drains_per_sec:%llu\r\n",
 			 pm_log_is_pmem(s->log),
 			 (unsigned long long)pm_log_used_bytes(s->log),
 			 (unsigned long long)pm_log_free_bytes(s->log),
-			 (unsigned long long)pm_log_records(s->log));
+			 (unsigned long long)pm_log_records(s->log),
+			 (unsigned long long)pm_log_drains(s->log),
+			 (unsigned long long)s->drains_per_sec);
 }
 
 /* info_stats -- INFO stats: the shard's counters. */
@@ -1242,8 +1274,8 @@ static const char *const info_summed[] = {
 /* Fields that describe the process, not a shard: never added up. */
 static const char *const info_not_summed[] = {
 	"maxclients", "maxmemory", "workers", "total_system_memory",
-	"loading", "async_loading", "rdb_bgsave_in_progress",
-	"rdb_last_save_time",
+	"loading", "async_loading", "rdb_last_save_time", "rdb_last_bgsave_time_sec",
+	"rdb_current_bgsave_time_sec", "redpoll_last_snapshot_ms",
 	"aof_enabled", "aof_rewrite_in_progress",
 };
 

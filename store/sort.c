@@ -30,7 +30,8 @@ struct sort_elem {
 	char *cmp;                 /* ALPHA BY: the value of the BY key */
 	size_t cmplen;
 	bool has_cmp;
-	bool owned;                /* ptr is a copy to free (set members) */
+	bool owned;                /* ptr is a copy to free (list elements,
+				    * set members) */
 };
 
 /* What the options asked for. */
@@ -216,38 +217,11 @@ parse_opts_or_reply(struct kv_req *r, bool readonly, struct sort_opts *o)
 	return true;
 }
 
-/*
- * sort_load_list -- the elements of a list, all of them, or with
- * dontsort only the LIMIT range in list order (from the tail for DESC).
- */
-static size_t
-sort_load_list(const struct kv_entry *e, const struct sort_opts *o,
-	       long start, long n, struct sort_elem *v)
-{
-	uint32_t len = e->v.l.n;
-	size_t j = 0;
-
-	if (!o->dontsort) {
-		start = 0;
-		n = len;
-	}
-	for (long i = 0; i < n; i++) {
-		long idx = o->dontsort && o->desc ? (long)len - start - 1 - i :
-						    start + i;
-		const struct kv_lelem *x =
-			&e->v.l.a[(e->v.l.head + (uint32_t)idx) % e->v.l.cap];
-		v[j].ptr = x->ptr;
-		v[j].len = x->len;
-		j++;
-	}
-	return j;
-}
-
 /* list_len -- the number of elements of a list. */
 static long
 list_len(const struct kv_entry *e)
 {
-	return e->v.l.n;
+	return kv_list_len(e);
 }
 
 /* What the set and sorted set loaders' callbacks fill. */
@@ -277,6 +251,26 @@ static long
 set_len(const struct kv_entry *e)
 {
 	return (long)kv_set_len(e);
+}
+
+/*
+ * sort_load_list -- copies of the elements of a list, all of them, or
+ * with dontsort only the LIMIT range in list order (from the tail for
+ * DESC).
+ */
+static size_t
+sort_load_list(const struct kv_entry *e, const struct sort_opts *o,
+	       long start, long n, struct sort_elem *v)
+{
+	struct load_ctx x = { v, 0 };
+
+	if (!o->dontsort) {
+		start = 0;
+		n = list_len(e);
+	}
+	kv_list_foreach(e, (uint32_t)start, (uint32_t)n,
+			o->dontsort && o->desc, load_member, &x);
+	return x.n;
 }
 
 /* sort_load_set -- every member of a set, in the set's order. */
@@ -483,7 +477,7 @@ store_results(struct kv_req *r, const struct sort_opts *o,
 			kv_delete(s, db, e);
 		goto oom;
 	}
-	/* The list owns the elements now; log the effect: DEL dst, then
+	/* The list holds copies of the elements now; log the effect: DEL dst, then
 	 * RPUSH dst in chunks, as one record. */
 	kv_propagate_begin(s);
 	kv_propagate(s, db, 2, del);
@@ -504,6 +498,9 @@ store_results(struct kv_req *r, const struct sort_opts *o,
 		s->stats.log_full_errors++;
 	}
 	kv_propagate_end(s);
+	k = total;
+	for (long long i = 0; i < k; i++)
+		free(items[i].ptr);
 	free(items);
 	return total;
 oom:

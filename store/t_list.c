@@ -1,10 +1,14 @@
 /*
- * t_list.c -- lists: a ring of elements per key. Pushes and pops at both
- * ends are O(1); indexing is O(1); inserting or removing in the middle
- * (LINSERT, LREM) moves the elements of the shorter side or compacts the
- * ring in one pass, O(n). The ring doubles when full and halves when a
- * quarter full, so a list that shrank gives its memory back. An emptied
- * list is deleted.
+ * t_list.c -- lists as Redis 7.0's quicklist: a doubly linked chain of
+ * nodes, each a buffer of packed entries (a length-prefixed string, or a
+ * canonical integer in 1 to 9 bytes, then a back length to walk
+ * backwards), sized to the byte. list-max-listpack-size bounds a node
+ * (negative: 4 to 64 KB of entries; positive: a count, and 8 KB). Pushes
+ * and pops at both ends touch one end node: O(node). An index walks the
+ * nodes from the nearer end, then the entries of one node from its
+ * nearer end: O(n / node + node). LINSERT and LSET split a full node at
+ * the place, LREM and LINSERT merge neighbours that fit in one node. An
+ * emptied list is deleted.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -13,141 +17,644 @@
 #include "cmd_table.h"
 #include "kv_private.h"
 
-#define LIST_MIN_CAP 8
+/* Node bounds, as Redis's quicklist counts them. */
+#define QL_NODE_OVERHEAD 7     /* a listpack's header and terminator */
+#define QL_SAFETY_BYTES  8192  /* a counted node's byte bound */
+#define QL_LEVEL_MAX     4     /* -5: 64 KB, the largest byte bound */
+
+/* Entry headers: the first byte tells the kind. */
+#define QL_UINT7_MAX 0x7f      /* 0xxxxxxx: the integer 0..127 itself */
+#define QL_STR6      0x80      /* 10llllll: a string of 0..63 bytes */
+#define QL_STR13     0xc0      /* 110lllll llllllll: up to 8191 bytes */
+#define QL_STR32     0xe0      /* 11100000 + 4-byte length */
+#define QL_INT16     0xf1      /* 0xf1..0xf4 + 2, 3, 4, 8 bytes, LE */
+#define QL_INT64     0xf4
 
 #define LPOS_ERR_RANK "ERR RANK can't be zero: use 1 to start from the " \
 	"first match, 2 from the second ... or use negative to start from " \
 	"the end of the list"
 
-/* list_at -- element i (0 = head) of a list. */
-static struct kv_lelem *
-list_at(struct kv_entry *e, uint64_t i)
+/* An element to store, measured and encoded by elem_prepare. */
+struct ql_elem {
+	const char *p;
+	size_t len;
+	long long ival;
+	bool is_int;
+	uint32_t hlen;          /* header and data bytes */
+	uint32_t size;          /* hlen + back length bytes */
+};
+
+/* An element read from a node: bytes, or an integer spelled in num. */
+struct ql_val {
+	const char *p;
+	size_t len;
+	char num[24];
+};
+
+/* A position: the entry at byte off of node (off == len: past it). */
+struct ql_it {
+	struct kv_qlnode *node;
+	uint32_t off;
+};
+
+/* backlen_size -- the bytes of the back length of an hlen entry. */
+static uint32_t
+backlen_size(uint64_t hlen)
 {
-	return &e->v.l.a[(e->v.l.head + i) % e->v.l.cap];
+	uint32_t k = 1;
+
+	while (hlen >= 128) {
+		hlen >>= 7;
+		k++;
+	}
+	return k;
 }
 
-/* list_resize -- move the ring to cap slots (>= n), head at slot 0. */
-static int
-list_resize(struct kv_shard *s, struct kv_entry *e, uint32_t cap)
+/* int_bytes -- the bytes an integer takes (2, 3, 4 or 8), signed. */
+static uint32_t
+int_bytes(long long v)
 {
-	struct kv_lelem *a = malloc((size_t)cap * sizeof(*a));
-
-	if (a == NULL)
-		return -1;
-	for (uint32_t i = 0; i < e->v.l.n; i++)
-		a[i] = *list_at(e, i);
-	free(e->v.l.a);
-	s->used_memory -= (size_t)e->v.l.cap * sizeof(*a);
-	s->used_memory += (size_t)cap * sizeof(*a);
-	e->v.l.a = a;
-	e->v.l.head = 0;
-	e->v.l.cap = cap;
-	return 0;
-}
-
-/* list_reserve -- room for one more element: double a full ring. */
-static int
-list_reserve(struct kv_shard *s, struct kv_entry *e)
-{
-	if (e->v.l.n < e->v.l.cap)
-		return 0;
-	if (e->v.l.cap > UINT32_MAX / 2)
-		return -1;
-	return list_resize(s, e, e->v.l.cap ? e->v.l.cap * 2 : LIST_MIN_CAP);
+	if (v >= INT16_MIN && v <= INT16_MAX)
+		return 2;
+	if (v >= -(1LL << 23) && v < (1LL << 23))
+		return 3;
+	if (v >= INT32_MIN && v <= INT32_MAX)
+		return 4;
+	return 8;
 }
 
 /*
- * list_fit -- halve the ring while it is at most a quarter full (never
- * below LIST_MIN_CAP); growth at full and shrink at a quarter keep the
- * copies amortised O(1). A failed allocation keeps the larger ring.
+ * elem_prepare -- measure how bytes p, len would be stored: a canonical
+ * integer (Redis's string2ll, so it spells back the same) as a number.
  */
 static void
-list_fit(struct kv_shard *s, struct kv_entry *e)
+elem_prepare(struct ql_elem *x, const char *p, size_t len)
 {
-	uint32_t cap = e->v.l.cap;
-
-	while (cap > LIST_MIN_CAP && e->v.l.n <= cap / 4)
-		cap /= 2;
-	if (cap != e->v.l.cap)
-		(void)list_resize(s, e, cap);
+	x->p = p;
+	x->len = len;
+	x->is_int = len <= 20 && kv_str2ll(p, len, &x->ival);
+	if (x->is_int)
+		x->hlen = x->ival >= 0 && x->ival <= QL_UINT7_MAX ? 1 :
+			  1 + int_bytes(x->ival);
+	else
+		x->hlen = (uint32_t)len + (len < 64 ? 1 : len < 8192 ? 2 : 5);
+	x->size = x->hlen + backlen_size(x->hlen);
 }
 
-/* elem_new -- a copy of an argument as an element; -1 out of memory. */
-static int
-elem_new(struct kv_shard *s, const struct kv_arg *a, struct kv_lelem *x)
-{
-	x->ptr = malloc(a->len ? a->len : 1);
-	if (x->ptr == NULL)
-		return -1;
-	memcpy(x->ptr, a->ptr, a->len);
-	x->len = a->len;
-	s->used_memory += a->len;
-	return 0;
-}
-
-/* elem_free -- free an element taken out of a list. */
+/* elem_write -- store a prepared element at d (x->size bytes). */
 static void
-elem_free(struct kv_shard *s, struct kv_lelem *x)
+elem_write(unsigned char *d, const struct ql_elem *x)
 {
-	s->used_memory -= x->len;
-	free(x->ptr);
+	unsigned char *q = d;
+	uint32_t k;
+
+	if (x->is_int && x->ival >= 0 && x->ival <= QL_UINT7_MAX) {
+		*q++ = (unsigned char)x->ival;
+	} else if (x->is_int) {
+		uint64_t u = (uint64_t)x->ival;
+		k = x->hlen - 1;
+		*q++ = (unsigned char)(k == 8 ? QL_INT64 : QL_INT16 + k - 2);
+		for (uint32_t i = 0; i < k; i++)
+			*q++ = (unsigned char)(u >> (8 * i));
+	} else {
+		if (x->len < 64) {
+			*q++ = (unsigned char)(QL_STR6 | x->len);
+		} else if (x->len < 8192) {
+			*q++ = (unsigned char)(QL_STR13 | (x->len >> 8));
+			*q++ = (unsigned char)x->len;
+		} else {
+			*q++ = QL_STR32;
+			for (int i = 0; i < 4; i++)
+				*q++ = (unsigned char)(x->len >> (8 * i));
+		}
+		memcpy(q, x->p, x->len);
+		q += x->len;
+	}
+	/* Back length: 7 bits a byte, the last byte the lowest bits; the
+	 * high bit says another byte precedes. */
+	k = backlen_size(x->hlen);
+	for (uint32_t j = 0; j < k; j++)
+		q[k - 1 - j] = (unsigned char)(((x->hlen >> (7 * j)) & 0x7f) |
+					       (j + 1 < k ? 0x80 : 0));
 }
 
-/* elem_eq -- whether an element holds the bytes of an argument. */
+/* ent_read -- decode the entry at p into v (may be NULL); its size. */
+static uint32_t
+ent_read(const unsigned char *p, struct ql_val *v)
+{
+	unsigned char h = p[0];
+	uint32_t hlen, dlen = 0, len = 0;
+	long long iv = 0;
+	bool is_int = true;
+
+	if (h <= QL_UINT7_MAX) {
+		hlen = 1;
+		iv = h;
+	} else if ((h & 0xc0) == QL_STR6) {
+		is_int = false;
+		hlen = 1;
+		len = h & 0x3f;
+	} else if ((h & 0xe0) == QL_STR13) {
+		is_int = false;
+		hlen = 2;
+		len = (uint32_t)(h & 0x1f) << 8 | p[1];
+	} else if (h == QL_STR32) {
+		is_int = false;
+		hlen = 5;
+		len = (uint32_t)p[1] | (uint32_t)p[2] << 8 |
+		      (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+	} else {
+		uint32_t k = h == QL_INT64 ? 8 : (uint32_t)(h - QL_INT16) + 2;
+		uint64_t u = 0;
+		for (uint32_t i = 0; i < k; i++)
+			u |= (uint64_t)p[1 + i] << (8 * i);
+		if (k < 8 && (u >> (8 * k - 1)) & 1)
+			u |= ~0ULL << (8 * k);     /* sign extension */
+		iv = (long long)u;
+		hlen = 1;
+		dlen = k;
+	}
+	if (!is_int)
+		dlen = len;
+	if (v != NULL) {
+		if (is_int) {
+			v->len = (size_t)kv_ll2str(v->num, sizeof(v->num), iv);
+			v->p = v->num;
+		} else {
+			v->p = (const char *)p + hlen;
+			v->len = len;
+		}
+	}
+	return hlen + dlen + backlen_size(hlen + dlen);
+}
+
+/* ent_prev -- the offset of the entry before the one at off (> 0). */
+static uint32_t
+ent_prev(const struct kv_qlnode *nd, uint32_t off)
+{
+	const unsigned char *q = nd->buf + off - 1;
+	uint32_t v = *q & 0x7f, k = 1;
+
+	while (*q & 0x80) {
+		q--;
+		v |= (uint32_t)(*q & 0x7f) << (7 * k);
+		k++;
+	}
+	return off - k - v;
+}
+
+/* val_eq -- whether an element read holds the bytes of an argument. */
 static bool
-elem_eq(const struct kv_lelem *x, const struct kv_arg *a)
+val_eq(const struct ql_val *v, const struct kv_arg *a)
 {
-	return x->len == a->len && memcmp(x->ptr, a->ptr, a->len) == 0;
-}
-
-/* list_push -- add an element at the head or tail; room was reserved. */
-static void
-list_push(struct kv_entry *e, struct kv_lelem x, bool left)
-{
-	if (left) {
-		e->v.l.head = (e->v.l.head + e->v.l.cap - 1) % e->v.l.cap;
-		e->v.l.a[e->v.l.head] = x;
-	} else {
-		*list_at(e, e->v.l.n) = x;
-	}
-	e->v.l.n++;
-}
-
-/* list_pop -- take the head or tail element; the caller owns it. */
-static struct kv_lelem
-list_pop(struct kv_entry *e, bool left)
-{
-	struct kv_lelem x;
-
-	if (left) {
-		x = e->v.l.a[e->v.l.head];
-		e->v.l.head = (e->v.l.head + 1) % e->v.l.cap;
-	} else {
-		x = *list_at(e, e->v.l.n - 1);
-	}
-	e->v.l.n--;
-	return x;
+	return v->len == a->len && memcmp(v->p, a->ptr, a->len) == 0;
 }
 
 /*
- * list_insert -- put x at index i (0..n), room reserved: the elements
- * of the shorter side of i move by one slot.
+ * ql_fits -- whether a node of n entries and len bytes is within
+ * list-max-listpack-size (read at each change: a new value shapes the
+ * nodes built from then on). A node of one entry always fits.
+ */
+static bool
+ql_fits(const struct kv_shard *s, uint64_t n, uint64_t len)
+{
+	int64_t fill = s->cfg->list_lp_size;
+
+	if (n <= 1)
+		return true;
+	len += QL_NODE_OVERHEAD;
+	if (fill < 0) {
+		int64_t lvl = -fill - 1;
+		return len <= (4096u << (lvl > QL_LEVEL_MAX ? QL_LEVEL_MAX :
+					 lvl));
+	}
+	return len <= QL_SAFETY_BYTES && n <= (uint64_t)fill;
+}
+
+/* node_fits_one -- whether nd takes one more entry of size bytes. */
+static bool
+node_fits_one(const struct kv_shard *s, const struct kv_qlnode *nd,
+	      uint32_t size)
+{
+	return ql_fits(s, (uint64_t)nd->n + 1, (uint64_t)nd->len + size);
+}
+
+/* node_alloc -- a detached node of cap bytes; NULL out of memory. */
+static struct kv_qlnode *
+node_alloc(struct kv_shard *s, uint32_t cap)
+{
+	struct kv_qlnode *nd = malloc(sizeof(*nd) + cap);
+
+	if (nd == NULL)
+		return NULL;
+	nd->prev = nd->next = NULL;
+	nd->n = nd->len = 0;
+	nd->cap = cap;
+	s->used_memory += sizeof(*nd) + cap;
+	return nd;
+}
+
+/* node_link -- put nd after prev (NULL: at the head). */
+static void
+node_link(struct kv_entry *e, struct kv_qlnode *prev, struct kv_qlnode *nd)
+{
+	nd->prev = prev;
+	nd->next = prev != NULL ? prev->next : e->v.q.head;
+	if (nd->next != NULL)
+		nd->next->prev = nd;
+	else
+		e->v.q.tail = nd;
+	if (prev != NULL)
+		prev->next = nd;
+	else
+		e->v.q.head = nd;
+	e->v.q.nodes++;
+}
+
+/* node_free -- unlink and free a node (its entries no longer count). */
+static void
+node_free(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd)
+{
+	if (nd->prev != NULL)
+		nd->prev->next = nd->next;
+	else
+		e->v.q.head = nd->next;
+	if (nd->next != NULL)
+		nd->next->prev = nd->prev;
+	else
+		e->v.q.tail = nd->prev;
+	e->v.q.nodes--;
+	s->used_memory -= sizeof(*nd) + nd->cap;
+	free(nd);
+}
+
+/*
+ * node_resize -- give a linked node cap bytes (>= len), relinking its
+ * neighbours; the node, maybe moved, or NULL out of memory (unchanged).
+ */
+static struct kv_qlnode *
+node_resize(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd,
+	    uint32_t cap)
+{
+	if (cap == nd->cap)
+		return nd;
+	struct kv_qlnode *m = realloc(nd, sizeof(*nd) + cap);
+	if (m == NULL)
+		return NULL;
+	s->used_memory += cap;
+	s->used_memory -= m->cap;
+	m->cap = cap;
+	if (m->prev != NULL)
+		m->prev->next = m;
+	else
+		e->v.q.head = m;
+	if (m->next != NULL)
+		m->next->prev = m;
+	else
+		e->v.q.tail = m;
+	return m;
+}
+
+/* node_new_with -- a node holding x alone, linked after prev (NULL:
+ * at the head); NULL out of memory. */
+static struct kv_qlnode *
+node_new_with(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *prev,
+	      const struct ql_elem *x)
+{
+	struct kv_qlnode *nd = node_alloc(s, x->size);
+
+	if (nd == NULL)
+		return NULL;
+	elem_write(nd->buf, x);
+	nd->n = 1;
+	nd->len = x->size;
+	node_link(e, prev, nd);
+	e->v.q.n++;
+	return nd;
+}
+
+/* node_insert -- x into nd at byte off; the node (maybe moved), or NULL
+ * out of memory (unchanged). */
+static struct kv_qlnode *
+node_insert(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd,
+	    uint32_t off, const struct ql_elem *x)
+{
+	nd = node_resize(s, e, nd, nd->len + x->size);
+	if (nd == NULL)
+		return NULL;
+	memmove(nd->buf + off + x->size, nd->buf + off, nd->len - off);
+	elem_write(nd->buf + off, x);
+	nd->len += x->size;
+	nd->n++;
+	e->v.q.n++;
+	return nd;
+}
+
+/*
+ * node_cut -- remove cnt entries, bytes long, at byte off of nd. The
+ * node (maybe moved), or NULL when it emptied and was freed. A failed
+ * shrink keeps the larger buffer, accounted as such.
+ */
+static struct kv_qlnode *
+node_cut(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd,
+	 uint32_t off, uint32_t bytes, uint32_t cnt)
+{
+	memmove(nd->buf + off, nd->buf + off + bytes, nd->len - off - bytes);
+	nd->len -= bytes;
+	nd->n -= cnt;
+	e->v.q.n -= cnt;
+	if (nd->n == 0) {
+		node_free(s, e, nd);
+		return NULL;
+	}
+	struct kv_qlnode *m = node_resize(s, e, nd, nd->len);
+	return m != NULL ? m : nd;
+}
+
+/*
+ * node_split -- move the entries of nd from byte off (0 < off < len)
+ * into a new node after it; the new node, or NULL out of memory (nd
+ * unchanged). nd may move: it is the new node's prev.
+ */
+static struct kv_qlnode *
+node_split(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd,
+	   uint32_t off)
+{
+	uint32_t k = 0;
+	struct kv_qlnode *r = node_alloc(s, nd->len - off);
+
+	if (r == NULL)
+		return NULL;
+	for (uint32_t o = 0; o < off; o += ent_read(nd->buf + o, NULL))
+		k++;
+	memcpy(r->buf, nd->buf + off, nd->len - off);
+	r->len = nd->len - off;
+	r->n = nd->n - k;
+	nd->len = off;
+	nd->n = k;
+	node_link(e, nd, r);
+	struct kv_qlnode *m = node_resize(s, e, nd, nd->len);
+	(void)m;            /* a failed shrink keeps the larger buffer */
+	return r;
+}
+
+/*
+ * node_merge -- append nd's successor to nd when the two fit in one
+ * node; the merged node (maybe moved), or NULL when they stay apart.
+ */
+static struct kv_qlnode *
+node_merge(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd)
+{
+	struct kv_qlnode *b = nd->next;
+
+	if (b == NULL || !ql_fits(s, (uint64_t)nd->n + b->n,
+				  (uint64_t)nd->len + b->len))
+		return NULL;
+	uint32_t len = nd->len;
+	struct kv_qlnode *m = node_resize(s, e, nd, len + b->len);
+	if (m == NULL)
+		return NULL;
+	b = m->next;
+	memcpy(m->buf + len, b->buf, b->len);
+	m->len += b->len;
+	m->n += b->n;
+	node_free(s, e, b);
+	return m;
+}
+
+/* ql_compact -- merge nd with its neighbours where they fit. */
+static void
+ql_compact(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd)
+{
+	struct kv_qlnode *m;
+
+	if (nd->prev != NULL && (m = node_merge(s, e, nd->prev)) != NULL)
+		nd = m;
+	(void)node_merge(s, e, nd);
+}
+
+/* ql_compact_all -- merge every run of neighbours that fits together. */
+static void
+ql_compact_all(struct kv_shard *s, struct kv_entry *e)
+{
+	struct kv_qlnode *nd = e->v.q.head, *m;
+
+	while (nd != NULL && nd->next != NULL)
+		nd = (m = node_merge(s, e, nd)) != NULL ? m : nd->next;
+}
+
+/* ql_last -- a position on the last entry of nd. */
+static struct ql_it
+ql_last(struct kv_qlnode *nd)
+{
+	struct ql_it it = { nd, nd != NULL ? ent_prev(nd, nd->len) : 0 };
+
+	return it;
+}
+
+/* it_next -- step to the next entry; false past the tail. */
+static bool
+it_next(struct ql_it *it)
+{
+	it->off += ent_read(it->node->buf + it->off, NULL);
+	if (it->off < it->node->len)
+		return true;
+	it->node = it->node->next;
+	it->off = 0;
+	return it->node != NULL;
+}
+
+/* it_prev -- step to the previous entry; false before the head. */
+static bool
+it_prev(struct ql_it *it)
+{
+	if (it->off > 0) {
+		it->off = ent_prev(it->node, it->off);
+		return true;
+	}
+	*it = ql_last(it->node->prev);
+	return it->node != NULL;
+}
+
+/*
+ * ql_seek -- the position of element i (< n), walking the nodes from
+ * the nearer end of the list, then the entries from the nearer end of
+ * the node.
+ */
+static struct ql_it
+ql_seek(const struct kv_entry *e, uint32_t i)
+{
+	struct ql_it it;
+	struct kv_qlnode *nd;
+	uint32_t k;
+
+	if (i < e->v.q.n / 2) {
+		for (nd = e->v.q.head; i >= nd->n; nd = nd->next)
+			i -= nd->n;
+	} else {
+		uint32_t back = e->v.q.n - 1 - i;   /* from the tail */
+		for (nd = e->v.q.tail; back >= nd->n; nd = nd->prev)
+			back -= nd->n;
+		i = nd->n - 1 - back;
+	}
+	it.node = nd;
+	if (i < nd->n / 2) {
+		it.off = 0;
+		for (k = 0; k < i; k++)
+			it.off += ent_read(nd->buf + it.off, NULL);
+	} else {
+		it.off = nd->len;
+		for (k = nd->n; k > i; k--)
+			it.off = ent_prev(nd, it.off);
+	}
+	return it;
+}
+
+/* ql_push -- x at the head or tail; 0, or -1 out of memory. */
+static int
+ql_push(struct kv_shard *s, struct kv_entry *e, const struct ql_elem *x,
+	bool left)
+{
+	struct kv_qlnode *nd = left ? e->v.q.head : e->v.q.tail;
+
+	if (nd != NULL && node_fits_one(s, nd, x->size))
+		return node_insert(s, e, nd, left ? 0 : nd->len, x) ? 0 : -1;
+	return node_new_with(s, e, left ? NULL : nd, x) ? 0 : -1;
+}
+
+/*
+ * ql_insert -- x before the entry at byte off of nd (off == len: after
+ * the last): into nd if it fits, else into the neighbour on that side,
+ * else nd is split there. The node that took x, or NULL out of memory.
+ */
+static struct kv_qlnode *
+ql_insert(struct kv_shard *s, struct kv_entry *e, struct kv_qlnode *nd,
+	  uint32_t off, const struct ql_elem *x)
+{
+	if (node_fits_one(s, nd, x->size))
+		return node_insert(s, e, nd, off, x);
+	if (off == 0) {
+		if (nd->prev != NULL && node_fits_one(s, nd->prev, x->size))
+			return node_insert(s, e, nd->prev, nd->prev->len, x);
+		return node_new_with(s, e, nd->prev, x);
+	}
+	if (off == nd->len) {
+		if (nd->next != NULL && node_fits_one(s, nd->next, x->size))
+			return node_insert(s, e, nd->next, 0, x);
+		return node_new_with(s, e, nd, x);
+	}
+	struct kv_qlnode *r = node_split(s, e, nd, off);
+	if (r == NULL)
+		return NULL;
+	nd = r->prev;
+	if (node_fits_one(s, nd, x->size))
+		return node_insert(s, e, nd, nd->len, x);
+	if (node_fits_one(s, r, x->size))
+		return node_insert(s, e, r, 0, x);
+	return node_new_with(s, e, nd, x);
+}
+
+/*
+ * ql_replace -- the entry at it becomes x: in place when the node still
+ * fits, else removed and x inserted at its place. 0, or -1 out of
+ * memory (the list unchanged).
+ */
+static int
+ql_replace(struct kv_shard *s, struct kv_entry *e, struct ql_it it,
+	   const struct ql_elem *x)
+{
+	struct kv_qlnode *nd = it.node;
+	uint32_t old = ent_read(nd->buf + it.off, NULL);
+	uint32_t len = nd->len - old + x->size, tail = nd->len - it.off - old;
+
+	if (ql_fits(s, nd->n, len)) {
+		if (x->size > old && (nd = node_resize(s, e, nd, len)) == NULL)
+			return -1;
+		memmove(nd->buf + it.off + x->size, nd->buf + it.off + old,
+			tail);
+		elem_write(nd->buf + it.off, x);
+		nd->len = len;
+		struct kv_qlnode *m = node_resize(s, e, nd, len);
+		(void)m;     /* a failed shrink keeps the larger buffer */
+		return 0;
+	}
+	/*
+	 * nd has other entries (one alone always fits): x goes in a node of
+	 * its own at the old entry's place, nd split around it. Both
+	 * allocations come first, so nothing changes when memory runs out.
+	 */
+	struct kv_qlnode *xn = node_alloc(s, x->size);
+	if (xn == NULL)
+		return -1;
+	elem_write(xn->buf, x);
+	xn->n = 1;
+	xn->len = x->size;
+	if (it.off > 0 && tail > 0) {
+		struct kv_qlnode *r = node_split(s, e, nd, it.off);
+		if (r == NULL) {
+			s->used_memory -= sizeof(*xn) + xn->cap;
+			free(xn);
+			return -1;
+		}
+		nd = r;
+		it.off = 0;
+	}
+	nd = node_cut(s, e, nd, it.off, old, 1);    /* nd keeps an entry */
+	node_link(e, it.off == 0 ? nd->prev : nd, xn);
+	e->v.q.n++;
+	ql_compact(s, e, xn);
+	return 0;
+}
+
+/*
+ * ql_del_range -- remove cnt elements from index start (start + cnt
+ * <= n): whole nodes freed, the partial ones cut in one move each.
  */
 static void
-list_insert(struct kv_entry *e, uint32_t i, struct kv_lelem x)
+ql_del_range(struct kv_shard *s, struct kv_entry *e, uint32_t start,
+	     uint32_t cnt)
 {
-	uint32_t n = e->v.l.n;
+	if (cnt == 0)
+		return;
+	struct ql_it it = ql_seek(e, start);
+	struct kv_qlnode *nd = it.node, *next;
+	uint32_t off = it.off;
 
-	if (i < n - i) {
-		e->v.l.head = (e->v.l.head + e->v.l.cap - 1) % e->v.l.cap;
-		for (uint32_t k = 0; k < i; k++)
-			*list_at(e, k) = *list_at(e, k + 1);
-	} else {
-		for (uint32_t k = n; k > i; k--)
-			*list_at(e, k) = *list_at(e, k - 1);
+	while (cnt > 0) {
+		next = nd->next;
+		if (off == 0 && nd->n <= cnt) {
+			cnt -= nd->n;
+			e->v.q.n -= nd->n;
+			node_free(s, e, nd);
+		} else {
+			uint32_t end = off, k = 0;
+			while (end < nd->len && k < cnt) {
+				end += ent_read(nd->buf + end, NULL);
+				k++;
+			}
+			nd = node_cut(s, e, nd, off, end - off, k);
+			cnt -= k;
+			next = nd != NULL ? nd->next : next;
+		}
+		nd = next;
+		off = 0;
 	}
-	*list_at(e, i) = x;
-	e->v.l.n++;
+}
+
+/* ql_free_all -- free every node of a list. */
+static void
+ql_free_all(struct kv_shard *s, struct kv_entry *e)
+{
+	while (e->v.q.head != NULL)
+		node_free(s, e, e->v.q.head);
+	e->v.q.n = 0;
+}
+
+/* elem_arg -- prepare an argument as an element. */
+static void
+elem_arg(struct ql_elem *x, const struct kv_arg *a)
+{
+	elem_prepare(x, a->ptr, a->len);
 }
 
 /* list_new -- create key as an empty list; NULL when out of memory. */
@@ -158,20 +665,16 @@ list_new(struct kv_req *r, const struct kv_arg *key)
 
 	if (e == NULL)
 		return NULL;
-	e->type = KV_TYPE_LIST;
-	e->encoding = KV_ENC_RING;
-	memset(&e->v.l, 0, sizeof(e->v.l));
+	kv_list_init(e);
 	return e;
 }
 
-/* list_done -- after removals: delete an emptied list, else fit it. */
+/* list_done -- after removals: delete an emptied list. */
 static void
 list_done(struct kv_req *r, struct kv_entry *e)
 {
-	if (e->v.l.n == 0)
+	if (e->v.q.n == 0)
 		kv_delete(r->s, r->c->db, e);
-	else
-		list_fit(r->s, e);
 }
 
 /*
@@ -224,17 +727,16 @@ push_generic(struct kv_req *r, bool left, bool only_existing)
 			goto oom;
 	}
 	for (i = 2; i < r->argc; i++) {
-		struct kv_lelem x;
-		if (list_reserve(r->s, e) != 0 ||
-		    elem_new(r->s, &r->argv[i], &x) != 0)
+		struct ql_elem x;
+		elem_arg(&x, &r->argv[i]);
+		if (ql_push(r->s, e, &x, left) != 0)
 			goto oom;
-		list_push(e, x, left);
 	}
-	kv_reply_int(r->c, e->v.l.n);
+	kv_reply_int(r->c, e->v.q.n);
 	kv_propagate(r->s, r->c->db, r->argc, r->argv);
 	return;
 oom:
-	if (e != NULL && e->v.l.n == 0)
+	if (e != NULL && e->v.q.n == 0)
 		kv_delete(r->s, r->c->db, e);
 	else if (i > 2)
 		kv_propagate(r->s, r->c->db, i, r->argv);
@@ -265,15 +767,30 @@ cmd_rpushx(struct kv_req *r)
 	push_generic(r, false, true);
 }
 
-/* pop_reply -- pop count (<= n) elements, each replied as a bulk. */
+/* reply_val -- an element read from the list as a bulk. */
+static void
+reply_val(struct kv_client *c, const struct kv_qlnode *nd, uint32_t off)
+{
+	struct ql_val v;
+
+	(void)ent_read(nd->buf + off, &v);
+	kv_reply_bulk(c, v.p, v.len);
+}
+
+/* pop_reply -- pop count (1..n) elements, each replied as a bulk. */
 static void
 pop_reply(struct kv_req *r, struct kv_entry *e, bool left, long long count)
 {
+	struct ql_it it = left ? (struct ql_it){ e->v.q.head, 0 } :
+				 ql_last(e->v.q.tail);
+
 	for (long long i = 0; i < count; i++) {
-		struct kv_lelem x = list_pop(e, left);
-		kv_reply_bulk(r->c, x.ptr, x.len);
-		elem_free(r->s, &x);
+		reply_val(r->c, it.node, it.off);
+		if (i + 1 < count)
+			(void)(left ? it_next(&it) : it_prev(&it));
 	}
+	ql_del_range(r->s, e, left ? 0 : e->v.q.n - (uint32_t)count,
+		     (uint32_t)count);
 }
 
 /* pop_generic -- LPOP and RPOP, with Redis 6.2's optional count. */
@@ -305,8 +822,8 @@ pop_generic(struct kv_req *r, bool left)
 		return;
 	}
 	if (with_count) {
-		if ((uint64_t)count > e->v.l.n)
-			count = e->v.l.n;
+		if ((uint64_t)count > e->v.q.n)
+			count = e->v.q.n;
 		kv_reply_array(r->c, count);
 	}
 	if (count == 0)
@@ -334,7 +851,7 @@ cmd_llen(struct kv_req *r)
 	struct kv_entry *e;
 
 	if (lookup_list(r, &r->argv[1], true, &e))
-		kv_reply_int(r->c, e != NULL ? e->v.l.n : 0);
+		kv_reply_int(r->c, e != NULL ? e->v.q.n : 0);
 }
 
 void
@@ -350,7 +867,7 @@ cmd_lrange(struct kv_req *r)
 	}
 	if (!lookup_list(r, &r->argv[1], true, &e))
 		return;
-	long long n = e != NULL ? e->v.l.n : 0;
+	long long n = e != NULL ? e->v.q.n : 0;
 	if (start < 0)
 		start += n;
 	if (end < 0)
@@ -364,9 +881,11 @@ cmd_lrange(struct kv_req *r)
 	if (end >= n)
 		end = n - 1;
 	kv_reply_array(r->c, end - start + 1);
+	struct ql_it it = ql_seek(e, (uint32_t)start);
 	for (long long i = start; i <= end; i++) {
-		struct kv_lelem *x = list_at(e, (uint64_t)i);
-		kv_reply_bulk(r->c, x->ptr, x->len);
+		reply_val(r->c, it.node, it.off);
+		if (i < end)
+			(void)it_next(&it);
 	}
 }
 
@@ -375,7 +894,7 @@ cmd_lrange(struct kv_req *r)
 static long long
 index_of(const struct kv_entry *e, long long index)
 {
-	long long n = e->v.l.n;
+	long long n = e->v.q.n;
 
 	if (index < 0)
 		index += n;
@@ -404,15 +923,15 @@ cmd_lindex(struct kv_req *r)
 		kv_reply_null(r->c);
 		return;
 	}
-	struct kv_lelem *x = list_at(e, (uint64_t)index);
-	kv_reply_bulk(r->c, x->ptr, x->len);
+	struct ql_it it = ql_seek(e, (uint32_t)index);
+	reply_val(r->c, it.node, it.off);
 }
 
 void
 cmd_lset(struct kv_req *r)
 {
 	struct kv_entry *e;
-	struct kv_lelem x;
+	struct ql_elem x;
 	long long index;
 
 	if (!lookup_list(r, &r->argv[1], false, &e))
@@ -430,12 +949,11 @@ cmd_lset(struct kv_req *r)
 		kv_reply_error(r->c, "ERR index out of range");
 		return;
 	}
-	if (elem_new(r->s, &r->argv[3], &x) != 0) {
+	elem_arg(&x, &r->argv[3]);
+	if (ql_replace(r->s, e, ql_seek(e, (uint32_t)index), &x) != 0) {
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
-	elem_free(r->s, list_at(e, (uint64_t)index));
-	*list_at(e, (uint64_t)index) = x;
 	kv_reply_ok(r->c);
 	kv_propagate(r->s, r->c->db, r->argc, r->argv);
 }
@@ -444,9 +962,9 @@ void
 cmd_linsert(struct kv_req *r)
 {
 	struct kv_entry *e;
-	struct kv_lelem x;
+	struct ql_elem x;
+	struct ql_val v;
 	bool before;
-	uint32_t i;
 
 	if (kv_arg_is(&r->argv[2], "before"))
 		before = true;
@@ -462,34 +980,77 @@ cmd_linsert(struct kv_req *r)
 		kv_reply_int(r->c, 0);
 		return;
 	}
-	for (i = 0; i < e->v.l.n; i++)
-		if (elem_eq(list_at(e, i), &r->argv[3]))
+	struct ql_it it = { e->v.q.head, 0 };
+	uint32_t size = 0;
+	do {
+		size = ent_read(it.node->buf + it.off, &v);
+		if (val_eq(&v, &r->argv[3]))
 			break;
-	if (i == e->v.l.n) {
+	} while (it_next(&it));
+	if (it.node == NULL) {
 		kv_reply_int(r->c, -1);
 		return;
 	}
-	if (list_reserve(r->s, e) != 0 ||
-	    elem_new(r->s, &r->argv[4], &x) != 0) {
+	elem_arg(&x, &r->argv[4]);
+	struct kv_qlnode *nd = ql_insert(r->s, e, it.node,
+					 before ? it.off : it.off + size, &x);
+	if (nd == NULL) {
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
 	}
-	list_insert(e, before ? i : i + 1, x);
-	kv_reply_int(r->c, e->v.l.n);
+	ql_compact(r->s, e, nd);
+	kv_reply_int(r->c, e->v.q.n);
 	kv_propagate(r->s, r->c->db, r->argc, r->argv);
 }
 
 /*
+ * lrem_scan -- remove up to limit elements equal to ele, walking from the
+ * head, or from the tail if rev; how many were removed.
+ */
+static uint64_t
+lrem_scan(struct kv_shard *s, struct kv_entry *e, const struct kv_arg *ele,
+	  bool rev, uint64_t limit)
+{
+	struct ql_it it = rev ? ql_last(e->v.q.tail) :
+				(struct ql_it){ e->v.q.head, 0 };
+	uint64_t removed = 0;
+	struct ql_val v;
+
+	while (it.node != NULL && removed < limit) {
+		struct kv_qlnode *prev = it.node->prev, *next = it.node->next;
+		uint32_t size = ent_read(it.node->buf + it.off, &v);
+		if (!val_eq(&v, ele)) {
+			if (!(rev ? it_prev(&it) : it_next(&it)))
+				break;
+			continue;
+		}
+		removed++;
+		it.node = node_cut(s, e, it.node, it.off, size, 1);
+		if (it.node == NULL) {           /* the node emptied */
+			it = rev ? ql_last(prev) :
+				   (struct ql_it){ next, 0 };
+		} else if (rev) {
+			if (!it_prev(&it))
+				break;
+		} else if (it.off == it.node->len) {
+			it.node = it.node->next;
+			it.off = 0;
+		}
+	}
+	return removed;
+}
+
+/*
  * cmd_lrem -- remove up to |count| elements equal to the argument, from
- * the head (count > 0), the tail (count < 0), or all (0), compacting the
- * ring in one pass towards the end the scan starts from.
+ * the head (count > 0), the tail (count < 0), or all (0); then nodes
+ * left small merge with their neighbours.
  */
 void
 cmd_lrem(struct kv_req *r)
 {
 	struct kv_entry *e;
 	long long count;
-	uint64_t limit, removed = 0;
+	uint64_t limit, removed;
 
 	if (!kv_str2ll(r->argv[2].ptr, r->argv[2].len, &count)) {
 		kv_reply_error(r->c, KV_ERR_NOT_INT);
@@ -501,40 +1062,13 @@ cmd_lrem(struct kv_req *r)
 		kv_reply_int(r->c, 0);
 		return;
 	}
-	uint32_t n = e->v.l.n, w;
 	limit = count == 0 ? UINT64_MAX :
 		count > 0 ? (uint64_t)count : -(uint64_t)count;
-	if (count >= 0) {
-		w = 0;
-		for (uint32_t i = 0; i < n; i++) {
-			struct kv_lelem *x = list_at(e, i);
-			if (removed < limit && elem_eq(x, &r->argv[3])) {
-				elem_free(r->s, x);
-				removed++;
-				continue;
-			}
-			if (w != i)
-				*list_at(e, w) = *x;
-			w++;
-		}
-	} else {
-		w = n;
-		for (uint32_t i = n; i-- > 0;) {
-			struct kv_lelem *x = list_at(e, i);
-			if (removed < limit && elem_eq(x, &r->argv[3])) {
-				elem_free(r->s, x);
-				removed++;
-				continue;
-			}
-			if (--w != i)
-				*list_at(e, w) = *x;
-		}
-		e->v.l.head = (uint32_t)((e->v.l.head + removed) % e->v.l.cap);
-	}
-	e->v.l.n = n - (uint32_t)removed;
+	removed = lrem_scan(r->s, e, &r->argv[3], count < 0, limit);
 	kv_reply_int(r->c, (long long)removed);
 	if (removed == 0)
 		return;
+	ql_compact_all(r->s, e);
 	kv_propagate(r->s, r->c->db, r->argc, r->argv);
 	list_done(r, e);
 }
@@ -556,7 +1090,7 @@ cmd_ltrim(struct kv_req *r)
 		kv_reply_ok(r->c);
 		return;
 	}
-	long long n = e->v.l.n;
+	long long n = e->v.q.n;
 	if (start < 0)
 		start += n;
 	if (end < 0)
@@ -572,14 +1106,8 @@ cmd_ltrim(struct kv_req *r)
 		ltrim = start;
 		rtrim = n - end - 1;
 	}
-	for (long long i = 0; i < ltrim; i++) {
-		struct kv_lelem x = list_pop(e, true);
-		elem_free(r->s, &x);
-	}
-	for (long long i = 0; i < rtrim; i++) {
-		struct kv_lelem x = list_pop(e, false);
-		elem_free(r->s, &x);
-	}
+	ql_del_range(r->s, e, (uint32_t)(n - rtrim), (uint32_t)rtrim);
+	ql_del_range(r->s, e, 0, (uint32_t)ltrim);
 	kv_reply_ok(r->c);
 	if (ltrim + rtrim == 0)
 		return;
@@ -598,12 +1126,18 @@ lpos_scan(struct kv_entry *e, const struct kv_arg *ele, bool rev,
 	  uint64_t skip, uint64_t maxlen, uint64_t limit,
 	  struct kv_client *c, uint32_t *last)
 {
-	uint32_t n = e->v.l.n;
+	uint32_t n = e->v.q.n;
 	uint64_t taken = 0;
+	struct ql_it it = rev ? ql_last(e->v.q.tail) :
+				(struct ql_it){ e->v.q.head, 0 };
+	struct ql_val v;
 
 	for (uint32_t k = 0; k < n && (maxlen == 0 || k < maxlen); k++) {
 		uint32_t i = rev ? n - 1 - k : k;
-		if (!elem_eq(list_at(e, i), ele))
+		if (k > 0)
+			(void)(rev ? it_prev(&it) : it_next(&it));
+		(void)ent_read(it.node->buf + it.off, &v);
+		if (!val_eq(&v, ele))
 			continue;
 		if (skip > 0) {
 			skip--;
@@ -693,14 +1227,17 @@ cmd_lpos(struct kv_req *r)
 
 /*
  * lmove_generic -- LMOVE and RPOPLPUSH: pop from argv[1], push onto
- * argv[2] (possibly the same list: a rotation). The destination's room
- * is reserved first, so nothing moves when memory runs out. The
- * command is its own deterministic effect.
+ * argv[2] (possibly the same list: a rotation). The push comes first,
+ * so nothing moves when memory runs out. The command is its own
+ * deterministic effect.
  */
 static void
 lmove_generic(struct kv_req *r, bool from_left, bool to_left)
 {
 	struct kv_entry *src, *dst;
+	struct ql_val v;
+	struct ql_elem x;
+	char *copy = NULL;
 
 	if (!lookup_list(r, &r->argv[1], false, &src))
 		return;
@@ -710,22 +1247,40 @@ lmove_generic(struct kv_req *r, bool from_left, bool to_left)
 	}
 	if (!lookup_list(r, &r->argv[2], false, &dst))
 		return;
+	struct ql_it it = from_left ? (struct ql_it){ src->v.q.head, 0 } :
+				      ql_last(src->v.q.tail);
+	(void)ent_read(it.node->buf + it.off, &v);
+	if (src == dst && (from_left == to_left || src->v.q.n == 1)) {
+		/* Popped and pushed back at the same place. */
+		kv_reply_bulk(r->c, v.p, v.len);
+		kv_propagate(r->s, r->c->db, r->argc, r->argv);
+		return;
+	}
+	if (src == dst && v.p != v.num) {
+		/* The push may move the node the bytes are in. */
+		copy = malloc(v.len ? v.len : 1);
+		if (copy == NULL)
+			goto oom;
+		memcpy(copy, v.p, v.len);
+		v.p = copy;
+	}
 	bool created = dst == NULL;
 	if (created && (dst = list_new(r, &r->argv[2])) == NULL)
 		goto oom;
-	if (list_reserve(r->s, dst) != 0) {
+	elem_prepare(&x, v.p, v.len);
+	if (ql_push(r->s, dst, &x, to_left) != 0) {
 		if (created)
 			kv_delete(r->s, r->c->db, dst);
 		goto oom;
 	}
-	struct kv_lelem x = list_pop(src, from_left);
-	list_push(dst, x, to_left);
-	kv_reply_bulk(r->c, x.ptr, x.len);
+	kv_reply_bulk(r->c, v.p, v.len);   /* before the pop moves it */
+	ql_del_range(r->s, src, from_left ? 0 : src->v.q.n - 1, 1);
+	free(copy);
 	kv_propagate(r->s, r->c->db, r->argc, r->argv);
-	if (src != dst)
-		list_done(r, src);
+	list_done(r, src);
 	return;
 oom:
+	free(copy);
 	kv_reply_error(r->c, "OOM out of memory");
 }
 
@@ -793,8 +1348,8 @@ cmd_lmpop(struct kv_req *r)
 			return;
 		if (e == NULL)
 			continue;
-		if ((uint64_t)count > e->v.l.n)
-			count = e->v.l.n;
+		if ((uint64_t)count > e->v.q.n)
+			count = e->v.q.n;
 		kv_reply_array(r->c, 2);
 		kv_reply_bulk(r->c, r->argv[j].ptr, r->argv[j].len);
 		kv_reply_array(r->c, count);
@@ -816,19 +1371,111 @@ void
 kv_list_init(struct kv_entry *e)
 {
 	e->type = KV_TYPE_LIST;
-	e->encoding = KV_ENC_RING;
-	memset(&e->v.l, 0, sizeof(e->v.l));
+	e->encoding = KV_ENC_QUICKLIST;
+	memset(&e->v.q, 0, sizeof(e->v.q));
 }
 
 int
 kv_list_append(struct kv_shard *s, struct kv_entry *e, const char *p,
 	       size_t len)
 {
-	struct kv_arg a = { p, len };
-	struct kv_lelem x;
+	struct ql_elem x;
 
-	if (list_reserve(s, e) != 0 || elem_new(s, &a, &x) != 0)
-		return -1;
-	list_push(e, x, false);
+	elem_prepare(&x, p, len);
+	return ql_push(s, e, &x, false);
+}
+
+void
+kv_list_free(struct kv_shard *s, struct kv_entry *e)
+{
+	ql_free_all(s, e);
+}
+
+uint32_t
+kv_list_len(const struct kv_entry *e)
+{
+	return e->v.q.n;
+}
+
+int
+kv_list_dup(struct kv_shard *s, struct kv_entry *dst,
+	    const struct kv_entry *src)
+{
+	kv_list_init(dst);
+	for (struct kv_qlnode *nd = src->v.q.head; nd; nd = nd->next) {
+		struct kv_qlnode *c = node_alloc(s, nd->len);
+		if (c == NULL)
+			return -1;     /* the caller frees what was made */
+		memcpy(c->buf, nd->buf, nd->len);
+		c->len = nd->len;
+		c->n = nd->n;
+		node_link(dst, dst->v.q.tail, c);
+		dst->v.q.n += c->n;
+	}
 	return 0;
+}
+
+void
+kv_list_foreach(const struct kv_entry *e, uint32_t start, uint32_t n,
+		bool rev, kv_list_elem_fn fn, void *ctx)
+{
+	struct ql_val v;
+
+	if (n == 0)
+		return;
+	struct ql_it it = ql_seek(e, rev ? e->v.q.n - 1 - start : start);
+	for (uint32_t i = 0; i < n; i++) {
+		if (i > 0)
+			(void)(rev ? it_prev(&it) : it_next(&it));
+		(void)ent_read(it.node->buf + it.off, &v);
+		fn(ctx, v.p, v.len);
+	}
+}
+
+int
+kv_list_set(struct kv_shard *s, struct kv_entry *e, struct kv_lelem *items,
+	    uint32_t n)
+{
+	struct kv_entry tmp;
+
+	if (n == 0)
+		return -1;
+	kv_list_init(&tmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (kv_list_append(s, &tmp, items[i].ptr, items[i].len) != 0) {
+			ql_free_all(s, &tmp);
+			return -1;
+		}
+	kv_value_free(s, e);
+	kv_list_init(e);
+	e->v.q = tmp.v.q;
+	return 0;
+}
+
+int
+kv_list_verify(const struct kv_entry *e)
+{
+	uint64_t total = 0;
+	uint32_t nodes = 0;
+	const struct kv_qlnode *prev = NULL, *nd;
+
+	for (nd = e->v.q.head; nd != NULL; prev = nd, nd = nd->next) {
+		uint32_t off = 0, k = 0;
+		if (nd->prev != prev || nd->n == 0 || nd->len > nd->cap)
+			return -1;
+		while (off < nd->len) {
+			off += ent_read(nd->buf + off, NULL);
+			k++;
+		}
+		if (off != nd->len || k != nd->n)
+			return -1;
+		for (k = 0; off > 0; k++)
+			off = ent_prev(nd, off);
+		if (k != nd->n)
+			return -1;
+		total += nd->n;
+		nodes++;
+	}
+	return prev == e->v.q.tail && total == e->v.q.n &&
+	       nodes == e->v.q.nodes ? 0 : -1;
 }

@@ -29,8 +29,9 @@ ORACLE_PORT = 6390
 class Redpoll:
     """A redpoll process on the namespace's tap device."""
 
-    def __init__(self, workdir, extra=(), cores=('-l', '0-1')):
+    def __init__(self, workdir, extra=(), cores=('-l', '0-1'), env=None):
         self.workdir = workdir
+        self.env = dict(env or {})
         self.cores = list(cores)
         self.pmem = os.path.join(workdir, 'pmem')
         self.log = os.path.join(workdir, 'redpoll.log')
@@ -53,6 +54,7 @@ class Redpoll:
         env = dict(os.environ, PMEM_IS_PMEM_FORCE='1',
                    ASAN_OPTIONS='detect_leaks=0:abort_on_error=1',
                    UBSAN_OPTIONS='halt_on_error=1:print_stacktrace=1')
+        env.update(self.env)
         logf = open(self.log, 'a')
         self.proc = subprocess.Popen(self.cmdline(extra), stdout=logf,
                                      stderr=subprocess.STDOUT, env=env)
@@ -163,8 +165,8 @@ def fresh(tmp_path_factory):
     work = tempfile.mkdtemp(prefix='rpe2e-', dir='/dev/shm')
     made = []
 
-    def make(extra=(), cores=('-l', '0-1')):
-        rp = Redpoll(work, extra, cores)
+    def make(extra=(), cores=('-l', '0-1'), env=None):
+        rp = Redpoll(work, extra, cores, env)
         made.append(rp)
         return rp
     yield make

@@ -126,8 +126,33 @@ def bitmaps(rng):
     ])
 
 
+def list_nodes(rng):
+    """The lists family over tiny nodes (list-max-listpack-size starts
+    at 2 and changes now and then), with more positional commands."""
+    k = rng.choice(KEYS)
+    r = rng.random()
+    if r < 0.01:
+        return ['CONFIG', 'SET', 'list-max-listpack-size',
+                rng.choice(['1', '2', '3', '5', '-1'])]
+    if r < 0.25:
+        return rng.choice([
+            ['RPUSH', k] + [word(rng) for _ in range(rng.randint(1, 6))],
+            ['LPUSH', k] + [num(rng) for _ in range(rng.randint(1, 6))],
+            ['LPOS', k, word(rng), 'RANK', rng.choice(['1', '-1', '2', '-3']),
+             'COUNT', str(rng.randint(0, 3)),
+             'MAXLEN', str(rng.randint(0, 8))],
+            ['LMPOP', '2', k, rng.choice(KEYS), rng.choice(['LEFT', 'RIGHT']),
+             'COUNT', str(rng.randint(1, 4))],
+            ['LINDEX', k, str(rng.randint(-12, 12))],
+            ['LSET', k, str(rng.randint(-8, 8)), rng.choice(['a', 'z' * 90,
+                                                            '12345'])],
+        ])
+    return lists(rng)
+
+
 FAMILIES = {'strings': strings, 'lists': lists, 'hashes': hashes,
-            'sets': sets, 'zsets': zsets, 'bitmaps': bitmaps}
+            'sets': sets, 'zsets': zsets, 'bitmaps': bitmaps,
+            'list_nodes': list_nodes}
 
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))
@@ -138,6 +163,8 @@ def test_random_family(server, oracle, family):
         c.call(['FLUSHALL'])
         c.call(['CONFIG', 'SET', 'hash-max-listpack-entries', '128'])
         c.call(['CONFIG', 'SET', 'hash-max-listpack-value', '64'])
+        c.call(['CONFIG', 'SET', 'list-max-listpack-size',
+                '2' if family == 'list_nodes' else '-2'])
     try:
         for i in range(N):
             args = FAMILIES[family](rng)
@@ -145,5 +172,7 @@ def test_random_family(server, oracle, family):
             assert a == b, ('seed %d, %s command %d: %r\n  redis:   %r\n'
                             '  redpoll: %r' % (SEED, family, i, args, a, b))
     finally:
+        for c in (want, got):
+            c.call(['CONFIG', 'SET', 'list-max-listpack-size', '-2'])
         want.close()
         got.close()

@@ -232,10 +232,12 @@ def test_import_errors(fresh, tmp_path):
     rp.proc = None
 
 
-def test_save_loaded_by_redis(fresh, redis_server):
+@pytest.mark.parametrize('workers', [1, 2])
+def test_save_loaded_by_redis(fresh, redis_server, workers):
+    """SAVE snapshots every worker and exports them as one file."""
     work, make = redis_server
     out = os.path.join(work, 'out')
-    rp = start(fresh, 1, ['--dir', out, '--dbfilename', 'rp.rdb'])
+    rp = start(fresh, workers, ['--dir', out, '--dbfilename', 'rp.rdb'])
     want = {}
     for db, tag in ((0, ''), (3, ':three')):
         c = client(db)
@@ -259,12 +261,3 @@ def test_save_loaded_by_redis(fresh, redis_server):
 
 def make_in(workdir, dbfilename):
     return RedisServer(workdir, dbfilename)
-
-
-def test_save_needs_one_worker(fresh, tmp_path):
-    rp = start(fresh, 2, ['--dir', str(tmp_path)])
-    r = client()
-    with pytest.raises(redis.exceptions.ResponseError,
-                       match='SAVE needs a single worker'):
-        r.save()
-    assert rp.stop() == 0

@@ -126,9 +126,21 @@ def test_redpollctl_snapshot(fresh, tmp_path):
     r.set('s', 'v')
     r.rpush('l', 'a', 'b')
     r.hset('h', mapping={'f': '1'})
-    out = json.loads(ctl(rp, '--json', 'snapshot').stdout)
-    assert out['path'] == '%s/snap.rdb' % tmp_path and out['lastsave'] > 0
-    assert 'written in' in ctl(rp, 'snapshot').stdout
+    out = json.loads(ctl(rp, '--json', 'snapshot', 'export').stdout)
+    assert out['path'] == '%s/snap.rdb' % tmp_path and out['ms'] >= 0
+    assert 'exported' in ctl(rp, 'snapshot', 'export').stdout
+    # In the background: start, then wait until it is done.
+    for i in range(5000):
+        r.set('bulk:%d' % i, 'x' * 100)
+    assert ctl(rp, 'snapshot').stdout.strip() in (
+        'Background saving started', 'Background saving scheduled')
+    done = ctl(rp, 'snapshot', 'wait')
+    assert done.returncode == 0, done.stderr
+    assert 'no snapshot running; last: ok' in done.stdout
+    prog = json.loads(ctl(rp, '--json', 'snapshot', 'progress').stdout)
+    assert prog['running'] is False and prog['last_status'] == 'ok'
+    assert prog['snapshots'] >= 3 and int(prog['last_keys']) == 5003
+    assert ctl(rp, 'snapshot', 'bogus', check=False).returncode == 2
     r.close()
     assert rp.stop() == 0
     sock = str(tmp_path / 'redis.sock')

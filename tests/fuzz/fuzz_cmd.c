@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (8u << 20)) {
 		struct kv_arg fl = { "FLUSHALL", 8 };
 		kv_execute(shard, &c, 1, &fl);
-		pm_log_reset(log_);
+		pm_log_reclaim(log_, pm_log_last_seq(log_));
 	}
 	kv_client_fini(&c);
 	resp_parser_fini(&p);

@@ -1,10 +1,14 @@
 /*
  * fuzz_net.c -- arbitrary frames into a worker's network instance:
  * Ethernet, ARP, IPv4, ICMP and TCP (options, states) with a listening
- * server whose application echoes what it receives. State carries over
- * from one input to the next, and time advances, so connections move
- * through their states and timers fire. Nothing may crash, leak mbufs
- * or send a frame the stack did not build completely.
+ * server whose application echoes what it receives, and connections of
+ * its own (tcp_connect to 198.18.0.2:7000 when bit 1 of an input's last
+ * byte is set and none is open; bit 2 aborts it): a TCP segment to port
+ * 1 is aimed at that connection (its port; its ISS + 1 added to the ACK
+ * field), so that SYN-SENT and the active side are reached. State
+ * carries over from one input to the next, and time advances, so
+ * connections move through their states and timers fire. Nothing may
+ * crash, leak mbufs or send a frame the stack did not build completely.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -22,10 +26,12 @@
 
 #include "net.h"
 #include "tcp.h"
+#include "tcp_private.h"
 
 static struct dp_net *net;
 static struct rte_mempool *pool;
 static int app_token;
+static struct tcp_conn *active;         /* opened by tcp_connect */
 
 static void *
 fz_accept(void *ctx, struct tcp_conn *tc)
@@ -50,16 +56,48 @@ fz_peer_closed(void *app)
 }
 
 static void
-fz_closed(void *app)
+fz_connected(void *app, struct tcp_conn *tc)
 {
 	(void)app;
+	tcp_send(tc, "PING\r\n", 6);
+}
+
+static void
+fz_closed(void *app)
+{
+	if (app == active)
+		active = NULL;
 	app_token++;
 }
 
 static const struct tcp_ops ops = {
-	.accept = fz_accept, .recv = fz_recv,
+	.accept = fz_accept, .connected = fz_connected, .recv = fz_recv,
 	.peer_closed = fz_peer_closed, .closed = fz_closed,
 };
+
+/*
+ * aim_at_active -- a TCP segment to port 1 goes to the active
+ * connection instead, acknowledging its ISS + the ACK field.
+ */
+static void
+aim_at_active(struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (active == NULL || len < 34 || p[12] != 0x08 || p[13] != 0x00 ||
+	    p[23] != IPPROTO_TCP)
+		return;
+	uint32_t hlen = (uint32_t)(p[14] & 0x0f) * 4;
+	if (hlen < 20 || 14 + hlen + 20 > len)
+		return;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(p + 14 + hlen);
+	if (th->dst_port != rte_cpu_to_be_16(1))
+		return;
+	th->dst_port = active->lport;
+	th->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(th->recv_ack) +
+					active->snd.iss + 1);
+}
 
 /* drop_tx -- the "port": check and free every frame. */
 static uint16_t
@@ -156,6 +194,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *d = rte_pktmbuf_append(m, (uint16_t)size);
 	if (size > 0)
 		memcpy(d, data, size);
+	if (size > 0 && (data[size - 1] & 4) && active != NULL)
+		tcp_abort(active);      /* the closed upcall clears it */
+	if (size > 0 && (data[size - 1] & 2) && active == NULL) {
+		struct tcp_conn *tc;
+		if (tcp_connect(net->tcp, rte_cpu_to_be_32(0xc6120002),
+				rte_cpu_to_be_16(7000), NULL, &tc) == 0) {
+			tcp_conn_set_app(tc, tc);
+			active = tc;
+		}
+	}
+	aim_at_active(m);
 	if (size > 0 && (data[size - 1] & 1))
 		fix_checksums(m);
 	/* Time moves 50 ms per input: retransmissions, TIME_WAIT and

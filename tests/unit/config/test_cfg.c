@@ -96,6 +96,7 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "bind-ip", "198.18.0.1/24" },
 	{ "gateway", "none" },
 	{ "port", "6379" },
+	{ "udp-port", "0" },
 	{ "mtu", "1500" },
 	{ "tcp-backlog", "511" },
 	{ "tcp-keepalive", "300" },
@@ -126,11 +127,14 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "zset-max-listpack-value", "64" },
 	{ "hash-max-listpack-entries", "128" },
 	{ "hash-max-listpack-value", "64" },
+	{ "list-max-listpack-size", "-2" },
+	{ "list-compress-depth", "0" },
 	{ "pmem-path", "/dev/shm/redpoll" },
 	{ "pmem-size", "1073741824" },
 	{ "persistence", "sync" },
 	{ "persistence-async-us", "1000" },
 	{ "pmem-repair", "no" },
+	{ "snapshot-log-percent", "50" },
 	{ "dir", "/var/lib/redpoll" },
 	{ "dbfilename", "dump.rdb" },
 	{ "import-rdb", "" },
@@ -155,6 +159,7 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "bind-ip", "198.19.2.3/15", "198.19.2.3/15" },
 	{ "gateway", "198.18.0.254", "198.18.0.254" },
 	{ "port", "7000", "7000" },
+	{ "udp-port", "-1", "-1" },
 	{ "mtu", "9000", "9000" },
 	{ "tcp-backlog", "128", "128" },
 	{ "tcp-keepalive", "0", "0" },
@@ -186,11 +191,14 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "zset-max-listpack-value", "1000", "1000" },
 	{ "hash-max-listpack-entries", "0", "0" },
 	{ "hash-max-listpack-value", "1000", "1000" },
+	{ "list-max-listpack-size", "-2147483648", "-2147483648" },
+	{ "list-compress-depth", "2147483647", "2147483647" },
 	{ "pmem-path", "/mnt/pmem0", "/mnt/pmem0" },
 	{ "pmem-size", "1mb", "1048576" },
 	{ "persistence", "OFF", "off" },
 	{ "persistence-async-us", "5", "5" },
 	{ "pmem-repair", "yes", "yes" },
+	{ "snapshot-log-percent", "75", "75" },
 	{ "dir", "/srv/redpoll", "/srv/redpoll" },
 	{ "dbfilename", "snap.rdb", "snap.rdb" },
 	{ "import-rdb", "/tmp/in.rdb", "/tmp/in.rdb" },
@@ -1233,8 +1241,32 @@ test_impair(void **state)
 	assert_string_equal(c.impair_tx, "");
 }
 
+/* test_udp_port -- udp-port: 0 follows port, -1 turns UDP off. */
+static void
+test_udp_port(void **state)
+{
+	struct rp_config c;
+	char err[CFG_ERR_LEN];
+	(void)state;
+
+	cfg_init(&c);
+	assert_int_equal(cfg_udp_port(&c), 6379);
+	assert_int_equal(load_text(&c, "port 7000\n", err), 0);
+	assert_int_equal(cfg_udp_port(&c), 7000);
+	assert_int_equal(load_text(&c, "port 7000\nudp-port 7001\n", err), 0);
+	assert_int_equal(cfg_udp_port(&c), 7001);
+	assert_int_equal(load_text(&c, "udp-port -1\n", err), 0);
+	assert_int_equal(cfg_udp_port(&c), 0);
+	assert_string_equal(get(&c, "udp-port"), "-1");
+	expect_error("udp-port -2\n", "1: 'udp-port -2': "
+		     RANGE("-1", "65535"));
+	expect_error("udp-port 65536\n", "1: 'udp-port 65536': "
+		     RANGE("-1", "65535"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 static const struct CMUnitTest tests[] = {
+	T(test_udp_port),
 	T(test_impair),
 	T(test_defaults),
 	T(test_round_trip),

@@ -1,7 +1,8 @@
 /*
  * frames.h -- a test bench for the network stack: a dp_net on an mbuf
  * pool whose transmitted frames are captured instead of sent, and
- * builders for the Ethernet/ARP/IPv4/ICMP/TCP frames a peer would send.
+ * builders for the Ethernet/ARP/IPv4/ICMP/TCP/UDP frames a peer would
+ * send.
  */
 #ifndef RP_TEST_FRAMES_H
 #define RP_TEST_FRAMES_H
@@ -14,6 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "net.h"
 #include "tcp.h"
@@ -118,17 +120,17 @@ ipv4(uint8_t *out, uint8_t proto, const void *payload, size_t len)
 	return sizeof(*ip) + len;
 }
 
-/* tcp_frame -- a TCP segment from the peer's port pport to port 6379. */
+/* tcp_frame_to -- a TCP segment from the peer's port pport to our lport. */
 static inline struct rte_mbuf *
-tcp_frame(uint16_t pport, uint8_t flags, uint32_t seq, uint32_t ack,
-	  uint16_t win, const uint8_t *opts, size_t olen, const void *data,
-	  size_t len)
+tcp_frame_to(uint16_t pport, uint16_t lport, uint8_t flags, uint32_t seq,
+	     uint32_t ack, uint16_t win, const uint8_t *opts, size_t olen,
+	     const void *data, size_t len)
 {
 	uint8_t seg[2048], pkt[2100];
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)seg;
 	memset(th, 0, sizeof(*th));
 	th->src_port = rte_cpu_to_be_16(pport);
-	th->dst_port = rte_cpu_to_be_16(6379);
+	th->dst_port = rte_cpu_to_be_16(lport);
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32(ack);
 	th->data_off = (uint8_t)(((20 + olen) / 4) << 4);
@@ -142,6 +144,38 @@ tcp_frame(uint16_t pport, uint8_t flags, uint32_t seq, uint32_t ack,
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)pkt;
 	struct rte_tcp_hdr *t2 = (struct rte_tcp_hdr *)(ip + 1);
 	t2->cksum = rte_ipv4_udptcp_cksum(ip, t2);
+	return frame(&us_mac, RTE_ETHER_TYPE_IPV4, pkt, n);
+}
+
+/* tcp_frame -- a TCP segment from the peer's port pport to port 6379. */
+static inline struct rte_mbuf *
+tcp_frame(uint16_t pport, uint8_t flags, uint32_t seq, uint32_t ack,
+	  uint16_t win, const uint8_t *opts, size_t olen, const void *data,
+	  size_t len)
+{
+	return tcp_frame_to(pport, 6379, flags, seq, ack, win, opts, olen,
+			    data, len);
+}
+
+/*
+ * udp_frame -- a UDP datagram from the peer's port pport to dport with
+ * len bytes of payload and a correct checksum.
+ */
+static inline struct rte_mbuf *
+udp_frame(uint16_t pport, uint16_t dport, const void *data, size_t len)
+{
+	uint8_t dg[2048], pkt[2100];
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)dg;
+
+	uh->src_port = rte_cpu_to_be_16(pport);
+	uh->dst_port = rte_cpu_to_be_16(dport);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
+	uh->dgram_cksum = 0;
+	memcpy(dg + 8, data, len);
+	size_t n = ipv4(pkt, IPPROTO_UDP, dg, 8 + len);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)pkt;
+	struct rte_udp_hdr *u2 = (struct rte_udp_hdr *)(ip + 1);
+	u2->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u2);
 	return frame(&us_mac, RTE_ETHER_TYPE_IPV4, pkt, n);
 }
 

@@ -1,8 +1,11 @@
 /*
  * test_net.c -- dataplane/net.c: Ethernet and IPv4 validation with a
- * counter for every drop reason, and IPv4 output.
+ * counter for every drop reason, IPv4 output, and the UDP checksum
+ * helpers.
  */
 #include "unit.h"
+
+#include <rte_udp.h>
 
 #include "frames.h"
 
@@ -108,6 +111,47 @@ test_output_no_route(void **state)
 	assert_int_equal(n_captured, 0);
 }
 
+/* dp_udp_cksum in software, checked by dp_udp_cksum_ok and by DPDK. */
+static void
+test_udp_cksum(void **state)
+{
+	(void)state;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tb_pool);
+	const char text[] = "hello, odd-length";
+	uint32_t len = (uint32_t)(sizeof(struct rte_udp_hdr) + sizeof(text));
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)
+		rte_pktmbuf_append(m, (uint16_t)len);
+	uint32_t dst = rte_cpu_to_be_32(TB_IPV4(198, 18, 0, 9));
+
+	uh->src_port = rte_cpu_to_be_16(1234);
+	uh->dst_port = rte_cpu_to_be_16(6379);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)len);
+	memcpy(uh + 1, text, sizeof(text));
+	net->offloads = 0;
+	dp_udp_cksum(net, m, uh, dst);
+	assert_int_not_equal(uh->dgram_cksum, 0);
+	/* as the receiver sees it: the IPv4 header of the datagram */
+	struct rte_ipv4_hdr ip = {
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(ip) + len)),
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = net->ip,
+		.dst_addr = dst,
+	};
+	assert_true(dp_udp_cksum_ok(&ip, uh, len));
+	((char *)(uh + 1))[3] ^= 1;
+	assert_false(dp_udp_cksum_ok(&ip, uh, len));
+	((char *)(uh + 1))[3] ^= 1;
+	ip.src_addr ^= 1;
+	assert_false(dp_udp_cksum_ok(&ip, uh, len));
+	/* offloaded: only the pseudo-header sum, and the request flags */
+	net->offloads = DP_OFF_TX_UDP_CKSUM;
+	dp_udp_cksum(net, m, uh, dst);
+	assert_true(m->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
+	assert_int_equal(m->l3_len, sizeof(struct rte_ipv4_hdr));
+	rte_pktmbuf_free(m);
+}
+
 static void
 test_counter_names(void **state)
 {
@@ -123,6 +167,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_ip_checksum, bench_setup, bench_teardown),
 	cmocka_unit_test_setup_teardown(test_ethernet_drops, bench_setup, bench_teardown),
 	cmocka_unit_test_setup_teardown(test_output_no_route, bench_setup, bench_teardown),
+	cmocka_unit_test_setup_teardown(test_udp_cksum, bench_setup, bench_teardown),
 	cmocka_unit_test(test_counter_names),
 };
 

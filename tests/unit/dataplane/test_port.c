@@ -3,6 +3,8 @@
  * queues, pools and offloads set up, frames sent through the port come
  * back on its RX side, errors named.
  */
+#include <errno.h>
+
 #include "unit.h"
 
 #include <rte_ethdev.h>
@@ -40,6 +42,13 @@ test_setup_and_loop(void **state)
 	assert_int_equal(rte_pktmbuf_pkt_len(in[0]), 60);
 	assert_int_equal(*rte_pktmbuf_mtod(in[0], uint8_t *), 0xab);
 	rte_pktmbuf_free(in[0]);
+
+	/* One queue and no RSS: tcp_connect may take any port. */
+	uint8_t key[64];
+	uint16_t reta[512];
+	unsigned key_len = sizeof(key), reta_size = RTE_DIM(reta);
+	assert_int_equal(dp_port_rss(&p, key, &key_len, reta, &reta_size),
+			 -ENOTSUP);
 	dp_port_close(&p);
 }
 

@@ -5,14 +5,25 @@
  * ACKs, out-of-order segments, RST, both closes, RST for closed ports,
  * checksums, many connections; the out-of-order queue (gaps filled in
  * every order, overlaps, duplicates, sequence wrap-around, the memory
- * bounds, a FIN past a gap) and SACK (negotiation, block order, sizes).
+ * bounds, a FIN past a gap) and SACK (negotiation, block order, sizes);
+ * the active open (tcp_connect: SYN options, SYN-ACK, bad ACKs and RSTs
+ * in SYN-SENT, SYN retransmission and give-up, simultaneous open, both
+ * closes, source ports under RSS); sender-side SACK (the scoreboard,
+ * which holes are resent in recovery, new data, RTO).
  */
+#include <errno.h>
+#include <stdarg.h>
+
 #include "unit.h"
 
+#include <rte_thash.h>
+
 #include "frames.h"
+#include "tcp_private.h"
 
 static struct tcp_stack *ts;
-static unsigned accepts, closes, peer_fins;
+static unsigned accepts, closes, peer_fins, connects;
+static void *connected_app, *closed_app;
 static char rx[1 << 16];
 static size_t rx_len;
 static struct tcp_conn *last_tc;
@@ -24,6 +35,14 @@ t_accept(void *ctx, struct tcp_conn *tc)
 	accepts++;
 	last_tc = tc;
 	return tc;
+}
+
+static void
+t_connected(void *app, struct tcp_conn *tc)
+{
+	connects++;
+	connected_app = app;
+	last_tc = tc;
 }
 
 static void
@@ -44,13 +63,13 @@ t_peer_closed(void *app)
 static void
 t_closed(void *app)
 {
-	(void)app;
+	closed_app = app;
 	closes++;
 }
 
 static const struct tcp_ops ops = {
-	.accept = t_accept, .recv = t_recv, .peer_closed = t_peer_closed,
-	.closed = t_closed,
+	.accept = t_accept, .connected = t_connected, .recv = t_recv,
+	.peer_closed = t_peer_closed, .closed = t_closed,
 };
 
 /* input -- deliver a frame, then run the end of a poll iteration. */
@@ -950,6 +969,836 @@ test_rfc5961_ack(void **state)
 	assert_int_equal(cap_tcp(0)->tcp_flags, 0x10);
 }
 
+/*
+ * Active open (tcp_connect). The peer is PEER_IP:7000; the test's SYNs
+ * and SYN-ACKs come from there to the port the stack chose.
+ */
+#define SRV_PORT 7000
+static int active_app;          /* the handle given to tcp_connect */
+
+/* opt_find -- the option of kind k in captured segment i, or NULL. */
+static const uint8_t *
+opt_find(unsigned i, uint8_t k)
+{
+	const struct rte_tcp_hdr *th = cap_tcp(i);
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	unsigned len = (th->data_off >> 4) * 4 - 20;
+
+	for (unsigned j = 0; j < len;) {
+		if (o[j] == 0)
+			break;
+		if (o[j] == 1) {
+			j++;
+			continue;
+		}
+		if (o[j] == k)
+			return o + j;
+		j += o[j + 1];
+	}
+	return NULL;
+}
+
+/*
+ * connect_syn -- tcp_connect to the peer; the SYN is checked and its
+ * ISS and source port returned.
+ */
+static struct tcp_conn *
+connect_syn(uint32_t *iss, uint16_t *lport)
+{
+	struct tcp_conn *tc = NULL;
+
+	clear_captured();
+	assert_int_equal(tcp_connect(ts, rte_cpu_to_be_32(PEER_IP),
+				     rte_cpu_to_be_16(SRV_PORT), &active_app,
+				     &tc), 0);
+	assert_non_null(tc);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x02);
+	assert_int_equal(rte_be_to_cpu_16(cap_tcp(0)->dst_port), SRV_PORT);
+	assert_int_equal(cap_ip(0)->dst_addr, rte_cpu_to_be_32(PEER_IP));
+	assert_tcp_cksums(0);
+	*iss = rte_be_to_cpu_32(cap_tcp(0)->sent_seq);
+	*lport = rte_be_to_cpu_16(cap_tcp(0)->src_port);
+	return tc;
+}
+
+/* open_active -- connect_syn, then the peer's SYN-ACK (opts). */
+static struct tcp_conn *
+open_active(uint32_t *snd, uint16_t *lport, const uint8_t *opts, size_t olen)
+{
+	uint32_t iss;
+	struct tcp_conn *tc = connect_syn(&iss, lport);
+
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, *lport, 0x12, 5000, iss + 1, 65535,
+			   opts, olen, NULL, 0));
+	assert_int_equal(connects, 1);
+	assert_ptr_equal(connected_app, &active_app);
+	*snd = iss + 1;
+	return tc;
+}
+
+/* test_connect_syn -- the SYN: ephemeral port, every option offered. */
+static void
+test_connect_syn(void **state)
+{
+	(void)state;
+	uint32_t iss;
+	uint16_t lport;
+	connect_syn(&iss, &lport);
+	assert_in_range(lport, TCP_EPHEMERAL_MIN, TCP_EPHEMERAL_MAX);
+	const uint8_t *o = opt_find(0, 2);
+	assert_non_null(o);
+	assert_int_equal(o[2] << 8 | o[3], 1460);
+	o = opt_find(0, 3);
+	assert_non_null(o);
+	assert_int_equal(o[2], 7);
+	assert_non_null(opt_find(0, 4));   /* SACK-permitted */
+	o = opt_find(0, 8);
+	assert_non_null(o);
+	assert_int_equal(o[6] | o[7] | o[8] | o[9], 0);   /* TSecr 0 */
+	assert_int_equal(cap_tcp(0)->recv_ack, 0);
+	assert_int_equal(rte_be_to_cpu_16(cap_tcp(0)->rx_win), 65535);
+	assert_int_equal(tcp_conns(ts), 1);
+	assert_int_equal(connects + accepts + closes, 0);
+	assert_int_equal(tcp_counters(ts)[TCP_active_opens], 1);
+	/* A second connection gets another port. */
+	uint32_t iss2;
+	uint16_t lport2;
+	connect_syn(&iss2, &lport2);
+	assert_int_not_equal(lport, lport2);
+	assert_int_equal(tcp_conns(ts), 2);
+	/* Sending before the handshake is refused. */
+	struct tcp_conn *tc = NULL;
+	assert_int_equal(tcp_connect(ts, rte_cpu_to_be_32(PEER_IP),
+				     rte_cpu_to_be_16(SRV_PORT), &active_app,
+				     &tc), 0);
+	assert_int_equal(tcp_send(tc, "x", 1), -EPIPE);
+}
+
+/*
+ * test_connect_synack -- the SYN-ACK: ESTABLISHED, the ACK, the
+ * connected upcall; the peer's options decide MSS, scaling, timestamps;
+ * then data both ways.
+ */
+static void
+test_connect_synack(void **state)
+{
+	static const uint8_t synack_opts[] = {
+		2, 4, 0x05, 0x78,             /* MSS 1400 */
+		4, 2, 8, 10, 0, 0, 0, 77, 0, 0, 0, 1,  /* SACK-perm, TS */
+		1, 3, 3, 2,                   /* window scale 2 */
+	};
+	static char big[3000];
+	(void)state;
+	uint32_t snd;
+	uint16_t lport;
+	struct tcp_conn *tc = open_active(&snd, &lport, synack_opts,
+					  sizeof(synack_opts));
+	assert_int_equal(n_captured, 1);   /* the ACK */
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x10);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), snd);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 5001);
+	/* Our window is scaled by 7 from now on: 256 KiB >> 7. */
+	assert_int_equal(rte_be_to_cpu_16(cap_tcp(0)->rx_win), 2048);
+	const uint8_t *o = opt_find(0, 8);
+	assert_non_null(o);
+	assert_int_equal(o[9] | o[8] << 8, 77);   /* TSecr echoes 77 */
+	assert_int_equal(tcp_counters(ts)[TCP_established], 1);
+	/* Data from the peer. */
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x18, 5001, snd, 512, NULL, 0,
+			   "hello", 5));
+	assert_int_equal(rx_len, 5);
+	assert_memory_equal(rx, "hello", 5);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 5006);
+	/* Our data: segments of 1400 - 12 bytes (timestamps on), in the
+	 * peer's window, now 512 << 2. */
+	clear_captured();
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(tcp_send(tc, big, sizeof(big)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 2);
+	assert_int_equal(cap_payload_len(0), 1388);
+	assert_int_equal(cap_payload_len(1), 2048 - 1388);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), snd);
+	assert_int_equal(rte_be_to_cpu_16(cap_tcp(0)->src_port), lport);
+	assert_tcp_cksums(0);
+	/* Acknowledged, with a window of 1 << 2 bytes. */
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x10, 5006, snd + 2048, 1, NULL,
+			   0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_payload_len(0), 4);
+	assert_int_equal(tcp_conn_unsent(tc), 3000 - 2048);
+}
+
+/*
+ * test_connect_synack_plain -- a SYN-ACK without options: no scaling,
+ * no timestamps, MSS 536.
+ */
+static void
+test_connect_synack_plain(void **state)
+{
+	static char big[1000];
+	(void)state;
+	uint32_t snd;
+	uint16_t lport;
+	struct tcp_conn *tc = open_active(&snd, &lport, NULL, 0);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->data_off >> 4, 5);   /* no options */
+	assert_int_equal(rte_be_to_cpu_16(cap_tcp(0)->rx_win), 65535);
+	clear_captured();
+	assert_int_equal(tcp_send(tc, big, sizeof(big)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 2);
+	assert_int_equal(cap_payload_len(0), 536);
+	assert_int_equal(cap_payload_len(1), 1000 - 536);
+	assert_int_equal(cap_tcp(0)->data_off >> 4, 5);
+}
+
+/*
+ * test_connect_synack_data -- text and FIN in the SYN-ACK are taken
+ * after the SYN's sequence number.
+ */
+static void
+test_connect_synack_data(void **state)
+{
+	(void)state;
+	uint32_t iss;
+	uint16_t lport;
+	connect_syn(&iss, &lport);
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x13, 5000, iss + 1, 512, NULL,
+			   0, "hi", 2));
+	assert_int_equal(connects, 1);
+	assert_int_equal(rx_len, 2);
+	assert_memory_equal(rx, "hi", 2);
+	assert_int_equal(peer_fins, 1);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 5004);
+}
+
+/*
+ * test_connect_bad_ack_rst -- in SYN-SENT: an ACK of anything but our
+ * SYN gets a RST <SEQ=SEG.ACK>; a RST counts only with an acceptable
+ * ACK, and then fails the open (closed upcall, no connected).
+ */
+static void
+test_connect_bad_ack_rst(void **state)
+{
+	(void)state;
+	uint32_t iss;
+	uint16_t lport;
+	connect_syn(&iss, &lport);
+	const uint32_t bad[] = { iss, iss + 2, iss - 100 };
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		clear_captured();
+		input(tcp_frame_to(SRV_PORT, lport, 0x12, 5000, bad[i], 512,
+				   NULL, 0, NULL, 0));
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(cap_tcp(0)->tcp_flags, 0x04);
+		assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq),
+				 bad[i]);
+	}
+	/* A RST with an unacceptable ACK, or none: ignored. */
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x14, 0, iss + 7, 0, NULL, 0,
+			   NULL, 0));
+	input(tcp_frame_to(SRV_PORT, lport, 0x04, 0, 0, 0, NULL, 0, NULL, 0));
+	/* Neither SYN nor RST: dropped. */
+	input(tcp_frame_to(SRV_PORT, lport, 0x18, 5001, iss + 1, 512, NULL,
+			   0, "x", 1));
+	assert_int_equal(n_captured, 0);
+	assert_int_equal(tcp_conns(ts), 1);
+	assert_int_equal(closes + connects + rx_len, 0);
+	/* The refusal: RST+ACK of our SYN. */
+	input(tcp_frame_to(SRV_PORT, lport, 0x14, 0, iss + 1, 0, NULL, 0,
+			   NULL, 0));
+	assert_int_equal(n_captured, 0);
+	assert_int_equal(tcp_conns(ts), 0);
+	assert_int_equal(closes, 1);
+	assert_ptr_equal(closed_app, &active_app);
+	assert_int_equal(connects, 0);
+	assert_int_equal(tcp_counters(ts)[TCP_connect_refused], 1);
+}
+
+/*
+ * test_connect_syn_retries -- the SYN is resent after 1, 2, 4, ... s
+ * (same ISS, same options); after syn_retries (6) and one more RTO
+ * (capped at 60 s) the open fails: 123 s in all.
+ */
+static void
+test_connect_syn_retries(void **state)
+{
+	(void)state;
+	uint32_t iss;
+	uint16_t lport;
+	connect_syn(&iss, &lport);
+	unsigned rto = 1000;
+	for (unsigned i = 0; i < 6; i++) {
+		clear_captured();
+		tick(rto - 10);
+		assert_int_equal(n_captured, 0);
+		tick(20);
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(cap_tcp(0)->tcp_flags, 0x02);
+		assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), iss);
+		assert_non_null(opt_find(0, 3));
+		/* from the retransmission on; at most 60 s */
+		rto = rto * 2 > 60000 ? 60000 : rto * 2;
+	}
+	assert_int_equal(tcp_counters(ts)[TCP_retransmits], 6);
+	assert_int_equal(closes, 0);
+	clear_captured();
+	tick(rto - 10);
+	assert_int_equal(closes, 0);
+	tick(20);
+	assert_int_equal(n_captured, 0);   /* no RST for a SYN never answered */
+	assert_int_equal(closes, 1);
+	assert_int_equal(connects, 0);
+	assert_int_equal(tcp_conns(ts), 0);
+	assert_int_equal(tcp_counters(ts)[TCP_connect_timeouts], 1);
+}
+
+/*
+ * test_connect_rtt -- a SYN-ACK after a retransmitted SYN: RTO 3 s
+ * (RFC 6298 5.7) and no RTT sample (Karn).
+ */
+static void
+test_connect_rtt(void **state)
+{
+	(void)state;
+	uint32_t iss;
+	uint16_t lport;
+	struct tcp_conn *tc = connect_syn(&iss, &lport);
+	tick(1010);   /* one retransmission */
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x12, 5000, iss + 1, 512, NULL,
+			   0, NULL, 0));
+	assert_int_equal(connects, 1);
+	clear_captured();
+	tcp_send(tc, "x", 1);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 1);
+	clear_captured();
+	tick(2900);
+	assert_int_equal(n_captured, 0);
+	tick(200);
+	assert_int_equal(n_captured, 1);   /* resent after 3 s */
+}
+
+/*
+ * test_simultaneous_open -- the peer's SYN crosses ours: SYN-RECEIVED
+ * and our SYN-ACK; the peer's SYN-ACK then completes the open (an ACK
+ * from us), as would its plain ACK.
+ */
+static void
+test_simultaneous_open(void **state)
+{
+	(void)state;
+	for (int plain = 0; plain <= 1; plain++) {
+		uint32_t iss;
+		uint16_t lport;
+		connects = 0;
+		connect_syn(&iss, &lport);
+		clear_captured();
+		input(tcp_frame_to(SRV_PORT, lport, 0x02, 9000, 0, 512,
+				   syn_opts, sizeof(syn_opts), NULL, 0));
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(cap_tcp(0)->tcp_flags, 0x12);
+		assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), iss);
+		assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 9001);
+		assert_non_null(opt_find(0, 3));
+		assert_int_equal(connects, 0);
+		/* Lost: resent by the timer. */
+		clear_captured();
+		tick(1010);
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(cap_tcp(0)->tcp_flags, 0x12);
+		clear_captured();
+		if (plain)
+			input(tcp_frame_to(SRV_PORT, lport, 0x10, 9001,
+					   iss + 1, 512, NULL, 0, NULL, 0));
+		else
+			input(tcp_frame_to(SRV_PORT, lport, 0x12, 9000,
+					   iss + 1, 512, NULL, 0, NULL, 0));
+		assert_int_equal(connects, 1);
+		assert_int_equal(n_captured, plain ? 0 : 1);
+		if (!plain) {
+			assert_int_equal(cap_tcp(0)->tcp_flags, 0x10);
+			assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack),
+					 9001);
+			assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq),
+					 iss + 1);
+		}
+		/* Data flows. */
+		clear_captured();
+		input(tcp_frame_to(SRV_PORT, lport, 0x18, 9001, iss + 1, 512,
+				   NULL, 0, "ab", 2));
+		assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 9003);
+		rx_len = 0;
+	}
+	assert_int_equal(closes, 0);
+}
+
+/*
+ * test_connect_active_close -- an actively opened connection closed by
+ * us: FIN-WAIT-1, -2, TIME-WAIT, then gone; and one closed by the peer:
+ * CLOSE-WAIT, LAST-ACK.
+ */
+static void
+test_connect_active_close(void **state)
+{
+	(void)state;
+	uint32_t snd;
+	uint16_t lport;
+	struct tcp_conn *tc = open_active(&snd, &lport, syn_opts,
+					  sizeof(syn_opts));
+	clear_captured();
+	tcp_close(tc);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x11);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->sent_seq), snd);
+	input(tcp_frame_to(SRV_PORT, lport, 0x10, 5001, snd + 1, 512, NULL,
+			   0, NULL, 0));
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x11, 5001, snd + 1, 512, NULL,
+			   0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(rte_be_to_cpu_32(cap_tcp(0)->recv_ack), 5002);
+	assert_int_equal(tcp_conns(ts), 1);   /* TIME-WAIT */
+	assert_int_equal(closes, 0);
+	/* A new connection to the same peer avoids the TIME-WAIT tuple. */
+	ts->next_port = lport;
+	uint32_t iss2;
+	uint16_t lport2;
+	struct tcp_conn *tc2 = connect_syn(&iss2, &lport2);
+	assert_int_not_equal(lport2, lport);
+	tick(2100);
+	assert_int_equal(closes, 1);   /* TIME-WAIT over */
+	tcp_close(tc2);
+	assert_int_equal(closes, 2);
+	/* Passive close of an actively opened connection. */
+	connects = closes = 0;
+	tc = open_active(&snd, &lport, NULL, 0);
+	clear_captured();
+	input(tcp_frame_to(SRV_PORT, lport, 0x11, 5001, snd, 512, NULL, 0,
+			   NULL, 0));
+	assert_int_equal(peer_fins, 1);
+	tcp_close(tc);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(cap_tcp(n_captured - 1)->tcp_flags & 0x01, 0x01);
+	input(tcp_frame_to(SRV_PORT, lport, 0x10, 5002, snd + 1, 512, NULL,
+			   0, NULL, 0));
+	assert_int_equal(closes, 1);
+	assert_int_equal(tcp_conns(ts), 0);
+}
+
+/*
+ * test_connect_close_syn_sent -- tcp_close before the SYN-ACK drops the
+ * connection at once, without a segment; a late SYN-ACK gets a RST.
+ */
+static void
+test_connect_close_syn_sent(void **state)
+{
+	(void)state;
+	uint32_t iss;
+	uint16_t lport;
+	struct tcp_conn *tc = connect_syn(&iss, &lport);
+	clear_captured();
+	tcp_close(tc);
+	assert_int_equal(closes, 1);
+	assert_int_equal(tcp_conns(ts), 0);
+	input(tcp_frame_to(SRV_PORT, lport, 0x12, 5000, iss + 1, 512, NULL,
+			   0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(cap_tcp(0)->tcp_flags, 0x04);
+	assert_int_equal(connects, 0);
+}
+
+/*
+ * test_connect_rss_port -- with the port's RSS described (a fake key
+ * and a 128-entry table over 4 queues), every chosen port hashes the
+ * peer's return traffic to this stack's queue (3), and ports differ.
+ */
+static void
+test_connect_rss_port(void **state)
+{
+	uint8_t key[40];
+	uint16_t reta[128];
+	uint16_t seen[64];
+	(void)state;
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x6d + 37 * i);
+	for (unsigned i = 0; i < RTE_DIM(reta); i++)
+		reta[i] = (uint16_t)(i % 4);
+	assert_int_equal(tcp_set_rss(ts, key, 8, reta, 128, 3), -EINVAL);
+	assert_int_equal(tcp_set_rss(ts, key, sizeof(key), reta, 128, 3), 0);
+	for (unsigned n = 0; n < RTE_DIM(seen); n++) {
+		uint32_t iss;
+		uint16_t lport;
+		connect_syn(&iss, &lport);
+		uint32_t tuple[3] = { PEER_IP, US_IP,
+				      (uint32_t)SRV_PORT << 16 | lport };
+		uint32_t h = rte_softrss(tuple, 3, key);
+		assert_int_equal(reta[h % 128], 3);
+		for (unsigned k = 0; k < n; k++)
+			assert_int_not_equal(seen[k], lport);
+		seen[n] = lport;
+	}
+	/* No RSS again: any port, so some land on other queues. */
+	assert_int_equal(tcp_set_rss(ts, NULL, 0, NULL, 0, 0), 0);
+	unsigned other = 0;
+	for (unsigned n = 0; n < 32; n++) {
+		uint32_t iss;
+		uint16_t lport;
+		connect_syn(&iss, &lport);
+		uint32_t tuple[3] = { PEER_IP, US_IP,
+				      (uint32_t)SRV_PORT << 16 | lport };
+		other += reta[rte_softrss(tuple, 3, key) % 128] != 3;
+	}
+	assert_true(other > 0);
+}
+
+/*
+ * Sender-side SACK. The peer offered SACK and timestamps (1448-byte
+ * segments); 10 segments are sent, S(i) is the start of segment i.
+ */
+#define SEG 1448u
+#define S(i) (snd + (uint32_t)(i) * SEG)
+
+/* sack_setup -- a connection with 10 segments in flight; returns SND.UNA. */
+static uint32_t
+sack_setup(uint16_t pport)
+{
+	static char buf[10 * SEG];
+	uint32_t snd = handshake_isn(pport, 1000, syn_opts_sack,
+				     sizeof(syn_opts_sack));
+	clear_captured();
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i / SEG);
+	assert_int_equal(tcp_send(last_tc, buf, sizeof(buf)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 10);
+	clear_captured();
+	return snd;
+}
+
+/*
+ * sack_ack -- an ACK of ack from the peer (window 512 << 7, unchanged)
+ * with n SACK blocks given as edges l0, r0, l1, r1, ...
+ */
+static void
+sack_ack(uint16_t pport, uint32_t ack, unsigned n, ...)
+{
+	uint8_t o[4 + 32] = { 1, 1, 5, (uint8_t)(2 + 8 * n) };
+	va_list ap;
+
+	va_start(ap, n);
+	for (unsigned i = 0; i < 2 * n; i++) {
+		uint32_t v = rte_cpu_to_be_32(va_arg(ap, uint32_t));
+		memcpy(o + 4 + 4 * i, &v, 4);
+	}
+	va_end(ap);
+	input(tcp_frame(pport, 0x10, 1001, ack, 512, o, n ? 4 + 8 * n : 0,
+			NULL, 0));
+}
+
+/* sent_seq -- sequence number of captured segment i. */
+static uint32_t
+sent_seq(unsigned i)
+{
+	return rte_be_to_cpu_32(cap_tcp(i)->sent_seq);
+}
+
+/*
+ * test_sack_scoreboard -- blocks merge when they overlap or touch, are
+ * clipped to the data, and bogus ones (beyond SND.MAX, below SND.UNA,
+ * empty) are ignored; a cumulative ACK trims the scoreboard.
+ */
+static void
+test_sack_scoreboard(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41000);
+	struct tcp_conn *tc = last_tc;
+	sack_ack(41000, snd, 3, S(1), S(2), S(2), S(3), S(5), S(7));
+	sack_ack(41000, snd, 4, S(6), S(8), S(0) - 10, S(0),
+		 S(10), S(10) + 100, S(9), S(9));
+	assert_int_equal(tc->n_score, 2);
+	assert_int_equal(tc->score[0][0], S(1));
+	assert_int_equal(tc->score[0][1], S(3));
+	assert_int_equal(tc->score[1][0], S(5));
+	assert_int_equal(tc->score[1][1], S(8));
+	/* Five segments SACKed above SND.UNA: recovery (RFC 6675 IsLost)
+	 * on the second duplicate; pipe 2 above S(8): the holes 0, 3, 4
+	 * are resent, SACKed segments are not. */
+	assert_int_equal(n_captured, 3);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(sent_seq(1), S(3));
+	assert_int_equal(sent_seq(2), S(4));
+	/* The ACK reaches into the second range. */
+	sack_ack(41000, S(6), 1, S(6), S(8));
+	assert_int_equal(tc->n_score, 1);
+	assert_int_equal(tc->score[0][0], S(6));
+	assert_int_equal(tc->score[0][1], S(8));
+	sack_ack(41000, S(10), 0);
+	assert_int_equal(tc->n_score, 0);
+	assert_int_equal(tcp_conn_unsent(tc), 0);
+}
+
+/*
+ * test_sack_rexmit_holes -- segments 0, 2 and 4 are lost: the third
+ * duplicate ACK resends segment 0, and the following ones, as the SACKed
+ * data leaves the pipe, resend 2 then 4: never a SACKed segment, each
+ * hole once (NewReno would resend only 0 before a partial ACK).
+ */
+static void
+test_sack_rexmit_holes(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41001);
+	sack_ack(41001, snd, 1, S(1), S(2));
+	sack_ack(41001, snd, 2, S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 0);
+	sack_ack(41001, snd, 3, S(5), S(6), S(3), S(4), S(1), S(2));
+	/* Recovery: cwnd = ssthresh = 5 segments; pipe 4 above the
+	 * highest SACKed byte, so only the first hole goes. */
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(cap_payload_len(0), SEG);
+	assert_int_equal(*((uint8_t *)cap_tcp(0) + (cap_tcp(0)->data_off >> 4) * 4),
+			 0);
+	clear_captured();
+	sack_ack(41001, snd, 3, S(5), S(7), S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(2));
+	assert_int_equal(*((uint8_t *)cap_tcp(0) + (cap_tcp(0)->data_off >> 4) * 4),
+			 2);
+	clear_captured();
+	sack_ack(41001, snd, 3, S(5), S(8), S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(4));
+	clear_captured();
+	/* No hole left below the highest SACKed byte: nothing. */
+	sack_ack(41001, snd, 3, S(5), S(9), S(3), S(4), S(1), S(2));
+	assert_int_equal(n_captured, 0);
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 3);
+	assert_int_equal(tcp_counters(ts)[TCP_retransmits], 3);
+	/* Partial ACK (0 arrived): 2 and 4 are already on their way. */
+	sack_ack(41001, S(2), 2, S(5), S(9), S(3), S(4));
+	assert_int_equal(n_captured, 0);
+	/* Segment 9 is lost too: the partial ACK up to it resends it. */
+	sack_ack(41001, S(9), 0);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(9));
+	assert_true(last_tc->sack_recovery);
+	/* The full ACK ends recovery. */
+	sack_ack(41001, S(10), 0);
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(last_tc->cwnd, last_tc->ssthresh);
+	assert_int_equal(tcp_conn_unsent(last_tc), 0);
+}
+
+/*
+ * test_sack_new_data -- in recovery, new data goes when the pipe leaves
+ * room after the holes are resent.
+ */
+static void
+test_sack_new_data(void **state)
+{
+	static char more[4 * SEG];
+	(void)state;
+	uint32_t snd = sack_setup(41002);
+	sack_ack(41002, snd, 1, S(1), S(2));
+	sack_ack(41002, snd, 1, S(1), S(3));
+	sack_ack(41002, snd, 1, S(1), S(4));
+	assert_int_equal(n_captured, 1);   /* segment 0 */
+	clear_captured();
+	assert_int_equal(tcp_send(last_tc, more, sizeof(more)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 0);   /* pipe 6 + 1 > cwnd 5 */
+	sack_ack(41002, snd, 1, S(1), S(8));
+	/* pipe: 2 above S(8) + 1 resent = 3: two new segments. */
+	assert_int_equal(n_captured, 2);
+	assert_int_equal(sent_seq(0), S(10));
+	assert_int_equal(sent_seq(1), S(11));
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 1);
+}
+
+/*
+ * test_sack_without_blocks -- duplicate ACKs whose blocks are all
+ * bogus leave the scoreboard empty: NewReno recovery (the first
+ * segment, then window inflation), no SACK retransmission.
+ */
+static void
+test_sack_without_blocks(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41003);
+	for (int i = 0; i < 5; i++)
+		sack_ack(41003, snd, 2, S(10), S(11), S(0) - 100, S(0));
+	assert_int_equal(last_tc->n_score, 0);
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 0);
+}
+
+/*
+ * test_sack_dupack_rules -- RFC 6675: an ACK that SACKs new data is a
+ * duplicate even if the window changed, and three segments SACKed above
+ * SND.UNA start recovery without a third duplicate.
+ */
+static void
+test_sack_dupack_rules(void **state)
+{
+	uint8_t o[4 + 8] = { 1, 1, 5, 10 };
+	(void)state;
+	uint32_t snd = sack_setup(41005);
+	sack_ack(41005, snd, 1, S(1), S(2));
+	assert_int_equal(last_tc->dupacks, 1);
+	/* Window 600 << 7 now, and S(2)..S(4) SACKed. */
+	uint32_t l = rte_cpu_to_be_32(S(1)), r = rte_cpu_to_be_32(S(4));
+	memcpy(o + 4, &l, 4);
+	memcpy(o + 8, &r, 4);
+	input(tcp_frame(41005, 0x10, 1001, snd, 600, o, sizeof(o), NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_dup_acks], 2);
+	assert_true(last_tc->sack_recovery);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	/* The same blocks and window again: a duplicate (same window). */
+	clear_captured();
+	input(tcp_frame(41005, 0x10, 1001, snd, 600, o, sizeof(o), NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_dup_acks], 3);
+	/* Nothing new SACKed and another window: not a duplicate. */
+	input(tcp_frame(41005, 0x10, 1001, snd, 700, o, sizeof(o), NULL, 0));
+	assert_int_equal(tcp_counters(ts)[TCP_dup_acks], 3);
+}
+
+/*
+ * test_limited_transmit -- RFC 3042: each of the first two duplicate
+ * ACKs lets one new segment go beyond the congestion window.
+ */
+static void
+test_limited_transmit(void **state)
+{
+	static char more[2 * SEG];
+	(void)state;
+	uint32_t snd = sack_setup(41006);
+	assert_int_equal(tcp_send(last_tc, more, sizeof(more)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	assert_int_equal(n_captured, 0);   /* cwnd: 10 segments out */
+	sack_ack(41006, snd, 1, S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(10));
+	clear_captured();
+	sack_ack(41006, snd, 1, S(1), S(3));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(11));
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(tcp_counters(ts)[TCP_retransmits], 0);
+}
+
+/*
+ * test_early_retransmit -- RFC 5827: with two segments outstanding and
+ * nothing more to send, one duplicate ACK resends the first (with
+ * SACK); with three and no SACK, two duplicates do.
+ */
+static void
+test_early_retransmit(void **state)
+{
+	static char buf[3 * SEG];
+	(void)state;
+	uint32_t snd = handshake_isn(41007, 1000, syn_opts_sack,
+				     sizeof(syn_opts_sack));
+	assert_int_equal(tcp_send(last_tc, buf, 2 * SEG), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	clear_captured();
+	sack_ack(41007, snd, 1, S(1), S(2));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	/* No SACK (timestamps on: 1448-byte segments too). */
+	snd = handshake(41008);
+	assert_int_equal(tcp_send(last_tc, buf, 3 * SEG), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	clear_captured();
+	input(tcp_frame(41008, 0x10, 1001, snd, 512, NULL, 0, NULL, 0));
+	assert_int_equal(n_captured, 0);
+	input(tcp_frame(41008, 0x10, 1001, snd, 512, NULL, 0, NULL, 0));
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), snd);
+}
+
+/*
+ * test_sack_lost_rexmit -- segment 0 is lost twice: once data sent
+ * after its first resend is SACKed, it is resent again (without
+ * waiting for the RTO).
+ */
+static void
+test_sack_lost_rexmit(void **state)
+{
+	static char more[10 * SEG];
+	(void)state;
+	uint32_t snd = sack_setup(41009);
+	assert_int_equal(tcp_send(last_tc, more, sizeof(more)), 0);
+	tcp_flush(ts);
+	dp_net_tx_flush(net);
+	sack_ack(41009, snd, 1, S(1), S(2));    /* limited transmit: S(10) */
+	sack_ack(41009, snd, 1, S(1), S(3));    /* S(11) */
+	clear_captured();
+	sack_ack(41009, snd, 1, S(1), S(4));    /* recovery, cwnd 6 */
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(sent_seq(0), S(0));
+	clear_captured();
+	sack_ack(41009, snd, 1, S(1), S(7));
+	assert_int_equal(n_captured, 0);        /* pipe 5 + 1 */
+	sack_ack(41009, snd, 1, S(1), S(9));    /* pipe 3 + 1: new data */
+	assert_int_equal(n_captured, 2);
+	assert_int_equal(sent_seq(0), S(12));
+	assert_int_equal(sent_seq(1), S(13));
+	clear_captured();
+	/* S(12), sent after the resend of S(0), arrived before it. */
+	sack_ack(41009, snd, 1, S(1), S(13));
+	assert_true(n_captured >= 1);
+	assert_int_equal(sent_seq(0), S(0));
+	assert_int_equal(tcp_counters(ts)[TCP_sack_rexmits], 2);
+}
+
+/*
+ * test_sack_rto -- a retransmission timeout forgets the scoreboard
+ * (SACK is advisory) and resends from SND.UNA.
+ */
+static void
+test_sack_rto(void **state)
+{
+	(void)state;
+	uint32_t snd = sack_setup(41004);
+	sack_ack(41004, snd, 1, S(1), S(2));
+	sack_ack(41004, snd, 1, S(1), S(3));
+	sack_ack(41004, snd, 1, S(1), S(4));
+	assert_true(last_tc->sack_recovery);
+	clear_captured();
+	tick(1100);
+	assert_false(last_tc->sack_recovery);
+	assert_int_equal(last_tc->n_score, 0);
+	assert_int_equal(n_captured, 1);   /* cwnd: one segment */
+	assert_int_equal(sent_seq(0), S(0));
+}
+
 static int
 setup(void **state)
 {
@@ -961,7 +1810,8 @@ setup(void **state)
 	ts = net->tcp = tcp_stack_create(net, &p, &ops, NULL);
 	assert_non_null(ts);
 	tcp_listen(ts, 6379);
-	accepts = closes = peer_fins = 0;
+	accepts = closes = peer_fins = connects = 0;
+	connected_app = closed_app = NULL;
 	rx_len = 0;
 	learn_peer();
 	return 0;
@@ -1005,6 +1855,26 @@ static const struct CMUnitTest tests[] = {
 	T(test_many_connections),
 	T(test_syn_cookies),
 	T(test_rfc5961_ack),
+	T(test_connect_syn),
+	T(test_connect_synack),
+	T(test_connect_synack_plain),
+	T(test_connect_synack_data),
+	T(test_connect_bad_ack_rst),
+	T(test_connect_syn_retries),
+	T(test_connect_rtt),
+	T(test_simultaneous_open),
+	T(test_connect_active_close),
+	T(test_connect_close_syn_sent),
+	T(test_connect_rss_port),
+	T(test_sack_scoreboard),
+	T(test_sack_rexmit_holes),
+	T(test_sack_new_data),
+	T(test_sack_without_blocks),
+	T(test_sack_dupack_rules),
+	T(test_sack_lost_rexmit),
+	T(test_sack_rto),
+	T(test_limited_transmit),
+	T(test_early_retransmit),
 };
 
 RP_TEST_MAIN(tests, 1)

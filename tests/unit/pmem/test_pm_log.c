@@ -1,8 +1,8 @@
 /*
  * test_pm_log.c -- pmem/pm_log.c on /dev/shm files (PMEM_IS_PMEM_FORCE=1
  * unless the environment says otherwise): create, reopen, header checks;
- * append/commit/replay round trips; a full log; reset, and crashes in the
- * middle of one; the last record truncated and bit-flipped at every byte,
+ * append/commit/replay round trips; a full log; switching between the two
+ * logs and reclaiming one, and crashes in the middle of a reclaim; the last record truncated and bit-flipped at every byte,
  * committed or not; uncommitted intact records replayed; corruption in
  * the middle refused or repaired; appends after a torn tail. Crashes are
  * real: a child process writes and _exits without closing the log.
@@ -17,7 +17,7 @@
 
 #include "../../../pmem/pm_log.c"
 
-#define SMALL   (PM_LOG_START + 65536)
+#define SMALL   (PM_LOG_START + 2 * 65536)   /* two logs of 64 KiB */
 #define MAX_REC 4096
 #define MAX_LEN 300
 
@@ -283,7 +283,7 @@ test_create_and_reopen(void **state)
 	assert_int_equal(pm_log_records(log), 0);
 	assert_false(pm_log_pending(log));
 	assert_int_equal(pm_log_free_bytes(log),
-			 (1 << 20) - PM_LOG_START - PM_REC_HDR);
+			 second_start(1 << 20) - PM_LOG_START - PM_REC_HDR);
 	assert_int_equal(pm_log_is_pmem(log),
 			 strcmp(getenv("PMEM_IS_PMEM_FORCE"), "1") == 0);
 	/* Appends wait for the replay that opens every log. */
@@ -297,7 +297,7 @@ test_create_and_reopen(void **state)
 	/* A different size later: the region keeps its own. */
 	log = open_log(4 << 20);
 	assert_int_equal(pm_log_free_bytes(log),
-			 (1 << 20) - PM_LOG_START - PM_REC_HDR);
+			 second_start(1 << 20) - PM_LOG_START - PM_REC_HDR);
 	pm_log_close(log);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 1 << 20);
@@ -328,8 +328,8 @@ test_header_errors(void **state)
 
 	u32 = 1;
 	file_write(8, &u32, 4);
-	expect_open_error(0, "region format version 1 layout 1, this "
-			  "redpoll reads version 2 layout 1");
+	expect_open_error(0, "region format version 1 layout 2, this "
+			  "redpoll reads version 3 layout 2");
 
 	make_log(3, 100);
 	u64 = 0x1234;
@@ -489,54 +489,136 @@ test_full(void **state)
 	assert_int_equal(seen.len[n], fb);
 }
 
-static void
-test_reset(void **state)
+/* open_replayed -- open path and replay it (no callback). */
+static struct pm_log *
+open_replayed(void)
 {
 	struct pm_replay_stats st;
-	(void)state;
-
-	make_log(10, 100);
 	struct pm_log *log = open_log(SMALL);
-	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
-	append_range(log, 10, 1, 100);          /* pending: dropped too */
-	pm_log_reset(log);
-	assert_int_equal(pm_log_records(log), 0);
-	assert_int_equal(pm_log_used_bytes(log), 0);
-	assert_false(pm_log_pending(log));
-	append_range(log, 100, 2, 100);
-	pm_log_close(log);
-	assert_int_equal(commit_of() >> PM_OFF_BITS, 1);
 
-	assert_int_equal(replay(false, &st), 0);
-	check_seen(2, 100, 100);
-	assert_int_equal(seen.seq[0], 12);      /* numbers keep growing */
-	assert_int_equal(st.last_seq, 13);
-	assert_int_equal(st.torn_bytes, 0);
-
-	/* A reset of an empty log, then a restart before any append. */
-	log = open_log(SMALL);
-	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
-	pm_log_reset(log);
-	pm_log_close(log);
-	assert_int_equal(commit_of(), commit_word(PM_LOG_START, 2));
-	assert_int_equal(replay(false, &st), 0);
-	assert_int_equal(st.records, 0);
-	assert_int_equal(st.torn_bytes, 0);
-	log = open_log(SMALL);
-	pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
-	append_range(log, 0, 1, 100);
-	pm_log_close(log);
-	assert_int_equal(replay(false, &st), 0);
-	assert_int_equal(st.last_seq, 14);
+	assert_int_equal(pm_log_replay(log, NULL, NULL, false, &st, err,
+				       sizeof(err)), 0);
+	return log;
 }
 
 /*
- * test_reset_crash -- the states a crash inside pm_log_reset can leave:
- * before the commit word switched, the old log is whole; after it, the
- * log is empty although the old records are still in place.
+ * test_switch_reclaim -- a snapshot's cut sends appends to the other log;
+ * recovery replays both in sequence order, whichever log is older; a
+ * reclaim resets the covered log only; a second switch waits for it.
  */
 static void
-test_reset_crash(void **state)
+test_switch_reclaim(void **state)
+{
+	struct pm_replay_stats st;
+	uint64_t cut;
+	(void)state;
+
+	make_log(10, 100);
+	struct pm_log *log = open_replayed();
+	append_range(log, 10, 1, 100);          /* pending: committed */
+	assert_int_equal(pm_log_switch(log, &cut), 0);
+	assert_int_equal(cut, 11);
+	assert_false(pm_log_pending(log));
+	assert_int_equal(pm_log_cur_used_bytes(log), 0);
+	assert_int_equal(pm_log_cur_size(log), 65536);
+	append_range(log, 11, 4, 100);
+	assert_int_equal(pm_log_last_seq(log), 15);
+	/* The other log still holds records: no second switch. */
+	assert_int_equal(pm_log_switch(log, &cut), -EBUSY);
+	assert_int_equal(cut, 15);
+	assert_true(pm_log_both_in_use(log));
+	pm_log_close(log);
+
+	assert_int_equal(replay(false, &st), 0);        /* log 0, then 1 */
+	check_seen(15, 0, 100);
+	assert_int_equal(st.last_seq, 15);
+
+	log = open_replayed();
+	assert_true(pm_log_both_in_use(log));
+	assert_int_equal(pm_log_records(log), 15);
+	pm_log_reclaim(log, 11);                        /* log 0 only */
+	assert_false(pm_log_both_in_use(log));
+	assert_int_equal(pm_log_records(log), 4);
+	assert_int_equal(pm_log_used_bytes(log), pm_log_cur_used_bytes(log));
+	assert_int_equal(pm_log_switch(log, &cut), 0);  /* back to log 0 */
+	assert_int_equal(cut, 15);
+	append_range(log, 15, 2, 100);
+	pm_log_close(log);
+	assert_int_equal(commit_of() >> PM_OFF_BITS, 1);
+
+	assert_int_equal(replay(false, &st), 0);        /* log 1, then 0 */
+	check_seen(6, 11, 100);
+	assert_int_equal(seen.seq[0], 12);
+	assert_int_equal(st.last_seq, 17);
+
+	/* A reclaim of everything: numbers keep growing afterwards. */
+	log = open_replayed();
+	pm_log_reclaim(log, 17);
+	assert_int_equal(pm_log_records(log), 0);
+	assert_int_equal(pm_log_used_bytes(log), 0);
+	pm_log_close(log);
+	assert_int_equal(replay(false, &st), 0);
+	assert_int_equal(st.records, 0);
+	assert_int_equal(st.torn_bytes, 0);
+	log = open_replayed();
+	append_range(log, 0, 1, 100);
+	pm_log_close(log);
+	assert_int_equal(replay(false, &st), 0);
+	assert_int_equal(st.last_seq, 18);
+}
+
+/*
+ * test_logs_not_in_sequence -- the newer log does not continue the older
+ * one: refused, or with repair the newer log is dropped.
+ */
+static void
+test_logs_not_in_sequence(void **state)
+{
+	struct pm_replay_stats st;
+	uint64_t cut, second = second_start(SMALL);
+	(void)state;
+
+	make_log(5, 100);                       /* log 0: 1-5 */
+	struct pm_log *log = open_replayed();
+	assert_int_equal(pm_log_switch(log, &cut), 0);
+	append_range(log, 5, 3, 100);           /* log 1: 6-8 */
+	pm_log_close(log);
+	log = open_replayed();
+	pm_log_reclaim(log, 5);
+	assert_int_equal(pm_log_switch(log, &cut), 0);
+	append_range(log, 8, 2, 100);           /* log 0: 9-10 */
+	pm_log_close(log);
+	/* Cut log 1 after its second record (6-7), cleanly. */
+	uint8_t buf[MAX_LEN];
+	uint64_t off = second + rec_size(payload(5, 100, buf)) +
+		       rec_size(payload(6, 100, buf));
+	uint64_t w = commit_word(off, 0);
+	file_write(128, &w, 8);
+	uint8_t zero[PM_REC_HDR] = { 0 };
+	file_write(off, zero, sizeof(zero));
+
+	assert_int_equal(replay(false, &st), -EBADMSG);
+	assert_non_null(strstr(err, "log 0 starts at record 9 but log 1 ends "
+			       "at record 7"));
+	assert_int_equal(replay(true, &st), 0);
+	check_seen(2, 5, 100);
+	assert_int_equal(replay(false, &st), 0);        /* stays repaired */
+	check_seen(2, 5, 100);
+	log = open_replayed();
+	append_range(log, 0, 1, 100);
+	pm_log_close(log);
+	assert_int_equal(replay(false, &st), 0);
+	assert_int_equal(st.records, 3);
+	assert_int_equal(st.last_seq, 8);       /* log 1 goes on */
+}
+
+/*
+ * test_reclaim_crash -- the states a crash inside a reclaim of log 0 can
+ * leave: before its commit word switched, the log is whole; after it,
+ * the log is empty although the old records are still in place.
+ */
+static void
+test_reclaim_crash(void **state)
 {
 	struct pm_replay_stats st;
 	uint64_t first_seq = 11;
@@ -759,7 +841,7 @@ test_middle_corruption(void **state)
 	commit = commit_of();
 	file_flip(off + PM_REC_HDR + 2, 0xee);
 	assert_int_equal(replay(false, &st), -EBADMSG);
-	snprintf(want, sizeof(want), "corrupt record at offset %llu (record 4)",
+	snprintf(want, sizeof(want), "corrupt record at offset %llu (record 4 of log 0)",
 		 (unsigned long long)off);
 	assert_non_null(strstr(err, want));
 	assert_non_null(strstr(err, "in the middle of the log"));
@@ -823,8 +905,9 @@ static const struct CMUnitTest tests[] = {
 	T(test_round_trip),
 	T(test_msync_path),
 	T(test_full),
-	T(test_reset),
-	T(test_reset_crash),
+	T(test_switch_reclaim),
+	T(test_logs_not_in_sequence),
+	T(test_reclaim_crash),
 	T(test_truncate_every_byte),
 	T(test_flip_every_byte),
 	T(test_truncate_every_byte_committed),

@@ -45,11 +45,45 @@ st_close(void)
 	st_shard = NULL;
 }
 
+/*
+ * st_clean_snapshots -- remove the snapshot files of shards 0-3 from the
+ * test's own pmem-path (a folder per test process), so that no test
+ * recovers another's snapshot.
+ */
+static inline void
+st_clean_snapshots(void)
+{
+	char p[PATH_MAX + 64];
+
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/redpoll-%u.rdb", st_cfg.pmem_path,
+			 i);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/redpoll-%u.rdb.tmp",
+			 st_cfg.pmem_path, i);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/dump.rdb", st_cfg.pmem_path);
+	unlink(p);
+	rmdir(st_cfg.pmem_path);
+}
+
+/* st_cfg_init -- the defaults, with a pmem-path and dir of the test's own. */
+static inline void
+st_cfg_init(void)
+{
+	cfg_init(&st_cfg);
+	snprintf(st_cfg.pmem_path, sizeof(st_cfg.pmem_path),
+		 "/dev/shm/rptest-snap-%d", (int)getpid());
+	memcpy(st_cfg.dir, st_cfg.pmem_path, sizeof(st_cfg.pmem_path));
+	st_clean_snapshots();
+}
+
 static inline int
 st_setup(void **state)
 {
 	(void)state;
-	cfg_init(&st_cfg);
+	st_cfg_init();
 	st_open(NULL);
 	return 0;
 }
@@ -59,6 +93,7 @@ st_teardown(void **state)
 {
 	(void)state;
 	st_close();
+	st_clean_snapshots();
 	return 0;
 }
 

@@ -78,6 +78,8 @@ test_dup_and_list_set(void **state)
 		items[i].len = i == 1 ? 0 : 2;
 	}
 	assert_int_equal(kv_list_set(st_shard, l, items, 3), 0);
+	for (int i = 0; i < 3; i++)
+		free(items[i].ptr);        /* the list holds copies */
 	rx("LRANGE l 0 -1", "*3\r\n$2\r\nab\r\n$0\r\n\r\n$2\r\nab\r\n");
 	struct kv_entry *c = kv_create(st_shard, 0, "c", 1);
 	assert_int_equal(kv_value_dup(st_shard, c, l), 0);

@@ -506,7 +506,9 @@ test_misconf_then_reads(void **state)
 			kv_commit(st_shard);
 	}
 	assert_true(i < 5000);
-	assert_true(ok > 500);   /* about 1 MiB of 1 KiB records */
+	/* About 500 KiB of 1 KiB records: the current of the region's two
+	 * logs (no snapshot runs here to reclaim and switch). */
+	assert_true(ok > 400);
 	assert_true(st_len > 9);
 	assert_memory_equal(st_out, "-MISCONF", 8);
 	assert_memory_equal(st_out + st_len - 2, "\r\n", 2);

@@ -302,8 +302,17 @@ test_config_rewrite(void **state)
 	assert_non_null(f);
 	fputs("# mine\nmaxmemory 0\n", f);
 	fclose(f);
+	/* Only the directives set below differ from the defaults (the
+	 * test's own pmem-path is put back right after). */
+	char pmem[sizeof(st_cfg.pmem_path)];
+	memcpy(pmem, st_cfg.pmem_path, sizeof(pmem));
+	snprintf(st_cfg.pmem_path, sizeof(st_cfg.pmem_path), "%s",
+		 "/dev/shm/redpoll");
+	snprintf(st_cfg.dir, sizeof(st_cfg.dir), "%s", "/var/lib/redpoll");
 	rx("CONFIG SET maxmemory 2mb timeout 9", "+OK\r\n");
 	rx("CONFIG REWRITE", "+OK\r\n");
+	memcpy(st_cfg.pmem_path, pmem, sizeof(pmem));
+	memcpy(st_cfg.dir, pmem, sizeof(pmem));
 	f = fopen(st_cfg.config_file, "r");
 	assert_non_null(f);
 	char text[256] = "";

@@ -1,8 +1,9 @@
 /*
  * test_t_list.c -- store/t_list.c: pushes and pops at both ends, counts,
- * ranges, growth of the ring, deletion of an emptied list; indexing,
- * middle inserts and removals, trims, searches and moves, checked against
- * a model while the ring wraps; memory given back.
+ * ranges, deletion of an emptied list; indexing, middle inserts and
+ * removals, trims, searches and moves, checked against a model with
+ * nodes of several bounds; node bounds, splits and merges; packed
+ * integers and long values; memory given back.
  */
 #include "unit.h"
 
@@ -511,20 +512,20 @@ model_del(int *m, int *n, int i)
 }
 
 /*
- * test_middle_model -- pushes and pops move the ring's head around while
- * LINSERT, LREM, LTRIM, LSET and same-key LMOVE work in the middle;
- * after every command the list equals a plain array model. Values come
- * from a small set so that pivots and removals meet duplicates.
+ * middle_model -- pushes and pops at both ends while LINSERT, LREM,
+ * LTRIM, LSET and same-key LMOVE work in the middle, with nodes bounded
+ * by fill (list-max-listpack-size); after every command the list equals
+ * a plain array model and its nodes are sound. Values come from a small
+ * set so that pivots and removals meet duplicates.
  */
 static void
-test_middle_model(void **state)
+middle_model(int64_t fill, uint64_t x)
 {
 	static int m[4096];
 	int n = 0;
 	char cmd[128], want[64];
-	uint64_t x = 88172645463325252ULL;
-	(void)state;
 
+	st_cfg.list_lp_size = fill;
 	for (int step = 0; step < 6000; step++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -658,12 +659,29 @@ test_middle_model(void **state)
 			struct kv_entry *e = kv_lookup(st_shard, 0, "d", 1,
 						       false);
 			assert_non_null(e);
-			assert_true(e->v.l.n <= e->v.l.cap);
-			assert_true(e->v.l.head < e->v.l.cap);
+			assert_int_equal(kv_list_verify(e), 0);
 		}
 	}
 	rx("DEL d", n ? ":1\r\n" : ":0\r\n");
 	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+static void
+test_middle_model(void **state)
+{
+	(void)state;
+	middle_model(-2, 88172645463325252ULL);
+}
+
+/* test_middle_model_small_nodes -- the same walk with nodes of 1, 3 and
+ * 16 entries: splits and merges at every turn. */
+static void
+test_middle_model_small_nodes(void **state)
+{
+	(void)state;
+	middle_model(3, 88172645463325252ULL);
+	middle_model(1, 1181783497276652981ULL);
+	middle_model(16, 2685821657736338717ULL);
 }
 
 /* test_memory_returned -- trims and removals shrink the ring; an emptied
@@ -678,14 +696,15 @@ test_memory_returned(void **state)
 		snprintf(cmd, sizeof(cmd), "RPUSH big e%d", i % 10);
 		run(cmd);
 	}
+	/* e0..e9 take 4 bytes each: 1000 fit one 8 KB node. */
 	struct kv_entry *e = kv_lookup(st_shard, 0, "big", 3, false);
-	assert_int_equal(e->v.l.cap, 1024);
+	assert_int_equal(e->v.q.nodes, 1);
+	assert_int_equal(e->v.q.head->len, 4000);
 	uint64_t full = kv_used_memory(st_shard);
 	rx("LTRIM big 0 9", "+OK\r\n");
 	e = kv_lookup(st_shard, 0, "big", 3, false);
-	assert_true(e->v.l.cap <= 40);
-	assert_true(kv_used_memory(st_shard) <
-		    full - 990 * (2 + sizeof(struct kv_lelem)));
+	assert_int_equal(e->v.q.head->cap, 40);
+	assert_int_equal(kv_used_memory(st_shard), full - 990 * 4);
 	for (int i = 0; i < 1000; i++) {
 		snprintf(cmd, sizeof(cmd), "LPUSH big e%d", i % 10);
 		run(cmd);
@@ -747,6 +766,349 @@ test_keyspace_stats(void **state)
 	}
 }
 
+/* node_shape -- the entries per node of list key, as "4,4,2"; checks
+ * the nodes are sound. */
+static const char *
+node_shape(const char *key)
+{
+	static char out[512];
+	size_t o = 0;
+	struct kv_entry *e = kv_lookup(st_shard, 0, key, strlen(key), false);
+
+	assert_non_null(e);
+	assert_int_equal(kv_list_verify(e), 0);
+	out[0] = '\0';
+	for (struct kv_qlnode *nd = e->v.q.head; nd != NULL; nd = nd->next)
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%u",
+				      o ? "," : "", nd->n);
+	return out;
+}
+
+/* exec_args -- run a command given as arguments (any bytes, any size). */
+static void
+exec_args(int argc, struct kv_arg *argv)
+{
+	st_len = 0;
+	kv_execute(st_shard, &st_client, argc, argv);
+}
+
+/* push_fill -- RPUSH key n elements of len bytes: the letter c then the
+ * index, padded with dots. */
+static void
+push_fill(const char *key, int first, int n, size_t len, char c)
+{
+	static char buf[64 << 10];
+
+	for (int i = first; i < first + n; i++) {
+		memset(buf, '.', len);
+		int k = snprintf(buf, len, "%c%d", c, i);
+		buf[k] = '.';
+		struct kv_arg argv[3] = { { "RPUSH", 5 }, { key, strlen(key) },
+					  { buf, len } };
+		exec_args(3, argv);
+		assert_int_equal(st_out[0], ':');
+	}
+}
+
+/*
+ * test_node_bounds -- a positive list-max-listpack-size counts entries,
+ * a negative one bounds a node's bytes (-1: 4 KB, -2: 8 KB); a new value
+ * applies to the nodes filled from then on.
+ */
+static void
+test_node_bounds(void **state)
+{
+	(void)state;
+	rx("CONFIG SET list-max-listpack-size 4", "+OK\r\n");
+	rx("RPUSH l 1 2 3 4 5 6 7 8 9 10", ":10\r\n");
+	assert_string_equal(node_shape("l"), "4,4,2");
+	rx("LPUSH l 0", ":11\r\n");
+	assert_string_equal(node_shape("l"), "1,4,4,2");
+	rx("RPUSH l 11 12 13", ":14\r\n");
+	assert_string_equal(node_shape("l"), "1,4,4,4,1");
+	rx("LINDEX l 5", "$1\r\n5\r\n");
+	rx("LINDEX l -5", "$1\r\n9\r\n");
+	rx("LRANGE l 3 6", "*4\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
+	   "$1\r\n6\r\n");
+	rx("CONFIG SET list-max-listpack-size 0", "+OK\r\n");
+	rx("LPUSH l a b", ":16\r\n");       /* 0: a node per element */
+	assert_string_equal(node_shape("l"), "1,1,1,4,4,4,1");
+	rx("DEL l", ":1\r\n");
+
+	/* 100-byte elements take 103 bytes: 39 in 4 KB, 79 in 8 KB. */
+	rx("CONFIG SET list-max-listpack-size -1", "+OK\r\n");
+	push_fill("b", 0, 100, 100, 'e');
+	assert_string_equal(node_shape("b"), "39,39,22");
+	rx("CONFIG SET list-max-listpack-size -2", "+OK\r\n");
+	push_fill("b", 100, 60, 100, 'e');
+	assert_string_equal(node_shape("b"), "39,39,79,3");
+	struct kv_entry *e = kv_lookup(st_shard, 0, "b", 1, false);
+	assert_int_equal(e->v.q.head->len, 39 * 103);
+	assert_int_equal(e->v.q.head->next->next->len, 79 * 103);
+	rx("LLEN b", ":160\r\n");
+	run("LINDEX b 120");
+	assert_memory_equal(st_out, "$100\r\ne120.", 11);
+	run("LINDEX b -160");
+	assert_memory_equal(st_out, "$100\r\ne0...", 11);
+	rx("CONFIG SET list-max-listpack-size -5", "+OK\r\n");
+	push_fill("c", 0, 700, 100, 'e');      /* 64 KB: 636 a node */
+	assert_string_equal(node_shape("c"), "636,64");
+	rx("CONFIG SET list-max-listpack-size -100", "+OK\r\n");
+	push_fill("d", 0, 700, 100, 'e');      /* below -5 counts as -5 */
+	assert_string_equal(node_shape("d"), "636,64");
+	/* Counted nodes also stop at 8 KB. */
+	rx("CONFIG SET list-max-listpack-size 1000", "+OK\r\n");
+	push_fill("f", 0, 100, 100, 'e');
+	assert_string_equal(node_shape("f"), "79,21");
+	rx("FLUSHALL", "+OK\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_node_linsert -- LINSERT into a full node splits it at the pivot;
+ * into the edge of a full node, it goes to the neighbour with room. */
+static void
+test_node_linsert(void **state)
+{
+	(void)state;
+	rx("CONFIG SET list-max-listpack-size 4", "+OK\r\n");
+	rx("RPUSH l a b c d", ":4\r\n");
+	rx("LINSERT l BEFORE c X", ":5\r\n");
+	assert_string_equal(node_shape("l"), "3,2");
+	rx("LINSERT l AFTER d Y", ":6\r\n");
+	assert_string_equal(node_shape("l"), "3,3");
+	rx("LINSERT l BEFORE a Z", ":7\r\n");
+	assert_string_equal(node_shape("l"), "4,3");
+	rx("LINSERT l AFTER a W", ":8\r\n");
+	assert_string_equal(node_shape("l"), "3,2,3");
+	rx("LINSERT l AFTER X V", ":9\r\n");    /* end of a node */
+	assert_string_equal(node_shape("l"), "3,3,3");
+	rx("LINSERT l BEFORE b U", ":10\r\n");  /* start of a node */
+	assert_string_equal(node_shape("l"), "3,4,3");
+	rx("LINSERT l BEFORE Z T", ":11\r\n");
+	assert_string_equal(node_shape("l"), "4,4,3");
+	rx("LINSERT l BEFORE T S", ":12\r\n");  /* head of a full head */
+	assert_string_equal(node_shape("l"), "1,4,4,3");
+	rx("LINSERT l AFTER Y R", ":13\r\n");
+	assert_string_equal(node_shape("l"), "1,4,4,4");
+	rx("LINSERT l AFTER R Q", ":14\r\n");   /* tail of a full tail */
+	assert_string_equal(node_shape("l"), "1,4,4,4,1");
+	rx("LRANGE l 0 -1", "*14\r\n$1\r\nS\r\n$1\r\nT\r\n$1\r\nZ\r\n"
+	   "$1\r\na\r\n$1\r\nW\r\n$1\r\nU\r\n$1\r\nb\r\n$1\r\nX\r\n"
+	   "$1\r\nV\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\nY\r\n$1\r\nR\r\n"
+	   "$1\r\nQ\r\n");
+	rx("LINSERT l AFTER nope x", ":-1\r\n");
+	rx("DEL l", ":1\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_node_lrem_ltrim -- LREM merges the nodes it leaves small with
+ * their neighbours; LTRIM frees whole nodes and cuts the edge ones. */
+static void
+test_node_lrem_ltrim(void **state)
+{
+	(void)state;
+	rx("CONFIG SET list-max-listpack-size 4", "+OK\r\n");
+	rx("RPUSH l a x a x b x b x c c c c", ":12\r\n");
+	assert_string_equal(node_shape("l"), "4,4,4");
+	rx("LREM l 0 x", ":4\r\n");
+	assert_string_equal(node_shape("l"), "4,4");
+	rx("LRANGE l 0 -1", "*8\r\n$1\r\na\r\n$1\r\na\r\n$1\r\nb\r\n"
+	   "$1\r\nb\r\n$1\r\nc\r\n$1\r\nc\r\n$1\r\nc\r\n$1\r\nc\r\n");
+	rx("LREM l -3 c", ":3\r\n");
+	assert_string_equal(node_shape("l"), "4,1");
+	rx("LREM l 1 a", ":1\r\n");
+	assert_string_equal(node_shape("l"), "4");
+	rx("LREM l 0 c", ":1\r\n");
+	rx("LREM l 0 b", ":2\r\n");
+	rx("LREM l 0 a", ":1\r\n");
+	rx("EXISTS l", ":0\r\n");
+	rx("RPUSH l 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
+	   ":20\r\n");
+	rx("LTRIM l 5 13", "+OK\r\n");
+	assert_string_equal(node_shape("l"), "3,4,2");
+	rx("LRANGE l 0 -1", "*9\r\n$1\r\n6\r\n$1\r\n7\r\n$1\r\n8\r\n"
+	   "$1\r\n9\r\n$2\r\n10\r\n$2\r\n11\r\n$2\r\n12\r\n$2\r\n13\r\n"
+	   "$2\r\n14\r\n");
+	rx("LTRIM l 1 -2", "+OK\r\n");
+	assert_string_equal(node_shape("l"), "2,4,1");
+	rx("RPOP l 2", "*2\r\n$2\r\n13\r\n$2\r\n12\r\n");
+	assert_string_equal(node_shape("l"), "2,3");
+	rx("LPOP l 3", "*3\r\n$1\r\n7\r\n$1\r\n8\r\n$1\r\n9\r\n");
+	assert_string_equal(node_shape("l"), "2");
+	rx("LTRIM l 5 10", "+OK\r\n");
+	rx("EXISTS l", ":0\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_node_lset -- LSET in place while the node fits, else the value
+ * goes in a node of its own (merged with a neighbour where it fits). */
+static void
+test_node_lset(void **state)
+{
+	static char big[5000];
+	(void)state;
+
+	rx("CONFIG SET list-max-listpack-size -1", "+OK\r\n");
+	push_fill("l", 0, 39, 100, 'e');
+	assert_string_equal(node_shape("l"), "39");
+	memset(big, 'B', sizeof(big));
+	struct kv_arg set[4] = { { "LSET", 4 }, { "l", 1 }, { "10", 2 },
+				 { big, 3000 } };
+	exec_args(4, set);
+	expect("+OK\r\n");
+	/* 10 x 103 + 3004 fits 4 KB: the new node merged with the first. */
+	assert_string_equal(node_shape("l"), "11,28");
+	run("LINDEX l 10");
+	assert_memory_equal(st_out, "$3000\r\nBBB", 10);
+	assert_int_equal(st_len, 3000 + 9);
+	run("LINDEX l 11");
+	assert_memory_equal(st_out, "$100\r\ne11.", 10);
+	rx("LSET l 0 s", "+OK\r\n");           /* in place */
+	assert_string_equal(node_shape("l"), "11,28");
+	set[2] = (struct kv_arg){ "-1", 2 };
+	set[3] = (struct kv_arg){ big, 5000 };
+	exec_args(4, set);
+	expect("+OK\r\n");
+	assert_string_equal(node_shape("l"), "11,27,1");
+	set[2] = (struct kv_arg){ "20", 2 };
+	exec_args(4, set);
+	expect("+OK\r\n");
+	assert_string_equal(node_shape("l"), "11,9,1,17,1");
+	rx("LINDEX l 0", "$1\r\ns\r\n");
+	run("LINDEX l 19");
+	assert_memory_equal(st_out, "$100\r\ne19.", 10);
+	run("LINDEX l 21");
+	assert_memory_equal(st_out, "$100\r\ne21.", 10);
+	run("LINDEX l 20");
+	assert_int_equal(st_len, 5000 + 9);
+	rx("LSET l 20 small", "+OK\r\n");      /* shrinks in place */
+	assert_string_equal(node_shape("l"), "11,9,1,17,1");
+	rx("LREM l 1 small", ":1\r\n");        /* 9 + 17 merge again */
+	assert_string_equal(node_shape("l"), "11,26,1");
+	rx("DEL l", ":1\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_packed_values -- canonical integers are stored as numbers in 1 to
+ * 9 bytes and read back as the same bytes; anything else stays bytes. */
+static void
+test_packed_values(void **state)
+{
+	(void)state;
+	rx("RPUSH l 0 127 128 -1 32767 -32768 32768 8388607 -8388608 8388608 "
+	   "2147483647 -2147483648 2147483648 9223372036854775807 "
+	   "-9223372036854775808 01 -0 +1 1. 9223372036854775808", ":20\r\n");
+	struct kv_entry *e = kv_lookup(st_shard, 0, "l", 1, false);
+	/* 2 x 2 + 4 x 4 + 3 x 5 + 3 x 6 + 3 x 10 + 4 x 4 + 21 */
+	assert_int_equal(e->v.q.head->len, 120);
+	rx("LRANGE l 0 -1", "*20\r\n$1\r\n0\r\n$3\r\n127\r\n$3\r\n128\r\n"
+	   "$2\r\n-1\r\n$5\r\n32767\r\n$6\r\n-32768\r\n$5\r\n32768\r\n"
+	   "$7\r\n8388607\r\n$8\r\n-8388608\r\n$7\r\n8388608\r\n"
+	   "$10\r\n2147483647\r\n$11\r\n-2147483648\r\n$10\r\n2147483648\r\n"
+	   "$19\r\n9223372036854775807\r\n$20\r\n-9223372036854775808\r\n"
+	   "$2\r\n01\r\n$2\r\n-0\r\n$2\r\n+1\r\n$2\r\n1.\r\n"
+	   "$19\r\n9223372036854775808\r\n");
+	rx("LPOS l 128", ":2\r\n");
+	rx("LPOS l -8388608 RANK -1", ":8\r\n");
+	rx("LREM l 0 -1", ":1\r\n");
+	rx("LINSERT l AFTER 01 1", ":20\r\n");
+	rx("LINDEX l 15", "$1\r\n1\r\n");
+	rx("LSET l 0 -9223372036854775808", "+OK\r\n");
+	rx("LINDEX l 0", "$20\r\n-9223372036854775808\r\n");
+	rx("RPOP l", "$19\r\n9223372036854775808\r\n");
+	rx("LMOVE l l RIGHT LEFT", "$2\r\n1.\r\n");
+	rx("LMOVE l m LEFT RIGHT", "$2\r\n1.\r\n");
+	rx("LMOVE l m LEFT RIGHT", "$20\r\n-9223372036854775808\r\n");
+	rx("LRANGE m 0 -1", "*2\r\n$2\r\n1.\r\n"
+	   "$20\r\n-9223372036854775808\r\n");
+	rx("DEL l m", ":2\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_long_values -- strings around each length-prefix size and back
+ * lengths of several bytes, walked from both ends; larger than a node's
+ * bound, an element has a node of its own. */
+static void
+test_long_values(void **state)
+{
+	static const size_t lens[] = { 0, 63, 64, 124, 125, 126, 127, 128,
+				       8191, 8192, 16381, 16384, 20000,
+				       70000 };
+	static char buf[70000];
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	(void)state;
+
+	for (int i = 0; i < N; i++) {
+		memset(buf, 'a' + i, lens[i]);
+		struct kv_arg argv[3] = { { i % 2 ? "LPUSH" : "RPUSH", 5 },
+					  { "l", 1 }, { buf, lens[i] } };
+		exec_args(3, argv);
+	}
+	assert_string_equal(node_shape("l"), "1,1,1,8,1,1,1");
+	/* Order: pushes 13, 11, ... 1 on the left, 0, 2, ... 12 on the
+	 * right. */
+	for (int k = 0; k < N; k++) {
+		int i = k < N / 2 ? N - 1 - 2 * k : 2 * (k - N / 2);
+		char cmd[32], want[32];
+		snprintf(cmd, sizeof(cmd), "LINDEX l %d", k);
+		run(cmd);
+		int h = snprintf(want, sizeof(want), "$%zu\r\n", lens[i]);
+		assert_memory_equal(st_out, want, (size_t)h);
+		assert_int_equal(st_len, (size_t)h + lens[i] + 2);
+		if (lens[i] > 0)
+			assert_int_equal(st_out[h + lens[i] - 1], 'a' + i);
+		snprintf(cmd, sizeof(cmd), "LINDEX l %d", k - N);
+		run(cmd);
+		assert_memory_equal(st_out, want, (size_t)h);
+	}
+	rx("LPOS l x", "$-1\r\n");
+	run("RPOP l 14");
+	assert_memory_equal(st_out, "*14\r\n$20000\r\n", 13);
+	rx("EXISTS l", ":0\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
+/* test_node_dump_copy -- RESTORE builds nodes by the bound in force,
+ * COPY copies node for node; both keep every element. */
+static void
+test_node_dump_copy(void **state)
+{
+	static char payload[4096];
+	(void)state;
+
+	rx("CONFIG SET list-max-listpack-size 2", "+OK\r\n");
+	rx("RPUSH l a 1 -300 70000 bb", ":5\r\n");
+	assert_string_equal(node_shape("l"), "2,2,1");
+	run("DUMP l");
+	assert_int_equal(st_out[0], '$');
+	char *body = strstr(st_out, "\r\n") + 2;
+	size_t plen = (size_t)atol(st_out + 1);
+	assert_true(plen < sizeof(payload));
+	memcpy(payload, body, plen);
+	struct kv_arg restore[4] = { { "RESTORE", 7 }, { "m", 1 }, { "0", 1 },
+				     { payload, plen } };
+	exec_args(4, restore);
+	expect("+OK\r\n");
+	assert_string_equal(node_shape("m"), "2,2,1");
+	rx("CONFIG SET list-max-listpack-size 4", "+OK\r\n");
+	restore[1] = (struct kv_arg){ "n", 1 };
+	exec_args(4, restore);
+	expect("+OK\r\n");
+	assert_string_equal(node_shape("n"), "4,1");
+	rx("COPY l c", ":1\r\n");
+	assert_string_equal(node_shape("c"), "2,2,1");
+	const char *all = "*5\r\n$1\r\na\r\n$1\r\n1\r\n$4\r\n-300\r\n"
+			  "$5\r\n70000\r\n$2\r\nbb\r\n";
+	rx("LRANGE m 0 -1", all);
+	rx("LRANGE n 0 -1", all);
+	rx("LRANGE c 0 -1", all);
+	rx("RPUSH c z", ":6\r\n");             /* the copy is its own */
+	assert_string_equal(node_shape("c"), "2,2,2");
+	assert_string_equal(node_shape("l"), "2,2,1");
+	rx("FLUSHALL", "+OK\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_push_pop_range),
 	ST_TEST(test_growth),
@@ -764,8 +1126,16 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_lmove),
 	ST_TEST(test_lmpop),
 	ST_TEST(test_middle_model),
+	ST_TEST(test_middle_model_small_nodes),
 	ST_TEST(test_memory_returned),
 	ST_TEST(test_keyspace_stats),
+	ST_TEST(test_node_bounds),
+	ST_TEST(test_node_linsert),
+	ST_TEST(test_node_lrem_ltrim),
+	ST_TEST(test_node_lset),
+	ST_TEST(test_packed_values),
+	ST_TEST(test_long_values),
+	ST_TEST(test_node_dump_copy),
 };
 
 RP_TEST_MAIN(tests, 1)
