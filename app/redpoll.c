@@ -42,6 +42,11 @@
 #include "xcore.h"
 
 #define RP_ERR_LEN 512
+/*
+ * Bytes a connection may hold in its TCP send queue (mbufs); the rest of
+ * its output waits in heap memory (dataplane/conn.c, docs/tcp.md).
+ */
+#define RP_SEND_QUEUE_MAX (1u << 20)
 
 static volatile bool quit;
 
@@ -168,8 +173,12 @@ info_network(const struct dp_worker *w, char *buf, size_t len, size_t *n)
 	for (int i = 0; i < TCP__MAX; i++)
 		info_append(buf, len, n, "tcp_%s:%" PRIu64 "\r\n",
 			    tcp_counter_name(i), tc[i]);
-	info_append(buf, len, n, "tcp_connections:%u\r\n",
-		    tcp_conns(w->net.tcp));
+	info_append(buf, len, n, "tcp_connections:%u\r\n"
+		    "client_output_bytes:%" PRIu64 "\r\n"
+		    "mbufs_in_use:%u\r\nmbufs_free:%u\r\n",
+		    tcp_conns(w->net.tcp), dp_conn_output_bytes(w),
+		    rte_mempool_in_use_count(w->net.pool),
+		    rte_mempool_avail_count(w->net.pool));
 	const uint64_t *ir = dp_impair_counters(w->net.impair_rx);
 	const uint64_t *it = dp_impair_counters(w->net.impair_tx);
 	for (int i = 0; i < DP_IMPAIR__MAX; i++)
@@ -241,8 +250,18 @@ info_hook(void *ctx, const char *section, char *buf, size_t len)
 
 	if (strcmp(section, "clients") == 0) {
 		info_append(buf, len, &n, "# Clients\r\nconnected_clients:%u"
-			    "\r\nmaxclients:%u\r\n", w->n_conns,
-			    w->cfg->maxclients);
+			    "\r\nmaxclients:%u\r\n"
+			    "client_recent_max_output_buffer:%" PRIu64 "\r\n",
+			    w->n_conns, w->cfg->maxclients,
+			    RTE_MAX(w->out_max, w->out_recent_max));
+	} else if (strcmp(section, "stats") == 0) {
+		/* Appended to the store's # Stats (Redis 7.2's names). */
+		info_append(buf, len, &n,
+			    "client_query_buffer_limit_disconnections:%" PRIu64
+			    "\r\nclient_output_buffer_limit_disconnections:%"
+			    PRIu64 "\r\n",
+			    w->counters[DP_W_query_limit_closes],
+			    w->counters[DP_W_output_limit_closes]);
 	} else if (strcmp(section, "network") == 0) {
 		info_append(buf, len, &n, "# Network\r\n");
 		info_network(w, buf, len, &n);
@@ -345,7 +364,8 @@ worker_create(struct rp_config *cfg, const struct dp_port *port,
 		.max_conns = cfg->maxclients + 64,
 		.backlog = cfg->tcp_backlog,
 		.keepalive_s = cfg->tcp_keepalive,
-		.send_queue_max = 512u * 1024 * 1024,
+		.send_queue_max = RP_SEND_QUEUE_MAX,
+		.tso = cfg->tcp_tso && (port->offloads & DP_OFF_TX_TCP_TSO),
 	};
 	w->net.tcp = tcp_stack_create(&w->net, &tp, &dp_conn_tcp_ops, w);
 	if (w->net.tcp == NULL) {

@@ -41,6 +41,8 @@ enum cfg_kind {
 	K_IP,       /* a.b.c.d or "none" -> uint32_t, 0 = none */
 	K_SAVE,     /* Redis's "save": pairs <seconds> <changes>, or "" */
 	K_IMPAIR,   /* K_STR holding a valid cfg_impair_parse spec */
+	K_OBUF,     /* Redis's client-output-buffer-limit: groups of
+		     * <class> <hard> <soft> <soft-seconds> */
 };
 
 struct cfg_word {
@@ -111,11 +113,27 @@ static const struct cfg_directive cfg_table[] = {
 	{ "tcp-keepalive", K_INT, F(tcp_keepalive), .max = INT_MAX_U,
 	  .mutable = true, .def = "300",
 	  .doc = "idle seconds before keepalive probes (0: off)" },
+	{ "tcp-tso", K_BOOL, F(tcp_tso), .def = "no",
+	  .doc = "send large TCP segments for the port to cut (TSO) when "
+	  "it offers that" },
 	{ "timeout", K_INT, F(timeout), .max = INT_MAX_U, .mutable = true,
 	  .def = "0", .doc = "close clients idle this many seconds (0: never)" },
 	{ "maxclients", K_INT, F(maxclients), .min = 1, .max = 1000000,
 	  .mutable = true, .def = "10000",
 	  .doc = "connected clients allowed per worker" },
+	{ "client-output-buffer-limit", K_OBUF, F(obuf_limits),
+	  .max_args = 28, .mutable = true,
+	  .def = "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60",
+	  .doc = "per client class: close a client whose pending output "
+	  "reaches <hard> bytes, or stays over <soft> for <seconds>" },
+	{ "client-query-buffer-limit", K_MEM, F(client_query_buf_limit),
+	  .min = 1024 * 1024, .max = LLONG_MAX, .mutable = true,
+	  .def = "1gb", .doc = "close a client whose unprocessed input "
+	  "exceeds this" },
+	{ "client-output-budget", K_MEM, F(client_output_budget),
+	  .min = 16 * 1024, .max = 1ULL << 30, .mutable = true,
+	  .def = "4mb", .doc = "pending output beyond which a client's "
+	  "pipelined requests wait until it drains (backpressure)" },
 	{ "rx-descriptors", K_POW2, F(rx_desc), .min = 64, .max = 16384,
 	  .def = "1024", .doc = "descriptors per RX queue" },
 	{ "tx-descriptors", K_POW2, F(tx_desc), .min = 64, .max = 16384,
@@ -336,6 +354,26 @@ parse_ll(const char *s, long long *out)
 	return 0;
 }
 
+/* mem_unit -- the multiplier of a size unit ("" and b: 1), or -1. */
+static int
+mem_unit(const char *u, uint64_t *mul)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1000 }, { "kb", 1024 },
+		{ "m", 1000 * 1000 }, { "mb", 1024 * 1024 },
+		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(u, units[i].unit) == 0) {
+			*mul = units[i].mul;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /*
  * parse_mem -- a size as Redis's memtoull reads it: digits and an
  * optional unit b, k, kb, m, mb, g, gb (k = 1000, kb = 1024), any case.
@@ -345,31 +383,18 @@ parse_ll(const char *s, long long *out)
 static int
 parse_mem(const char *s, uint64_t *out)
 {
-	static const struct { const char *unit; uint64_t mul; } units[] = {
-		{ "", 1 }, { "b", 1 },
-		{ "k", 1000 }, { "kb", 1024 },
-		{ "m", 1000 * 1000 }, { "mb", 1024 * 1024 },
-		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
-	};
 	char num[24];
 	size_t n = strspn(s, "0123456789");
-	uint64_t v;
+	uint64_t v, mul;
 
-	if (n == 0 || n >= sizeof(num))
+	if (n == 0 || n >= sizeof(num) || mem_unit(s + n, &mul) != 0)
 		return -1;
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (parse_digits(num, 10, &v) != 0)
+	if (parse_digits(num, 10, &v) != 0 || v > UINT64_MAX / mul)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(s + n, units[i].unit) != 0)
-			continue;
-		if (v > UINT64_MAX / units[i].mul)
-			return -1;
-		*out = v * units[i].mul;
-		return 0;
-	}
-	return -1;
+	*out = v * mul;
+	return 0;
 }
 
 /* parse_ipv4 -- a strict dotted quad to host byte order. */
@@ -596,6 +621,108 @@ apply_impair(void *field, size_t size, int argc, char **argv, char *err,
 	return 0;
 }
 
+/* obuf_class -- the class a client-output-buffer-limit name stands for
+ * (case-insensitive), or -1 (also for "master", as Redis refuses it). */
+static int
+obuf_class(const char *name)
+{
+	static const struct { const char *name; int class; } names[] = {
+		{ "normal", CFG_OBUF_NORMAL }, { "replica", CFG_OBUF_REPLICA },
+		{ "slave", CFG_OBUF_REPLICA }, { "pubsub", CFG_OBUF_PUBSUB },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(name, names[i].name) == 0)
+			return names[i].class;
+	return -1;
+}
+
+/*
+ * obuf_size -- a hard or soft limit exactly as Redis 7.0's memtoull
+ * reads it there: digits (none reads as 0; too many saturate at 2^64-1)
+ * and an optional unit, the product wrapping modulo 2^64. Returns 0 or
+ * -1 (a sign, a dot, an unknown unit).
+ */
+static int
+obuf_size(const char *s, uint64_t *out)
+{
+	size_t n = strspn(s, "0123456789");
+	uint64_t v = 0, mul;
+
+	if (n >= 128 || mem_unit(s + n, &mul) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+	}
+	*out = v * mul;
+	return 0;
+}
+
+/*
+ * obuf_seconds -- soft-seconds as Redis reads them: a base-10 integer
+ * (sign and leading blanks allowed, as strtoll takes them) kept in an
+ * int, refused when that int is negative. Returns 0 or -1.
+ */
+static int
+obuf_seconds(const char *s, unsigned *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int secs = (int)(uint32_t)(uint64_t)v;
+
+	if (*end != '\0' || secs < 0)
+		return -1;
+	*out = (unsigned)secs;
+	return 0;
+}
+
+/*
+ * apply_obuf -- client-output-buffer-limit: groups of four words, all
+ * checked before any class changes (Redis's order of checks and its
+ * error texts); classes not named keep their limits; an empty value
+ * changes nothing. A CONFIG SET value is split on every single space
+ * (apply_words), as Redis splits it: "normal 1 1 " has four words.
+ */
+static int
+apply_obuf(struct cfg_obuf_limit *lim, int argc, char **argv, char *err,
+	   size_t errlen)
+{
+	struct cfg_obuf_limit next[CFG_OBUF__MAX];
+	uint64_t v;
+	unsigned secs;
+
+	if (argc == 1 && argv[0][0] == '\0')
+		return 0;
+	if (argc % 4 != 0)
+		return reason(err, errlen, "Wrong number of arguments in "
+			      "buffer limit configuration.");
+	for (int i = 0; i < argc; i++) {
+		bool ok;
+		if (i % 4 == 0)
+			ok = obuf_class(argv[i]) >= 0;
+		else if (i % 4 == 3)
+			ok = obuf_seconds(argv[i], &secs) == 0;
+		else
+			ok = obuf_size(argv[i], &v) == 0;
+		if (!ok)
+			return reason(err, errlen, i % 4 == 0 ?
+				      "Invalid client class specified in "
+				      "buffer limit configuration." :
+				      "Error in hard, soft or soft_seconds "
+				      "setting in buffer limit configuration.");
+	}
+	memcpy(next, lim, sizeof(next));
+	for (int i = 0; i < argc; i += 4) {
+		struct cfg_obuf_limit *l = &next[obuf_class(argv[i])];
+		obuf_size(argv[i + 1], &l->hard);
+		obuf_size(argv[i + 2], &l->soft);
+		obuf_seconds(argv[i + 3], &l->soft_seconds);
+	}
+	memcpy(lim, next, sizeof(next));
+	return 0;
+}
+
 /*
  * apply -- set directive d from its arguments (argc of them, as many as
  * it accepts). On failure writes the reason, worded as Redis's CONFIG SET
@@ -679,6 +806,8 @@ apply(struct rp_config *c, const struct cfg_directive *d, int argc,
 		return apply_save(field, d->size, argc, argv, err, errlen);
 	case K_IMPAIR:
 		return apply_impair(field, d->size, argc, argv, err, errlen);
+	case K_OBUF:
+		return apply_obuf(field, argc, argv, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -727,7 +856,7 @@ cfg_init(struct rp_config *c)
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < CFG_N; i++) {
 		char *argv[1] = { (char *)cfg_table[i].def };
-		apply(c, &cfg_table[i], 1, argv, err, sizeof(err));
+		apply_words(c, &cfg_table[i], 1, argv, err, sizeof(err));
 	}
 }
 
@@ -1223,6 +1352,25 @@ cfg_get(const struct rp_config *c, const char *name, char *buf,
 	case K_IMPAIR:
 		n = snprintf(buf, buflen, "%s", (const char *)field);
 		break;
+	case K_OBUF: {
+		/* Redis 7.0 shows the replica class as "slave". */
+		static const char *const shown[CFG_OBUF__MAX] = {
+			"normal", "slave", "pubsub",
+		};
+		const struct cfg_obuf_limit *l = field;
+		size_t k = 0;
+		for (int i = 0; i < CFG_OBUF__MAX; i++) {
+			int r = snprintf(buf + k, k < buflen ? buflen - k : 0,
+					 "%s%s %llu %llu %u", i ? " " : "",
+					 shown[i],
+					 (unsigned long long)l[i].hard,
+					 (unsigned long long)l[i].soft,
+					 l[i].soft_seconds);
+			k += (size_t)r;
+		}
+		n = (int)k;
+		break;
+	}
 	case K_IPNET:
 		n = snprintf(buf, buflen, "%u.%u.%u.%u/%u", c->ip >> 24,
 			     (c->ip >> 16) & 0xff, (c->ip >> 8) & 0xff,

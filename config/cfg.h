@@ -44,6 +44,21 @@ enum cfg_loglevel {
 	CFG_LOG_WARNING,
 };
 
+/* Client classes of client-output-buffer-limit, as in Redis. */
+enum cfg_obuf_class {
+	CFG_OBUF_NORMAL = 0,
+	CFG_OBUF_REPLICA,       /* "replica" or "slave" */
+	CFG_OBUF_PUBSUB,
+	CFG_OBUF__MAX,
+};
+
+/* One class's output buffer limits; 0 = no limit. */
+struct cfg_obuf_limit {
+	uint64_t hard;          /* bytes: reached -> closed at once */
+	uint64_t soft;          /* bytes: reached for longer than ... */
+	unsigned soft_seconds;  /* ... this many seconds -> closed */
+};
+
 struct rp_config {
 	/* network (dataplane) */
 	uint32_t ip;              /* "bind-ip": host byte order */
@@ -55,8 +70,15 @@ struct rp_config {
 	uint16_t mtu;             /* "mtu", default 1500 */
 	unsigned tcp_backlog;     /* "tcp-backlog" */
 	unsigned tcp_keepalive;   /* "tcp-keepalive" seconds, 0 = off */
+	bool tcp_tso;             /* "tcp-tso": let the port segment */
 	unsigned timeout;         /* "timeout": idle client timeout, 0 = off */
 	unsigned maxclients;      /* "maxclients" */
+	/* "client-output-buffer-limit <class> <hard> <soft> <seconds>" */
+	struct cfg_obuf_limit obuf_limits[CFG_OBUF__MAX];
+	uint64_t client_query_buf_limit; /* "client-query-buffer-limit" */
+	uint64_t client_output_budget;   /* "client-output-budget": output
+					  * beyond which a client's next
+					  * requests wait */
 	unsigned rx_desc;         /* "rx-descriptors" */
 	unsigned tx_desc;         /* "tx-descriptors" */
 	unsigned mbufs;           /* "mbufs": mbuf pool size per worker */

@@ -13,6 +13,18 @@
  * processing, so a connection that must close (QUIT, protocol error,
  * output limit) is put on the worker's deferred list and closed by
  * dp_conn_service after the burst.
+ *
+ * Output is bounded in two places. The TCP send queue takes what
+ * tcp_send_some accepts (send_queue_max per connection, and never the
+ * last quarter of the worker's mbuf pool); the rest of a reply waits in
+ * the connection's output buffer (heap memory) and moves to the send
+ * queue as acknowledgements free it (dp_conn_service, connections on
+ * w->out_conns). A connection whose pending output (send queue plus
+ * output buffer) exceeds client-output-budget stops executing requests
+ * (backpressure): what it pipelines waits in the query buffer, and the
+ * TCP window it advertises shrinks by that much, until the output drains
+ * below the budget. client-output-buffer-limit closes a client as Redis
+ * does; client-query-buffer-limit bounds the query buffer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +33,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_log.h>
 
 #include "cfg.h"
 #include "conn.h"
@@ -30,6 +43,14 @@
 #include "worker.h"
 
 #define CONN_QBUF_MIN 4096
+#define CONN_OBUF_KEEP (64 * 1024)  /* output buffer kept once empty */
+/*
+ * Redis replies first into a 16 KiB buffer of each client that its
+ * output limits do not count; the limits here leave out as much.
+ */
+#define CONN_OBUF_UNCOUNTED (16 * 1024)
+
+RTE_LOG_REGISTER(dp_conn_logtype, redpoll.conn, NOTICE);
 
 enum conn_close {
 	CONN_OPEN = 0,
@@ -50,6 +71,15 @@ struct dp_conn {
 	enum conn_close done;           /* what it already did */
 	uint64_t last_tsc;              /* last input, for "timeout" */
 	bool waiting;                   /* too many routed: parsing paused */
+	bool blocked;                   /* output over budget: paused */
+	bool eof;                       /* peer's FIN came while paused */
+	bool on_out;                    /* on w->out_conns */
+	/* Output the send queue did not take yet: obuf[ooff, olen). */
+	char *obuf;
+	size_t olen, ooff, ocap;
+	uint64_t soft_tsc;              /* over the soft limit since, 0: not */
+	uint64_t last_pending;          /* pending output at the last check */
+	struct dp_conn *next_out;       /* w->out_conns */
 	/* Replies in request order while routed requests are out: */
 	struct conn_slot *slots, *slots_tail;
 	struct conn_slot *spare;        /* for the next request: a request
@@ -90,21 +120,172 @@ conn_defer(struct dp_conn *c, enum conn_close how)
 	}
 }
 
+/* conn_pending -- output not yet acknowledged: send queue + buffer. */
+static uint64_t
+conn_pending(const struct dp_conn *c)
+{
+	return (c->tc != NULL ? tcp_conn_unsent(c->tc) : 0) +
+	       (c->olen - c->ooff);
+}
+
+/* conn_out_watch -- have dp_conn_service look at c (output waiting). */
+static void
+conn_out_watch(struct dp_conn *c)
+{
+	if (c->on_out)
+		return;
+	c->on_out = true;
+	c->next_out = c->w->out_conns;
+	c->w->out_conns = c;
+}
+
 /*
- * conn_write -- the client's write function: append reply bytes to the
- * TCP send queue. When the queue refuses them (output budget exceeded or
- * pool empty) the client is disconnected, as Redis does when a client
- * passes its output buffer limit.
+ * dp_conn_obuf_check -- client-output-buffer-limit for pending bytes of
+ * a client of class lim, at now_tsc (since_tsc: when it reached the
+ * soft limit, 0 if not; updated). As Redis: the hard limit reached
+ * closes; the soft limit reached starts a clock, and a client still at
+ * or over it more than soft_seconds later closes; below it, the clock
+ * stops. Returns true when the client must be closed.
+ */
+bool
+dp_conn_obuf_check(const struct cfg_obuf_limit *lim, uint64_t pending,
+		   uint64_t now_tsc, uint64_t tsc_hz, uint64_t *since_tsc)
+{
+	if (lim->hard != 0 && pending >= lim->hard)
+		return true;
+	if (lim->soft == 0 || pending < lim->soft) {
+		*since_tsc = 0;
+		return false;
+	}
+	if (*since_tsc == 0) {
+		*since_tsc = now_tsc;
+		return false;
+	}
+	return (now_tsc - *since_tsc) / tsc_hz > lim->soft_seconds;
+}
+
+/* conn_counted -- the pending output the output limits count (omem). */
+static uint64_t
+conn_counted(const struct dp_conn *c)
+{
+	uint64_t pending = conn_pending(c);
+
+	return pending > CONN_OBUF_UNCOUNTED ?
+	       pending - CONN_OBUF_UNCOUNTED : 0;
+}
+
+/* conn_check_limits -- close c if it passed its output buffer limit. */
+static void
+conn_check_limits(struct dp_conn *c)
+{
+	struct dp_worker *w = c->w;
+	uint64_t pending = conn_pending(c);
+
+	if (pending > w->out_max)
+		w->out_max = pending;
+	if (c->close == CONN_ABORT)
+		return;
+	pending = conn_counted(c);
+	if (!dp_conn_obuf_check(&w->cfg->obuf_limits[CFG_OBUF_NORMAL],
+				pending, w->net.now_tsc, w->net.tsc_hz,
+				&c->soft_tsc)) {
+		if (c->soft_tsc != 0)
+			conn_out_watch(c);      /* the soft limit's clock */
+		return;
+	}
+	w->counters[DP_W_output_limit_closes]++;
+	rte_log(RTE_LOG_WARNING, dp_conn_logtype, "Client addr=%s laddr=%s "
+		"omem=%llu scheduled to be closed ASAP for overcoming of "
+		"output buffer limits.\n", c->client.addr, c->client.laddr,
+		(unsigned long long)pending);
+	conn_defer(c, CONN_ABORT);
+}
+
+/* obuf_add -- keep len bytes of output in the output buffer. */
+static int
+obuf_add(struct dp_conn *c, const char *buf, size_t len)
+{
+	if (c->ooff > 0 && c->olen + len > c->ocap) {
+		memmove(c->obuf, c->obuf + c->ooff, c->olen - c->ooff);
+		c->olen -= c->ooff;
+		c->ooff = 0;
+	}
+	if (c->olen + len > c->ocap) {
+		size_t cap = c->ocap ? c->ocap : 4096;
+		while (cap < c->olen + len)
+			cap *= 2;
+		char *p = realloc(c->obuf, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		c->obuf = p;
+		c->ocap = cap;
+	}
+	memcpy(c->obuf + c->olen, buf, len);
+	c->olen += len;
+	return 0;
+}
+
+/* obuf_reset -- the output buffer is empty: give back a big one. */
+static void
+obuf_reset(struct dp_conn *c)
+{
+	c->olen = c->ooff = 0;
+	if (c->ocap > CONN_OBUF_KEEP) {
+		free(c->obuf);
+		c->obuf = NULL;
+		c->ocap = 0;
+	}
+}
+
+/*
+ * conn_send -- append reply bytes to the connection's output: into the
+ * TCP send queue as far as it takes them, the rest into the output
+ * buffer (behind what already waits there). Then the output limits.
  */
 static void
 conn_send(struct dp_conn *c, const void *buf, size_t len)
 {
+	size_t done = 0;
+
 	if (c->tc == NULL || c->close == CONN_ABORT)
 		return;
-	if (tcp_send(c->tc, buf, len) != 0) {
-		c->w->counters[DP_W_output_limit_closes]++;
-		conn_defer(c, CONN_ABORT);
+	if (c->olen == c->ooff) {
+		long n = tcp_send_some(c->tc, buf, len);
+		if (n < 0) {
+			conn_defer(c, CONN_ABORT);      /* cannot send */
+			return;
+		}
+		done = (size_t)n;
 	}
+	if (done < len) {
+		if (obuf_add(c, (const char *)buf + done, len - done) != 0) {
+			conn_defer(c, CONN_ABORT);
+			return;
+		}
+		conn_out_watch(c);
+	}
+	conn_check_limits(c);
+}
+
+/*
+ * conn_out_refill -- move output buffer bytes into the send queue, as
+ * far as it takes them now.
+ */
+static void
+conn_out_refill(struct dp_conn *c)
+{
+	while (c->ooff < c->olen && c->tc != NULL) {
+		long n = tcp_send_some(c->tc, c->obuf + c->ooff,
+				       c->olen - c->ooff);
+		if (n <= 0) {
+			if (n < 0)
+				conn_defer(c, CONN_ABORT);
+			return;
+		}
+		c->ooff += (size_t)n;
+	}
+	if (c->ooff == c->olen)
+		obuf_reset(c);
 }
 
 /* slot_add -- append bytes to a slot; false when memory runs out. */
@@ -147,6 +328,10 @@ slots_flush(struct dp_conn *c)
 	}
 }
 
+/*
+ * conn_write -- the client's write function: reply bytes go out now or,
+ * behind a request routed to another worker, into its slot order.
+ */
 static void
 conn_write(void *sink, const void *buf, size_t len)
 {
@@ -232,6 +417,10 @@ conn_accept(void *ctx, struct tcp_conn *tc)
 	c->tc = tc;
 	c->w = w;
 	c->waiting = false;
+	c->blocked = false;
+	c->eof = false;
+	c->soft_tsc = 0;
+	c->last_pending = 0;
 	c->qlen = 0;
 	c->close = CONN_OPEN;
 	c->done = CONN_OPEN;
@@ -304,7 +493,8 @@ conn_process(struct dp_conn *c, char *buf, size_t len)
 	struct dp_worker *w = c->w;
 	size_t off = 0;
 
-	while (off < len && c->close == CONN_OPEN && !c->waiting) {
+	while (off < len && c->close == CONN_OPEN && !c->waiting &&
+	       !c->blocked) {
 		size_t used = 0;
 		enum resp_status st = resp_parse(&c->parser, buf + off,
 						 len - off, &used);
@@ -350,6 +540,13 @@ conn_process(struct dp_conn *c, char *buf, size_t len)
 			}
 			if (c->client.flags & KV_CLIENT_CLOSE_AFTER_REPLY)
 				conn_defer(c, CONN_CLOSE);
+			/* Backpressure: the next requests wait while the
+			 * output is over the budget. */
+			if (conn_pending(c) > w->cfg->client_output_budget) {
+				c->blocked = true;
+				w->counters[DP_W_output_blocked]++;
+				conn_out_watch(c);
+			}
 		}
 		resp_parser_reset(&c->parser);
 		off += used;
@@ -389,6 +586,42 @@ conn_drain_qbuf(struct dp_conn *c)
 }
 
 /*
+ * conn_hold -- tell the stack how many received bytes wait unexecuted
+ * (the query buffer while execution is paused), so that the window it
+ * advertises shrinks by as much.
+ */
+static void
+conn_hold(struct dp_conn *c)
+{
+	if (c->tc == NULL)
+		return;
+	bool paused = c->waiting || c->blocked;
+	size_t held = paused ? c->qlen : 0;
+	tcp_conn_rcv_hold(c->tc, held > UINT32_MAX ? UINT32_MAX :
+			  (uint32_t)held);
+}
+
+/*
+ * conn_qbuf_over -- client-query-buffer-limit: a query buffer of n
+ * bytes is too big; the client is closed (Redis closes it without a
+ * reply). Returns true if so.
+ */
+static bool
+conn_qbuf_over(struct dp_conn *c, size_t n)
+{
+	struct dp_worker *w = c->w;
+
+	if (n <= w->cfg->client_query_buf_limit)
+		return false;
+	w->counters[DP_W_query_limit_closes]++;
+	rte_log(RTE_LOG_WARNING, dp_conn_logtype, "Closing client that "
+		"reached max query buffer length: addr=%s laddr=%s qbuf=%zu\n",
+		c->client.addr, c->client.laddr, n);
+	conn_defer(c, CONN_ABORT);
+	return true;
+}
+
+/*
  * conn_recv -- tcp_ops.recv: in-order payload. data points into an mbuf
  * the stack frees after the call; inline requests are unquoted in place,
  * which only touches bytes of that request.
@@ -403,11 +636,13 @@ conn_recv(void *app, const uint8_t *data, uint32_t len)
 		return;         /* input after QUIT or an error is ignored */
 	c->last_tsc = c->w->net.now_tsc;
 
-	if (c->qlen == 0 && !c->waiting) {
+	if (c->qlen == 0 && !c->waiting && !c->blocked) {
 		/* Zero-copy: parse straight from the segment. */
 		char *buf = (char *)(uintptr_t)data;
 		done = conn_process(c, buf, len);
 		if (done < len) {
+			if (conn_qbuf_over(c, len - done))
+				return;
 			if (conn_qbuf_reserve(c, len - done) != 0) {
 				conn_defer(c, CONN_ABORT);
 				return;
@@ -415,23 +650,46 @@ conn_recv(void *app, const uint8_t *data, uint32_t len)
 			memcpy(c->qbuf, buf + done, len - done);
 			c->qlen = len - done;
 		}
+		conn_hold(c);
 		return;
 	}
 
-	/* A request spans segments: reassemble in the query buffer. */
+	/* A request spans segments, or execution is paused: keep the bytes
+	 * in the query buffer. */
+	if (conn_qbuf_over(c, c->qlen + len))
+		return;
 	if (conn_qbuf_reserve(c, c->qlen + len) != 0) {
 		conn_defer(c, CONN_ABORT);
 		return;
 	}
 	memcpy(c->qbuf + c->qlen, data, len);
 	c->qlen += len;
-	conn_drain_qbuf(c);
+	if (!c->waiting && !c->blocked)
+		conn_drain_qbuf(c);
 	if (c->qlen == 0 && c->qcap > 16 * CONN_QBUF_MIN) {
 		/* Give back the memory of a big request. */
 		free(c->qbuf);
 		c->qbuf = NULL;
 		c->qcap = 0;
 	}
+	conn_hold(c);
+}
+
+/*
+ * conn_resume -- execution may go on (routed replies came back, or the
+ * output drained below the budget): run what waits in the query buffer,
+ * and close if the peer's FIN came meanwhile and nothing else waits.
+ */
+static void
+conn_resume(struct dp_conn *c)
+{
+	if (c->waiting || c->blocked)
+		return;
+	if (c->qlen > 0 && c->close == CONN_OPEN)
+		conn_drain_qbuf(c);
+	if (c->eof && !c->waiting && !c->blocked)
+		conn_defer(c, CONN_CLOSE);
+	conn_hold(c);
 }
 
 /*
@@ -459,8 +717,7 @@ conn_routed_done(struct dp_worker *w, void *owner, const char *reply,
 		conn_defer(c, CONN_CLOSE);      /* the close waited for us */
 	if (c->waiting && c->routed < CONN_MAX_ROUTED / 2) {
 		c->waiting = false;
-		if (c->qlen > 0 && c->close == CONN_OPEN)
-			conn_drain_qbuf(c);
+		conn_resume(c);
 	}
 }
 
@@ -471,7 +728,13 @@ conn_routed_done(struct dp_worker *w, void *owner, const char *reply,
 static void
 conn_peer_closed(void *app)
 {
-	conn_defer(app, CONN_CLOSE);
+	struct dp_conn *c = app;
+
+	/* Requests that wait behind a pause still run (conn_resume). */
+	if (c->qlen > 0 && (c->waiting || c->blocked))
+		c->eof = true;
+	else
+		conn_defer(c, CONN_CLOSE);
 }
 
 /* conn_release -- unlink a connection and recycle its struct. */
@@ -490,6 +753,15 @@ conn_release(struct dp_conn *c)
 	w->counters[DP_W_conns_closed]++;
 	kv_client_fini(&c->client);
 	slots_release(c);
+	if (c->on_out) {
+		struct dp_conn **pp = &w->out_conns;
+		while (*pp != NULL && *pp != c)
+			pp = &(*pp)->next_out;
+		if (*pp != NULL)
+			*pp = c->next_out;
+		c->on_out = false;
+	}
+	obuf_reset(c);
 	c->tc = NULL;
 	c->qlen = 0;
 	if (c->qcap > 16 * CONN_QBUF_MIN) {
@@ -524,7 +796,12 @@ const struct tcp_ops dp_conn_tcp_ops = {
 	.closed = conn_closed,
 };
 
-/* conn_check_timeouts -- close clients idle longer than "timeout". */
+/*
+ * conn_check_timeouts -- close clients idle longer than "timeout". As
+ * for Redis, output that moved counts as activity: a slow reader still
+ * draining a big reply is not idle (seen once a second, from its
+ * pending output changing).
+ */
 static void
 conn_check_timeouts(struct dp_worker *w)
 {
@@ -533,6 +810,11 @@ conn_check_timeouts(struct dp_worker *w)
 	if (limit == 0)
 		return;
 	for (struct dp_conn *c = w->conns; c != NULL; c = c->next) {
+		uint64_t pending = conn_pending(c);
+		if (pending != c->last_pending) {
+			c->last_pending = pending;
+			c->last_tsc = w->net.now_tsc;
+		}
 		if (c->close == CONN_OPEN &&
 		    w->net.now_tsc - c->last_tsc > limit) {
 			w->counters[DP_W_idle_timeouts]++;
@@ -541,12 +823,49 @@ conn_check_timeouts(struct dp_worker *w)
 	}
 }
 
+/*
+ * conn_out_service -- the connections with output waiting: move it into
+ * the send queues as acknowledgements freed them, resume those whose
+ * output fell below the budget, check the soft limit's clock.
+ */
+static void
+conn_out_service(struct dp_worker *w)
+{
+	struct dp_conn *c = w->out_conns;
+
+	w->out_conns = NULL;
+	while (c != NULL) {
+		struct dp_conn *next = c->next_out;
+		c->on_out = false;
+		if (c->tc != NULL && c->close != CONN_ABORT) {
+			conn_out_refill(c);
+			if (c->blocked && conn_pending(c) <=
+			    w->cfg->client_output_budget) {
+				c->blocked = false;
+				conn_resume(c);
+			}
+			conn_check_limits(c);
+			if (c->olen > c->ooff || c->blocked ||
+			    (c->soft_tsc != 0 && conn_pending(c) > 0))
+				conn_out_watch(c);
+			else if (c->close == CONN_CLOSE && c->done == CONN_OPEN)
+				conn_defer(c, CONN_CLOSE); /* it waited */
+		}
+		c = next;
+	}
+}
+
 void
 dp_conn_service(struct dp_worker *w)
 {
+	if (w->out_conns != NULL)
+		conn_out_service(w);
 	if (w->net.now_tsc >= w->next_timeout_tsc) {
 		w->next_timeout_tsc = w->net.now_tsc + w->net.tsc_hz;
 		conn_check_timeouts(w);
+		/* client_recent_max_output_buffer: the last second's */
+		w->out_recent_max = w->out_max;
+		w->out_max = 0;
 	}
 	while (w->deferred != NULL) {
 		struct dp_conn *c = w->deferred;
@@ -560,6 +879,8 @@ dp_conn_service(struct dp_worker *w)
 			continue;
 		if (c->close == CONN_CLOSE && c->slots != NULL)
 			continue;   /* routed replies first: see conn_routed_done */
+		if (c->close == CONN_CLOSE && c->olen > c->ooff)
+			continue;   /* output first: see conn_out_service */
 		c->done = c->close;
 		/* Either call may run the closed upcall, which releases c. */
 		if (c->close == CONN_ABORT)
@@ -592,9 +913,13 @@ dp_conn_foreach(struct dp_worker *w,
 {
 	/* A connection on its way out (QUIT, CLIENT KILL, EOF) is gone for
 	 * the store, as a freed client is for Redis. */
-	for (struct dp_conn *c = w->conns; c != NULL; c = c->next)
-		if (c->close == CONN_OPEN)
-			fn(&c->client, arg);
+	for (struct dp_conn *c = w->conns; c != NULL; c = c->next) {
+		if (c->close != CONN_OPEN)
+			continue;
+		c->client.qbuf = c->qlen;       /* CLIENT LIST's view */
+		c->client.omem = conn_counted(c);
+		fn(&c->client, arg);
+	}
 }
 
 /* conn_free -- free a recycled connection struct. */
@@ -603,9 +928,20 @@ conn_free(struct dp_conn *c)
 {
 	resp_parser_fini(&c->parser);
 	free(c->qbuf);
+	free(c->obuf);
 	free(c->argv);
 	free(c->spare);
 	free(c);
+}
+
+uint64_t
+dp_conn_output_bytes(const struct dp_worker *w)
+{
+	uint64_t n = 0;
+
+	for (const struct dp_conn *c = w->conns; c != NULL; c = c->next)
+		n += conn_pending(c);
+	return n;
 }
 
 void
@@ -624,4 +960,5 @@ dp_conn_fini(struct dp_worker *w)
 	}
 	w->n_conns = 0;
 	w->deferred = NULL;
+	w->out_conns = NULL;
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "cfg.h"
 #include "kv.h"
 #include "tcp.h"
 
@@ -33,6 +34,24 @@ void dp_conn_close_all(struct dp_worker *w);
  * connection stops reading and closes once its replies are out.
  */
 void dp_conn_kill(struct dp_worker *w, struct kv_client *c);
+
+/*
+ * dp_conn_obuf_check -- client-output-buffer-limit for a client with
+ * pending output bytes (queued, not yet acknowledged) under the limits
+ * of its class, at now_tsc; *since_tsc is when it reached the soft limit
+ * (0: not), kept up to date. As Redis: reaching the hard limit closes;
+ * reaching the soft limit starts a clock, and still being at or over it
+ * more than soft_seconds later closes. Returns true to close.
+ */
+bool dp_conn_obuf_check(const struct cfg_obuf_limit *lim, uint64_t pending,
+			uint64_t now_tsc, uint64_t tsc_hz,
+			uint64_t *since_tsc);
+
+/*
+ * dp_conn_output_bytes -- the pending output of all the worker's
+ * clients: TCP send queues plus output buffers (INFO).
+ */
+uint64_t dp_conn_output_bytes(const struct dp_worker *w);
 
 /* dp_conn_fini -- free every connection struct of a worker (at exit). */
 void dp_conn_fini(struct dp_worker *w);

@@ -75,6 +75,10 @@ struct dp_impair;
 #define DP_OFF_TX_TCP_CKSUM  (1u << 3)
 #define DP_OFF_TX_UDP_CKSUM  (1u << 4)
 #define DP_OFF_TX_MULTI_SEGS (1u << 5)
+#define DP_OFF_TX_TCP_TSO    (1u << 6)  /* with IPv4/TCP cksum, chains */
+/* The port's TSO wants tso_segsz + every header, Ethernet's included,
+ * within the MTU (net_tap of DPDK 22.11): pieces 14 bytes short. */
+#define DP_OFF_TX_TSO_L2_MTU (1u << 7)
 
 struct dp_arp_entry {
 	uint32_t ip;                    /* network order, 0 = free */

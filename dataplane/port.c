@@ -56,6 +56,14 @@ choose_offloads(const struct rte_eth_dev_info *info,
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 		off |= DP_OFF_TX_MULTI_SEGS;
 	}
+	/* TSO needs the checksums it implies and chained payload. */
+	uint32_t tso_needs = DP_OFF_TX_IPV4_CKSUM | DP_OFF_TX_TCP_CKSUM |
+			     DP_OFF_TX_MULTI_SEGS;
+	if ((tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	    (off & tso_needs) == tso_needs) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		off |= DP_OFF_TX_TCP_TSO;
+	}
 	return off;
 }
 
@@ -97,6 +105,9 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 
 	memset(&conf, 0, sizeof(conf));
 	p->offloads = choose_offloads(&info, &conf);
+	if ((p->offloads & DP_OFF_TX_TCP_TSO) &&
+	    strcmp(info.driver_name, "net_tap") == 0)
+		p->offloads |= DP_OFF_TX_TSO_L2_MTU;
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
 	if (rc != 0) {
 		snprintf(err, errlen, "port %s: configure failed: %s", p->name,
@@ -252,6 +263,11 @@ dp_port_stats_format(const struct dp_port *p, char *buf, size_t len)
 	       p->port_id, p->name, p->driver, RTE_ETHER_ADDR_BYTES(&p->mac),
 	       p->mtu, p->n_queues, link.link_status ? "up" : "down",
 	       link.link_speed, link.link_duplex ? "full" : "half");
+	APPEND("tx_offloads:%s%s%s%s\r\n",
+	       p->offloads & DP_OFF_TX_IPV4_CKSUM ? " ipv4_cksum" : "",
+	       p->offloads & DP_OFF_TX_TCP_CKSUM ? " tcp_cksum" : "",
+	       p->offloads & DP_OFF_TX_MULTI_SEGS ? " multi_segs" : "",
+	       p->offloads & DP_OFF_TX_TCP_TSO ? " tcp_tso" : "");
 	if (rte_eth_stats_get(p->port_id, &st) == 0)
 		APPEND("rx_packets:%" PRIu64 "\r\ntx_packets:%" PRIu64 "\r\n"
 		       "rx_bytes:%" PRIu64 "\r\ntx_bytes:%" PRIu64 "\r\n"

@@ -352,27 +352,24 @@ tcp_mark_flush(struct tcp_conn *tc)
 	tc->ts->flush = tc;
 }
 
-int
-tcp_send(struct tcp_conn *tc, const void *data, size_t len)
+/*
+ * sq_append -- copy up to len bytes to the tail of the send queue, in
+ * data mbufs filled up to the MSS. Returns the bytes appended: fewer
+ * than len when the pool ran out.
+ */
+static size_t
+sq_append(struct tcp_conn *tc, const char *p, size_t len)
 {
 	struct tcp_stack *ts = tc->ts;
-	const char *p = data;
+	size_t done = 0;
 
-	if (!(tc->state & TCPS_SEND_DATA) || tc->fin_pending)
-		return -EPIPE;
-	if ((uint64_t)tc->sq_bytes + len > ts->p.send_queue_max) {
-		TCP_COUNT(ts, send_queue_full);
-		return -ENOBUFS;
-	}
-	while (len > 0) {
+	while (done < len) {
 		struct rte_mbuf *m = tc->sq_tail;
 		uint32_t room = m != NULL ? tc->snd.mss - m->data_len : 0;
 		if (room == 0) {
 			m = rte_pktmbuf_alloc(ts->net->pool);
-			if (m == NULL) {
-				TCP_COUNT(ts, send_queue_full);
-				return -ENOBUFS;
-			}
+			if (m == NULL)
+				break;
 			if (tc->sq_tail != NULL)
 				tc->sq_tail->next = m;
 			else
@@ -384,16 +381,83 @@ tcp_send(struct tcp_conn *tc, const void *data, size_t len)
 			}
 			room = tc->snd.mss;
 		}
-		uint32_t n = len < room ? (uint32_t)len : room;
-		memcpy(rte_pktmbuf_mtod_offset(m, char *, m->data_len), p, n);
+		uint32_t n = len - done < room ? (uint32_t)(len - done) : room;
+		memcpy(rte_pktmbuf_mtod_offset(m, char *, m->data_len),
+		       p + done, n);
 		m->data_len += n;
 		m->pkt_len += n;
 		tc->sq_bytes += n;
-		p += n;
-		len -= n;
+		done += n;
 	}
-	tcp_mark_flush(tc);
+	if (done > 0)
+		tcp_mark_flush(tc);
+	return done;
+}
+
+int
+tcp_send(struct tcp_conn *tc, const void *data, size_t len)
+{
+	struct tcp_stack *ts = tc->ts;
+
+	if (!(tc->state & TCPS_SEND_DATA) || tc->fin_pending)
+		return -EPIPE;
+	if ((uint64_t)tc->sq_bytes + len > ts->p.send_queue_max ||
+	    sq_append(tc, data, len) < len) {
+		TCP_COUNT(ts, send_queue_full);
+		return -ENOBUFS;
+	}
 	return 0;
+}
+
+long
+tcp_send_some(struct tcp_conn *tc, const void *data, size_t len)
+{
+	struct tcp_stack *ts = tc->ts;
+	struct rte_mempool *pool = ts->net->pool;
+	size_t want = len;
+
+	if (!(tc->state & TCPS_SEND_DATA) || tc->fin_pending)
+		return -EPIPE;
+	if (tc->sq_bytes >= ts->p.send_queue_max)
+		return 0;
+	if (len > ts->p.send_queue_max - tc->sq_bytes)
+		len = ts->p.send_queue_max - tc->sq_bytes;
+	/* Bytes that fit in the tail mbuf, then how many new mbufs. */
+	uint32_t tail = tc->sq_tail != NULL ?
+			tc->snd.mss - tc->sq_tail->data_len : 0;
+	if (len > tail &&
+	    (len - tail) / tc->snd.mss + 1 >= TCP_POOL_CHECK_MIN) {
+		unsigned avail = rte_mempool_avail_count(pool);
+		unsigned reserve = pool->size / TCP_POOL_RESERVE_DIV;
+		size_t may = avail > reserve ? avail - reserve : 0;
+		if (len > tail + may * tc->snd.mss)
+			len = tail + may * tc->snd.mss;
+	}
+	size_t n = sq_append(tc, data, len);
+	if (n > 0 && n < want)
+		TCP_COUNT(ts, send_queue_full);   /* the rest waits */
+	return (long)n;
+}
+
+void
+tcp_conn_rcv_hold(struct tcp_conn *tc, uint32_t held)
+{
+	uint32_t wnd = tc->ts->p.rcv_wnd;
+	uint32_t before = tc->rcv_held;
+
+	tc->rcv_held = held;
+	if (held >= before || !(tc->state & TCPS_RECV_DATA))
+		return;
+	/* Receiver-side silly window avoidance (RFC 9293 3.8.6.2.2):
+	 * announce the window once it opens by enough. */
+	uint32_t open = held < wnd ? wnd - held : 0;
+	uint32_t shown = seq_gt(tc->rcv.adv, tc->rcv.nxt) ?
+			 tc->rcv.adv - tc->rcv.nxt : 0;
+	uint32_t step = RTE_MIN(wnd / 2, 2u * tc->snd.mss);
+	if (open > shown && open - shown >= step) {
+		tc->ack_now = true;
+		tcp_mark_flush(tc);
+	}
 }
 
 void

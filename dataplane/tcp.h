@@ -34,7 +34,8 @@ struct tcp_conn;
 	X(bad_segments) X(bad_checksums) X(no_conn) X(send_queue_full)    \
 	X(keepalive_probes) X(syncookies_sent) X(syncookies_ok)           \
 	X(syncookies_failed) X(challenge_acks)                            \
-	X(connect_refused) X(connect_timeouts) X(sack_rexmits)
+	X(connect_refused) X(connect_timeouts) X(sack_rexmits)           \
+	X(tso_segs_tx)
 
 enum tcp_counter {
 #define TCP_ENUM(n) TCP_##n,
@@ -87,6 +88,12 @@ struct tcp_params {
 	unsigned backlog;        /* half-open connections per listener */
 	unsigned keepalive_s;    /* 0 = off */
 	uint32_t send_queue_max; /* bytes a connection may queue unsent */
+	/*
+	 * TSO: the port segments (net->offloads has DP_OFF_TX_TCP_TSO and
+	 * the configuration wants it); data goes out in segments of up to
+	 * TCP_TSO_MAX bytes that the port cuts at the MSS.
+	 */
+	bool tso;
 	/*
 	 * Out-of-order queue bounds, in mbuf buffer bytes (what the queue
 	 * really holds): per connection and for the whole stack; 0 picks
@@ -168,6 +175,25 @@ void tcp_input(struct tcp_stack *ts, struct rte_mbuf *m, uint32_t src,
  * connection can no longer send.
  */
 int tcp_send(struct tcp_conn *tc, const void *data, size_t len);
+
+/*
+ * tcp_send_some -- append as many of len bytes as the send queue takes
+ * now: up to send_queue_max queued bytes, and only while the mbuf pool
+ * keeps a quarter of its mbufs free (for RX, headers and the other
+ * connections). Returns the bytes appended (0..len), or -EPIPE if the
+ * connection can no longer send. The caller keeps the rest and tries
+ * again once acknowledgements have freed the queue.
+ */
+long tcp_send_some(struct tcp_conn *tc, const void *data, size_t len);
+
+/*
+ * tcp_conn_rcv_hold -- the application holds held received bytes it
+ * does not process yet (execution paused): the advertised window is
+ * rcv_wnd minus held, never moving its right edge left; when it opens
+ * again by at least two segments or half the window, a window update
+ * is sent.
+ */
+void tcp_conn_rcv_hold(struct tcp_conn *tc, uint32_t held);
 
 /*
  * tcp_close -- the application is done: send what is queued, then FIN.

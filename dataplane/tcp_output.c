@@ -24,15 +24,27 @@ now_ms32(const struct tcp_stack *ts)
 	return (uint32_t)(ts->net->now_tsc * 1000 / ts->net->tsc_hz);
 }
 
-/* rcv_window -- the window we advertise, already scaled down. */
+/*
+ * rcv_window -- the window we advertise, already scaled down: rcv_wnd
+ * less what the application holds, but never so small that the right
+ * edge moves left of what was advertised before; remembered in rcv.adv.
+ */
 static uint16_t
-rcv_window(const struct tcp_conn *tc, bool syn)
+rcv_window(struct tcp_conn *tc, bool syn)
 {
-	uint32_t w = tc->ts->p.rcv_wnd;
+	uint32_t full = tc->ts->p.rcv_wnd;
+	uint32_t w = full > tc->rcv_held ? full - tc->rcv_held : 0;
 
-	if (!syn)
-		w >>= tc->rcv.wscale;
-	return (uint16_t)(w > 65535 ? 65535 : w);
+	if (syn)
+		return (uint16_t)(full > 65535 ? 65535 : full);
+	if (seq_gt(tc->rcv.adv, tc->rcv.nxt + w) &&
+	    seq_leq(tc->rcv.adv, tc->rcv.nxt + full))
+		w = tc->rcv.adv - tc->rcv.nxt;
+	w >>= tc->rcv.wscale;
+	if (w > 65535)
+		w = 65535;
+	tc->rcv.adv = tc->rcv.nxt + (w << tc->rcv.wscale);
+	return (uint16_t)w;
 }
 
 unsigned
@@ -217,6 +229,42 @@ raw_sum_chain(const struct rte_mbuf *m, uint32_t len)
 	return __rte_raw_cksum_reduce(sum);
 }
 
+/* tcp_tso_piece -- payload bytes of each piece the port cuts. */
+static uint32_t
+tcp_tso_piece(const struct tcp_conn *tc)
+{
+	if (tc->ts->net->offloads & DP_OFF_TX_TSO_L2_MTU)
+		return tc->snd.mss - RTE_ETHER_HDR_LEN;
+	return tc->snd.mss;
+}
+
+/*
+ * finish_tso -- a segment larger than one MSS goes to the port for
+ * segmentation at segsz payload bytes: offload flags and header
+ * lengths set, the TCP checksum field holding the pseudo-header sum
+ * without the length (rte_ipv4_phdr_cksum's convention for TSO); the
+ * port completes the IPv4 and TCP checksums of every piece. Consumes m.
+ */
+static void
+finish_tso(struct tcp_stack *ts, struct rte_mbuf *m, struct rte_tcp_hdr *th,
+	   uint32_t src, uint32_t dst, uint16_t segsz)
+{
+	uint32_t sum = pseudo_sum(src, dst, 0);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	th->cksum = (uint16_t)sum;
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 |
+		       RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(struct rte_ipv4_hdr);
+	m->l4_len = (th->data_off >> 4) * 4;
+	m->tso_segsz = segsz;
+	TCP_COUNT(ts, tso_segs_tx);
+	TCP_COUNT(ts, segs_tx);
+	dp_ipv4_output(ts->net, m, dst, IPPROTO_TCP);
+}
+
 /*
  * finish -- checksum the segment (header and chained payload) in
  * software and hand it to IPv4. Consumes m.
@@ -394,7 +442,10 @@ send_data(struct tcp_conn *tc, uint32_t len, bool fin)
 	tc->ack_now = false;
 	if (tc->rto_tsc == 0)
 		tcp_arm_rto(tc);
-	finish(ts, h, th, tc->laddr, tc->raddr);
+	if (len > tc->snd.mss)
+		finish_tso(ts, h, th, tc->laddr, tc->raddr, tcp_tso_piece(tc));
+	else
+		finish(ts, h, th, tc->laddr, tc->raddr);
 	return true;
 }
 
@@ -431,10 +482,35 @@ tcp_output(struct tcp_conn *tc)
 	if (cwnd < pipe + room)
 		room = cwnd > pipe ? cwnd - pipe : 0;
 
+	/*
+	 * With TSO, whole multiples of the piece size go out as one
+	 * segment, starting at a data mbuf's first byte: every piece then
+	 * spans chunks of even length (the MSS and the piece are even),
+	 * which a port summing each chunk on its own (net_tap) needs for a
+	 * right checksum. Until the send cursor is there, plain segments.
+	 * Not while SACK blocks go out or SACK recovery runs.
+	 */
+	uint32_t piece = tcp_tso_piece(tc);
+	bool tso = tc->ts->p.tso && tc->ooo_head == NULL &&
+		   !tc->sack_recovery && (tc->snd.mss % 2) == 0 &&
+		   (piece % 2) == 0;
+
 	while (unsent > 0 && room > 0) {
-		uint32_t len = unsent < tc->snd.mss ? unsent : tc->snd.mss;
+		uint32_t seg_max = tc->snd.mss;
+		if (tso) {
+			struct rte_mbuf *d = tc->sq_cur;
+			if (d == NULL || tc->sq_cur_off == 0 ||
+			    tc->sq_cur_off == d->data_len)
+				seg_max = TCP_TSO_MAX / piece * piece;
+			else
+				seg_max = RTE_MIN(tc->snd.mss,
+						  d->data_len - tc->sq_cur_off);
+		}
+		uint32_t len = unsent < seg_max ? unsent : seg_max;
 		if (len > room)
 			len = room;
+		if (len > piece && len % piece != 0 && len < unsent)
+			len -= len % piece;         /* the tail: next time */
 		bool fin = tc->fin_pending && !tc->fin_sent && len == unsent;
 		if (!send_data(tc, len, fin))
 			break;

@@ -52,6 +52,12 @@ enum {
 #define TCP_SACK_RECENT  4       /* most recent OOO arrivals remembered */
 #define TCP_SACK_SCORE   8       /* SACKed ranges the sender remembers */
 #define TCP_OOO_STACK_MAX (16u << 20)
+/* payload of one TSO segment at most (IPv4 length field, headers) */
+#define TCP_TSO_MAX      (65535 - 20 - 60)
+/* tcp_send_some leaves this share of the pool (1/N) to RX and headers */
+#define TCP_POOL_RESERVE_DIV 4
+/* appends needing fewer new mbufs than this skip the pool check */
+#define TCP_POOL_CHECK_MIN 32
 
 /* Sequence number of a segment in the out-of-order queue. */
 #define TCP_OOO_SEQ(m)   ((m)->hash.usr)
@@ -87,8 +93,13 @@ struct tcp_conn {
 	} snd;
 	struct {
 		uint32_t nxt, wnd, irs;
+		uint32_t adv;           /* right edge advertised (RCV.NXT +
+					 * the window last sent) */
 		uint8_t wscale;         /* our shift */
 	} rcv;
+	/* received bytes the application holds unprocessed: taken from the
+	 * advertised window (tcp_conn_rcv_hold) */
+	uint32_t rcv_held;
 
 	/* timestamps option (RFC 7323) */
 	bool ts_ok;

@@ -31,6 +31,7 @@ struct dp_udp;
 	X(iterations) X(busy_cycles) X(idle_cycles) X(commands)          \
 	X(conns_accepted) X(conns_rejected) X(conns_closed)              \
 	X(protocol_errors) X(output_limit_closes) X(idle_timeouts)       \
+	X(query_limit_closes) X(output_blocked)                          \
 	X(commits) X(ctl_requests)                                      \
 	X(requests_local) X(requests_remote) X(requests_served)
 
@@ -59,7 +60,10 @@ struct dp_worker {
 	struct dp_conn *conns;          /* every live connection */
 	struct dp_conn *free_conns;     /* recycled connection structs */
 	struct dp_conn *deferred;       /* closes to run after the burst */
+	struct dp_conn *out_conns;      /* output waiting or paused */
 	unsigned n_conns;
+	uint64_t out_max;               /* largest pending output this second */
+	uint64_t out_recent_max;        /* ... in the last whole second */
 
 	/* timers, in TSC */
 	uint64_t next_cron_tsc;

@@ -70,6 +70,10 @@ struct kv_client {
 	 */
 	struct kv_multi *multi;
 	struct kv_shard *monitor;  /* MONITOR: the shard feeding it */
+	/* Buffers, as CLIENT LIST shows them (qbuf, omem); kept by the
+	 * layer that owns the connection, 0 if it does not. */
+	uint64_t qbuf;         /* unprocessed input bytes */
+	uint64_t omem;         /* output counted by the output limits */
 };
 
 /*
@@ -80,7 +84,8 @@ struct kv_hooks {
 	/*
 	 * info -- append the "# Section\r\n" text of an INFO section owned by
 	 * an upper layer ("server", "clients") to buf; returns the bytes
-	 * written (at most len), 0 if the section is not theirs.
+	 * written (at most len), 0 if the section is not theirs. Asked for
+	 * "stats" too: lines (no header) appended to the store's own.
 	 */
 	size_t (*info)(void *ctx, const char *section, char *buf, size_t len);
 	/*

@@ -322,14 +322,15 @@ format_client(const struct kv_shard *s, const struct kv_client *c,
 	*f = '\0';
 	int n = snprintf(buf, len, "id=%llu addr=%s laddr=%s fd=-1 name=%s "
 			 "age=%llu idle=%llu flags=%s db=%u sub=0 psub=0 "
-			 "ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 "
-			 "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
+			 "ssub=0 multi=%d qbuf=%llu qbuf-free=0 argv-mem=0 "
+			 "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=%llu "
 			 "tot-mem=0 events=r cmd=%s user=default redir=-1 "
 			 "resp=%d\n", (unsigned long long)c->id, c->addr,
 			 c->laddr, c->name ? c->name : "",
 			 (unsigned long long)(s->now_ms - c->ctime_ms) / 1000,
 			 (unsigned long long)(s->now_ms - c->last_ms) / 1000,
-			 flags, c->db, queued,
+			 flags, c->db, queued, (unsigned long long)c->qbuf,
+			 (unsigned long long)c->omem,
 			 c->last_cmd ? c->last_cmd : "NULL", c->resp);
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
@@ -1123,6 +1124,10 @@ info_stats(struct kv_shard *s, struct info_buf *b)
 		 (unsigned long long)st->rehashes,
 		 (unsigned long long)s->error_replies,
 		 (unsigned long long)st->log_full_errors);
+	/* The connection layer's counters (output and query limits). */
+	if (s->hooks.info != NULL && b->len < b->cap)
+		b->len += s->hooks.info(s->hooks.ctx, "stats", b->p + b->len,
+					b->cap - b->len);
 }
 
 /* info_commandstats -- INFO commandstats (and the two below). */

@@ -100,8 +100,13 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "mtu", "1500" },
 	{ "tcp-backlog", "511" },
 	{ "tcp-keepalive", "300" },
+	{ "tcp-tso", "no" },
 	{ "timeout", "0" },
 	{ "maxclients", "10000" },
+	{ "client-output-buffer-limit", "normal 0 0 0 slave 268435456 "
+	  "67108864 60 pubsub 33554432 8388608 60" },
+	{ "client-query-buffer-limit", "1073741824" },
+	{ "client-output-budget", "4194304" },
 	{ "rx-descriptors", "1024" },
 	{ "tx-descriptors", "1024" },
 	{ "mbufs", "65535" },
@@ -158,8 +163,14 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "mtu", "9000", "9000" },
 	{ "tcp-backlog", "128", "128" },
 	{ "tcp-keepalive", "0", "0" },
+	{ "tcp-tso", "yes", "yes" },
 	{ "timeout", "2147483647", "2147483647" },
 	{ "maxclients", "1", "1" },
+	{ "client-output-buffer-limit", "normal 1mb 512kb 10",
+	  "normal 1048576 524288 10 slave 268435456 67108864 60 "
+	  "pubsub 33554432 8388608 60" },
+	{ "client-query-buffer-limit", "1mb", "1048576" },
+	{ "client-output-budget", "64kb", "65536" },
 	{ "rx-descriptors", "64", "64" },
 	{ "tx-descriptors", "16384", "16384" },
 	{ "mbufs", "1023", "1023" },
@@ -814,6 +825,124 @@ test_set(void **state)
 	assert_int_equal(cfg_get(&c, "pmem-path", buf, 0), 0);
 }
 
+/* obuf_set -- CONFIG SET client-output-buffer-limit; the reason or "". */
+static const char *
+obuf_set(struct rp_config *c, const char *value)
+{
+	static char err[CFG_ERR_LEN];
+
+	err[0] = '\0';
+	if (cfg_set(c, "client-output-buffer-limit", value, err,
+		    sizeof(err)) == 0)
+		return "";
+	return err;
+}
+
+/*
+ * test_obuf_limits -- client-output-buffer-limit as Redis 7.0 reads it
+ * (texts and results checked against redis-server 7.0.15): groups of
+ * four, every group checked before any is applied, classes not named
+ * unchanged, replica shown as slave, sizes with units, soft-seconds
+ * kept in an int.
+ */
+static void
+test_obuf_limits(void **state)
+{
+	static const char wrong_n[] = "Wrong number of arguments in buffer "
+				      "limit configuration.";
+	static const char bad_class[] = "Invalid client class specified in "
+					"buffer limit configuration.";
+	static const char bad_num[] = "Error in hard, soft or soft_seconds "
+				      "setting in buffer limit configuration.";
+	static const char def[] = "normal 0 0 0 slave 268435456 67108864 60 "
+				  "pubsub 33554432 8388608 60";
+	struct rp_config c;
+	char err[CFG_ERR_LEN];
+	(void)state;
+
+	cfg_init(&c);
+	assert_int_equal(c.obuf_limits[CFG_OBUF_REPLICA].hard, 256 << 20);
+	assert_int_equal(c.obuf_limits[CFG_OBUF_PUBSUB].soft_seconds, 60);
+	assert_string_equal(obuf_set(&c, "normal 1mb 0"), wrong_n);
+	assert_string_equal(obuf_set(&c, "normal 1 1 1 "), wrong_n);
+	assert_string_equal(obuf_set(&c, "normal  1 1 1"), wrong_n);
+	assert_string_equal(obuf_set(&c, "foo 1mb 0 0"), bad_class);
+	assert_string_equal(obuf_set(&c, "master 1 1 1"), bad_class);
+	assert_string_equal(obuf_set(&c, "normal x 0 0"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal -1 0 0"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal 1.5mb 0 0"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal +5 0 0"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal 1mb 0 1s"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal 1 1 -1"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal 1 1 0x10"), bad_num);
+	/* 3e9 is negative as an int; LLONG_MAX (overflow) is -1 */
+	assert_string_equal(obuf_set(&c, "normal 1 1 3000000000"), bad_num);
+	assert_string_equal(obuf_set(&c, "normal 1 1 9223372036854775808"),
+			    bad_num);
+	/* the first bad word decides; nothing was applied */
+	assert_string_equal(obuf_set(&c, "normal 5 5 5 foo x 0 0"),
+			    bad_class);
+	assert_string_equal(get(&c, "client-output-buffer-limit"), def);
+
+	assert_string_equal(obuf_set(&c, "normal 1mb 0 0"), "");
+	assert_int_equal(c.obuf_limits[CFG_OBUF_NORMAL].hard, 1 << 20);
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 1048576 0 0 slave 268435456 67108864 60 "
+			    "pubsub 33554432 8388608 60");
+	assert_string_equal(obuf_set(&c, "Replica 1k 2KB 3 PUBSUB 1 2 +4"), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 1048576 0 0 slave 1000 2048 3 "
+			    "pubsub 1 2 4");
+	assert_string_equal(obuf_set(&c, "slave 5 5 5 normal 1 1 1 "
+				     "normal 2 2 -0"), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 2 2 0 slave 5 5 5 pubsub 1 2 4");
+	/* split on every space: empty words read as 0 */
+	assert_string_equal(obuf_set(&c, "normal 1 1 "), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 1 1 0 slave 5 5 5 pubsub 1 2 4");
+	assert_string_equal(obuf_set(&c, "normal  1 1"), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 0 1 1 slave 5 5 5 pubsub 1 2 4");
+	assert_string_equal(obuf_set(&c, " normal 1 1"), bad_class);
+	/* sizes saturate, then the unit wraps, as in Redis */
+	assert_string_equal(obuf_set(&c, "normal 99999999999999999999999 "
+				     "18446744073709551615kb 7"), "");
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 18446744073709551615 18446744073709550592 "
+			    "7 slave 5 5 5 pubsub 1 2 4");
+	/* an int keeps the low 32 bits of 10^13 */
+	assert_string_equal(obuf_set(&c, "normal 1gb 1 10000000000000"), "");
+	assert_int_equal(c.obuf_limits[CFG_OBUF_NORMAL].soft_seconds,
+			 1316134912);
+	assert_string_equal(obuf_set(&c, ""), "");
+	assert_int_equal(c.obuf_limits[CFG_OBUF_NORMAL].hard, 1 << 30);
+
+	/* configuration file: one class per line, each applied in turn */
+	cfg_init(&c);
+	assert_int_equal(load_text(&c, "client-output-buffer-limit normal 4mb "
+				   "2mb 10\nclient-output-buffer-limit "
+				   "pubsub 0 0 0\n", err), 0);
+	assert_string_equal(get(&c, "client-output-buffer-limit"),
+			    "normal 4194304 2097152 10 slave 268435456 "
+			    "67108864 60 pubsub 0 0 0");
+	assert_int_equal(load_text(&c, "client-output-buffer-limit normal 1 "
+				   "1\n", err), -EINVAL);
+	assert_non_null(strstr(err, wrong_n));
+	char *argv[] = { "--client-output-buffer-limit", "normal", "3mb",
+			 "1mb", "5" };
+	cfg_init(&c);
+	assert_int_equal(cfg_parse_args(&c, 5, argv, err, sizeof(err)), 0);
+	assert_int_equal(c.obuf_limits[CFG_OBUF_NORMAL].soft, 1 << 20);
+	assert_int_equal(c.obuf_limits[CFG_OBUF_NORMAL].soft_seconds, 5);
+
+	/* client-query-buffer-limit: Redis's range */
+	assert_int_equal(cfg_set(&c, "client-query-buffer-limit", "100", err,
+				 sizeof(err)), -EINVAL);
+	assert_string_equal(err, "argument must be between 1048576 and "
+			    "9223372036854775807 inclusive");
+}
+
 /* test_shipped_conf -- config/redpoll.conf gives exactly the defaults
  * and shows every directive. */
 static void
@@ -1153,6 +1282,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_set),
 	T(test_shipped_conf),
 	T(test_reference),
+	T(test_obuf_limits),
 	T(test_rewrite_in_place),
 	T(test_rewrite_values),
 	T(test_rewrite_errors),
