@@ -721,9 +721,11 @@ cmd_snapshot(struct ctl *c, int argc, char **argv)
 		reply_free(&w);
 		return EX_OK;
 	}
-	static const char *const bgsave[] = { "BGSAVE", "SCHEDULE" };
-	call(c, &r, 2, bgsave);
-	if (r.type == R_ERROR) {
+	static const char *const bgsave[] = { "BGSAVE" };
+	call(c, &r, 1, bgsave);
+	/* One already running is what wait waits for. */
+	bool running = r.type == R_ERROR && strstr(r.str, "in progress");
+	if (r.type == R_ERROR && !(running && strcmp(what, "wait") == 0)) {
 		fprintf(stderr, "redpollctl: %s\n", r.str);
 		reply_free(&r);
 		return EX_REPLY;

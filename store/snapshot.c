@@ -532,11 +532,8 @@ cmd_bgsave(struct kv_req *r)
 		kv_reply_error(r->c, KV_ERR_SYNTAX);
 		return;
 	}
+	/* SCHEDULE waits for an AOF rewrite in Redis; there is none. */
 	if (r->s->snap.running) {
-		if (r->argc == 2) {
-			kv_reply_simple(r->c, "Background saving scheduled");
-			return;
-		}
 		kv_reply_error(r->c, "ERR Background save already in "
 			       "progress");
 		return;

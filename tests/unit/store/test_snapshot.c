@@ -163,7 +163,8 @@ test_copy_before_write(void **state)
 	rx("SELECT 0", "+OK\r\n");
 	rx("BGSAVE", "+Background saving started\r\n");
 	rx("BGSAVE", "-ERR Background save already in progress\r\n");
-	rx("BGSAVE SCHEDULE", "+Background saving scheduled\r\n");
+	rx("BGSAVE SCHEDULE", "-ERR Background save already in "
+	   "progress\r\n");
 	rx("BGSAVE now", "-ERR syntax error\r\n");
 	assert_int_equal(info_field("rdb_bgsave_in_progress"), 1);
 	/* Change all of it before the walk gets there. */
