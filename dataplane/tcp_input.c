@@ -819,7 +819,7 @@ established:
 		}
 	}
 
-synchronized:
+synchronized:;
 	/* "Other States", step 1: is the segment acceptable? */
 	uint32_t wnd = ts->p.rcv_wnd;
 	bool ok;

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential pkg-config meson ninja-build
+	# coverage-guided fuzzing: libFuzzer comes with clang
+	clang
 	libdpdk-dev dpdk libpmem-dev libcmocka-dev libnuma-dev
 	# run: namespaces, tap devices, ping
 	iproute2 iputils-ping procps

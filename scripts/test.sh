@@ -4,7 +4,8 @@
 # runs the cmocka unit tests and the fuzz targets (replaying their corpus
 # and seeded mutations) under both, then the end-to-end tests (real
 # clients through net_tap in a namespace, differential against Debian's
-# redis-server) against both builds. Ends with "N passed, N failed".
+# redis-server) against both builds, then every fuzz target under
+# libFuzzer (clang) for a bounded time. Ends with "N passed, N failed".
 #
 #   scripts/test.sh            everything
 #   RP_TEST_QUICK=1 ...        release build only
@@ -49,6 +50,28 @@ for b in "${builds[@]}"; do
 		tests/e2e || fail=1
 	scripts/netns.sh destroy "$ns"
 done
+
+# Coverage-guided fuzzing with libFuzzer (clang, ASan+UBSan) for a
+# bounded time per target, on top of the deterministic replays above.
+if [ -z "${RP_TEST_QUICK:-}" ]; then
+	echo "=== libFuzzer targets"
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+			-Dwerror=false --buildtype=debug -Doptimization=1 \
+			-Db_sanitize=address,undefined -Db_lundef=false \
+			>/dev/null || fail=1
+	fi
+	if ninja -C build-fuzz >/dev/null; then
+		ASAN_OPTIONS=detect_leaks=1 meson test -C build-fuzz \
+			--no-rebuild --suite libfuzzer --print-errorlogs ||
+			fail=1
+		cp build-fuzz/meson-logs/testlog.json \
+			"$results/meson-libfuzzer.json"
+	else
+		echo "libFuzzer build failed"
+		fail=1
+	fi
+fi
 
 /usr/bin/python3 tests/summary.py "$results" || fail=1
 exit $fail

@@ -20,7 +20,11 @@
  * No fused multiply-add: the cell centers and distances must round as
  * in Redis's build, to the last bit (-march=native would contract).
  */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <errno.h>
 #include <math.h>
