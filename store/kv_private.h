@@ -218,7 +218,7 @@ struct kv_slowlog_entry {
  */
 struct kv_snap {
 	bool running;
-	bool forced;               /* SAVE, recovery: not on a schedule */
+	bool start_pending;        /* BGSAVE inside EXEC: start at its end */
 	uint8_t epoch;
 	uint64_t seq;              /* cut: the last log record it covers */
 	uint64_t target;           /* entries alive at the cut */
@@ -339,6 +339,12 @@ kv_snap_guard(struct kv_shard *s, unsigned db, struct kv_entry *e)
 	if (unlikely(s->snap.running) && e->snap != s->snap.epoch)
 		kv_snap_write(s, db, e);
 }
+/*
+ * kv_snap_txn_end -- a transaction's record was appended: a snapshot
+ * asked for inside it starts now, so that its cut follows the whole
+ * transaction (never a part of one that the log holds whole).
+ */
+void kv_snap_txn_end(struct kv_shard *s);
 /* kv_snap_flush_db -- db is about to be emptied: write what is left of it. */
 void kv_snap_flush_db(struct kv_shard *s, unsigned db);
 /* kv_snap_created -- a new entry: not part of a running snapshot. */

@@ -113,6 +113,7 @@ kv_propagate_end(struct kv_shard *s)
 	}
 	s->txn_records = 0;
 	s->txn_len = 0;
+	kv_snap_txn_end(s);
 	/* A large transaction does not keep its buffer. */
 	if (s->txn_cap > (1u << 16)) {
 		free(s->txn_buf);

@@ -269,9 +269,15 @@ kv_snapshot_start(struct kv_shard *s, char *err, size_t errlen)
 	char tmp[SNAP_PATH_LEN];
 	int rc;
 
-	if (sn->running) {
+	if (sn->running || sn->start_pending) {
 		snprintf(err, errlen, "a snapshot is already running");
 		return -EALREADY;
+	}
+	if (s->txn_depth > 0) {
+		/* Inside EXEC: the transaction's record is not in the log
+		 * yet, but part of its effects are in the keyspace. */
+		sn->start_pending = true;
+		return 0;
 	}
 	kv_now_refresh(s);
 	sn->seq = 0;
@@ -321,6 +327,19 @@ kv_snapshot_start(struct kv_shard *s, char *err, size_t errlen)
 		"record %llu, %llu keys\n", s->core,
 		(unsigned long long)sn->seq, (unsigned long long)sn->target);
 	return 0;
+}
+
+void
+kv_snap_txn_end(struct kv_shard *s)
+{
+	char err[256];
+
+	if (!s->snap.start_pending)
+		return;
+	s->snap.start_pending = false;
+	if (kv_snapshot_start(s, err, sizeof(err)) != 0)
+		rte_log(RTE_LOG_WARNING, kv_logtype, "worker %u: cannot start "
+			"a snapshot: %s\n", s->core, err);
 }
 
 bool
@@ -533,7 +552,7 @@ cmd_bgsave(struct kv_req *r)
 		return;
 	}
 	/* SCHEDULE waits for an AOF rewrite in Redis; there is none. */
-	if (r->s->snap.running) {
+	if (r->s->snap.running || r->s->snap.start_pending) {
 		kv_reply_error(r->c, "ERR Background save already in "
 			       "progress");
 		return;

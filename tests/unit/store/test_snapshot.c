@@ -335,6 +335,34 @@ test_log_fill_starts_snapshot(void **state)
 	st_cfg.snapshot_log_percent = 50;
 }
 
+/*
+ * test_bgsave_in_exec -- BGSAVE inside a transaction cuts after the
+ * whole transaction: recovery neither loses nor repeats its effects.
+ */
+static void
+test_bgsave_in_exec(void **state)
+{
+	(void)state;
+
+	unlink(st_log_path);
+	struct pm_log *log = open_recovered(8 << 20);
+	rx("SET x 10", "+OK\r\n");
+	rx("MULTI", "+OK\r\n");
+	rx("INCR x", "+QUEUED\r\n");
+	rx("BGSAVE", "+QUEUED\r\n");
+	rx("INCR x", "+QUEUED\r\n");
+	rx("EXEC", "*3\r\n:11\r\n+Background saving started\r\n:12\r\n");
+	assert_true(kv_snapshot_running(st_shard));
+	rx("BGSAVE", "-ERR Background save already in progress\r\n");
+	rx("INCR x", ":13\r\n");
+	step_all();
+	rx("INCR x", ":14\r\n");
+	crash(log);
+	log = open_recovered(8 << 20);
+	rx("GET x", "$2\r\n14\r\n");
+	crash(log);
+}
+
 /* test_save_schedule -- "save <seconds> <changes>" starts a snapshot. */
 static void
 test_save_schedule(void **state)
@@ -401,6 +429,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_recover_snapshot_and_log),
 	ST_TEST(test_crash_at_every_phase),
 	ST_TEST(test_log_fill_starts_snapshot),
+	ST_TEST(test_bgsave_in_exec),
 	ST_TEST(test_save_schedule),
 	ST_TEST(test_save_export),
 };
