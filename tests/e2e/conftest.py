@@ -78,7 +78,7 @@ class Redpoll:
             except (redis.exceptions.ConnectionError,
                     redis.exceptions.TimeoutError):
                 pass
-            time.sleep(0.2)
+            time.sleep(0.1)
         raise RuntimeError('redpoll not ready:\n' + self.read_log())
 
     def read_log(self):
