@@ -178,7 +178,7 @@ struct tcp_stack {
 	uint64_t secret;                /* ISN key */
 	uint16_t next_port;             /* tcp_connect's search start */
 	/* the port's RSS (tcp_set_rss); reta_size 0 = none */
-	uint8_t rss_key[52];
+	uint8_t rss_key[52] __rte_aligned(4); /* read as words by rte_softrss */
 	uint16_t *reta;
 	unsigned reta_size;
 	uint16_t queue;
