@@ -1,7 +1,8 @@
 /*
  * redpoll-bench.c -- a DPDK load generator for redpoll: its own port
  * and IPv4 address (dataplane's dp_net: ARP, IPv4 output), a mix of
- * RESP commands over a transport (UDP today), closed or open loop, and
+ * RESP commands over a transport (UDP datagrams, or TCP connections over
+ * redpoll's own stack with --tcp), closed or open loop, and
  * a report of throughput and latency percentiles (bench_run.h).
  *
  *   redpoll-bench [EAL args] -- --src-ip A.B.C.D/LEN --host A.B.C.D [...]
@@ -250,16 +251,24 @@ main(int argc, char **argv)
 	}
 	dp_net_init(&r->net, port.port_id, 0, port.pools[0], &port.mac,
 		    o->src_ip, o->src_mask, 0, o->mtu, port.offloads);
-	if (bench_run_init(r, o, &bench_udp_transport) != 0) {
+	if (bench_run_init(r, o, o->transport == BENCH_TP_TCP ?
+			   &bench_tcp_transport : &bench_udp_transport) != 0) {
 		fprintf(stderr, "redpoll-bench: out of memory\n");
 		goto out;
 	}
 	run_init = true;
 	dp_arp_announce(&r->net);
 	rc = bench_run_probe(r, BENCH_PROBE_MS, &quit);
+	if (rc == -ENOTCONN) {
+		fprintf(stderr, "redpoll-bench: cannot connect to the server "
+			"(connection errors %" PRIu64 ")\n",
+			r->c[BENCH_C_conn_errors]);
+		goto out;
+	}
 	if (rc != 0) {
 		fprintf(stderr, "redpoll-bench: no reply to PING from the "
-			"server in %u ms\n", BENCH_PROBE_MS);
+			"server in %u ms (connection errors %" PRIu64 ")\n",
+			BENCH_PROBE_MS, r->c[BENCH_C_conn_errors]);
 		goto out;
 	}
 	r->warmup_replies = 0;
