@@ -286,6 +286,9 @@ main(int argc, char **argv)
 	}
 	status = r->c[BENCH_C_errors] == 0 ? 0 : 3;
 out:
+	/* TCP: the connections are reset here, before the quiet time */
+	if (run_init)
+		bench_run_fini(r);
 	/*
 	 * Leave the link quiet before closing it: DPDK 22.11's memif unmaps
 	 * the shared region on the peer when we disconnect, and a peer
@@ -296,8 +299,6 @@ out:
 	if (port_open)
 		rte_delay_us_sleep(BENCH_LINGER_MS * 1000);
 	if (r != NULL) {
-		if (run_init)
-			bench_run_fini(r);
 		dp_net_fini(&r->net);
 		rte_free(r);
 	}

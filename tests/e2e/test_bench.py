@@ -281,24 +281,25 @@ def test_tcp_get_set(memif, tmp_path):
     rp = memif.server
     before = keys(rp)
     out = tmp_path / 's.json'
-    memif(['--tcp', '-t', 'set', '-r', '2000', '--distribution', 'seq',
-           '-c', '8', '-P', '4', '-d', '16-64', '--duration', '2',
-           '--json', str(out)])
+    memif(['--tcp', '--command', 'SET tcp:__key__ __data__', '-r', '1000',
+           '--distribution', 'seq', '-c', '8', '-P', '4', '-d', '16-64',
+           '--duration', '2', '--json', str(out)])
     r = json.loads(out.read_text())
     check_clean(r)
     assert r['transport'] == 'tcp' and r['clients'] == 8
-    assert r['requests_per_second'] > 0 and r['sent'] >= 2000
-    assert keys(rp) == before + 2000
+    assert r['requests_per_second'] > 0 and r['sent'] >= 1000
+    assert keys(rp) == before + 1000
     out = tmp_path / 'g.json'
-    memif(['--tcp', '-t', 'get', '-r', '2000', '-c', '8', '-P', '4',
-           '-d', '16-64', '--verify', '--duration', '2', '--json',
-           str(out)])
+    memif(['--tcp', '--command', 'GET tcp:__key__', '-r', '1000', '-c', '8',
+           '-P', '4', '-d', '16-64', '--verify', '--duration', '2',
+           '--json', str(out)])
     r = json.loads(out.read_text())
     check_clean(r)
     assert r['requests_per_second'] > 0 and r['nil_replies'] == 0
     # --verify can fail: values of another size are not ours
-    out, _ = memif(['--tcp', '-t', 'get', '-r', '2000', '-d', '100',
-                    '--verify', '-n', '200', '-c', '2'], expect_rc=3)
+    out, _ = memif(['--tcp', '--command', 'GET tcp:__key__', '-r', '1000',
+                    '-d', '100', '--verify', '-n', '200', '-c', '2'],
+                   expect_rc=3)
     assert 'bad_values 200,' in out, out
 
 
