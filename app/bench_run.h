@@ -214,10 +214,7 @@ void bench_run_reply(struct bench_run *r, struct bench_slot *s,
 		     enum bench_reply_status st, bool whole,
 		     const char *reply, const struct bench_reply_top *top);
 
-/*
- * bench_run_count -- count one event of c (also this second's).
- * bench_run_conn_error -- a connection failed or was lost: an error.
- */
+/* bench_run_count -- count one event of c (also this second's). */
 static inline void
 bench_run_count(struct bench_run *r, enum bench_counter c)
 {
@@ -225,6 +222,7 @@ bench_run_count(struct bench_run *r, enum bench_counter c)
 	r->sec_c[c]++;
 }
 
+/* bench_run_conn_error -- a connection failed or was lost: an error. */
 static inline void
 bench_run_conn_error(struct bench_run *r)
 {
