@@ -1,8 +1,11 @@
 /*
- * bench_reply.c -- validation of one RESP2 reply (bench_reply.h).
+ * bench_reply.c -- validation of one RESP2 reply, and the reply stream
+ * of a connection (bench_reply.h).
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench_reply.h"
@@ -131,6 +134,72 @@ bench_reply_check(const char *buf, size_t len, size_t *used,
 			top->off = (size_t)(eol - buf) + 2;
 			top->len = pos - top->off - 2;
 		}
+	}
+	return st;
+}
+
+void
+bench_reply_stream_init(struct bench_reply_stream *s, size_t max)
+{
+	memset(s, 0, sizeof(*s));
+	s->max = max;
+}
+
+void
+bench_reply_stream_fini(struct bench_reply_stream *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->head = s->len = s->cap = 0;
+}
+
+int
+bench_reply_stream_append(struct bench_reply_stream *s, const void *data,
+			  size_t len)
+{
+	size_t held = s->len - s->head;
+
+	if (len > s->max || held > s->max - len)
+		return -ENOSPC;
+	if (s->head > 0) {
+		/* the taken replies go: what is left moves to the front */
+		memmove(s->buf, s->buf + s->head, held);
+		s->len = held;
+		s->head = 0;
+	}
+	if (held + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < held + len)
+			cap *= 2;
+		if (cap > s->max)
+			cap = s->max;
+		char *b = realloc(s->buf, cap);
+		if (b == NULL)
+			return -ENOMEM;
+		s->buf = b;
+		s->cap = cap;
+	}
+	if (len > 0)
+		memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	return 0;
+}
+
+enum bench_reply_status
+bench_reply_stream_next(struct bench_reply_stream *s, const char **reply,
+			size_t *rlen, struct bench_reply_top *top)
+{
+	size_t used;
+
+	if (s->head == s->len)
+		return BENCH_REPLY_PARTIAL;
+	const char *p = s->buf + s->head;
+	enum bench_reply_status st = bench_reply_check(p, s->len - s->head,
+						       &used, top);
+	if (st == BENCH_REPLY_OK || st == BENCH_REPLY_ERROR) {
+		*reply = p;
+		*rlen = used;
+		s->head += used;
 	}
 	return st;
 }

@@ -93,13 +93,18 @@ bench_run_init(struct bench_run *r, const struct bench_opts *o,
 	r->tsc_hz = rte_get_tsc_hz();
 	r->timeout_tsc = r->tsc_hz * o->timeout_ms / 1000;
 	r->next_id = r->oldest_id = 1;
-	tp->attach(r);
-	return 0;
+	int rc = tp->attach(r);
+	if (rc != 0)
+		bench_run_fini(r);
+	return rc;
 }
 
 void
 bench_run_fini(struct bench_run *r)
 {
+	if (r->tp != NULL && r->tp->detach != NULL)
+		r->tp->detach(r);
+	r->tp = NULL;
 	free(r->slots);
 	free(r->clients);
 	free(r->ready);
@@ -140,9 +145,11 @@ send_one(struct bench_run *r, uint32_t ci, const struct bench_cmd *cmd,
 	s->measured = measured;
 	s->intended_tsc = intended;
 	s->sent_tsc = r->net.now_tsc;
-	if (r->tp->send(r, c, s, cmd, req) != 0) {
+	int rc = r->tp->send(r, c, s, cmd, req);
+	if (rc != 0) {
 		bench_run_count(r, BENCH_C_tx_fail);
-		ready_push(r, ci);
+		if (rc != -ENOTCONN)
+			ready_push(r, ci);
 		return false;
 	}
 	s->busy = 1;
@@ -201,6 +208,10 @@ bench_run_complete(struct bench_run *r, struct bench_slot *s,
 		bench_run_count(r, BENCH_C_bad_values);
 		bench_run_count(r, BENCH_C_errors);
 		break;
+	case BENCH_ABORTED:
+		bench_run_count(r, BENCH_C_aborted);
+		bench_run_count(r, BENCH_C_errors);
+		return;
 	case BENCH_TIMEOUT:
 		bench_run_count(r, BENCH_C_timeouts);
 		bench_run_count(r, BENCH_C_errors);
@@ -211,6 +222,35 @@ bench_run_complete(struct bench_run *r, struct bench_slot *s,
 	uint64_t ns = (uint64_t)((double)cyc * 1e9 / (double)r->tsc_hz);
 	bench_hist_record(r->hist, ns);
 	bench_hist_record(r->sec_hist, ns);
+}
+
+void
+bench_run_reply(struct bench_run *r, struct bench_slot *s,
+		enum bench_reply_status st, bool whole, const char *reply,
+		const struct bench_reply_top *top)
+{
+	switch (st) {
+	case BENCH_REPLY_OK:
+		if (!whole) {
+			bench_run_complete(r, s, BENCH_BAD_REPLY);
+			break;
+		}
+		if (top->nil && s->measured)
+			bench_run_count(r, BENCH_C_nil_replies);
+		if (r->o->verify && top->type == '$' && !top->nil &&
+		    !bench_data_check(r->o, reply + top->off, top->len))
+			bench_run_complete(r, s, BENCH_BAD_VALUE);
+		else
+			bench_run_complete(r, s, BENCH_OK);
+		break;
+	case BENCH_REPLY_ERROR:
+		bench_run_complete(r, s, whole ? BENCH_ERROR_REPLY :
+				   BENCH_BAD_REPLY);
+		break;
+	default:
+		bench_run_complete(r, s, BENCH_BAD_REPLY);
+		break;
+	}
 }
 
 /* expire -- time out the requests in flight for too long. */
@@ -243,6 +283,16 @@ poll_rx(struct bench_run *r)
 		r->tp->input(r, pkts, n);
 }
 
+/* poll_tx -- the transport's output of this iteration, to the port. */
+static void
+poll_tx(struct bench_run *r)
+{
+	if (r->tp->flush != NULL)
+		r->tp->flush(r);
+	if (r->net.n_tx > 0)
+		dp_net_tx_flush(&r->net);
+}
+
 int
 bench_run_probe(struct bench_run *r, unsigned timeout_ms,
 		const volatile bool *quit)
@@ -252,6 +302,17 @@ bench_run_probe(struct bench_run *r, unsigned timeout_ms,
 	struct bench_req req;
 
 	memset(&req, 0, sizeof(req));
+	while (r->tp->opening != NULL && r->tp->opening(r) > 0 && !*quit) {
+		poll_rx(r);
+		if (r->net.now_tsc >= deadline)
+			return -ETIMEDOUT;
+		poll_tx(r);
+		if (r->net.now_tsc >= next) {
+			dp_net_timer(&r->net);
+			next = r->net.now_tsc + hz / 1000;
+		}
+	}
+	next = rte_rdtsc();
 	while (r->warmup_replies == 0 && !*quit) {
 		poll_rx(r);
 		uint64_t now = r->net.now_tsc;
@@ -273,11 +334,13 @@ bench_run_probe(struct bench_run *r, unsigned timeout_ms,
 				*h = t;
 				send_one(r, ready_pop(r), &r->probe, &req,
 					 now, false);
+			} else {
+				/* client 0 lost every credit: no connection */
+				return -ENOTCONN;
 			}
 			next = now + hz / 5;
 		}
-		if (r->net.n_tx > 0)
-			dp_net_tx_flush(&r->net);
+		poll_tx(r);
 		if (now - t0 > hz / 100) {
 			dp_net_timer(&r->net);
 			expire(r);
@@ -338,6 +401,9 @@ tick(struct bench_run *r, const volatile bool *quit)
 			r->stop_tsc = now + (uint64_t)(o->duration *
 						       (double)r->tsc_hz);
 	}
+	/* no credit and nothing in flight: every client lost its link */
+	if (r->ready_n == 0 && r->in_flight == 0)
+		r->sending = false;
 	if (r->sending && (*quit ||
 	    (r->measuring && (o->requests ?
 	     r->c[BENCH_C_sent] >= o->requests : now >= r->stop_tsc))))
@@ -388,8 +454,7 @@ bench_run_loop(struct bench_run *r, const volatile bool *quit)
 				r->next_send_tsc += r->period_tsc;
 			}
 		}
-		if (r->net.n_tx > 0)
-			dp_net_tx_flush(&r->net);
+		poll_tx(r);
 		if (now >= r->next_tick_tsc) {
 			tick(r, quit);
 			r->next_tick_tsc = now + ms;

@@ -2,7 +2,7 @@
  * bench_run.h -- one run of redpoll-bench: the clients, the requests in
  * flight, their timing, the counters and the histograms, driven by a
  * poll loop on one lcore; and the transport interface that moves the
- * requests (bench_udp.c; TCP over dataplane/tcp.h plugs in the same way).
+ * requests (bench_udp.c over UDP, bench_tcp.c over dataplane/tcp.h).
  *
  * A request occupies a slot from the moment it is sent until its reply
  * arrives or it times out. Slots are indexed by request id modulo a power
@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "bench_hist.h"
+#include "bench_reply.h"
 #include "bench_wl.h"
 #include "net.h"
 
@@ -31,6 +32,7 @@ enum bench_outcome {
 	BENCH_BAD_REPLY,        /* malformed reply: counted as an error */
 	BENCH_TIMEOUT,          /* no reply in --timeout-ms: an error */
 	BENCH_BAD_VALUE,        /* --verify found another value: an error */
+	BENCH_ABORTED,          /* its connection closed first: an error */
 };
 
 /* Counters of a run or of one second of it; X-macro for the output. */
@@ -40,7 +42,10 @@ enum bench_outcome {
 	X(ok)            X(error_replies)  X(toobig)                     \
 	X(bad_replies)   X(timeouts)                                    \
 	X(bad_values)    /* --verify: a bulk that is not our value */    \
-	X(errors)        /* bad_replies + timeouts + bad_values */       \
+	X(aborted)       /* requests lost with their connection */       \
+	X(conn_errors)   /* connections failed or lost (TCP) */          \
+	X(errors)        /* bad_replies + timeouts + bad_values +        \
+			    aborted + conn_errors */                     \
 	X(nil_replies)   /* replies that are a nil bulk or array */      \
 	X(unmatched)     /* replies to no request in flight */           \
 	X(tx_fail)       /* requests the transport could not send */     \
@@ -69,6 +74,7 @@ struct bench_client {
 	uint16_t index;
 	uint16_t sport;         /* UDP source port, host order */
 	unsigned in_flight;
+	void *tp;               /* the transport's per-client state */
 };
 
 struct bench_run;
@@ -77,26 +83,34 @@ struct bench_run;
  * A transport. attach hooks it to r->net once, before any traffic.
  * send builds and queues one request of client c under
  * slot s's id; it returns 0, or a negative errno when the request could
- * not be sent (no mbuf, does not fit). input consumes a burst of received
- * frames (through dp_net_input) and calls bench_run_complete for
- * every reply it matches.
+ * not be sent (no mbuf, does not fit); -ENOTCONN means the client can
+ * never send again (its connection is gone) and takes its credit away.
+ * input consumes a burst of received frames (through dp_net_input) and
+ * calls bench_run_complete for every reply it matches.
+ * Optional: flush runs once per poll iteration before the frames are
+ * handed to the port; opening returns how many connections are still
+ * being opened (the probe waits for them); detach frees the
+ * transport's state (bench_run_fini).
  *
- * A TCP transport (with the stack's active open) would open one
- * connection per client in attach, append each request to its
- * connection in send, and match replies in order: RESP over one
- * connection answers in request order, so each client keeps a FIFO of
- * its slots instead of ids.
+ * The TCP transport opens one connection per client in attach, appends
+ * each request to its connection in send, and matches replies in order:
+ * RESP over one connection answers in request order, so each client
+ * keeps a FIFO of its slots instead of ids.
  */
 struct bench_tp {
 	const char *name;
-	void (*attach)(struct bench_run *r);
+	int (*attach)(struct bench_run *r);
 	int (*send)(struct bench_run *r, struct bench_client *c,
 		    const struct bench_slot *s, const struct bench_cmd *cmd,
 		    const struct bench_req *req);
 	void (*input)(struct bench_run *r, struct rte_mbuf **pkts, uint16_t n);
+	void (*flush)(struct bench_run *r);
+	unsigned (*opening)(const struct bench_run *r);
+	void (*detach)(struct bench_run *r);
 };
 
 extern const struct bench_tp bench_udp_transport;
+extern const struct bench_tp bench_tcp_transport;
 
 /* One second of progress, kept for the JSON result. */
 struct bench_second {
@@ -109,6 +123,7 @@ struct bench_run {
 	struct dp_net net;              /* first: the hot part */
 	const struct bench_opts *o;
 	const struct bench_tp *tp;
+	void *tp_ctx;                   /* the transport's state */
 	struct bench_wl wl;
 	struct bench_client *clients;
 	struct bench_slot *slots;
@@ -149,7 +164,7 @@ struct bench_run {
 /*
  * bench_run_init -- a run of o over transport tp on the dp_net already
  * initialised in r->net (the rest of r is zeroed first except net).
- * Returns 0 or -ENOMEM.
+ * Returns 0, -ENOMEM, or the transport's attach error.
  */
 int bench_run_init(struct bench_run *r, const struct bench_opts *o,
 		   const struct bench_tp *tp);
@@ -158,8 +173,10 @@ int bench_run_init(struct bench_run *r, const struct bench_opts *o,
 void bench_run_fini(struct bench_run *r);
 
 /*
- * bench_run_probe -- send PING from client 0 until one is answered or
- * timeout_ms passes (ARP resolution, server up). Returns 0 or -ETIMEDOUT.
+ * bench_run_probe -- wait for the transport's connections to open, then
+ * send PING from client 0 until one is answered or timeout_ms passes
+ * (ARP resolution, server up). Returns 0, -ETIMEDOUT, or -ENOTCONN when
+ * client 0's connection is gone.
  * *quit stops it early.
  */
 int bench_run_probe(struct bench_run *r, unsigned timeout_ms,
@@ -187,12 +204,30 @@ bench_run_slot(struct bench_run *r, uint32_t id)
 void bench_run_complete(struct bench_run *r, struct bench_slot *s,
 			enum bench_outcome outcome);
 
+/*
+ * bench_run_reply -- request s got a reply that bench_reply_check
+ * judged st (with top, the reply at reply); whole: nothing followed it
+ * in its datagram (else it is malformed). Counts nils, checks --verify
+ * and completes s.
+ */
+void bench_run_reply(struct bench_run *r, struct bench_slot *s,
+		     enum bench_reply_status st, bool whole,
+		     const char *reply, const struct bench_reply_top *top);
+
 /* bench_run_count -- count one event of c (also this second's). */
 static inline void
 bench_run_count(struct bench_run *r, enum bench_counter c)
 {
 	r->c[c]++;
 	r->sec_c[c]++;
+}
+
+/* bench_run_conn_error -- a connection failed or was lost: an error. */
+static inline void
+bench_run_conn_error(struct bench_run *r)
+{
+	bench_run_count(r, BENCH_C_conn_errors);
+	bench_run_count(r, BENCH_C_errors);
 }
 
 /* bench_run_seconds -- measured seconds (start to last reply). */

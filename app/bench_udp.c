@@ -68,7 +68,7 @@ udp_reply(struct bench_run *r, uint16_t dport, const uint8_t *p, size_t len)
 {
 	struct dp_udp_frame f;
 	struct bench_reply_top top;
-	size_t used;
+	size_t used = 0;
 
 	if (!dp_udp_frame_decode(p, len, &f) || !(f.flags & DP_UDP_F_REPLY)) {
 		bench_run_count(r, BENCH_C_rx_dropped);
@@ -85,28 +85,9 @@ udp_reply(struct bench_run *r, uint16_t dport, const uint8_t *p, size_t len)
 	}
 	const char *body = (const char *)p + DP_UDP_FRAME_LEN;
 	size_t blen = len - DP_UDP_FRAME_LEN;
-	switch (bench_reply_check(body, blen, &used, &top)) {
-	case BENCH_REPLY_OK:
-		if (used != blen) {
-			bench_run_complete(r, s, BENCH_BAD_REPLY);
-			break;
-		}
-		if (top.nil && s->measured)
-			bench_run_count(r, BENCH_C_nil_replies);
-		if (r->o->verify && top.type == '$' && !top.nil &&
-		    !bench_data_check(r->o, body + top.off, top.len))
-			bench_run_complete(r, s, BENCH_BAD_VALUE);
-		else
-			bench_run_complete(r, s, BENCH_OK);
-		break;
-	case BENCH_REPLY_ERROR:
-		bench_run_complete(r, s, used == blen ? BENCH_ERROR_REPLY :
-				   BENCH_BAD_REPLY);
-		break;
-	default:
-		bench_run_complete(r, s, BENCH_BAD_REPLY);
-		break;
-	}
+	enum bench_reply_status st = bench_reply_check(body, blen, &used,
+						       &top);
+	bench_run_reply(r, s, st, used == blen, body, &top);
 }
 
 /*
@@ -152,11 +133,12 @@ out:
 }
 
 /* udp_attach -- receive r->net's UDP datagrams. */
-static void
+static int
 udp_attach(struct bench_run *r)
 {
 	r->net.udp_input = udp_datagram;
 	r->net.udp_ctx = r;
+	return 0;
 }
 
 /* udp_input -- a received burst, through dp_net (ARP, IPv4) to us. */

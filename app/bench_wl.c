@@ -38,10 +38,11 @@ const char bench_opts_usage[] =
 "  --port N           server port (6379)\n"
 "  --src-ip IP/LEN    this generator's address on the port (required)\n"
 "  --src-port N       UDP source port of client 0; client i uses N+i\n"
-"                     (10000)\n"
+"                     (10000; TCP uses ephemeral ports)\n"
 "  --mtu N            port MTU (1500)\n"
-"  --udp              RESP over UDP, one request per datagram (default;\n"
-"                     the only transport so far)\n"
+"  --udp              RESP over UDP, one request per datagram (default)\n"
+"  --tcp              RESP over TCP (redpoll's stack), one connection per\n"
+"                     client, -P requests in flight on each\n"
 "  -t LIST            built-in commands: get,set,incr,mget,ping (get)\n"
 "  --command TMPL     a command template (repeatable), named cmd1, ...;\n"
 "                     placeholders __key__, __key1__..__key9__, __data__\n"
@@ -378,7 +379,8 @@ opts_check(struct bench_opts *o, const char *ratio, char *err, size_t errlen)
 	for (unsigned i = 0; i < o->n_cmds; i++) {
 		size_t need = bench_cmd_max_len(&o->cmds[i], o->key_space,
 						o->data_max);
-		if (o->cmds[i].weight > 0 && need > room)
+		if (o->transport == BENCH_TP_UDP && o->cmds[i].weight > 0 &&
+		    need > room)
 			return fail(err, errlen, "%s: a request of up to %zu "
 				    "bytes does not fit a datagram of the MTU "
 				    "(%zu bytes of RESP)", o->cmds[i].name,
@@ -413,6 +415,9 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			used = false;
 		} else if (strcmp(a, "--udp") == 0) {
 			o->transport = BENCH_TP_UDP;
+			used = false;
+		} else if (strcmp(a, "--tcp") == 0) {
+			o->transport = BENCH_TP_TCP;
 			used = false;
 		} else if (strcmp(a, "--host") == 0) {
 			if (!parse_ip(v, &o->host))

@@ -1,7 +1,8 @@
 /*
  * redpoll-bench.c -- a DPDK load generator for redpoll: its own port
  * and IPv4 address (dataplane's dp_net: ARP, IPv4 output), a mix of
- * RESP commands over a transport (UDP today), closed or open loop, and
+ * RESP commands over a transport (UDP datagrams, or TCP connections over
+ * redpoll's own stack with --tcp), closed or open loop, and
  * a report of throughput and latency percentiles (bench_run.h).
  *
  *   redpoll-bench [EAL args] -- --src-ip A.B.C.D/LEN --host A.B.C.D [...]
@@ -250,16 +251,24 @@ main(int argc, char **argv)
 	}
 	dp_net_init(&r->net, port.port_id, 0, port.pools[0], &port.mac,
 		    o->src_ip, o->src_mask, 0, o->mtu, port.offloads);
-	if (bench_run_init(r, o, &bench_udp_transport) != 0) {
+	if (bench_run_init(r, o, o->transport == BENCH_TP_TCP ?
+			   &bench_tcp_transport : &bench_udp_transport) != 0) {
 		fprintf(stderr, "redpoll-bench: out of memory\n");
 		goto out;
 	}
 	run_init = true;
 	dp_arp_announce(&r->net);
 	rc = bench_run_probe(r, BENCH_PROBE_MS, &quit);
+	if (rc == -ENOTCONN) {
+		fprintf(stderr, "redpoll-bench: cannot connect to the server "
+			"(connection errors %" PRIu64 ")\n",
+			r->c[BENCH_C_conn_errors]);
+		goto out;
+	}
 	if (rc != 0) {
 		fprintf(stderr, "redpoll-bench: no reply to PING from the "
-			"server in %u ms\n", BENCH_PROBE_MS);
+			"server in %u ms (connection errors %" PRIu64 ")\n",
+			BENCH_PROBE_MS, r->c[BENCH_C_conn_errors]);
 		goto out;
 	}
 	r->warmup_replies = 0;
@@ -277,6 +286,9 @@ main(int argc, char **argv)
 	}
 	status = r->c[BENCH_C_errors] == 0 ? 0 : 3;
 out:
+	/* TCP: the connections are reset here, before the quiet time */
+	if (run_init)
+		bench_run_fini(r);
 	/*
 	 * Leave the link quiet before closing it: DPDK 22.11's memif unmaps
 	 * the shared region on the peer when we disconnect, and a peer
@@ -287,8 +299,6 @@ out:
 	if (port_open)
 		rte_delay_us_sleep(BENCH_LINGER_MS * 1000);
 	if (r != NULL) {
-		if (run_init)
-			bench_run_fini(r);
 		dp_net_fini(&r->net);
 		rte_free(r);
 	}

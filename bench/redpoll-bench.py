@@ -26,10 +26,10 @@ for path in sorted(glob.glob(os.path.join(runs_dir, '*-r*.json'))):
 
 rows = []
 for key, rs in configs.items():
-    cmd, p, d, dist = key.split('-')
+    tp, cmd, p, d, dist = key.split('-')
     med = lambda f: statistics.median(f(r) for r in rs)
     rows.append({
-        'command': cmd.upper(), 'pipeline': int(p[1:]),
+        'transport': tp.upper(), 'command': cmd.upper(), 'pipeline': int(p[1:]),
         'value_bytes': int(d[1:]), 'keys': dist,
         'runs': len(rs),
         'requests_per_second': med(lambda r: r['requests_per_second']),
@@ -41,7 +41,7 @@ for key, rs in configs.items():
         'rps_min': min(r['requests_per_second'] for r in rs),
         'rps_max': max(r['requests_per_second'] for r in rs),
     })
-rows.sort(key=lambda r: (r['command'], r['pipeline'], r['value_bytes'],
+rows.sort(key=lambda r: (r['transport'] == 'TCP', r['command'], r['pipeline'], r['value_bytes'],
                          r['keys']))
 
 cols = list(rows[0].keys())
@@ -51,19 +51,20 @@ with open(os.path.join(out_dir, 'redpoll-bench.csv'), 'w') as f:
         f.write(','.join(str(round(r[c], 1)) if isinstance(r[c], float)
                          else str(r[c]) for c in cols) + '\n')
 
-md = ['| command | pipeline | value | keys | req/s (median) | min-max '
-      '| p50 us | p99 us | p99.9 us | server cycles/req | errors |',
-      '|---|---|---|---|---|---|---|---|---|---|---|']
+md = ['| transport | command | pipeline | value | keys | req/s (median) '
+      '| min-max | p50 us | p99 us | p99.9 us | server cycles/req | errors |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|']
 for r in rows:
-    md.append('| %s | %d | %d B | %s | %.0f | %.0f-%.0f | %.1f | %.1f | '
+    md.append('| %s | %s | %d | %d B | %s | %.0f | %.0f-%.0f | %.1f | %.1f | '
               '%.1f | %.0f | %d |' % (
-                  r['command'], r['pipeline'], r['value_bytes'], r['keys'],
+                  r['transport'], r['command'], r['pipeline'], r['value_bytes'], r['keys'],
                   r['requests_per_second'], r['rps_min'], r['rps_max'],
                   r['p50_us'], r['p99_us'], r['p99.9_us'],
                   r['server_cycles_per_request'], r['errors']))
 md.append('')
 md.append('Medians of %s runs of %s s each (redpoll-bench over net_memif, '
-          'RESP/UDP, 16 clients).' % (rounds, secs))
+          'RESP/UDP and RESP/TCP, 16 clients or connections).'
+          % (rounds, secs))
 with open(os.path.join(out_dir, 'redpoll-bench.md'), 'w') as f:
     f.write('\n'.join(md) + '\n')
 print('\n'.join(md))
@@ -72,7 +73,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 
-labels = ['%s P%d %s %s' % (r['command'], r['pipeline'],
+labels = ['%s %s P%d %s %s' % (r['transport'], r['command'], r['pipeline'],
                             '1K' if r['value_bytes'] == 1024 else '32B',
                             'zipf' if r['keys'] == 'zipf' else 'unif')
           for r in rows]
@@ -83,8 +84,8 @@ a1.bar(x, [r['requests_per_second'] / 1e3 for r in rows],
              [(r['rps_max'] - r['requests_per_second']) / 1e3 for r in rows]],
        color='tab:blue')
 a1.set_ylabel('k requests/s')
-a1.set_title('redpoll-bench -> redpoll over net_memif (RESP/UDP), medians '
-             'of %s x %s s' % (rounds, secs))
+a1.set_title('redpoll-bench -> redpoll over net_memif (RESP/UDP and '
+             'RESP/TCP), medians of %s x %s s' % (rounds, secs))
 a2.bar([i - 0.2 for i in x], [r['p50_us'] for r in rows], 0.4, label='p50')
 a2.bar([i + 0.2 for i in x], [r['p99_us'] for r in rows], 0.4, label='p99')
 a2.set_ylabel('latency us')

@@ -1,14 +1,16 @@
 #!/bin/bash
 # redpoll-bench.sh -- redpoll-bench against redpoll, back to back over
 # net_memif (no kernel on the path), RESP over UDP: GET and SET, pipeline
-# 1 and 16, 32-byte and 1 KiB values, uniform and Zipf (0.99) keys.
+# 1 and 16, 32-byte and 1 KiB values, uniform and Zipf (0.99) keys; and
+# RESP over TCP (--tcp, redpoll's own stack on both ends, 16 connections):
+# GET and SET, pipeline 1 and 16, 32-byte values, uniform keys.
 # Every configuration runs ROUNDS times, interleaved; the medians go to
 # docs/benchmarks/redpoll-bench.{csv,md,png}, every run's JSON to
 # docs/benchmarks/redpoll-bench-runs/ (not kept in git).
 #
 #   bench/redpoll-bench.sh [ROUNDS] [SECONDS]     (default 3, 1)
 #
-# About 16 x ROUNDS x (SECONDS + 1.5) seconds. Both processes use
+# About 20 x ROUNDS x (SECONDS + 1.5) seconds. Both processes use
 # --no-huge (memif shares the EAL's memfd-backed memory with its peer;
 # no hugepages needed). redpoll's worker polls CPU 1 (sleeping only when
 # idle between runs: see docs/benchmarks.md on memif disconnects),
@@ -63,6 +65,17 @@ counters() { # -> "busy_cycles commands"
 			/^worker0_commands:/ {c=$2} END {print b, c}'
 }
 
+run() { # name bench-args... -> its JSON and the server's counters
+	local name=$1 b0 c0 b1 c1
+	shift
+	read -r b0 c0 < <(counters)
+	bench "$@" --duration "$secs" --warmup 0.2 \
+		--json "$runs/$name.json" > /dev/null || echo "$name: errors" >&2
+	read -r b1 c1 < <(counters)
+	echo "{\"busy_cycles\": $((b1 - b0)), \"commands\": $((c1 - c0))}" \
+		> "$runs/$name.server.json"
+}
+
 for d in 32 1024; do
 	# every key holds a value of this size before the GETs
 	bench -t set -d $d --distribution seq -n $keys -P 16 > /dev/null
@@ -70,17 +83,14 @@ for d in 32 1024; do
 		for cmd in get set; do
 			for p in 1 16; do
 				for dist in uniform zipf; do
-					name=$cmd-P$p-d$d-$dist-r$r
 					z=(); [ $dist = zipf ] && z=(--zipf 0.99)
-					read -r b0 c0 < <(counters)
-					bench -t $cmd -d $d -P $p "${z[@]}" \
-						--duration "$secs" --warmup 0.2 \
-						--json "$runs/$name.json" > /dev/null ||
-						echo "$name: errors" >&2
-					read -r b1 c1 < <(counters)
-					echo "{\"busy_cycles\": $((b1 - b0)), \"commands\": $((c1 - c0))}" \
-						> "$runs/$name.server.json"
+					run udp-$cmd-P$p-d$d-$dist-r$r -t $cmd \
+						-d $d -P $p "${z[@]}"
 				done
+				# TCP: 32-byte values, uniform keys
+				[ $d = 32 ] || continue
+				run tcp-$cmd-P$p-d$d-uniform-r$r --tcp \
+					-t $cmd -d $d -P $p
 			done
 		done
 		echo "value size $d: round $r done" >&2

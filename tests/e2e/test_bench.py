@@ -9,6 +9,10 @@ values must really land (read back by a GET run with --verify and
 counted in the keyspace); error replies, too-big replies and nil replies
 are counted apart. A scripted UDP responder on the tap device checks the
 accounting of lost and stray replies: timeouts and unmatched replies.
+The same over TCP (--tcp, redpoll's own stack in client mode): GET and
+SET with values read back, replies split across segments, and a
+scripted kernel TCP server on the tap for refused and reset connections,
+late and extra replies.
 """
 import csv
 import json
@@ -112,7 +116,7 @@ def check_clean(r):
     """No error of any kind, every request answered and matched."""
     for k in ('errors', 'timeouts', 'bad_replies', 'bad_values',
               'unmatched', 'tx_fail', 'rx_dropped', 'toobig',
-              'error_replies'):
+              'error_replies', 'aborted', 'conn_errors'):
         assert r[k] == 0, (k, r)
     assert r['sent'] > 0
     assert r['replies'] == r['sent'] == r['ok']
@@ -269,3 +273,151 @@ def test_timeouts_and_unmatched(tmp_path):
     assert r['timeouts'] == 100 and r['errors'] == 100
     assert r['replies'] == r['ok'] == 900
     assert r['unmatched'] == 100
+
+
+def test_tcp_get_set(memif, tmp_path):
+    """--tcp: 8 connections with 4 requests in flight each; the SETs land
+    and a GET run reads them back (--verify) in order."""
+    rp = memif.server
+    before = keys(rp)
+    out = tmp_path / 's.json'
+    memif(['--tcp', '--command', 'SET tcp:__key__ __data__', '-r', '1000',
+           '--distribution', 'seq', '-c', '8', '-P', '4', '-d', '16-64',
+           '--duration', '2', '--json', str(out)])
+    r = json.loads(out.read_text())
+    check_clean(r)
+    assert r['transport'] == 'tcp' and r['clients'] == 8
+    assert r['requests_per_second'] > 0 and r['sent'] >= 1000
+    assert keys(rp) == before + 1000
+    out = tmp_path / 'g.json'
+    memif(['--tcp', '--command', 'GET tcp:__key__', '-r', '1000', '-c', '8',
+           '-P', '4', '-d', '16-64', '--verify', '--duration', '2',
+           '--json', str(out)])
+    r = json.loads(out.read_text())
+    check_clean(r)
+    assert r['requests_per_second'] > 0 and r['nil_replies'] == 0
+    # --verify can fail: values of another size are not ours
+    out, _ = memif(['--tcp', '--command', 'GET tcp:__key__', '-r', '1000',
+                    '-d', '100', '--verify', '-n', '200', '-c', '2'],
+                   expect_rc=3)
+    assert 'bad_values 200,' in out, out
+
+
+def test_tcp_large_values(memif, tmp_path):
+    """Requests and replies of several segments: replies resume across
+    segments and pipelined replies share segments."""
+    out, _ = memif(['--tcp', '--command', 'SET tbig:__key__ __data__',
+                    '-r', '100', '--distribution', 'seq', '-n', '100',
+                    '-d', '3000-9000', '-c', '2', '-P', '4'])
+    assert 'ok 100,' in out and 'errors 0,' in out, out
+    out = tmp_path / 'r.json'
+    memif(['--tcp', '-t', 'get,mget', '--command', 'GET tbig:__key__',
+           '--ratio', '0:1:2', '-r', '100', '-d', '3000-9000', '--verify',
+           '-c', '4', '-P', '16', '-n', '3000', '--json', str(out)])
+    r = json.loads(out.read_text())
+    check_clean(r)
+    assert r['sent'] == 3000 and r['nil_replies'] == 0
+
+
+class TcpResponder(threading.Thread):
+    """A RESP server on the tap's kernel side: +PONG to PING; on the
+    first connection to send a request, request n (1-based, after the
+    PINGs) is answered late (after 1.5 s) when n == 3, and the connection
+    is reset at request 9 (unanswered); other connections answer every
+    request."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(('198.18.0.2', port))
+        self.lsock.listen(64)
+        self.lsock.settimeout(0.2)
+        self.stop = False
+        self.scripted = None
+        self.threads = []
+
+    def run(self):
+        while not self.stop:
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            t = threading.Thread(target=self.serve, args=(c,), daemon=True)
+            t.start()
+            self.threads.append(t)
+        self.lsock.close()
+
+    def serve(self, c):
+        buf, n = b'', 0
+        c.settimeout(0.2)
+        while not self.stop:
+            try:
+                d = c.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not d:
+                break
+            buf += d
+            while True:
+                # every request here is *N\r\n then N $len\r\n x\r\n
+                lines = buf.split(b'\r\n')
+                if len(lines) < 1 or not lines[0].startswith(b'*'):
+                    break
+                argc = int(lines[0][1:])
+                if len(lines) < 1 + 2 * argc + 1:
+                    break
+                req = lines[1:1 + 2 * argc]
+                used = sum(len(x) + 2 for x in lines[:1 + 2 * argc])
+                buf = buf[used:]
+                if req[1] == b'PING':
+                    c.sendall(b'+PONG\r\n')
+                    continue
+                if self.scripted is None:
+                    self.scripted = c
+                if c is not self.scripted:
+                    c.sendall(b'$2\r\nab\r\n')
+                    continue
+                n += 1
+                if n == 3:
+                    time.sleep(1.5)
+                if n == 9:
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack('ii', 1, 0))
+                    c.close()
+                    return
+                c.sendall(b'$2\r\nab\r\n')
+        c.close()
+
+
+def test_tcp_errors(tmp_path):
+    """Connection failures, resets, late and extra replies over TCP."""
+    tap = '--vdev=net_tap0,iface=rp0'
+    # nothing listens on 6390: every connection refused, no run
+    rc, out, err = bench(['--tcp', '--port', '6390', '-c', '3', '-n', '10'],
+                         tap, src_ip='198.18.0.1/24', host='198.18.0.2')
+    assert rc == 1 and 'cannot connect' in err, out + err
+    assert 'connection errors 3' in err, err
+    resp = TcpResponder(6391)
+    resp.start()
+    try:
+        out_json = tmp_path / 'r.json'
+        rc, out, err = bench(['--tcp', '--port', '6391', '-c', '1',
+                              '-n', '400', '--timeout-ms', '1000',
+                              '--json', str(out_json)],
+                             tap, src_ip='198.18.0.1/24', host='198.18.0.2')
+    finally:
+        resp.stop = True
+        resp.join()
+    assert rc == 3, out + err
+    r = json.loads(out_json.read_text())
+    # request 3 timed out and its late reply is unmatched (request 4's
+    # reply still meets request 4); the reset loses request 9 and the
+    # only client, which ends the run
+    assert r['sent'] == 9, r
+    assert r['timeouts'] == 1 and r['unmatched'] == 1, r
+    assert r['conn_errors'] == 1 and r['aborted'] == 1, r
+    assert r['replies'] == r['ok'] == 7, r
+    assert r['errors'] == 3, r

@@ -3,7 +3,10 @@
  * (what a server, or anyone, may send to its UDP ports): a complete
  * reply's length stays in the buffer and checking exactly those bytes
  * gives the same answer; a cut-short prefix of it is PARTIAL; bytes
- * after a complete reply never change the verdict.
+ * after a complete reply never change the verdict. And the same bytes as
+ * a TCP stream (bench_reply_stream) cut into pieces of a size taken from
+ * the first byte: the replies taken are those that checking the whole
+ * buffer one reply after another finds, and it stops where that does.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +26,41 @@
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * stream -- feed buf to a reply stream in pieces of step bytes; every
+ * reply taken must be the next one of checking buf in sequence.
+ */
+static void
+stream(const char *buf, size_t size, size_t step)
+{
+	struct bench_reply_stream s;
+	struct bench_reply_top top;
+	const char *reply;
+	size_t rlen, pos = 0, used;
+	enum bench_reply_status st = BENCH_REPLY_PARTIAL, want;
+
+	bench_reply_stream_init(&s, size + 1);
+	for (size_t off = 0; off < size && st != BENCH_REPLY_BAD;
+	     off += step) {
+		size_t k = size - off < step ? size - off : step;
+		check(bench_reply_stream_append(&s, buf + off, k) == 0);
+		for (;;) {
+			st = bench_reply_stream_next(&s, &reply, &rlen, &top);
+			want = bench_reply_check(buf + pos, off + k - pos,
+						 &used, NULL);
+			check(st == want);
+			if (st == BENCH_REPLY_PARTIAL || st == BENCH_REPLY_BAD)
+				break;
+			check(rlen == used && memcmp(reply, buf + pos,
+						     rlen) == 0);
+			pos += rlen;
+		}
+	}
+	if (st != BENCH_REPLY_BAD)
+		check(bench_reply_stream_pending(&s) == size - pos);
+	bench_reply_stream_fini(&s);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -53,6 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(bench_reply_check(buf, size / 2, &used2, NULL) ==
 		      BENCH_REPLY_PARTIAL);
 	}
+	if (size > 0)
+		stream(buf, size, (size_t)(uint8_t)buf[0] % 64 + 1);
 	free(buf);
 	return 0;
 }

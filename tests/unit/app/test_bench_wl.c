@@ -233,6 +233,14 @@ test_max_len(void **state)
 	/* a command of weight 0 is never sent, so not checked */
 	assert_int_equal(parse(BASE, "-t", "set,get", "-d", "1440",
 			       "--ratio", "get=1"), 0);
+	/* TCP has no datagram to fit: any size; the last of --udp/--tcp */
+	assert_int_equal(parse(BASE, "--tcp", "-t", "set", "-d", "100000"),
+			 0);
+	assert_int_equal(o.transport, BENCH_TP_TCP);
+	expect_error("does not fit", BASE, "--tcp", "--udp", "-t", "set",
+		     "-d", "1440");
+	assert_int_equal(parse(BASE, "--udp", "--tcp"), 0);
+	assert_int_equal(o.transport, BENCH_TP_TCP);
 }
 
 static void
