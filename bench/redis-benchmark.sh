@@ -1,8 +1,12 @@
 #!/bin/bash
 # redis-benchmark.sh -- redis-benchmark against Debian's redis-server on
 # loopback and against redpoll through net_tap, side by side in one run,
-# alternating, several rounds; prints the median requests/s of each
-# (command, pipeline) and the ratio as a markdown table.
+# alternating, several rounds. For each run it also measures the
+# server's CPU time per request: redis-server's utime + stime from
+# /proc, redpoll's worker busy cycles (INFO workers) over its TSC rate.
+# Writes the runs (docs/benchmarks/redis-benchmark.tsv), then
+# bench/sidebyside.py prints and writes the medians and the ratios
+# (redis-benchmark.md, .png).
 #
 #   bench/redis-benchmark.sh [ROUNDS] [REQUESTS]     (default 5, 200000)
 #
@@ -45,38 +49,45 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 
-bench() { # host port pipeline -> "SET rps\nGET rps"
-	ip netns exec "$ns" redis-benchmark -h "$1" -p "$2" -t set,get \
-		-n "$requests" -c 50 -P "$3" -q 2>/dev/null |
-		tr '\r' '\n' | awk -F'[: ]+' '/requests per second/ {print $1, $2}'
+# cpu_redis -- redis-server's CPU time so far, in ns (utime + stime).
+cpu_redis() {
+	awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f\n", ($14 + $15) * 1e9 / hz}' \
+		"/proc/$rs_pid/stat"
 }
 
-declare -A runs
+# cpu_redpoll -- worker 0's busy time so far, in ns (busy cycles / TSC).
+cpu_redpoll() {
+	ip netns exec "$ns" redis-cli -h 198.18.0.1 info workers | tr -d '\r' |
+		awk -F: '/^worker0_busy_cycles:/ {b = $2}
+			 /^worker0_tsc_hz:/ {h = $2}
+			 END {printf "%.0f\n", b * 1e9 / h}'
+}
+
+# bench -- one redis-benchmark run: "rps ns_per_request" (server CPU).
+bench() { # server host port command pipeline
+	local c0 c1 rps
+	c0=$(cpu_"$1")
+	rps=$(ip netns exec "$ns" redis-benchmark -h "$2" -p "$3" -t "$4" \
+		-n "$requests" -c 50 -P "$5" -q 2>/dev/null | tr '\r' '\n' |
+		awk -F'[: ]+' '/requests per second/ {print $2}' | tail -1)
+	c1=$(cpu_"$1")
+	echo "$rps $(( (c1 - c0) / requests ))"
+}
+
+out=docs/benchmarks/redis-benchmark.tsv
+printf 'server\tcommand\tpipeline\trequests_per_second\tserver_ns_per_request\n' \
+	> "$out"
 for r in $(seq "$rounds"); do
 	for p in 1 16; do
-		while read -r cmd rps; do
-			runs["redis $cmd $p"]+="$rps "
-		done < <(bench 127.0.0.1 6390 "$p")
-		while read -r cmd rps; do
-			runs["redpoll $cmd $p"]+="$rps "
-		done < <(bench 198.18.0.1 6379 "$p")
+		for cmd in set get; do
+			read -r rps cpu < <(bench redis 127.0.0.1 6390 "$cmd" "$p")
+			printf 'redis-server\t%s\t%s\t%s\t%s\n' "$cmd" "$p" \
+				"$rps" "$cpu" >> "$out"
+			read -r rps cpu < <(bench redpoll 198.18.0.1 6379 "$cmd" "$p")
+			printf 'redpoll\t%s\t%s\t%s\t%s\n' "$cmd" "$p" \
+				"$rps" "$cpu" >> "$out"
+		done
 	done
 	echo "round $r done" >&2
 done
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -g |
-	awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-echo "| command | pipeline | redis-server (loopback) req/s | redpoll (net_tap) req/s | ratio |"
-echo "|---|---|---|---|---|"
-for p in 1 16; do
-	for cmd in SET GET; do
-		a=$(echo "${runs["redis $cmd $p"]}" | median)
-		b=$(echo "${runs["redpoll $cmd $p"]}" | median)
-		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", b / a}')
-		echo "| $cmd | $p | $a | $b | $ratio |"
-	done
-done
-echo
-echo "medians of $rounds rounds, $requests requests each, 50 clients;"\
-     "runs: ${runs[*]}" >&2
+/usr/bin/python3 bench/sidebyside.py "$out"

@@ -97,10 +97,12 @@ def memif():
         return out, err
     run.server = rp
     yield run
-    rc = rp.stop()
-    rp.check_log()
-    assert rc == 0, rp.read_log()
-    shutil.rmtree(work, ignore_errors=True)
+    try:
+        rc = rp.stop()
+        rp.check_log()
+        assert rc == 0, rp.read_log()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def keys(rp):
