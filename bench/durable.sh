@@ -8,7 +8,9 @@
 #
 #   bench/durable.sh [ROUNDS] [REQUESTS]     (default 3, 100000)
 #
-# Prints markdown tables (docs/benchmarks.md quotes them).
+# Prints markdown tables and writes them, with a plot of the SET rates,
+# to docs/benchmarks/durable.md and durable.png (docs/benchmarks.md
+# quotes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -100,6 +102,8 @@ median() { # field index; reads "a b c;a b c;..."
 			   else print (a[m] + a[m + 1]) / 2 }'
 }
 
+out=docs/benchmarks/durable.md
+exec > >(tee "$out")
 echo "| server | durability | pipeline | SET req/s | p50 ms | p99 ms |"
 echo "|---|---|---|---|---|---|"
 for p in 1 16; do
@@ -145,3 +149,26 @@ echo "| recovery of 1,000,000 keys | result |"
 echo "|---|---|"
 echo "| log replay only | $from_log |"
 echo "| snapshot load (+ empty log) | $from_snap |"
+
+# The plot: SET req/s of each server and durability, by pipeline depth.
+/usr/bin/python3 - "$out" <<'PY'
+import sys
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt
+rows = [l.strip().strip('|').split('|') for l in open(sys.argv[1])
+        if l.startswith('| redpoll') or l.startswith('| redis')]
+rows = [[c.strip() for c in r] for r in rows if len(r) == 6]
+fig, ax = plt.subplots(figsize=(9, 4.5))
+for k, p in enumerate(('1', '16')):
+    sel = [r for r in rows if r[2] == p]
+    x = [i + 0.4 * k for i in range(len(sel))]
+    ax.bar(x, [float(r[3]) / 1e3 for r in sel], 0.4, label='pipeline ' + p)
+ax.set_xticks([i + 0.2 for i in range(len(sel))])
+ax.set_xticklabels(['%s\n%s' % (r[0], r[1]) for r in sel], fontsize=7)
+ax.set_ylabel('k SET/s')
+ax.set_title('Durable SET: redpoll (pmem log) and redis-server (AOF)')
+ax.legend()
+fig.tight_layout()
+fig.savefig(sys.argv[1][:-3] + '.png', dpi=80)
+PY
