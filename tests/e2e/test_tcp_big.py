@@ -213,8 +213,9 @@ def test_pipelined_big_gets_stay_in_budget(server, r):
     mbufs_max = max(x[1] for x in samples)
     rss_growth = max(x[2] for x in samples) - base_rss
     omem_max = max(x[3] for x in samples)
-    # CLIENT LIST's omem: the slow reader's output, as the limits count it
-    assert 0 < omem_max <= out_max
+    # CLIENT LIST's omem: the slow reader's output, as the limits count
+    # it (sampled apart from INFO, so bounded like it, not compared)
+    assert 0 < omem_max <= BUDGET + 8 * MiB + 64 * 1024
     print('20 x 8 MiB pipelined: output max %d bytes, mbufs in use max %d,'
           ' RSS growth %d KiB' % (out_max, mbufs_max, rss_growth))
     # one reply beyond the budget at most (a reply is queued whole)
