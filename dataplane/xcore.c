@@ -781,6 +781,31 @@ move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 		       NULL, NULL);
 }
 
+/*
+ * unique_keys -- drop the later repeats of a key from pos[0..n) (BITOP
+ * num num a, ZUNIONSTORE k 2 k j): a gathered key is copied in and put
+ * back once, else its second put-back reads the dropped copy and
+ * deletes the key. Returns the new count.
+ */
+static int
+unique_keys(const struct kv_arg *argv, int *pos, int n)
+{
+	int u = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *k = &argv[pos[i]];
+		bool seen = false;
+		for (int j = 0; j < u && !seen; j++) {
+			const struct kv_arg *o = &argv[pos[j]];
+			seen = o->len == k->len &&
+			       memcmp(o->ptr, k->ptr, k->len) == 0;
+		}
+		if (!seen)
+			pos[u++] = pos[i];
+	}
+	return u;
+}
+
 /* gather_fetch -- read every remote key's value and TTL, locked. */
 static void
 gather_fetch(struct dp_worker *w, struct xc_pend *pd)
@@ -1151,6 +1176,8 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		     pd->orig != NULL;
 		int nk = ok ? kv_request_keys(argc, argv, pd->kpos, argc) : 0;
 		ok = ok && nk > 0;
+		if (ok)
+			nk = unique_keys(argv, pd->kpos, nk);
 		if (ok) {
 			pd->nk = (unsigned)nk;
 			pd->moves = calloc(3 * (size_t)nk, sizeof(*pd->moves));

@@ -82,7 +82,7 @@ def commands(path):
 
 @pytest.mark.parametrize('script', SCRIPTS,
                          ids=[os.path.basename(s) for s in SCRIPTS])
-def test_script(server, oracle, script):
+def test_script(nserver, oracle, script):
     want, got = Conn(oracle), Conn((IP, PORT))
     want.call(['FLUSHALL'])
     got.call(['FLUSHALL'])
