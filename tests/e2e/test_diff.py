@@ -2,6 +2,15 @@
 run against Debian's redis-server and against redpoll; every reply must be
 identical, byte for byte.
 
+With several workers (the nserver fixture runs every script against 1, 2
+and 3) a transaction runs only on the shard of the worker the connection
+landed on (chosen by the flow's hash, so it varies from run to run):
+multi.redis then meets redpoll's refusals (WATCH of another shard's key,
+EXECABORT of a queue with one) and their consequences. That script is
+an expected failure with N > 1 as long as the first difference is such a
+refusal (see docs/architecture.md, "Workers and shards"); any other
+difference fails it.
+
 Script format: one command per line, arguments split like a POSIX shell
 (shlex), '#' starts a comment, blank lines are ignored. Each script starts
 from an empty keyspace (FLUSHALL is sent first, its reply not compared).
@@ -71,6 +80,13 @@ class Conn:
         self.s.close()
 
 
+# redpoll's refusals of a transaction across workers (dataplane/xcore.c).
+TX_REFUSALS = (b"-ERR WATCH with several workers takes only keys of this "
+               b"connection's shard",
+               b"-EXECABORT Transaction discarded: with several workers a "
+               b"transaction's keys must all be on one worker's shard")
+
+
 def commands(path):
     with open(path) as f:
         for no, line in enumerate(f, 1):
@@ -87,14 +103,21 @@ def test_script(nserver, oracle, script):
     want.call(['FLUSHALL'])
     got.call(['FLUSHALL'])
     mismatches = []
+    refused_first = None
     for no, args in commands(script):
         a, b = want.call(args), got.call(args)
         if a != b:
+            if refused_first is None:
+                refused_first = b.startswith(TX_REFUSALS)
             mismatches.append('%s:%d %s\n  redis:   %r\n  redpoll: %r' %
                               (os.path.basename(script), no,
                                shlex.join(args), a, b))
     want.close()
     got.close()
+    if (mismatches and refused_first and nserver.workers > 1 and
+            os.path.basename(script) == 'multi.redis'):
+        pytest.xfail('transactions across workers are refused:\n' +
+                     '\n'.join(mismatches))
     assert not mismatches, '\n'.join(mismatches)
 
 
