@@ -92,7 +92,7 @@ struct xc_pend {
 	int *kpos;
 	uint16_t *kshard;
 	unsigned nk;
-	struct dp_xmsg **moves;    /* 2 per remote key: DUMP, PTTL; then
+	struct dp_xmsg **moves;    /* 2 per remote key: DUMP, PEXPIRETIME;
 				    * 1 per remote key: RESTORE or DEL */
 	unsigned n_moves, n_waiting;
 	bool readonly_cmd;
@@ -820,16 +820,18 @@ bulk(const struct dp_xmsg *m, struct kv_arg *out)
 }
 
 /*
- * move_msg -- the command that puts a key's state, read with DUMP/PTTL
- * replies d and t, on shard target (or here): RESTORE ... REPLACE, or
- * DEL when the key does not exist. NULL without memory.
+ * move_msg -- the command that puts a key's state, read with DUMP and
+ * PEXPIRETIME replies d and t, on shard target (or here): RESTORE ...
+ * REPLACE ABSTTL (an absolute time: a TTL does not drift by a
+ * millisecond on the way), or DEL when the key does not exist. NULL
+ * without memory.
  */
 static struct dp_xmsg *
 move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 	 const struct kv_arg *key, const struct dp_xmsg *d,
 	 const struct dp_xmsg *t)
 {
-	struct kv_arg payload, a[5];
+	struct kv_arg payload, a[6];
 	char ttl[24];
 	long long pttl = t != NULL && t->reply_len > 1 ? atoll(t->reply + 1) :
 			 -2;
@@ -846,7 +848,8 @@ move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 	a[2] = (struct kv_arg){ ttl, (size_t)tl };
 	a[3] = payload;
 	a[4] = (struct kv_arg){ "REPLACE", 7 };
-	return msg_new(w, pd->orig->db, pd->orig->cflags, target, 5, a, NULL,
+	a[5] = (struct kv_arg){ "ABSTTL", 6 };
+	return msg_new(w, pd->orig->db, pd->orig->cflags, target, 6, a, NULL,
 		       NULL, NULL);
 }
 
@@ -886,7 +889,7 @@ gather_fetch(struct dp_worker *w, struct xc_pend *pd)
 			continue;
 		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
 		struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
-		struct kv_arg pttl[2] = { { "PTTL", 4 }, *key };
+		struct kv_arg pttl[2] = { { "PEXPIRETIME", 11 }, *key };
 		for (int j = 0; j < 2; j++) {
 			struct dp_xmsg *m = msg_new(w, pd->orig->db,
 						    pd->orig->cflags,
@@ -980,7 +983,7 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		mj += 2;
 		if (!pd->readonly_cmd) {
 			struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
-			struct kv_arg pttl[2] = { { "PTTL", 4 }, *key };
+			struct kv_arg pttl[2] = { { "PEXPIRETIME", 11 }, *key };
 			struct dp_xmsg *d = local_run(w, pd, 2, dump);
 			struct dp_xmsg *t = local_run(w, pd, 2, pttl);
 			if (!unchanged(d0, t0, d, t))

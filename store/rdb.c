@@ -613,14 +613,11 @@ enc_set(struct kv_rdb_buf *b, const struct kv_entry *e)
 
 /*
  * fmt_score -- a score as Redis 7.0 writes it in a listpack (d2string):
- * -0 as "-0", an integral value within +-LLONG_MAX/2 as an integer,
- * else %.17g.
+ * an integral value within +-LLONG_MAX/2 as an integer, else %.17g.
  */
 static int
 fmt_score(char *buf, size_t size, double d)
 {
-	if (d == 0 && signbit(d))
-		return snprintf(buf, size, "-0");
 	if (isinf(d))
 		return snprintf(buf, size, d > 0 ? "inf" : "-inf");
 	if (d >= -(double)(LLONG_MAX / 2) && d <= (double)(LLONG_MAX / 2) &&
