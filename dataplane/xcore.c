@@ -979,7 +979,8 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 			continue;
 		}
 		struct dp_xmsg *out = NULL;
-		const struct dp_xmsg *d0 = pd->moves[mj], *t0 = pd->moves[mj + 1];
+		const struct dp_xmsg *d0 = pd->moves[mj];
+		const struct dp_xmsg *t0 = pd->moves[mj + 1];
 		mj += 2;
 		if (!pd->readonly_cmd) {
 			struct kv_arg dump[2] = { { "DUMP", 4 }, *key };

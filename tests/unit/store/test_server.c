@@ -525,7 +525,8 @@ test_info_merge_errorstats(void **state)
 {
 	const char *a = "# Errorstats\r\nerrorstat_WRONGTYPE:count=1\r\n";
 	const char *b = "# Errorstats\r\nerrorstat_ERR:count=2\r\n"
-			"errorstat_BUSYKEY:count=1\r\nerrorstat_WRONGTYPE:count=2\r\n";
+			"errorstat_BUSYKEY:count=1\r\n"
+			"errorstat_WRONGTYPE:count=2\r\n";
 	const char *texts[2] = { a, b };
 	size_t lens[2] = { strlen(a), strlen(b) };
 	const char *want = "# Errorstats\r\nerrorstat_BUSYKEY:count=1\r\n"
