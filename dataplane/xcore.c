@@ -434,11 +434,11 @@ elem_len(const char *p, size_t len)
 	}
 }
 
-
+/* out_add -- append n bytes to a merged reply (nothing when n is 0). */
 static void
 out_add(struct out_buf *o, const void *p, size_t n)
 {
-	if (o->oom)
+	if (o->oom || n == 0)
 		return;
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 256;
@@ -556,7 +556,7 @@ merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 	out_fmt(o, "*%lld\r\n", k + pd->scan_n);
 	if (pd->scan_keys.oom)
 		o->oom = true;
-	else if (pd->scan_keys.len > 0)
+	else
 		out_add(o, pd->scan_keys.p, pd->scan_keys.len);
 	out_add(o, keys, kl);
 }
