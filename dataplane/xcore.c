@@ -75,6 +75,8 @@ struct xc_pend {
 	enum kv_merge merge;
 	unsigned n_parts, n_done;
 	unsigned scan_shard;
+	struct out_buf scan_keys;  /* SCAN: keys of the shards walked past */
+	long long scan_n;
 	uint16_t *key_part;        /* MGET: the part of each key, in order */
 	unsigned n_keys;
 	bool sync;                 /* still inside dp_xc_execute */
@@ -90,7 +92,7 @@ struct xc_pend {
 	int *kpos;
 	uint16_t *kshard;
 	unsigned nk;
-	struct dp_xmsg **moves;    /* 2 per remote key: DUMP, PTTL; then
+	struct dp_xmsg **moves;    /* 2 per remote key: DUMP, PEXPIRETIME;
 				    * 1 per remote key: RESTORE or DEL */
 	unsigned n_moves, n_waiting;
 	bool readonly_cmd;
@@ -432,11 +434,11 @@ elem_len(const char *p, size_t len)
 	}
 }
 
-
+/* out_add -- append n bytes to a merged reply (nothing when n is 0). */
 static void
 out_add(struct out_buf *o, const void *p, size_t n)
 {
-	if (o->oom)
+	if (o->oom || n == 0)
 		return;
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 256;
@@ -462,22 +464,84 @@ out_fmt(struct out_buf *o, const char *fmt, long long v)
 	out_add(o, b, (size_t)n);
 }
 
-/* merge_scan -- SCAN's reply with the shard's cursor made global. */
+/*
+ * scan_parse -- a shard's SCAN reply "*2 $L <cursor> *K <keys>": its
+ * local cursor, key count and keys' bytes. False for anything else (an
+ * error: passed on as it is).
+ */
+static bool
+scan_parse(const struct dp_xmsg *m, unsigned long long *cursor,
+	   long long *n_keys, const char **keys, size_t *keys_len)
+{
+	const char *p = m->reply, *end = m->reply + m->reply_len;
+	size_t len = m->reply_len;
+
+	if (m->oom || len < 4 || p[0] != '*')
+		return false;
+	const char *bulk = memchr(p, '$', len);
+	size_t cl = bulk ? elem_len(bulk, (size_t)(end - bulk)) : 0;
+	if (cl == 0)
+		return false;
+	*cursor = strtoull(memchr(bulk, '\n', cl) + 1, NULL, 10);
+	const char *arr = bulk + cl;
+	const char *nl = arr < end ? memchr(arr, '\n', (size_t)(end - arr)) :
+				     NULL;
+	if (nl == NULL || arr[0] != '*')
+		return false;
+	*n_keys = atoll(arr + 1);
+	*keys = nl + 1;
+	*keys_len = (size_t)(end - *keys);
+	return true;
+}
+
+/*
+ * scan_next -- a shard's SCAN part is back. When that shard is done
+ * (local cursor 0) and another one follows, its keys are kept and the
+ * same SCAN goes on from cursor 0 on the next shard within this call,
+ * as Redis answers a small keyspace in one call. True if it went on.
+ */
+static bool
+scan_next(struct dp_worker *w, struct xc_pend *pd, struct dp_xmsg *m)
+{
+	static const struct kv_arg zero = { "0", 1 };
+	unsigned long long cursor;
+	long long k;
+	const char *keys;
+	size_t kl;
+
+	if (pd->scan_shard + 1 >= w->xc->n ||
+	    !scan_parse(m, &cursor, &k, &keys, &kl) || cursor != 0)
+		return false;
+	struct dp_xmsg *next = msg_new(w, m->db, m->cflags,
+				       pd->scan_shard + 1, m->argc, m->argv,
+				       NULL, NULL, &zero);
+	if (next == NULL)
+		return false;      /* stops here: the cursor says where */
+	out_add(&pd->scan_keys, keys, kl);
+	pd->scan_n += k;
+	pd->scan_shard++;
+	next->pend = pd;
+	pd->parts[0] = next;
+	msg_free(m);
+	xc_send(w, next);
+	return true;
+}
+
+/* merge_scan -- SCAN's reply with the shard's cursor made global and the
+ * keys of the shards walked past first. */
 static void
 merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 	   const struct dp_xmsg *m)
 {
-	const char *p = m->reply;
-	size_t len = m->reply_len;
-	/* "*2\r\n$L\r\n<cursor>\r\n<keys array>" */
-	const char *bulk = len > 4 ? memchr(p, '$', len) : NULL;
-	size_t cl = bulk ? elem_len(bulk, len - (size_t)(bulk - p)) : 0;
-	if (p[0] != '*' || cl == 0) {
-		out_add(o, p, len);     /* an error: as it is */
+	unsigned long long local, global;
+	long long k;
+	const char *keys;
+	size_t kl;
+
+	if (!scan_parse(m, &local, &k, &keys, &kl)) {
+		out_add(o, m->reply, m->reply_len);    /* an error: as it is */
 		return;
 	}
-	const char *digits = memchr(bulk, '\n', cl) + 1;
-	unsigned long long local = strtoull(digits, NULL, 10), global;
 	unsigned s = pd->scan_shard;
 	if (local == 0)
 		global = s + 1 < n ? s + 1 : 0;
@@ -489,8 +553,12 @@ merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 	out_fmt(o, "$%lld\r\n", cn);
 	out_add(o, cur, (size_t)cn);
 	out_add(o, "\r\n", 2);
-	size_t rest = (size_t)(bulk - p) + cl;
-	out_add(o, p + rest, len - rest);
+	out_fmt(o, "*%lld\r\n", k + pd->scan_n);
+	if (pd->scan_keys.oom)
+		o->oom = true;
+	else
+		out_add(o, pd->scan_keys.p, pd->scan_keys.len);
+	out_add(o, keys, kl);
 }
 
 /* merge -- the reply of a request whose parts are all back. */
@@ -682,6 +750,7 @@ pend_free(struct xc_pend *pd)
 	free(pd->kshard);
 	free(pd->key_part);
 	free(pd->sync_reply.p);
+	free(pd->scan_keys.p);
 	free(pd);
 }
 
@@ -751,16 +820,18 @@ bulk(const struct dp_xmsg *m, struct kv_arg *out)
 }
 
 /*
- * move_msg -- the command that puts a key's state, read with DUMP/PTTL
- * replies d and t, on shard target (or here): RESTORE ... REPLACE, or
- * DEL when the key does not exist. NULL without memory.
+ * move_msg -- the command that puts a key's state, read with DUMP and
+ * PEXPIRETIME replies d and t, on shard target (or here): RESTORE ...
+ * REPLACE ABSTTL (an absolute time: a TTL does not drift by a
+ * millisecond on the way), or DEL when the key does not exist. NULL
+ * without memory.
  */
 static struct dp_xmsg *
 move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 	 const struct kv_arg *key, const struct dp_xmsg *d,
 	 const struct dp_xmsg *t)
 {
-	struct kv_arg payload, a[5];
+	struct kv_arg payload, a[6];
 	char ttl[24];
 	long long pttl = t != NULL && t->reply_len > 1 ? atoll(t->reply + 1) :
 			 -2;
@@ -777,8 +848,34 @@ move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 	a[2] = (struct kv_arg){ ttl, (size_t)tl };
 	a[3] = payload;
 	a[4] = (struct kv_arg){ "REPLACE", 7 };
-	return msg_new(w, pd->orig->db, pd->orig->cflags, target, 5, a, NULL,
+	a[5] = (struct kv_arg){ "ABSTTL", 6 };
+	return msg_new(w, pd->orig->db, pd->orig->cflags, target, 6, a, NULL,
 		       NULL, NULL);
+}
+
+/*
+ * unique_keys -- drop the later repeats of a key from pos[0..n) (BITOP
+ * num num a, ZUNIONSTORE k 2 k j): a gathered key is copied in and put
+ * back once, else its second put-back reads the dropped copy and
+ * deletes the key. Returns the new count.
+ */
+static int
+unique_keys(const struct kv_arg *argv, int *pos, int n)
+{
+	int u = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct kv_arg *k = &argv[pos[i]];
+		bool seen = false;
+		for (int j = 0; j < u && !seen; j++) {
+			const struct kv_arg *o = &argv[pos[j]];
+			seen = o->len == k->len &&
+			       memcmp(o->ptr, k->ptr, k->len) == 0;
+		}
+		if (!seen)
+			pos[u++] = pos[i];
+	}
+	return u;
 }
 
 /* gather_fetch -- read every remote key's value and TTL, locked. */
@@ -792,7 +889,7 @@ gather_fetch(struct dp_worker *w, struct xc_pend *pd)
 			continue;
 		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
 		struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
-		struct kv_arg pttl[2] = { { "PTTL", 4 }, *key };
+		struct kv_arg pttl[2] = { { "PEXPIRETIME", 11 }, *key };
 		for (int j = 0; j < 2; j++) {
 			struct dp_xmsg *m = msg_new(w, pd->orig->db,
 						    pd->orig->cflags,
@@ -811,6 +908,34 @@ gather_fetch(struct dp_worker *w, struct xc_pend *pd)
 }
 
 /*
+ * same_reply -- whether two replies are the same bytes (and both there).
+ */
+static bool
+same_reply(const struct dp_xmsg *a, const struct dp_xmsg *b)
+{
+	return a != NULL && b != NULL && !a->oom && !b->oom &&
+	       a->reply_len == b->reply_len &&
+	       memcmp(a->reply, b->reply, a->reply_len) == 0;
+}
+
+/*
+ * unchanged -- whether a gathered key is as it was copied in: the same
+ * DUMP of the copy (or both missing) and no TTL before or after. Such a key (a
+ * source the command only read) is not written back: its owner keeps
+ * it as it was, encoding included (a RESTORE may pick another one: a
+ * small skiplist comes back a listpack, and a -0 score a 0).
+ */
+static bool
+unchanged(const struct dp_xmsg *d0, const struct dp_xmsg *t0,
+	  const struct dp_xmsg *d1, const struct dp_xmsg *t1)
+{
+	if (!same_reply(d0, d1) || !same_reply(t0, t1))
+		return false;
+	return t0->reply_len > 1 && (strncmp(t0->reply, ":-1\r\n", 5) == 0 ||
+				     strncmp(t0->reply, ":-2\r\n", 5) == 0);
+}
+
+/*
  * gather_run -- every remote key is here (read): copy them into this
  * shard without logging, run the command, put the results back where
  * they belong (logged there), log this shard's keys' final states,
@@ -819,20 +944,27 @@ gather_fetch(struct dp_worker *w, struct xc_pend *pd)
 static void
 gather_run(struct dp_worker *w, struct xc_pend *pd)
 {
-	unsigned mi = 0;
+	unsigned mi = 0, mj = 0;
 
 	kv_set_logging(w->shard, false);
 	for (unsigned k = 0; k < pd->nk; k++) {
 		if (pd->kshard[k] == w->index)
 			continue;
-		struct dp_xmsg *in = move_msg(w, pd, w->index,
-					      &pd->orig->argv[pd->kpos[k]],
+		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
+		struct dp_xmsg *in = move_msg(w, pd, w->index, key,
 					      pd->moves[mi], pd->moves[mi + 1]);
-		mi += 2;
 		if (in != NULL) {
 			run(w, in);
 			msg_free(in);
 		}
+		/* The copy as restored (its encoding may differ from the
+		 * owner's): what "unchanged" compares with afterwards. */
+		struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
+		struct dp_xmsg *d = local_run(w, pd, 2, dump);
+		if (pd->moves[mi] != NULL)
+			msg_free(pd->moves[mi]);
+		pd->moves[mi] = d;
+		mi += 2;
 	}
 	run(w, pd->orig);
 	kv_set_logging(w->shard, true);
@@ -847,12 +979,17 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 			continue;
 		}
 		struct dp_xmsg *out = NULL;
+		const struct dp_xmsg *d0 = pd->moves[mj];
+		const struct dp_xmsg *t0 = pd->moves[mj + 1];
+		mj += 2;
 		if (!pd->readonly_cmd) {
 			struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
-			struct kv_arg pttl[2] = { { "PTTL", 4 }, *key };
+			struct kv_arg pttl[2] = { { "PEXPIRETIME", 11 }, *key };
 			struct dp_xmsg *d = local_run(w, pd, 2, dump);
 			struct dp_xmsg *t = local_run(w, pd, 2, pttl);
-			out = move_msg(w, pd, pd->kshard[k], key, d, t);
+			if (!unchanged(d0, t0, d, t))
+				out = move_msg(w, pd, pd->kshard[k], key, d,
+					       t);
 			if (d != NULL)
 				msg_free(d);
 			if (t != NULL)
@@ -958,6 +1095,8 @@ handle_reply(struct dp_worker *w, struct dp_xmsg *m)
 		tx_next(w, pd);
 		return;
 	}
+	if (pd->kind == KV_ROUTE_SCAN && scan_next(w, pd, m))
+		return;
 	if (++pd->n_done == pd->n_parts)
 		complete(w, pd);
 }
@@ -1111,7 +1250,8 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	}
 
 	if (plan.kind == KV_ROUTE_CROSS) {
-		reply_raw(c, "-CROSSSLOT Keys in request don't hash to the "
+		reply_raw(c, plan.error != NULL ? plan.error :
+			  "-CROSSSLOT Keys in request don't hash to the "
 			  "same slot\r\n");
 		return true;
 	}
@@ -1151,6 +1291,8 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		     pd->orig != NULL;
 		int nk = ok ? kv_request_keys(argc, argv, pd->kpos, argc) : 0;
 		ok = ok && nk > 0;
+		if (ok)
+			nk = unique_keys(argv, pd->kpos, nk);
 		if (ok) {
 			pd->nk = (unsigned)nk;
 			pd->moves = calloc(3 * (size_t)nk, sizeof(*pd->moves));

@@ -243,7 +243,9 @@ enum kv_route_kind {
 			    * shards: a transaction under key locks (atomic,
 			    * isolated), see merge */
 	KV_ROUTE_CROSS,    /* refused with CROSSSLOT: SORT or GEORADIUS[BYMEMBER]
-			    * ... STORE into another shard */
+			    * ... STORE into another shard; or with the
+			    * plan's error (SORT BY/GET patterns that can
+			    * name another shard's keys) */
 };
 
 enum kv_merge {
@@ -269,6 +271,7 @@ struct kv_route_plan {
 	enum kv_merge merge;
 	unsigned shard;    /* KV_ROUTE_SHARD */
 	bool readonly;     /* GATHER: the command writes nothing */
+	const char *error; /* KV_ROUTE_CROSS: the reply, if not CROSSSLOT */
 };
 
 /*

@@ -144,9 +144,38 @@ is(const struct kv_arg *a, const char *name)
 }
 
 /*
+ * pattern_shard -- the shard every key a SORT BY/GET pattern can name is
+ * on, as Redis Cluster's patternHashSlot tells it: the pattern's
+ * {hashtag} when it comes before any wildcard, else -1 (any shard).
+ */
+static int
+pattern_shard(const struct kv_arg *pat, unsigned n_shards)
+{
+	const char *p = pat->ptr;
+	int open = -1;
+
+	for (int i = 0; i < (int)pat->len; i++) {
+		if (p[i] == '*' || p[i] == '?' || p[i] == '[')
+			return -1;
+		if (p[i] == '\\')
+			i++;
+		else if (open < 0 && p[i] == '{')
+			open = i;
+		else if (open >= 0 && p[i] == '}')
+			return i == open + 1 ? -1 :
+			       (int)kv_key_shard(p + open + 1,
+						 (size_t)(i - open - 1),
+						 n_shards);
+	}
+	return -1;
+}
+
+/*
  * sort_plan -- SORT and SORT_RO run on the shard of the sorted key; a
- * STORE destination elsewhere cannot be written there. BY and GET
- * patterns read keys of that shard only (Redis Cluster refuses them).
+ * STORE destination elsewhere cannot be written there (CROSSSLOT). A BY
+ * pattern (with a '*': one without does not sort) or a GET pattern
+ * (other than '#') whose keys can be on another shard is refused as
+ * Redis Cluster refuses it, never answered from this shard's keys only.
  */
 static void
 sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
@@ -155,14 +184,35 @@ sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	if (argc < 2)
 		return;
 	unsigned owner = kv_key_shard(argv[1].ptr, argv[1].len, n_shards);
+	bool store_ok = is(&argv[0], "sort");
 	for (int j = 2; j < argc; j++) {
-		if (is(&argv[j], "limit"))
+		const struct kv_arg *v = j + 1 < argc ? &argv[j + 1] : NULL;
+		if (is(&argv[j], "limit")) {
 			j += 2;
-		else if (is(&argv[j], "by") || is(&argv[j], "get"))
+		} else if (is(&argv[j], "by") && v != NULL) {
 			j++;
-		else if (is(&argv[j], "store") && j + 1 < argc &&
-			 kv_key_shard(argv[j + 1].ptr, argv[j + 1].len,
-				      n_shards) != owner) {
+			if (memchr(v->ptr, '*', v->len) != NULL &&
+			    pattern_shard(v, n_shards) != (int)owner) {
+				p->kind = KV_ROUTE_CROSS;
+				p->error = "-ERR BY option of SORT denied in "
+					   "Cluster mode when keys formed by "
+					   "the pattern may be in different "
+					   "slots.\r\n";
+				return;
+			}
+		} else if (is(&argv[j], "get") && v != NULL) {
+			j++;
+			if (!(v->len == 1 && v->ptr[0] == '#') &&
+			    pattern_shard(v, n_shards) != (int)owner) {
+				p->kind = KV_ROUTE_CROSS;
+				p->error = "-ERR GET option of SORT denied in "
+					   "Cluster mode when keys formed by "
+					   "the pattern may be in different "
+					   "slots.\r\n";
+				return;
+			}
+		} else if (store_ok && is(&argv[j], "store") && v != NULL &&
+			   kv_key_shard(v->ptr, v->len, n_shards) != owner) {
 			p->kind = KV_ROUTE_CROSS;
 			return;
 		}
@@ -221,6 +271,13 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	if (is(&argv[0], "info")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_INFO;
+		return;
+	}
+	if (is(&argv[0], "config") && argc == 2 &&
+	    is(&argv[1], "resetstat")) {
+		/* Every shard's counters (INFO adds them up). */
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_ALL_OK;
 		return;
 	}
 	if (is(&argv[0], "client") && argc > 1 && is(&argv[1], "kill")) {

@@ -1413,6 +1413,18 @@ write_value(struct info_buf *b, const struct info_field *f)
 	}
 }
 
+/* field_cmp -- qsort: info fields by name (Redis lists errors so). */
+static int
+field_cmp(const void *a, const void *b)
+{
+	const struct info_field *x = *(const struct info_field *const *)a;
+	const struct info_field *y = *(const struct info_field *const *)b;
+	size_t l = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->key, y->key, l);
+
+	return c != 0 ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
 size_t
 kv_info_merge(const char *const *texts, const size_t *lens, unsigned n,
 	      char **out)
@@ -1453,25 +1465,40 @@ kv_info_merge(const char *const *texts, const size_t *lens, unsigned n,
 			p = nl != NULL ? nl + 1 : end;
 		}
 	}
-	for (unsigned i = 0; i < n_secs; i++) {
+	/* A section's fields in the order the shards gave them; the
+	 * errors by name, as Redis's radix tree lists them. */
+	const struct info_field **sec_f = malloc((m.n + 1) * sizeof(*sec_f));
+	for (unsigned i = 0; i < n_secs && sec_f != NULL; i++) {
 		size_t sl = strlen(secs[i]);
+		unsigned nf = 0;
 		info_add(&b, "%s# %s\r\n", i ? "\r\n" : "", secs[i]);
 		for (unsigned k = 0; k < m.n; k++) {
 			const struct info_field *f = &m.f[k];
-			if (f->klen <= sl || memcmp(f->key, secs[i], sl) != 0 ||
-			    f->key[sl] != '\0')
-				continue;
+			if (f->klen > sl && memcmp(f->key, secs[i], sl) == 0 &&
+			    f->key[sl] == '\0')
+				sec_f[nf++] = f;
+		}
+		if (strcmp(secs[i], "Errorstats") == 0)
+			qsort(sec_f, nf, sizeof(*sec_f), field_cmp);
+		for (unsigned k = 0; k < nf; k++) {
+			const struct info_field *f = sec_f[k];
 			info_add(&b, "%.*s:", (int)(f->klen - sl - 1),
 				 f->key + sl + 1);
 			write_value(&b, f);
 			info_add(&b, "\r\n");
 		}
 	}
+	bool oom = sec_f == NULL;
+	free(sec_f);
 	for (unsigned k = 0; k < m.n; k++) {
 		free(m.f[k].key);
 		free(m.f[k].val);
 	}
 	free(m.f);
+	if (oom) {
+		free(b.p);
+		return 0;
+	}
 	*out = b.p;
 	return b.len;
 }

@@ -25,6 +25,20 @@ IP = '198.18.0.1'
 PORT = 6379
 ORACLE_PORT = 6390
 
+# EAL core maps for N workers on this 2-core machine: the main lcore and
+# the workers share the two CPUs (3 workers are oversubscribed).
+WORKER_CORES = {1: ('-l', '0-1'), 2: ('--lcores', '0@0,1@1,2@0'),
+                3: ('--lcores', '0@0,1@1,2@0,3@1')}
+
+
+def worker_args(n):
+    """redpoll options for N workers: more than one worker sleeps when
+    idle (busy polling three workers on two CPUs would starve the
+    clients; a later option wins over conftest's default 0)."""
+    if n == 1:
+        return []
+    return ['--workers', str(n), '--worker-idle-sleep-us', '50']
+
 
 class Redpoll:
     """A redpoll process on the namespace's tap device."""
@@ -122,6 +136,23 @@ def server():
     process can own the tap device at a time."""
     work = tempfile.mkdtemp(prefix='rpe2e-', dir='/dev/shm')
     rp = Redpoll(work).start()
+    yield rp
+    rc = rp.stop()
+    rp.check_log()
+    assert rc == 0, rp.read_log()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope='module', params=[1, 2, 3],
+                ids=['w1', 'w2', 'w3'])
+def nserver(request):
+    """Like `server`, once per worker count (1, 2, 3): the differential
+    suites run against each. pytest groups a module's tests by the
+    parameter and stops one redpoll before it starts the next."""
+    n = request.param
+    work = tempfile.mkdtemp(prefix='rpe2e-', dir='/dev/shm')
+    rp = Redpoll(work, worker_args(n), WORKER_CORES[n]).start()
+    rp.workers = n
     yield rp
     rc = rp.stop()
     rp.check_log()

@@ -156,7 +156,7 @@ FAMILIES = {'strings': strings, 'lists': lists, 'hashes': hashes,
 
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))
-def test_random_family(server, oracle, family):
+def test_random_family(nserver, oracle, family):
     rng = random.Random('%d-%s' % (SEED, family))
     want, got = Conn(oracle), Conn((IP, PORT))
     for c in (want, got):

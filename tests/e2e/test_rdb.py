@@ -15,9 +15,7 @@ import time
 import pytest
 import redis
 
-from conftest import IP, PORT
-
-CORES = {1: ('-l', '0-1'), 2: ('--lcores', '0@0,1@1,2@0')}
+from conftest import IP, PORT, WORKER_CORES
 
 
 def client(db=0):
@@ -26,7 +24,7 @@ def client(db=0):
 
 def start(fresh, n, extra=()):
     return fresh(['--workers', str(n), '--worker-idle-sleep-us', '50',
-                  *extra], CORES[n]).start()
+                  *extra], WORKER_CORES[n]).start()
 
 
 class RedisServer:

@@ -13,12 +13,9 @@ import threading
 import pytest
 import redis
 
-from conftest import BUILD, IP, PORT
+from conftest import BUILD, IP, PORT, WORKER_CORES, worker_args
 
 CTL = os.path.join(BUILD, 'app', 'redpollctl')
-
-# Worker lcores share the two CPUs with the main lcore.
-CORES = {2: ('--lcores', '0@0,1@1,2@0'), 3: ('--lcores', '0@0,1@1,2@0,3@1')}
 
 
 def slot(key):
@@ -43,12 +40,7 @@ def shard(key, n):
 
 
 def start(fresh, n, extra=()):
-    rp = fresh(['--workers', str(n), '--worker-idle-sleep-us', '50',
-                *extra], CORES[n])
-    # conftest's command line sets worker-idle-sleep-us 0 first; the
-    # later value wins (busy polling three workers on two CPUs would
-    # starve the clients).
-    return rp.start()
+    return fresh([*worker_args(n), *extra], WORKER_CORES[n]).start()
 
 
 def client():

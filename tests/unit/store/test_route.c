@@ -156,12 +156,33 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "CLIENT LIST").kind, KV_ROUTE_HOME);
 	/* WATCH stays with its client; SORT goes to its key's shard. */
 	assert_int_equal(plan(2, "WATCH foo").kind, KV_ROUTE_HOME);
-	p = plan(2, "SORT foo BY w_* GET # LIMIT 0 1 STORE {foo}d");
+	p = plan(2, "SORT foo BY {foo}w_* GET # LIMIT 0 1 STORE {foo}d");
 	assert_int_equal(p.kind, KV_ROUTE_SHARD);
 	assert_int_equal(p.shard, 1);
-	p = plan(2, "SORT_RO bar GET store");
+	assert_null(p.error);
+	p = plan(2, "SORT_RO bar GET {bar}store");
 	assert_int_equal(p.kind, KV_ROUTE_SHARD);
 	assert_int_equal(p.shard, 0);
+	/* Patterns that can name another shard's keys are refused as
+	 * Redis Cluster refuses them; BY without '*' does not sort. */
+	p = plan(2, "SORT foo BY w_*");
+	assert_int_equal(p.kind, KV_ROUTE_CROSS);
+	assert_non_null(strstr(p.error, "BY option of SORT denied"));
+	p = plan(2, "SORT foo GET {bar}*");
+	assert_int_equal(p.kind, KV_ROUTE_CROSS);
+	assert_non_null(strstr(p.error, "GET option of SORT denied"));
+	assert_int_equal(plan(2, "SORT foo GET w_{foo}*").kind, KV_ROUTE_SHARD);
+	assert_int_equal(plan(2, "SORT foo GET w_{*}").kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "SORT foo GET {}w_*").kind, KV_ROUTE_CROSS);
+	assert_int_equal(plan(2, "SORT foo BY nosort GET # GET {foo}*").kind,
+			 KV_ROUTE_SHARD);
+	/* SORT_RO has no STORE: the shard answers its syntax error. */
+	assert_int_equal(plan(2, "SORT_RO foo STORE bar").kind, KV_ROUTE_SHARD);
+	/* CONFIG RESETSTAT resets every shard's counters. */
+	p = plan(2, "CONFIG RESETSTAT");
+	assert_int_equal(p.kind, KV_ROUTE_ALL);
+	assert_int_equal(p.merge, KV_MERGE_ALL_OK);
+	assert_int_equal(plan(2, "CONFIG GET x").kind, KV_ROUTE_HOME);
 	assert_int_equal(plan(2, "SORT foo STORE bar").kind, KV_ROUTE_CROSS);
 	assert_int_equal(plan(2, "SORT").kind, KV_ROUTE_HOME);
 }

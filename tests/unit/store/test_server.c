@@ -518,11 +518,36 @@ test_info_merge(void **state)
 	free(out);
 }
 
+/* Errors added up over the shards come out by name, as Redis lists them,
+ * whichever shard saw one first. */
+static void
+test_info_merge_errorstats(void **state)
+{
+	const char *a = "# Errorstats\r\nerrorstat_WRONGTYPE:count=1\r\n";
+	const char *b = "# Errorstats\r\nerrorstat_ERR:count=2\r\n"
+			"errorstat_BUSYKEY:count=1\r\n"
+			"errorstat_WRONGTYPE:count=2\r\n";
+	const char *texts[2] = { a, b };
+	size_t lens[2] = { strlen(a), strlen(b) };
+	const char *want = "# Errorstats\r\nerrorstat_BUSYKEY:count=1\r\n"
+			   "errorstat_ERR:count=2\r\n"
+			   "errorstat_WRONGTYPE:count=3\r\n";
+	char *out = NULL;
+	(void)state;
+
+	size_t n = kv_info_merge(texts, lens, 2, &out);
+	assert_non_null(out);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	free(out);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_ping_echo_quit),
 	ST_TEST(test_select),
 	ST_TEST(test_shutdown),
 	ST_TEST(test_info_merge),
+	ST_TEST(test_info_merge_errorstats),
 	ST_TEST(test_client_kill),
 	ST_TEST(test_monitor),
 	ST_TEST(test_hello_auth),
