@@ -18,7 +18,6 @@ import csv
 import json
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess

@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import threading
-import time
 
 import pytest
 import redis

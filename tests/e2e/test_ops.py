@@ -7,7 +7,6 @@ DPDK's dpdk-telemetry.py reading redpoll's telemetry.
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 
@@ -15,7 +14,7 @@ import pytest
 import redis
 
 from conftest import BUILD, IP, PORT, ROOT
-from test_admin import CTL, ctl
+from test_admin import ctl
 
 # pid:role dd Mon yyyy hh:mm:ss.mmm <level-char> message
 LINE = re.compile(r'^(\d+):([MW]) \d\d [A-Z][a-z]{2} \d{4} '

@@ -12,7 +12,6 @@ import socket
 import threading
 import time
 
-import pytest
 import redis
 
 from conftest import IP, PORT

@@ -104,7 +104,7 @@ def test_echo_both_closes(echo_server):
 
 def test_refused():
     # Nothing listens: the kernel answers the SYN with RST+ACK.
-    with socket.create_server((HOST, REFUSED_PORT)) as s:
+    with socket.create_server((HOST, REFUSED_PORT)):
         pass
     rc, res = run(REFUSED_PORT, '--mode', 'refused')
     assert int(res['connected']) == 0

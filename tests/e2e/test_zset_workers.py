@@ -3,7 +3,6 @@ its own shard, requests for it travel there, same-slot multi-key commands
 (ZUNIONSTORE, ZRANGESTORE, ZMPOP over {tag} keys) run on their shard, and
 the sets survive a restart.
 """
-import redis
 
 from test_workers import client, start
 
