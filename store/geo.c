@@ -143,11 +143,27 @@ geo_decode(struct geo_range lon_r, struct geo_range lat_r,
 	a->lon.max = lon_r.min + ((ilon + 1) * 1.0 / div) * lon_scale;
 }
 
+/*
+ * score_bits -- a score as the 52-bit hash Redis reads from it: Redis
+ * casts the double as is, undefined in C outside 0..2^64; on x86-64 a
+ * negative score in int64's range wraps as an int64 does and anything
+ * else out of range gives 2^63. The same, defined.
+ */
+static uint64_t
+score_bits(double score)
+{
+	if (score >= 0 && score < 18446744073709551616.0)
+		return (uint64_t)score;
+	if (score < 0 && score >= -9223372036854775808.0)
+		return (uint64_t)(int64_t)score;
+	return 1ULL << 63;
+}
+
 /* geo_score_decode -- the point (center of its cell) a score stands for. */
 static void
 geo_score_decode(double score, double xy[2])
 {
-	struct geo_hash h = { (uint64_t)score, GEO_STEP_MAX };
+	struct geo_hash h = { score_bits(score), GEO_STEP_MAX };
 	struct geo_area a;
 
 	geo_decode(geo_lon_range, geo_lat_range, h, &a);
