@@ -144,17 +144,18 @@ geo_decode(struct geo_range lon_r, struct geo_range lat_r,
 }
 
 /*
- * score_bits -- a score as the 52-bit hash Redis reads from it: Redis
- * casts the double as is, undefined in C outside 0..2^64; on x86-64 a
- * negative score in int64's range wraps as an int64 does and anything
- * else out of range gives 2^63. The same, defined.
+ * score_bits -- a score as the hash Redis reads from it: Redis casts the
+ * double as is, undefined in C outside 0..2^64. Its x86-64 build gives 0
+ * for scores of 2^64 and more (inf too), wraps a negative score in
+ * int64's range as an int64, and gives 2^63 below that (-inf too); the
+ * same here, defined (GEOPOS of such members matches redis-server's).
  */
 static uint64_t
 score_bits(double score)
 {
-	if (score >= 0 && score < 18446744073709551616.0)
-		return (uint64_t)score;
-	if (score < 0 && score >= -9223372036854775808.0)
+	if (score >= 0)
+		return score < 18446744073709551616.0 ? (uint64_t)score : 0;
+	if (score >= -9223372036854775808.0)
 		return (uint64_t)(int64_t)score;
 	return 1ULL << 63;
 }
