@@ -448,8 +448,8 @@ tcp_conn_rcv_hold(struct tcp_conn *tc, uint32_t held)
 	tc->rcv_held = held;
 	if (held >= before || !(tc->state & TCPS_RECV_DATA))
 		return;
-	/* Receiver-side silly window avoidance (RFC 9293 3.8.6.2.2):
-	 * announce the window once it opens by enough. */
+	/* Receiver-side silly window avoidance (RFC 9293, section
+	 * 3.8.6): announce the window once it opens by enough. */
 	uint32_t open = held < wnd ? wnd - held : 0;
 	uint32_t shown = seq_gt(tc->rcv.adv, tc->rcv.nxt) ?
 			 tc->rcv.adv - tc->rcv.nxt : 0;
