@@ -327,8 +327,9 @@ rtt_sample(struct tcp_conn *tc, uint32_t rtt_us)
 /*
  * syn_sent_input -- a segment for a connection in SYN-SENT (RFC 9293,
  * section 3.10.7, "SYN-SENT STATE"): an unacceptable ACK is answered
- * by a RST (unless it is one); a RST counts only with an acceptable ACK and fails the open; a SYN-ACK
- * makes the connection ESTABLISHED (ACK sent, connected upcall); a SYN
+ * by a RST (unless it is one); a RST counts only with an acceptable ACK
+ * and fails the open; a SYN-ACK makes the connection ESTABLISHED (ACK
+ * sent, connected upcall); a SYN
  * alone is a simultaneous open: SYN-RECEIVED and our SYN-ACK. Returns
  * true if the connection is ESTABLISHED and the segment's text and FIN
  * (after the SYN) remain to be processed.
