@@ -23,6 +23,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "admin.h"
 #include "cfg.h"
@@ -497,24 +498,55 @@ worker_free(struct dp_worker *w)
 	rte_free(w);
 }
 
+/* What the recovering workers share: the barrier between the scan and
+ * the replay, and every shard (a replay reads the others' scans). */
+struct recover_sync {
+	unsigned n;
+	unsigned arrived;          /* atomic */
+	bool failed;               /* atomic */
+	struct kv_shard *shards[DP_MAX_WORKERS];
+};
+
 /* One worker's recovery, run on its lcore (recover_one). */
 struct recover_job {
 	struct dp_worker *w;
+	struct recover_sync *sync;
 	bool repair;
 	int rc;
+	uint64_t skipped;          /* cross-shard parts not replayed */
 	double seconds;
 	char err[CFG_ERR_LEN];
 };
 
-/* recover_one -- load a worker's snapshot and replay its log. */
+/*
+ * recover_one -- load a worker's snapshot and scan its log; once every
+ * worker has (a barrier), replay it: a cross-shard part only if every
+ * participant has its part.
+ */
 static int
 recover_one(void *arg)
 {
 	struct recover_job *j = arg;
+	struct recover_sync *sy = j->sync;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	j->rc = kv_recover(j->w->shard, j->repair, j->err, sizeof(j->err));
+	j->rc = kv_recover_scan(j->w->shard, j->repair, j->err,
+				sizeof(j->err));
+	if (j->rc != 0)
+		__atomic_store_n(&sy->failed, true, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&sy->arrived, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&sy->arrived, __ATOMIC_ACQUIRE) < sy->n)
+		rte_pause();
+	if (j->rc == 0 && __atomic_load_n(&sy->failed, __ATOMIC_ACQUIRE)) {
+		snprintf(j->err, sizeof(j->err), "another worker's recovery "
+			 "failed");
+		j->rc = -ECANCELED;
+	}
+	if (j->rc == 0)
+		j->rc = kv_recover_replay(j->w->shard, sy->shards, sy->n,
+					  &j->skipped, j->err,
+					  sizeof(j->err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	j->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -655,16 +687,24 @@ main(int argc, char **argv)
 	/* Recovery: every worker loads its own snapshot and replays its own
 	 * log, on its own lcore, all in parallel. */
 	struct recover_job jobs[DP_MAX_WORKERS];
+	static struct recover_sync rsync;
+	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
+		rsync.shards[i] = workers[i]->shard;
+		rsync.n = i + 1;
+	}
 	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
 		jobs[i] = (struct recover_job){ .w = workers[i],
+						.sync = &rsync,
 						.repair = cfg.pmem_repair };
 		RP_LOG(NOTICE, pmem, "worker %u: recovering from %s/redpoll-%u"
 		       ".pmem", i, cfg.pmem_path, i);
 		rte_eal_remote_launch(recover_one, &jobs[i], lcores[i]);
 	}
 	bool recovered = true;
-	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
+	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++)
 		rte_eal_wait_lcore(lcores[i]);
+	for (unsigned i = 0; i < n_workers && workers[i]->log != NULL; i++) {
+		kv_recover_free(workers[i]->shard);
 		if (jobs[i].rc != 0) {
 			RP_LOG(ERR, pmem, "recovery of worker %u failed: %s",
 			       i, jobs[i].err);
@@ -672,8 +712,9 @@ main(int argc, char **argv)
 			continue;
 		}
 		RP_LOG(NOTICE, pmem, "worker %u recovered %" PRIu64 " keys in "
-		       "%.3f s", i, kv_dbsize(workers[i]->shard, 0),
-		       jobs[i].seconds);
+		       "%.3f s, %" PRIu64 " cross-shard parts skipped", i,
+		       kv_dbsize(workers[i]->shard, 0), jobs[i].seconds,
+		       jobs[i].skipped);
 	}
 	if (!recovered)
 		goto out_workers;

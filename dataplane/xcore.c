@@ -13,6 +13,15 @@
  * locks go; a whole-keyspace request waits while any lock is held. So a
  * reader that sees one key of an MSET sees all of them, and the
  * per-shard order of requests is kept.
+ *
+ * A write over several shards is also all-or-nothing across a crash
+ * (two-phase commit in the logs): the origin gives it a transaction id
+ * (kv_tx_id) and its participants, each shard logs its part as one
+ * tagged record (kv_tx_begin/kv_tx_end) and answers once it is durable,
+ * keeping its keys locked; the origin unlocks everywhere when every
+ * participant answered. A shard takes no snapshot cut while it holds a
+ * part (kv_snapshot_hold). Recovery replays a part only if every
+ * participant has its own (docs/architecture.md, "Crash atomicity").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +61,7 @@ struct dp_xmsg {
 	unsigned db;
 	uint32_t cflags;
 	uint64_t cid;              /* the client's id (CLIENT KILL SKIPME) */
+	struct kv_txtag tag;       /* a transaction's part (counter 0: none) */
 	int argc;
 	struct kv_arg *argv;       /* in the same allocation */
 	char *reply;
@@ -99,6 +109,12 @@ struct xc_pend {
 	struct dp_xmsg *parts[];   /* by ascending target */
 };
 
+/* A transaction whose part this shard applied, still locked. */
+struct xc_held {
+	const struct xc_pend *owner;
+	uint16_t origin;
+};
+
 /* A key locked by a transaction. */
 struct xc_lock {
 	const struct xc_pend *owner;
@@ -116,6 +132,9 @@ struct dp_xcore {
 	struct dp_xmsg *fifo, *fifo_tail;       /* waiting for locks */
 	struct xc_lock *locks;
 	unsigned n_locks, cap_locks;
+	struct xc_held *held;      /* parts applied here, not yet unlocked */
+	unsigned n_held, cap_held;
+	bool commit_due;           /* a part's reply waits for a commit */
 	struct kv_client proxy;    /* runs other workers' requests */
 	unsigned pending;
 };
@@ -204,7 +223,32 @@ msg_free(struct dp_xmsg *m)
 	free(m);
 }
 
-/* run -- execute a message's command on this shard, as its client. */
+/*
+ * hold -- a part of a transaction is applied here: no snapshot cut until
+ * the transaction unlocks (once per transaction and shard).
+ */
+static void
+hold(struct dp_worker *w, const struct xc_pend *owner, uint16_t origin)
+{
+	struct dp_xcore *xc = w->xc;
+
+	for (unsigned i = 0; i < xc->n_held; i++)
+		if (xc->held[i].owner == owner && xc->held[i].origin == origin)
+			return;
+	if (xc->n_held == xc->cap_held) {
+		unsigned cap = xc->cap_held ? xc->cap_held * 2 : 16;
+		struct xc_held *h = realloc(xc->held, cap * sizeof(*h));
+		if (h == NULL)
+			return;    /* a cut may come: only a crash then harms */
+		xc->held = h;
+		xc->cap_held = cap;
+	}
+	xc->held[xc->n_held++] = (struct xc_held){ owner, origin };
+	kv_snapshot_hold(w->shard, true);
+}
+
+/* run -- execute a message's command on this shard, as its client; a
+ * transaction's part is logged as one tagged record. */
 static void
 run(struct dp_worker *w, struct dp_xmsg *m)
 {
@@ -216,7 +260,14 @@ run(struct dp_worker *w, struct dp_xmsg *m)
 	p->flags = m->cflags;
 	p->id = m->cid;
 	p->sink = m;
+	if (m->tag.counter == 0) {
+		kv_execute(w->shard, p, m->argc, m->argv);
+		return;
+	}
+	hold(w, m->pend, m->origin);
+	kv_tx_begin(w->shard);
 	kv_execute(w->shard, p, m->argc, m->argv);
+	kv_tx_end(w->shard, &m->tag);
 }
 
 /* --- locks ------------------------------------------------------------ */
@@ -288,8 +339,18 @@ lock_keys(struct dp_xcore *xc, const struct dp_xmsg *m)
 
 /* unlock -- release every key a transaction holds here. */
 static void
-unlock(struct dp_xcore *xc, const struct dp_xmsg *m)
+unlock(struct dp_worker *w, const struct dp_xmsg *m)
 {
+	struct dp_xcore *xc = w->xc;
+
+	for (unsigned i = 0; i < xc->n_held; i++) {
+		if (xc->held[i].owner == m->pend &&
+		    xc->held[i].origin == m->origin) {
+			xc->held[i] = xc->held[--xc->n_held];
+			kv_snapshot_hold(w->shard, false);
+			break;
+		}
+	}
 	for (unsigned i = 0; i < xc->n_locks;) {
 		if (xc->locks[i].owner == m->pend &&
 		    xc->locks[i].origin == m->origin) {
@@ -312,6 +373,8 @@ respond(struct dp_worker *w, struct dp_xmsg *m)
 		deliver(w, m);
 		return;
 	}
+	if (m->tag.counter != 0)
+		w->xc->commit_due = true;  /* durable before it answers */
 	w->counters[DP_W_requests_served]++;
 	/* Back once this iteration's writes are durable: dp_xc_flush. */
 	list_add(&w->xc->executed, &w->xc->executed_tail, m);
@@ -360,7 +423,7 @@ deliver(struct dp_worker *w, struct dp_xmsg *m)
 	}
 	switch (m->kind) {
 	case XC_UNLOCK:
-		unlock(xc, m);
+		unlock(w, m);
 		msg_free(m);       /* nobody waits for it */
 		drain(w);
 		return;
@@ -370,11 +433,10 @@ deliver(struct dp_worker *w, struct dp_xmsg *m)
 		respond(w, m);
 		return;
 	case XC_APPLY:
-		/* The transaction holds its keys: it never waits. */
+		/* The transaction holds its keys: it never waits. They stay
+		 * locked until the origin's XC_UNLOCK: every part durable. */
 		run(w, m);
-		unlock(xc, m);
 		respond(w, m);
-		drain(w);
 		return;
 	default:
 		if (xc->fifo != NULL || blocked(xc, m)) {
@@ -777,7 +839,7 @@ complete(struct dp_worker *w, struct xc_pend *pd)
 	pend_free(pd);
 }
 
-/* unlock_all -- a transaction that writes nothing releases its locks. */
+/* unlock_all -- a transaction releases its locks on every shard. */
 static void
 unlock_all(struct dp_worker *w, struct xc_pend *pd)
 {
@@ -936,6 +998,47 @@ unchanged(const struct dp_xmsg *d0, const struct dp_xmsg *t0,
 }
 
 /*
+ * gather_store -- the write-back: moves[first..n_moves) go to their
+ * owners, tagged as one transaction with this shard's key states (their
+ * record open when mine) if more than one shard writes.
+ */
+static void
+gather_store(struct dp_worker *w, struct xc_pend *pd, bool mine,
+	     unsigned first)
+{
+	struct kv_txtag tag = { .origin = (uint16_t)w->index };
+	unsigned writers = 0;
+
+	if (mine) {
+		kv_txtag_add(&tag, w->index);
+		writers++;
+	}
+	for (unsigned i = first; i < pd->n_moves; i++) {
+		writers += !kv_txtag_has(&tag, pd->moves[i]->target);
+		kv_txtag_add(&tag, pd->moves[i]->target);
+	}
+	if (writers > 1)
+		tag.counter = kv_tx_id(w->shard);
+	if (mine) {
+		tag.nrec = 1;
+		kv_tx_end(w->shard, tag.counter != 0 ? &tag : NULL);
+	}
+	for (unsigned i = first; i < pd->n_moves; i++) {
+		struct dp_xmsg *out = pd->moves[i];
+		if (tag.counter != 0) {
+			/* Keys of one owner: one record each, all needed. */
+			out->tag = tag;
+			out->tag.nrec = 0;
+			for (unsigned j = first; j < pd->n_moves; j++)
+				out->tag.nrec += pd->moves[j]->target ==
+						 out->target;
+		}
+		pd->n_waiting++;
+		xc_send(w, out);
+	}
+}
+
+/*
  * gather_run -- every remote key is here (read): copy them into this
  * shard without logging, run the command, put the results back where
  * they belong (logged there), log this shard's keys' final states,
@@ -970,6 +1073,15 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 	kv_set_logging(w->shard, true);
 	pd->phase = TX_STORING;
 	pd->n_waiting = 0;
+	/* This shard's key states: one record, tagged if others write. */
+	bool mine = false;
+	for (unsigned k = 0; k < pd->nk && !pd->readonly_cmd; k++)
+		mine |= pd->kshard[k] == w->index;
+	if (mine) {
+		hold(w, pd, (uint16_t)w->index);
+		kv_tx_begin(w->shard);
+	}
+	unsigned first_out = pd->n_moves;
 	for (unsigned k = 0; k < pd->nk; k++) {
 		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
 		if (pd->kshard[k] == w->index) {
@@ -1007,9 +1119,8 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		out->kind = XC_TXCMD;
 		out->pend = pd;
 		pd->moves[pd->n_moves++] = out;
-		pd->n_waiting++;
-		xc_send(w, out);
 	}
+	gather_store(w, pd, mine, first_out);
 	if (pd->n_waiting == 0) {
 		unlock_all(w, pd);
 		complete(w, pd);
@@ -1038,6 +1149,7 @@ tx_next(struct dp_worker *w, struct xc_pend *pd)
 	}
 	if (pd->phase == TX_STORING) {
 		if (pd->n_waiting == 0) {
+			kv_commit(w->shard);
 			unlock_all(w, pd);
 			complete(w, pd);
 		}
@@ -1059,10 +1171,19 @@ tx_next(struct dp_worker *w, struct xc_pend *pd)
 		}
 		pd->phase = TX_APPLYING;
 		pd->n_done = 0;
+		/* One transaction id for all the parts, sent together: on
+		 * every ring they follow each other in counter order. */
+		struct kv_txtag tag = { .origin = (uint16_t)w->index,
+					.nrec = 1 };
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			kv_txtag_add(&tag, pd->parts[i]->target);
+		if (pd->n_parts > 1)
+			tag.counter = kv_tx_id(w->shard);
 		for (unsigned i = 0; i < pd->n_parts; i++) {
 			struct dp_xmsg *m = pd->apply != NULL ? pd->apply[i] :
 					    pd->parts[i];
 			m->kind = XC_APPLY;
+			m->tag = tag;
 			xc_send(w, m);
 		}
 		return;
@@ -1075,6 +1196,9 @@ tx_next(struct dp_worker *w, struct xc_pend *pd)
 				pd->parts[i] = pd->apply[i];
 				pd->apply[i] = t;
 			}
+		/* Durable everywhere (here too): only now the keys go. */
+		kv_commit(w->shard);
+		unlock_all(w, pd);
 		complete(w, pd);
 	}
 }
@@ -1411,6 +1535,12 @@ dp_xc_flush(struct dp_worker *w)
 
 	if (xc == NULL)
 		return;
+	/* A transaction's part answers only once durable, whatever the
+	 * persistence mode (the origin then unlocks it everywhere). */
+	if (xc->commit_due) {
+		kv_commit(w->shard);
+		xc->commit_due = false;
+	}
 	/* Executed requests go back once their effects are durable. */
 	while (xc->executed != NULL) {
 		struct dp_xmsg *m = xc->executed;
@@ -1507,6 +1637,7 @@ dp_xc_free(struct dp_worker *w)
 	for (unsigned i = 0; i < xc->n_locks; i++)
 		free(xc->locks[i].key);
 	free(xc->locks);
+	free(xc->held);
 	kv_client_fini(&xc->proxy);
 	rte_free(xc);
 	w->xc = NULL;

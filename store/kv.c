@@ -201,6 +201,7 @@ kv_shard_free(struct kv_shard *s)
 	}
 	kv_watch_free(s);
 	free(s->txn_buf);
+	kv_recover_free(s);
 	kv_slowlog_free(s);
 	kv_stats_fini(s);
 	for (unsigned i = 0; i < s->n_monitors; i++)

@@ -143,6 +143,74 @@ void kv_shard_free(struct kv_shard *s);
  */
 int kv_recover(struct kv_shard *s, bool repair, char *err, size_t errlen);
 
+/*
+ * Cross-shard transactions (two-phase commit in the logs). Every record a
+ * shard writes for its part of a write over several shards carries a tag:
+ * the transaction's id (origin worker, counter) and its participants. At
+ * recovery a part is replayed only if every participant has its part.
+ */
+#define KV_TX_MAX_SHARDS 128
+#define KV_TX_MASK_WORDS (KV_TX_MAX_SHARDS / 64)
+
+struct kv_txtag {
+	uint16_t origin;           /* the worker that coordinates it */
+	uint16_t nrec;             /* tagged records this shard writes */
+	uint64_t counter;          /* strictly increasing per origin */
+	uint64_t mask[KV_TX_MASK_WORDS];   /* the participant shards */
+};
+
+/* kv_txtag_add -- make shard a participant of t. */
+static inline void
+kv_txtag_add(struct kv_txtag *t, unsigned shard)
+{
+	t->mask[shard / 64] |= 1ULL << (shard % 64);
+}
+
+/* kv_txtag_has -- whether shard is a participant of t. */
+static inline bool
+kv_txtag_has(const struct kv_txtag *t, unsigned shard)
+{
+	return (t->mask[shard / 64] >> (shard % 64)) & 1;
+}
+
+/*
+ * kv_tx_id -- the next transaction counter of this shard's worker as an
+ * origin: max(last + 1, CLOCK_REALTIME in ns), and above every counter
+ * of this origin that recovery found on any shard.
+ */
+uint64_t kv_tx_id(struct kv_shard *s);
+
+/*
+ * kv_tx_begin / kv_tx_end -- the effects of the writes between them go
+ * to the log as ONE record tagged with t (written even when there is no
+ * effect: the record says that this shard has its part). t NULL: no
+ * tag after all, the effects are logged as kv_propagate_end logs them.
+ */
+void kv_tx_begin(struct kv_shard *s);
+void kv_tx_end(struct kv_shard *s, const struct kv_txtag *t);
+
+/*
+ * kv_snapshot_hold -- a part of a transaction applied here is still
+ * locked (on: one more; off: one less). While any is held, a snapshot's
+ * cut waits; it is taken when the last one goes.
+ */
+void kv_snapshot_hold(struct kv_shard *s, bool on);
+
+/*
+ * Recovery of several shards, each on its own lcore: kv_recover_scan
+ * (load the snapshot, find the tagged parts in the log), then once every
+ * shard has scanned, kv_recover_replay with all the shards (peers[i] is
+ * shard i; each only read), then kv_recover_free for each shard once
+ * every replay has returned. kv_recover does the three for one shard.
+ * kv_recover_replay returns the parts it skipped in *skipped.
+ */
+int kv_recover_scan(struct kv_shard *s, bool repair, char *err,
+		    size_t errlen);
+int kv_recover_replay(struct kv_shard *s, struct kv_shard *const *peers,
+		      unsigned n, uint64_t *skipped, char *err,
+		      size_t errlen);
+void kv_recover_free(struct kv_shard *s);
+
 /* kv_client_init -- initialise a client: id, db 0, write function. */
 void kv_client_init(struct kv_client *c, kv_write_fn write, void *sink);
 

@@ -279,6 +279,15 @@ struct kv_shard {
 	char *txn_buf;
 	size_t txn_len, txn_cap;
 	bool txn_oom;
+	const struct kv_txtag *txn_tag;    /* kv_tx_begin: the record's tag */
+	bool txn_tagged;
+	/* cross-shard transactions (persist.c): the highest counter of a
+	 * part applied here per origin, the last counter given as origin,
+	 * parts applied and still locked, recovery's scan of the log */
+	uint64_t tx_hwm[KV_TX_MAX_SHARDS];
+	uint64_t tx_last;
+	unsigned tx_held;
+	struct kv_recovery *rec;
 	struct kv_stats stats;
 
 	/* what commands cost (latency.c, slowlog.c) */
@@ -345,6 +354,11 @@ kv_snap_guard(struct kv_shard *s, unsigned db, struct kv_entry *e)
  * transaction (never a part of one that the log holds whole).
  */
 void kv_snap_txn_end(struct kv_shard *s);
+/*
+ * The AUX field of a snapshot holding the highest counter of a
+ * transaction part from origin <N> applied before its cut.
+ */
+#define KV_RDB_AUX_XTX "redpoll-xtx-"
 /* kv_snap_flush_db -- db is about to be emptied: write what is left of it. */
 void kv_snap_flush_db(struct kv_shard *s, unsigned db);
 /* kv_snap_created -- a new entry: not part of a running snapshot. */

@@ -2125,11 +2125,20 @@ snapshot_aux(void *ctx, const char *k, size_t klen, const char *v,
 	struct snapshot_ctx *sc = ctx;
 	long long seq;
 
+	size_t xl = strlen(KV_RDB_AUX_XTX);
+	long long origin;
+
 	if (klen == strlen(KV_RDB_AUX_SEQ) &&
 	    memcmp(k, KV_RDB_AUX_SEQ, klen) == 0 &&
 	    kv_str2ll(v, vlen, &seq) && seq >= 0) {
 		sc->seq = (uint64_t)seq;
 		sc->has_seq = true;
+	} else if (klen > xl && memcmp(k, KV_RDB_AUX_XTX, xl) == 0 &&
+		   kv_str2ll(k + xl, klen - xl, &origin) && origin >= 0 &&
+		   origin < KV_TX_MAX_SHARDS && kv_str2ll(v, vlen, &seq) &&
+		   seq > 0) {
+		/* Cross-shard parts of that origin the snapshot holds. */
+		sc->s->tx_hwm[origin] = (uint64_t)seq;
 	}
 	return 0;
 }

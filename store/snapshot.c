@@ -273,9 +273,11 @@ kv_snapshot_start(struct kv_shard *s, char *err, size_t errlen)
 		snprintf(err, errlen, "a snapshot is already running");
 		return -EALREADY;
 	}
-	if (s->txn_depth > 0) {
+	if (s->txn_depth > 0 || s->tx_held > 0) {
 		/* Inside EXEC: the transaction's record is not in the log
-		 * yet, but part of its effects are in the keyspace. */
+		 * yet, but part of its effects are in the keyspace. Or a
+		 * cross-shard part applied here is still locked: a cut
+		 * waits until it is durable on every participant. */
 		sn->start_pending = true;
 		return 0;
 	}
@@ -317,6 +319,15 @@ kv_snapshot_start(struct kv_shard *s, char *err, size_t errlen)
 	if (rc == 0)
 		rc = kv_rdb_writer_aux(&sn->w, KV_RDB_AUX_SEQ,
 				       (long long)sn->seq);
+	/* The last cross-shard part of each origin applied before the cut
+	 * (recovery: a counter up to it is a part this shard has). */
+	for (unsigned o = 0; rc == 0 && o < KV_TX_MAX_SHARDS; o++) {
+		char name[sizeof(KV_RDB_AUX_XTX) + 8];
+		if (s->tx_hwm[o] == 0)
+			continue;
+		snprintf(name, sizeof(name), KV_RDB_AUX_XTX "%u", o);
+		rc = kv_rdb_writer_aux(&sn->w, name, (long long)s->tx_hwm[o]);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 			 strerror(-rc));
@@ -330,11 +341,22 @@ kv_snapshot_start(struct kv_shard *s, char *err, size_t errlen)
 }
 
 void
+kv_snapshot_hold(struct kv_shard *s, bool on)
+{
+	if (on) {
+		s->tx_held++;
+		return;
+	}
+	if (s->tx_held > 0 && --s->tx_held == 0 && s->txn_depth == 0)
+		kv_snap_txn_end(s);      /* a cut that waited for it */
+}
+
+void
 kv_snap_txn_end(struct kv_shard *s)
 {
 	char err[256];
 
-	if (!s->snap.start_pending)
+	if (!s->snap.start_pending || s->tx_held > 0)
 		return;
 	s->snap.start_pending = false;
 	if (kv_snapshot_start(s, err, sizeof(err)) != 0)
@@ -408,6 +430,10 @@ kv_snapshot_run(struct kv_shard *s, char *err, size_t errlen)
 {
 	int rc;
 
+	if (!s->snap.running && s->tx_held > 0) {
+		snprintf(err, errlen, "a cross-shard write is in flight");
+		return -EBUSY;
+	}
 	if (!s->snap.running && (rc = kv_snapshot_start(s, err, errlen)) != 0)
 		return rc;
 	while (kv_snapshot_step(s))
@@ -453,7 +479,7 @@ kv_snapshot_cron(struct kv_shard *s)
 	const struct rp_config *cfg = s->cfg;
 	char err[256];
 
-	if (s->snap.running || s->replaying)
+	if (s->snap.running || s->snap.start_pending || s->replaying)
 		return;
 	bool log_due = s->log != NULL && cfg->snapshot_log_percent != 0 &&
 		pm_log_cur_used_bytes(s->log) * 100 >=

@@ -1,0 +1,159 @@
+"""test_xcrash.py -- writes over several shards are all-or-nothing across
+SIGKILL at random moments (20 kills with the release build), with 2
+workers while snapshots cut and reclaim the logs: clients MSET groups of
+keys on both shards to one new value each time, another one RENAMEs a key
+back and forth between the shards. After every restart each group holds
+one value on every key (the last acknowledged MSET's, or the one in
+flight at the kill), and the renamed key exists exactly once."""
+import os
+import random
+import signal
+import threading
+
+import redis
+
+from conftest import BUILD, IP, PORT, WORKER_CORES, worker_args
+from test_workers import shard
+
+KILLS = int(os.environ.get('RP_XCRASH_KILLS',
+                           '4' if 'asan' in BUILD else '20'))
+SEED = int(os.environ.get('RP_XCRASH_SEED', '2027'))
+WRITERS = 3
+GROUPS = 8          # per writer
+N = 2
+
+
+def client(timeout=10):
+    return redis.Redis(host=IP, port=PORT, socket_timeout=timeout)
+
+
+def tags():
+    """A hashtag of each of the two shards."""
+    found = {}
+    i = 0
+    while len(found) < N:
+        t = 't%d' % i
+        found.setdefault(shard(t, N), t)
+        i += 1
+    return [found[s] for s in range(N)]
+
+
+def group_keys(w, g):
+    """The keys of writer w's group g: two on each shard."""
+    return ['g%d.%d.%s{%s}' % (w, g, x, t) for t in tags() for x in 'ab']
+
+
+def mover_keys():
+    return ['mv{%s}' % t for t in tags()]
+
+
+class Writer:
+    """MSETs of its own groups; what each group must hold."""
+
+    def __init__(self, w, rng):
+        self.w = w
+        self.rng = rng
+        self.acked = {}             # group -> value
+        self.inflight = None        # (group, value)
+        self.n = 0
+
+    def run(self, c, stop):
+        self.inflight = None
+        while not stop.is_set():
+            g = self.rng.randrange(GROUPS)
+            self.n += 1
+            v = 'w%d-%d-%s' % (self.w, self.n, 'x' * self.rng.randrange(
+                1, 200))
+            self.inflight = (g, v)
+            try:
+                c.mset({k: v for k in group_keys(self.w, g)})
+            except (redis.exceptions.ConnectionError,
+                    redis.exceptions.TimeoutError):
+                return
+            self.acked[g] = v
+            self.inflight = None
+
+    def check(self, c):
+        for g in range(GROUPS):
+            keys = group_keys(self.w, g)
+            got = [x.decode() if x is not None else None
+                   for x in c.mget(keys)]
+            assert len(set(got)) == 1, ('partial MSET', keys, got)
+            want = self.acked.get(g)
+            if self.inflight and self.inflight[0] == g and \
+                    got[0] == self.inflight[1]:
+                self.acked[g] = got[0]    # it landed
+                continue
+            assert got[0] == want, (keys, got, want)
+
+
+class Mover:
+    """RENAMEs one key between the shards (a gathered command)."""
+
+    def __init__(self):
+        self.at = 0                 # index in mover_keys() of the key
+        self.inflight = False
+
+    def run(self, c, stop):
+        keys = mover_keys()
+        self.inflight = False
+        while not stop.is_set():
+            self.inflight = True
+            try:
+                c.rename(keys[self.at], keys[1 - self.at])
+            except (redis.exceptions.ConnectionError,
+                    redis.exceptions.TimeoutError):
+                return
+            self.at = 1 - self.at
+            self.inflight = False
+
+    def check(self, c):
+        keys = mover_keys()
+        got = [c.get(k) for k in keys]
+        present = [i for i in range(2) if got[i] is not None]
+        assert len(present) == 1, ('RENAME not atomic', keys, got)
+        assert got[present[0]] == b'moving', got
+        if present[0] != self.at:
+            assert self.inflight, (keys, got, self.at)
+            self.at = present[0]
+
+
+def test_kill9_cross_shard(fresh):
+    rp = fresh([*worker_args(N), '--pmem-size', '2mb',
+                '--snapshot-log-percent', '20'], WORKER_CORES[N])
+    rp.start()
+    rng = random.Random(SEED)
+    writers = [Writer(w, random.Random(SEED + w)) for w in range(WRITERS)]
+    mover = Mover()
+    client().set(mover_keys()[0], 'moving')
+    for kill in range(KILLS):
+        stop = threading.Event()
+        # A killed server sends no RST: a short timeout ends the round.
+        jobs = [(x, client(timeout=1)) for x in writers + [mover]]
+        threads = [threading.Thread(target=x.run, args=(c, stop))
+                   for x, c in jobs]
+        for t in threads:
+            t.start()
+        stop.wait(rng.uniform(0.2, 0.8))
+        rp.proc.send_signal(signal.SIGKILL)
+        rp.proc.wait(timeout=20)
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+            assert not t.is_alive()
+        for _, c in jobs:
+            c.close()
+        rp.proc = None
+        rp.start()
+        c = client()
+        for x in writers + [mover]:
+            x.check(c)
+        c.close()
+    log = rp.read_log()
+    assert rp.stop() == 0
+    rp.check_log()
+    # Work was done, snapshots cut the logs along the way.
+    assert sum(len(x.acked) for x in writers) == WRITERS * GROUPS, \
+        [x.acked for x in writers]
+    assert 'snapshot at record' in log, log[-3000:]
+    assert 'cross-shard parts skipped' in log
