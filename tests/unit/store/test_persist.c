@@ -2,9 +2,15 @@
  * test_persist.c -- store/persist.c: writes logged as their effects,
  * recovered into a fresh shard; a full log refuses writes; replay of a
  * record that is not a valid effect is refused; records of more
- * arguments than the usual 1024 are replayed.
+ * arguments than the usual 1024 are replayed; the parts of cross-shard
+ * transactions (tagged records) round trip, and recovery replays a part
+ * only if every participant has its own (in its log, whole, or under its
+ * snapshot's high-water mark).
  */
+#include <time.h>
+
 #include <errno.h>
+#include <stdarg.h>
 
 #include "unit.h"
 
@@ -548,6 +554,244 @@ test_misconf_then_reads(void **state)
 	pm_log_close(log);
 }
 
+#define TX_SHARDS 3
+
+static struct pm_log *tx_logs[TX_SHARDS];
+static struct kv_shard *tx_sh[TX_SHARDS];
+
+/* tx_start -- the test's shards replace st_shard (which is core 0). */
+static void
+tx_start(void)
+{
+	st_close();
+	kv_client_init(&st_client, st_sink, NULL);
+}
+
+/* tx_open -- shard core with its own log <st_log_path>.<core> (a new
+ * one when fresh), not recovered yet. */
+static void
+tx_open(unsigned core, bool fresh)
+{
+	char p[96], err[256];
+
+	snprintf(p, sizeof(p), "%s.%u", st_log_path, core);
+	if (fresh)
+		unlink(p);
+	tx_logs[core] = pm_log_open(p, 1 << 20, 0, err, sizeof(err));
+	if (tx_logs[core] == NULL)
+		fail_msg("%s", err);
+	struct kv_shard_params sp = { .core = core, .cfg = &st_cfg,
+				      .log = tx_logs[core] };
+	tx_sh[core] = kv_shard_create(&sp);
+	assert_non_null(tx_sh[core]);
+}
+
+/* tx_close -- a crash of every shard: what was appended stays. */
+static void
+tx_close(bool remove)
+{
+	char p[96];
+
+	for (unsigned i = 0; i < TX_SHARDS; i++) {
+		kv_commit(tx_sh[i]);
+		kv_shard_free(tx_sh[i]);
+		pm_log_close(tx_logs[i]);
+		if (remove) {
+			snprintf(p, sizeof(p), "%s.%u", st_log_path, i);
+			unlink(p);
+		}
+	}
+}
+
+/* tx_recover -- reopen every shard and recover them together; the parts
+ * each skipped in skipped[]. */
+static void
+tx_recover(uint64_t *skipped)
+{
+	char err[256];
+
+	for (unsigned i = 0; i < TX_SHARDS; i++) {
+		tx_open(i, false);
+		if (kv_recover_scan(tx_sh[i], false, err, sizeof(err)) != 0)
+			fail_msg("scan %u: %s", i, err);
+	}
+	for (unsigned i = 0; i < TX_SHARDS; i++)
+		if (kv_recover_replay(tx_sh[i], tx_sh, TX_SHARDS, &skipped[i],
+				      err, sizeof(err)) != 0)
+			fail_msg("replay %u: %s", i, err);
+	for (unsigned i = 0; i < TX_SHARDS; i++)
+		kv_recover_free(tx_sh[i]);
+}
+
+/* tx_part -- run line on shard core as its part of transaction t. */
+static void
+tx_part(unsigned core, const struct kv_txtag *t, const char *line)
+{
+	struct kv_shard *saved = st_shard;
+
+	st_shard = tx_sh[core];
+	kv_tx_begin(st_shard);
+	run(line);
+	kv_tx_end(st_shard, t);
+	st_shard = saved;
+}
+
+/* tx_get -- GET key on shard core, as a reply. */
+static void
+tx_get(unsigned core, const char *key, const char *want)
+{
+	char cmd[64];
+	struct kv_shard *saved = st_shard;
+
+	st_shard = tx_sh[core];
+	snprintf(cmd, sizeof(cmd), "GET %s", key);
+	rx(cmd, want);
+	st_shard = saved;
+}
+
+/* tx_tag -- a tag of origin, counter and participants (-1 ends them). */
+static struct kv_txtag
+tx_tag(unsigned origin, uint64_t counter, uint16_t nrec, ...)
+{
+	struct kv_txtag t = { .origin = (uint16_t)origin, .nrec = nrec,
+			      .counter = counter };
+	va_list ap;
+	int p;
+
+	va_start(ap, nrec);
+	while ((p = va_arg(ap, int)) >= 0)
+		kv_txtag_add(&t, (unsigned)p);
+	va_end(ap);
+	return t;
+}
+
+/* now_ns -- CLOCK_REALTIME in ns (transaction counters start there). */
+static uint64_t
+now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * test_tx_round_trip -- a tagged part is one record (also without any
+ * effect), replayed with its effects; a part ended without a tag is a
+ * plain record; kv_tx_id grows.
+ */
+static void
+test_tx_round_trip(void **state)
+{
+	char err[256];
+	uint64_t skipped[TX_SHARDS];
+	(void)state;
+
+	tx_start();
+	for (unsigned i = 0; i < TX_SHARDS; i++) {
+		tx_open(i, true);
+		assert_int_equal(kv_recover(tx_sh[i], false, err,
+					    sizeof(err)), 0);
+	}
+	struct kv_txtag t = tx_tag(1, 7, 1, 0, 1, -1);
+	uint64_t before = tx_sh[0]->stats.log_records;
+	tx_part(0, &t, "MSET a 1 b 2");
+	assert_int_equal(tx_sh[0]->stats.log_records, before + 1);
+	assert_int_equal(tx_sh[0]->tx_hwm[1], 7);
+	/* No effect (a part whose writes change nothing) still logs. */
+	tx_part(1, &t, "GET nothing");
+	assert_int_equal(tx_sh[1]->stats.log_records, 1);
+	/* Not tagged after all: logged as usual. */
+	tx_part(2, NULL, "SET c 3");
+	tx_part(2, NULL, "GET c");
+	assert_int_equal(tx_sh[2]->stats.log_records, 1);
+	uint64_t a = kv_tx_id(tx_sh[0]), b = kv_tx_id(tx_sh[0]);
+	assert_true(b > a && a >= now_ns() - 1000000000ULL);
+	tx_close(false);
+
+	tx_recover(skipped);
+	tx_get(0, "a", "$1\r\n1\r\n");
+	tx_get(0, "b", "$1\r\n2\r\n");
+	tx_get(2, "c", "$1\r\n3\r\n");
+	for (unsigned i = 0; i < TX_SHARDS; i++)
+		assert_int_equal(skipped[i], 0);
+	assert_int_equal(tx_sh[0]->tx_hwm[1], 7);
+	tx_close(true);
+}
+
+/*
+ * test_tx_decisions -- present on every participant: replayed; missing
+ * on one, or one of two records of a part missing: skipped everywhere
+ * (and a snapshot makes it gone for good); covered by a participant's
+ * snapshot: replayed. The next counter is above every one found.
+ */
+static void
+test_tx_decisions(void **state)
+{
+	char err[256];
+	uint64_t skipped[TX_SHARDS];
+	uint64_t base = now_ns() + 1000000000000000ULL;   /* the future */
+	(void)state;
+
+	tx_start();
+	st_clean_snapshots();
+	for (unsigned i = 0; i < TX_SHARDS; i++) {
+		tx_open(i, true);
+		assert_int_equal(kv_recover(tx_sh[i], false, err,
+					    sizeof(err)), 0);
+	}
+	/* D: its part on shard 2 then a snapshot there (reclaimed). */
+	struct kv_txtag d = tx_tag(2, base + 1, 1, 0, 2, -1);
+	tx_part(2, &d, "SET d2 D");
+	assert_int_equal(kv_snapshot_run(tx_sh[2], err, sizeof(err)), 0);
+	tx_part(0, &d, "SET d0 D");
+	/* A: on both participants. */
+	struct kv_txtag a = tx_tag(0, base + 10, 1, 0, 1, -1);
+	tx_part(0, &a, "SET a0 A");
+	tx_part(1, &a, "SET a1 A");
+	/* B: shard 1 never got its part (the crash came first). */
+	struct kv_txtag b = tx_tag(0, base + 11, 1, 0, 1, -1);
+	tx_part(0, &b, "SET b0 B");
+	/* C: shard 2 needs two records and has one. */
+	struct kv_txtag c1 = tx_tag(1, base + 5, 1, 1, 2, -1);
+	struct kv_txtag c2 = tx_tag(1, base + 5, 2, 1, 2, -1);
+	tx_part(1, &c1, "SET c1 C");
+	tx_part(2, &c2, "SET c2 C");
+	tx_close(false);
+
+	tx_recover(skipped);
+	tx_get(0, "a0", "$1\r\nA\r\n");
+	tx_get(1, "a1", "$1\r\nA\r\n");
+	tx_get(0, "b0", "$-1\r\n");
+	tx_get(1, "c1", "$-1\r\n");
+	tx_get(2, "c2", "$-1\r\n");
+	tx_get(0, "d0", "$1\r\nD\r\n");
+	tx_get(2, "d2", "$1\r\nD\r\n");
+	assert_int_equal(skipped[0], 1);
+	assert_int_equal(skipped[1], 1);
+	assert_int_equal(skipped[2], 1);
+	/* Counters go on above every one any shard holds. */
+	assert_true(kv_tx_id(tx_sh[0]) > base + 11);
+	assert_true(kv_tx_id(tx_sh[1]) > base + 5);
+	assert_true(kv_tx_id(tx_sh[2]) > base + 1);
+	/* The skipped parts were reclaimed: never judged again, even when
+	 * shard 1 has moved past B's counter since. */
+	struct kv_txtag e = tx_tag(0, base + 12, 1, 0, 1, -1);
+	tx_part(0, &e, "SET e0 E");
+	tx_part(1, &e, "SET e1 E");
+	assert_int_equal(kv_snapshot_run(tx_sh[1], err, sizeof(err)), 0);
+	tx_close(false);
+	tx_recover(skipped);
+	tx_get(0, "b0", "$-1\r\n");
+	tx_get(0, "e0", "$1\r\nE\r\n");
+	tx_get(1, "e1", "$1\r\nE\r\n");
+	tx_get(0, "a0", "$1\r\nA\r\n");
+	for (unsigned i = 0; i < TX_SHARDS; i++)
+		assert_int_equal(skipped[i], 0);
+	tx_close(true);
+	st_clean_snapshots();
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_recover),
 	ST_TEST(test_effects),
@@ -558,6 +802,8 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_lists_recovered),
 	ST_TEST(test_expiry_recovered),
 	ST_TEST(test_misconf_then_reads),
+	ST_TEST(test_tx_round_trip),
+	ST_TEST(test_tx_decisions),
 };
 
 ST_MAIN_WITH_LOG(tests, "persist")

@@ -4,7 +4,8 @@
  * before write); recovery loads it and replays the log after it; a crash
  * at any step of a snapshot recovers exactly what was acknowledged; a
  * complete snapshot reclaims the log; the schedule starts one; SAVE
- * exports a file the import reads back.
+ * exports a file the import reads back; no cut while a cross-shard
+ * part is held, and the snapshot keeps each origin's last part counter.
  */
 #include <errno.h>
 
@@ -424,6 +425,48 @@ test_save_export(void **state)
 	rmdir(dir);
 }
 
+/*
+ * test_cut_waits_for_held_part -- while a cross-shard part applied here
+ * is held (locked), BGSAVE's cut waits and SAVE refuses; the cut comes
+ * when the part goes, and the snapshot keeps the part's counter for its
+ * origin (a later recovery's proof that this shard has it).
+ */
+static void
+test_cut_waits_for_held_part(void **state)
+{
+	struct kv_txtag t = { .origin = 1, .nrec = 1, .counter = 42 };
+	(void)state;
+
+	kv_txtag_add(&t, 0);
+	kv_txtag_add(&t, 1);
+	unlink(st_log_path);
+	struct pm_log *log = open_recovered(8 << 20);
+	rx("SET before 1", "+OK\r\n");
+	kv_snapshot_hold(st_shard, true);
+	kv_tx_begin(st_shard);
+	rx("SET x 1", "+OK\r\n");
+	kv_tx_end(st_shard, &t);
+	rx("BGSAVE", "+Background saving started\r\n");
+	assert_false(kv_snapshot_running(st_shard));
+	rx("BGSAVE", "-ERR Background save already in progress\r\n");
+	rx("SAVE", "-ERR a cross-shard write is in flight\r\n");
+	kv_cron(st_shard);
+	assert_false(kv_snapshot_running(st_shard));
+	uint64_t seq = pm_log_last_seq(log);
+	kv_snapshot_hold(st_shard, false);
+	assert_true(kv_snapshot_running(st_shard));
+	assert_int_equal(st_shard->snap.seq, seq);
+	step_all();
+	assert_false(kv_snapshot_running(st_shard));
+	crash(log);
+	log = open_recovered(8 << 20);
+	assert_int_equal(st_shard->tx_hwm[1], 42);
+	assert_int_equal(st_shard->tx_hwm[0], 0);
+	rx("GET x", "$1\r\n1\r\n");
+	rx("GET before", "$1\r\n1\r\n");
+	crash(log);
+}
+
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_copy_before_write),
 	ST_TEST(test_recover_snapshot_and_log),
@@ -432,6 +475,7 @@ static const struct CMUnitTest tests[] = {
 	ST_TEST(test_bgsave_in_exec),
 	ST_TEST(test_save_schedule),
 	ST_TEST(test_save_export),
+	ST_TEST(test_cut_waits_for_held_part),
 };
 
 ST_MAIN_WITH_LOG(tests, "snapshot")
