@@ -5,7 +5,9 @@
  * whole-keyspace ones (DBSIZE, KEYS, FLUSHALL, RANDOMKEY) cover both
  * shards, SCAN's global cursor visits every key once, other multi-key
  * commands gathered on one shard, a reply leaves only after the owner's
- * flush (its group commit), and a full ring backs up without loss.
+ * flush (its group commit), and a full ring backs up without loss; a
+ * shard keeps an MSET part's keys locked after applying it, until every
+ * part is applied (durable) and the origin unlocks.
  */
 #include <rte_malloc.h>
 
@@ -366,6 +368,52 @@ test_full_ring_backs_up(void **state)
 	assert_string_equal(req("GET foo"), "$4\r\n2058\r\n");
 }
 
+/* step -- one worker's message handling once: poll, then flush. */
+static void
+step(unsigned i)
+{
+	dp_xc_poll(ws[i]);
+	dp_xc_flush(ws[i]);
+}
+
+/*
+ * test_part_held_until_unlock -- worker 1 applies its part of an MSET
+ * from worker 0 and answers, but keeps the key locked: a GET of it on
+ * worker 1 waits until worker 0 has every part back and unlocks, then
+ * sees the new value.
+ */
+static void
+test_part_held_until_unlock(void **state)
+{
+	struct kv_arg mset[5] = { { "MSET", 4 }, { "bar", 3 }, { "new", 3 },
+				  { "foo", 3 }, { "new", 3 } };
+	struct kv_arg get[2] = { { "GET", 3 }, { "foo", 3 } };
+	struct dp_xc_owner o = { done, NULL };
+	struct kv_client c1;
+	(void)state;
+
+	assert_string_equal(req("SET foo old"), "+OK\r\n");
+	kv_client_init(&c1, sink, NULL);
+	done_count = 0;
+	out_len = 0;
+	assert_false(dp_xc_execute(ws[0], &cl, 5, mset, &o));
+	step(0);           /* bar locked here; the lock of foo goes */
+	step(1);           /* foo locked */
+	step(0);           /* bar applied; foo's part goes */
+	step(1);           /* foo applied, answered */
+	assert_int_equal(done_count, 0);
+	/* Worker 1's own client: foo is still locked there. */
+	assert_false(dp_xc_execute(ws[1], &c1, 2, get, &o));
+	assert_int_equal(done_count, 0);
+	step(0);           /* every part back: unlock everywhere, reply */
+	assert_int_equal(done_count, 1);
+	step(1);           /* the unlock: the GET runs */
+	assert_int_equal(done_count, 2);
+	out[out_len] = '\0';
+	assert_string_equal(out, "+OK\r\n$3\r\nnew\r\n");
+	kv_client_fini(&c1);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_single_shard, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_split_and_all, setup, teardown),
@@ -375,6 +423,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_scan_visits_every_key_once,
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_full_ring_backs_up, setup,
+					teardown),
+	cmocka_unit_test_setup_teardown(test_part_held_until_unlock, setup,
 					teardown),
 };
 
