@@ -98,8 +98,9 @@ bool pm_log_is_pmem(const struct pm_log *log);
  * the commit word moves to the end of what was replayed, and appends
  * follow it.
  * cb returns 0 to go on or a negative errno to stop (returned as is, the
- * log untouched). Must be called once after pm_log_open, before any
- * append.
+ * log untouched). Must be called after pm_log_open, before any append;
+ * it may be called again before the first append (the store scans, then
+ * replays): the second call sees the records the first one kept.
  */
 int pm_log_replay(struct pm_log *log,
 		  int (*cb)(void *ctx, uint64_t seq, const void *rec,
