@@ -4,7 +4,8 @@
  * append/commit/replay round trips; a full log; switching between the two
  * logs and reclaiming one, and crashes in the middle of a reclaim; the last record truncated and bit-flipped at every byte,
  * committed or not; uncommitted intact records replayed; corruption in
- * the middle refused or repaired; appends after a torn tail. Crashes are
+ * the middle refused or repaired; appends after a torn tail; a second
+ * replay before any append sees the same records. Crashes are
  * real: a child process writes and _exits without closing the log.
  */
 #include <errno.h>
@@ -787,6 +788,55 @@ test_torn_after_intact_tail(void **state)
 	assert_int_equal(commit_of(), commit_word(rec_off(4, 100), 0));
 }
 
+/* replay_into_seen -- pm_log_replay of an open log into seen. */
+static void
+replay_into_seen(struct pm_log *log, struct pm_replay_stats *st)
+{
+	seen.n = 0;
+	assert_int_equal(pm_log_replay(log, collect, &seen, false, st, err,
+				       sizeof(err)), 0);
+}
+
+/*
+ * test_replay_twice -- a second pm_log_replay before any append (the
+ * store scans a log, then replays it) sees the records the first one
+ * kept, from both logs, and appends go on after them.
+ */
+static void
+test_replay_twice(void **state)
+{
+	struct pm_replay_stats st;
+	uint64_t cut;
+	(void)state;
+
+	make_log(0, 100);
+	crash_child(0, 2, 4, 100);
+	file_flip(rec_off(4, 100) + 4, 0x5a);           /* record 4 torn */
+	struct pm_log *log = open_log(SMALL);
+	replay_into_seen(log, &st);
+	check_seen(4, 0, 100);
+	assert_true(st.torn_bytes > 0);
+	replay_into_seen(log, &st);
+	check_seen(4, 0, 100);
+	assert_int_equal(st.torn_bytes, 0);
+	assert_int_equal(st.last_seq, 4);
+	assert_int_equal(pm_log_switch(log, &cut), 0);
+	assert_int_equal(cut, 4);
+	append_range(log, 4, 2, 100);
+	pm_log_close(log);
+
+	log = open_log(SMALL);                          /* both logs */
+	replay_into_seen(log, &st);
+	check_seen(6, 0, 100);
+	replay_into_seen(log, &st);
+	check_seen(6, 0, 100);
+	append_range(log, 6, 1, 100);
+	assert_int_equal(pm_log_last_seq(log), 7);
+	pm_log_close(log);
+	assert_int_equal(replay(false, &st), 0);
+	check_seen(7, 0, 100);
+}
+
 /*
  * test_stale_record_not_chained -- record 4 torn, record 5 intact behind
  * it; recovery drops both. The next record 4 has the same length but
@@ -914,6 +964,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_flip_every_byte_committed),
 	T(test_uncommitted_tail_replayed),
 	T(test_torn_after_intact_tail),
+	T(test_replay_twice),
 	T(test_stale_record_not_chained),
 	T(test_middle_corruption),
 	T(test_middle_header_corruption),
