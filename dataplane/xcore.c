@@ -307,6 +307,17 @@ blocked(const struct dp_xcore *xc, const struct dp_xmsg *m)
 	return false;
 }
 
+/*
+ * cut_waits -- a new transaction's lock waits while a snapshot's cut
+ * waits for the parts held here: the cut comes when they are unlocked,
+ * however busy the shard (their APPLY and UNLOCK never wait).
+ */
+static bool
+cut_waits(const struct dp_worker *w, const struct dp_xmsg *m)
+{
+	return m->kind == XC_LOCK && kv_snapshot_cut_waiting(w->shard);
+}
+
 /* lock_keys -- lock every key of m for its transaction. */
 static void
 lock_keys(struct dp_xcore *xc, const struct dp_xmsg *m)
@@ -400,7 +411,8 @@ drain(struct dp_worker *w)
 {
 	struct dp_xcore *xc = w->xc;
 
-	while (xc->fifo != NULL && !blocked(xc, xc->fifo)) {
+	while (xc->fifo != NULL && !blocked(xc, xc->fifo) &&
+	       !cut_waits(w, xc->fifo)) {
 		struct dp_xmsg *m = xc->fifo;
 		xc->fifo = m->next;
 		if (xc->fifo == NULL)
@@ -439,7 +451,7 @@ deliver(struct dp_worker *w, struct dp_xmsg *m)
 		respond(w, m);
 		return;
 	default:
-		if (xc->fifo != NULL || blocked(xc, m)) {
+		if (xc->fifo != NULL || blocked(xc, m) || cut_waits(w, m)) {
 			list_add(&xc->fifo, &xc->fifo_tail, m);
 			return;
 		}

@@ -196,6 +196,10 @@ void kv_tx_end(struct kv_shard *s, const struct kv_txtag *t);
  */
 void kv_snapshot_hold(struct kv_shard *s, bool on);
 
+/* kv_snapshot_cut_waiting -- a snapshot's cut waits for held parts (new
+ * transactions should wait for it, or a busy shard might never cut). */
+bool kv_snapshot_cut_waiting(const struct kv_shard *s);
+
 /*
  * Recovery of several shards, each on its own lcore: kv_recover_scan
  * (load the snapshot, find the tagged parts in the log), then once every

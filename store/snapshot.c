@@ -351,6 +351,12 @@ kv_snapshot_hold(struct kv_shard *s, bool on)
 		kv_snap_txn_end(s);      /* a cut that waited for it */
 }
 
+bool
+kv_snapshot_cut_waiting(const struct kv_shard *s)
+{
+	return s->snap.start_pending && s->tx_held > 0;
+}
+
 void
 kv_snap_txn_end(struct kv_shard *s)
 {
