@@ -161,6 +161,31 @@ test_bad_record(void **state)
 	assert_string_equal(err, "log record 1 is not a valid effect");
 	st_close();
 	pm_log_close(log);
+
+	/* A cross-shard part whose tag is cut short, or whose framing
+	 * runs past its end: refused alike. */
+	static const char short_tag[] = "\xfe\x01\x00\x01\x00\x07";
+	static const char bad_frame[] =
+		"\xfe\x00\x00\x01\x00\x07\0\0\0\0\0\0\0\x01\0\0\0"
+		"\0\0\0\0\0\0\0\0\0\0\0\0\xff\0\0\0x";
+	const char *recs[2] = { short_tag, bad_frame };
+	size_t lens[2] = { sizeof(short_tag) - 1, sizeof(bad_frame) - 1 };
+	for (int i = 0; i < 2; i++) {
+		unlink(st_log_path);
+		log = open_log(1 << 20);
+		pm_log_replay(log, NULL, NULL, false, &st, err, sizeof(err));
+		assert_int_equal(pm_log_append(log, recs[i], (uint32_t)lens[i]),
+				 0);
+		pm_log_commit(log);
+		pm_log_close(log);
+		log = open_log(1 << 20);
+		st_open(log);
+		assert_int_equal(kv_recover(st_shard, false, err,
+					    sizeof(err)), -EPROTO);
+		assert_string_equal(err, "log record 1 is not a valid effect");
+		st_close();
+		pm_log_close(log);
+	}
 }
 
 
