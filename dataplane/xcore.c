@@ -38,6 +38,8 @@
 #include "worker.h"
 #include "xcore.h"
 
+_Static_assert(DP_MAX_WORKERS <= KV_TX_MAX_SHARDS, "a transaction's mask");
+
 #define XC_BURST     32
 #define XC_MAX_KEYS  4096       /* keys per request a lock check reads */
 

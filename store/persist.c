@@ -98,16 +98,13 @@ txn_add(struct kv_shard *s, const char *rec, size_t len)
 }
 
 /* log_append -- append one record to the log, counting the outcome. */
-static bool
+static void
 log_append(struct kv_shard *s, const char *rec, size_t len)
 {
-	if (len <= UINT32_MAX &&
-	    pm_log_append(s->log, rec, (uint32_t)len) == 0) {
+	if (len <= UINT32_MAX && pm_log_append(s->log, rec, (uint32_t)len) == 0)
 		s->stats.log_records++;
-		return true;
-	}
-	s->stats.log_full_errors++;
-	return false;
+	else
+		s->stats.log_full_errors++;
 }
 
 void
@@ -185,11 +182,8 @@ kv_propagate_end(struct kv_shard *s)
 		s->stats.log_full_errors++;
 	} else if (s->txn_tag != NULL) {
 		/* Always written: it says this shard has its part. */
-		const struct kv_txtag *t = s->txn_tag;
-		tag_put(s->txn_buf, t);
-		if (log_append(s, s->txn_buf, s->txn_len) &&
-		    t->counter > s->tx_hwm[t->origin])
-			s->tx_hwm[t->origin] = t->counter;
+		tag_put(s->txn_buf, s->txn_tag);
+		log_append(s, s->txn_buf, s->txn_len);
 	} else if (s->txn_records == 1) {
 		/* One effect needs no wrapping: [tag][len][record]. */
 		log_append(s, s->txn_buf + 5, s->txn_len - 5);
@@ -232,6 +226,11 @@ kv_tx_end(struct kv_shard *s, const struct kv_txtag *t)
 	kv_propagate_end(s);
 	s->txn_tag = NULL;
 	s->txn_tagged = false;
+	/* Applied here, logged or not (out of memory, log full): a later
+	 * cut takes it into the snapshot, whose mark must then cover it. */
+	if (t != NULL && t->origin < KV_TX_MAX_SHARDS &&
+	    t->counter > s->tx_hwm[t->origin])
+		s->tx_hwm[t->origin] = t->counter;
 }
 
 uint64_t
