@@ -34,7 +34,8 @@ SCRIPTS = sorted(glob.glob(os.path.join(ROOT, 'tests', 'diff', '*.redis')))
 def encode(args):
     out = [b'*%d\r\n' % len(args)]
     for a in args:
-        b = a.encode('utf-8', 'surrogateescape')
+        b = a if isinstance(a, bytes) else a.encode('utf-8',
+                                                      'surrogateescape')
         out.append(b'$%d\r\n%s\r\n' % (len(b), b))
     return b''.join(out)
 
