@@ -1177,7 +1177,15 @@ zrange_generic(struct kv_req *r, int ks, bool store, int by, int dir)
 				    : lo + (uint64_t)offset;
 		}
 	}
-	if (!emit_range(r, e, first, n, rev, withscores, dst)) {
+	/*
+	 * As Redis, a destination is made for a rank range's length: a
+	 * skiplist from the start past the limit (its -0 scores stay -0);
+	 * a score or lex range starts a listpack and converts on the way.
+	 */
+	bool oom = dst != NULL && by == ZR_RANK &&
+		   n > r->s->cfg->zset_lp_entries &&
+		   zset_convert(r->s, dst) != 0;
+	if (oom || !emit_range(r, e, first, n, rev, withscores, dst)) {
 		zset_new_free(r->s, dst);
 		kv_reply_error(r->c, "OOM out of memory");
 		return;

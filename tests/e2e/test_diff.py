@@ -18,6 +18,9 @@ listpack, where -0 is stored as 0 (Redis never copies the sources).
 Script format: one command per line, arguments split like a POSIX shell
 (shlex), '#' starts a comment, blank lines are ignored. Each script starts
 from an empty keyspace (FLUSHALL is sent first, its reply not compared).
+An argument @dump:KEY is the payload of the last DUMP KEY the same
+server answered (RESTORE k 0 @dump:j: a round trip on each server; the
+DUMPs themselves are compared).
 """
 import glob
 import os
@@ -104,6 +107,18 @@ KNOWN = {'multi.redis': lambda want, got: got.startswith(TX_REFUSALS),
          'zsets_random.redis': neg_zero_only}
 
 
+def resolve(args, dumps):
+    """args with each @dump:KEY replaced by dumps[KEY]."""
+    return [dumps[a[6:]] if a.startswith('@dump:') else a for a in args]
+
+
+def remember_dump(args, reply, dumps):
+    """After DUMP KEY: its payload (a bulk reply) into dumps[KEY]."""
+    if (len(args) == 2 and args[0].upper() == 'DUMP' and
+            reply.startswith(b'$') and not reply.startswith(b'$-')):
+        dumps[args[1]] = reply[reply.index(b'\r\n') + 2:-2]
+
+
 def commands(path):
     with open(path) as f:
         for no, line in enumerate(f, 1):
@@ -122,8 +137,12 @@ def test_script(nserver, oracle, script):
     mismatches = []
     known_first = None
     name = os.path.basename(script)
+    dumps = ({}, {})
     for no, args in commands(script):
-        a, b = want.call(args), got.call(args)
+        a = want.call(resolve(args, dumps[0]))
+        b = got.call(resolve(args, dumps[1]))
+        remember_dump(args, a, dumps[0])
+        remember_dump(args, b, dumps[1])
         if a != b:
             if known_first is None:
                 known_first = name in KNOWN and KNOWN[name](a, b)

@@ -162,6 +162,21 @@ test_neg_zero(void **state)
 	rx("ZADD c 1 x", ":0\r\n");
 	rx("ZADD c -0 x", ":0\r\n");
 	rx("ZSCORE c x", "$2\r\n-0\r\n");
+	/* a rank range's destination is made for its length, a score
+	 * range's starts a listpack (x goes in first, as 0) */
+	st_cfg.zset_lp_entries = 2;
+	rx("ZRANGESTORE rr c 0 -1", ":3\r\n");
+	assert_int_equal(enc("rr"), KV_ENC_SKIPLIST);
+	rx("ZSCORE rr x", "$2\r\n-0\r\n");
+	rx("ZRANGESTORE rr c -inf +inf BYSCORE", ":3\r\n");
+	assert_int_equal(enc("rr"), KV_ENC_SKIPLIST);
+	rx("ZSCORE rr x", "$1\r\n0\r\n");
+	rx("ZRANGESTORE rr c +inf -inf BYSCORE REV", ":3\r\n");
+	rx("ZSCORE rr x", "$2\r\n-0\r\n");
+	rx("ZRANGESTORE rr c 0 1", ":2\r\n");
+	assert_int_equal(enc("rr"), KV_ENC_LISTPACK);
+	rx("ZSCORE rr x", "$1\r\n0\r\n");
+	st_cfg.zset_lp_entries = 128;
 	/* a weight making -0: 0 in a compact result, -0 in a skiplist */
 	rx("ZADD zero 0 a", ":1\r\n");
 	rx("ZUNIONSTORE w 1 zero WEIGHTS -1", ":1\r\n");
@@ -194,7 +209,7 @@ test_neg_zero(void **state)
 	assert_string_equal(buf, "2.5");
 	kv_zset_fmt_lp_score(buf, sizeof(buf), -INFINITY);
 	assert_string_equal(buf, "-inf");
-	rx("DEL lp rs us c zero w canon", ":7\r\n");
+	rx("DEL lp rs us c zero w canon rr", ":8\r\n");
 	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
