@@ -11,9 +11,10 @@ an expected failure with N > 1 as long as the first difference is such a
 refusal (see docs/architecture.md, "Workers and shards"); any other
 difference fails it. Likewise zsets_random.redis with N > 1 when its
 first difference is a score -0 that redpoll answers as 0: a command
-gathered across shards works on copies of its sources made with
-DUMP/RESTORE, and RESTORE turns a small skiplist sorted set into a
-listpack, where -0 is stored as 0 (Redis never copies the sources).
+gathered across shards works on copies of its keys made with
+DUMP/RESTORE (and puts changed keys back the same way), and RESTORE
+turns a small skiplist sorted set into a listpack, writing -0 as 0, as
+Redis's RESTORE does (Redis never copies the keys).
 
 Script format: one command per line, arguments split like a POSIX shell
 (shlex), '#' starts a comment, blank lines are ignored. Each script starts
