@@ -631,6 +631,11 @@ reply_score(struct kv_client *c, double d)
 	kv_reply_bulk(c, buf, (size_t)n);
 }
 
+/*
+ * kv_zset_fmt_lp_score -- a listpack score as Redis's d2string keeps it
+ * (and ZSCAN and DUMP show it): integers within +-LLONG_MAX/2 as
+ * integers.
+ */
 int
 kv_zset_fmt_lp_score(char *buf, size_t size, double d)
 {
@@ -2176,6 +2181,7 @@ kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
 	return zset_put(s, e, m, len, score, true) == 0 ? 1 : -1;
 }
 
+/* kv_zset_lp_canon -- a loaded listpack's -0 scores made 0 (kv_private.h). */
 void
 kv_zset_lp_canon(struct kv_entry *e)
 {
