@@ -815,6 +815,34 @@ test_neg_zero(void **state)
 	restore_dumps("lps", NEG0_LP, NEG0_LP_Z2);
 	rx("OBJECT ENCODING lps", "$8\r\nskiplist\r\n");
 	rx("ZSCORE lps x", "$2\r\n-0\r\n");
+
+	/* A file: loaded as Redis loads it, with the limits of the time */
+	struct kv_rdb_buf f = { 0 };
+	char err[256];
+	write_file(&f);
+	struct kv_shard *orig = st_shard;
+	struct kv_shard_params sp = { .core = 1, .cfg = &st_cfg };
+	for (int entries = 1; entries <= 128; entries += 127) {
+		st_cfg.zset_lp_entries = (unsigned long)entries;
+		struct kv_shard *s2 = kv_shard_create(&sp);
+		assert_non_null(s2);
+		struct load_ctx lc = { s2, 0 };
+		struct kv_rdb_loader ld = { .shard = one_shard, .key = install,
+					    .ctx = &lc, .n_db = 16,
+					    .now_ms = kv_now_refresh(s2) };
+		assert_int_equal(kv_rdb_load(f.p, f.len, &ld, err,
+					     sizeof(err)), 0);
+		st_shard = s2;
+		rx("ZSCORE lp x", "$2\r\n-0\r\n");
+		rx("ZSCORE z2 x", "$1\r\n0\r\n");
+		rx("ZSCORE lps x", entries == 1 ? "$2\r\n-0\r\n"
+						: "$1\r\n0\r\n");
+		rx("OBJECT ENCODING lps", entries == 1 ?
+		   "$8\r\nskiplist\r\n" : "$8\r\nlistpack\r\n");
+		st_shard = orig;
+		kv_shard_free(s2);
+	}
+	kv_rdb_buf_free(&f);
 	st_cfg.zset_lp_entries = 128;
 	rx("DEL lp z2 z2s lps", ":4\r\n");
 	assert_int_equal(kv_used_memory(st_shard), 0);
