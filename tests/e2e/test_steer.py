@@ -4,15 +4,24 @@
 worker that owns its flow; the others transmit through worker 0. Many
 clients at once get every reply right, every worker owns connections,
 the steering counters move, nothing is dropped, the whole keyspace
-answers, ICMP and a clean stop work.
+answers, ICMP and a clean stop work. The same with redpoll-bench over
+net_memif, a single-queue device.
 """
+import json
+import os
+import shutil
+import signal
 import subprocess
+import tempfile
 import threading
 
 import pytest
 import redis
 
-from conftest import IP, PORT, WORKER_CORES, worker_args
+from conftest import BUILD, IP, PORT, WORKER_CORES, worker_args
+from test_bench import MemifRedpoll, bench, check_clean
+
+CTL = os.path.join(BUILD, 'app', 'redpollctl')
 
 CLIENTS = 40
 KEYS = 30
@@ -72,6 +81,13 @@ def test_one_queue_many_workers(fresh, n):
         assert w['worker%d_tx_handoff' % i] > 0
         assert w['worker%d_steered_out' % i] == 0
     assert all(w['worker%d_steer_drops' % i] == 0 for i in range(n))
+    cores = json.loads(subprocess.run(
+        [CTL, '-s', rp.admin, '--json', 'cores'], capture_output=True,
+        text=True, timeout=30, check=True).stdout)
+    assert [c['worker'] for c in cores] == list(range(n))
+    assert cores[0]['steered_out'] > 0 and cores[0]['steer_drops'] == 0
+    assert all(c['steered_in'] > 0 and c['tx_handoff'] > 0
+               for c in cores[1:])
 
     # The keyspace spans every shard.
     r = conns[0]
@@ -112,3 +128,42 @@ def test_connection_churn(fresh):
     r.close()
     assert rp.stop() == 0
     rp.check_log()
+
+
+def test_memif_bench_two_workers(tmp_path):
+    """redpoll-bench back to back over net_memif (one queue pair) with
+    two redpoll workers: RESP/UDP and TCP runs without an error, the TCP
+    connections spread over both workers through the rings."""
+    work = tempfile.mkdtemp(prefix='rpsteer-', dir='/dev/shm')
+    sock = os.path.join(work, 'memif.sock')
+    rp = MemifRedpoll(work, sock)
+    rp.cores = list(WORKER_CORES[2])
+    rp.extra = ['--workers', '2', '--port-queues', '1']
+    try:
+        rp.start()
+        rates = {}
+        for name, transport in (('udp', []), ('tcp', ['--tcp'])):
+            out = tmp_path / ('%s.json' % name)
+            rc, o, e = bench(['--timeout-ms', '5000', *transport, '-t',
+                              'set,get', '--ratio', 'set:get=1:3', '-c',
+                              '16', '-P', '4', '--duration', '2',
+                              '--json', str(out)],
+                             '--vdev=net_memif0,role=client,socket=%s' %
+                             sock)
+            assert rc == 0, o + e + rp.read_log()[-2000:]
+            r = json.loads(out.read_text())
+            check_clean(r)
+            rates[name] = r['requests_per_second']
+        print('steered memif, 2 workers: %s requests/s' % rates)
+        cores = json.loads(subprocess.run(
+            [CTL, '-s', rp.admin, '--json', 'cores'], capture_output=True,
+            text=True, timeout=30, check=True).stdout)
+        assert cores[0]['steered_out'] > 0
+        assert cores[1]['steered_in'] > 0 and cores[1]['tx_handoff'] > 0
+        assert all(c['steer_drops'] == 0 for c in cores)
+        assert all(c['commands'] > 0 for c in cores), cores
+        assert rp.stop() == 0
+        rp.check_log()
+    finally:
+        rp.stop(signal.SIGKILL)
+        shutil.rmtree(work, ignore_errors=True)

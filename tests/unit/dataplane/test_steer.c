@@ -8,6 +8,7 @@
  * queue, a full ring drops and counts without leaking mbufs, and the
  * drain state says who must keep polling.
  */
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_random.h>
@@ -316,11 +317,77 @@ test_two_workers_one_queue(void **state)
 	tb_pool = frames_pool;
 }
 
+/*
+ * test_cost -- bursts of 32 frames of 32 flows through the port, once
+ * received plainly and once steered between two workers (classified by
+ * worker 0, the other half through the ring to worker 1): every frame
+ * arrives once; the extra cycles per frame are printed (docs/
+ * architecture.md quotes them).
+ */
+static void
+test_cost(void **state)
+{
+	struct dp_port port;
+	char err[256];
+	int sockets[2] = { 0, 0 };
+	struct rte_mbuf *burst[DP_MAX_BURST], *pkts[2 * DP_MAX_BURST];
+	const unsigned rounds = 20000;
+	(void)state;
+
+	assert_int_equal(dp_port_setup(&port, 0, 2, 1, sockets, 256, 256,
+				       2047, 1500, err, sizeof(err)), 0);
+	struct dp_worker *w[2] = { new_worker(&port, 0, 2),
+				   new_worker(&port, 1, 2) };
+	assert_int_equal(dp_steer_setup(w, 2, 1), 0);
+	for (unsigned i = 0; i < DP_MAX_BURST; i++)
+		burst[i] = tcp_frame((uint16_t)(43000 + i), 0x10, 1, 1, 1000,
+				     NULL, 0, "GET k\r\n", 7);
+
+	uint64_t cycles[2] = { 0, 0 };
+	for (unsigned steer = 0; steer < 2; steer++) {
+		for (unsigned r = 0; r < rounds; r++) {
+			assert_int_equal(rte_eth_tx_burst(0, 0, burst,
+							  DP_MAX_BURST),
+					 DP_MAX_BURST);
+			uint64_t t0 = rte_rdtsc();
+			uint16_t n;
+			if (steer) {
+				n = dp_steer_rx(w[0], pkts, RTE_DIM(pkts));
+				n += dp_steer_rx(w[1], pkts + n,
+						 (uint16_t)(RTE_DIM(pkts) - n));
+			} else {
+				n = rte_eth_rx_burst(0, 0, pkts, DP_MAX_BURST);
+			}
+			cycles[steer] += rte_rdtsc() - t0;
+			assert_int_equal(n, DP_MAX_BURST);
+		}
+	}
+	print_message("steering: %.1f cycles per frame (plain rx %.1f, "
+		      "steered rx %.1f), %.0f%% of frames moved\n",
+		      (double)(cycles[1] - cycles[0]) / rounds / DP_MAX_BURST,
+		      (double)cycles[0] / rounds / DP_MAX_BURST,
+		      (double)cycles[1] / rounds / DP_MAX_BURST,
+		      100.0 * (double)w[1]->counters[DP_W_steered_in] /
+		      rounds / DP_MAX_BURST);
+	assert_true(w[1]->counters[DP_W_steered_in] > 0);
+	assert_int_equal(w[0]->counters[DP_W_steer_drops], 0);
+	rte_pktmbuf_free_bulk(burst, DP_MAX_BURST);
+	for (unsigned i = 0; i < 2; i++) {
+		dp_steer_free(w[i]);
+		dp_net_fini(&w[i]->net);
+		rte_free(w[i]);
+	}
+	assert_int_equal(rte_eth_dev_stop(0), 0);
+	for (unsigned i = 0; i < 2; i++)
+		rte_mempool_free(port.pools[i]);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_hash_symmetric),
 	cmocka_unit_test(test_hash_spread),
 	cmocka_unit_test(test_frame_owner),
 	cmocka_unit_test(test_two_workers_one_queue),
+	cmocka_unit_test(test_cost),
 };
 
 int
