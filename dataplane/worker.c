@@ -146,6 +146,7 @@ static uint16_t
 worker_poll(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[2 * DP_MAX_BURST];
+	uint64_t steered = w->counters[DP_W_steered_out];
 	uint16_t n = worker_rx(w, pkts, RTE_DIM(pkts));
 
 	if (unlikely(w->net.impair_rx != NULL)) {
@@ -172,8 +173,9 @@ worker_poll(struct dp_worker *w)
 	dp_udp_flush(w->udp);
 	worker_timers(w);
 	dp_net_tx_flush(&w->net);
-	if (w->steer != NULL)
-		nc += dp_steer_tx(w);
+	if (w->steer != NULL)   /* frames moved for others are work too */
+		nc += dp_steer_tx(w) +
+		      (unsigned)(w->counters[DP_W_steered_out] - steered);
 	/* A running snapshot advances a bounded step per iteration. */
 	if (unlikely(kv_snapshot_running(w->shard)) &&
 	    kv_snapshot_step(w->shard))

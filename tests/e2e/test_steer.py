@@ -70,7 +70,8 @@ def test_one_queue_many_workers(fresh, n):
     w = conns[0].info('workers')
     # Connections: each worker owns some (the flow hash spreads them).
     owned = [w['worker%d_connections' % i] for i in range(n)]
-    assert sum(owned) == CLIENTS
+    # (the start-up check's connection may still be closing)
+    assert CLIENTS <= sum(owned) <= CLIENTS + 1, owned
     assert all(o > 0 for o in owned), owned
     # Worker 0 steered frames out to every other worker, which got them
     # and handed their transmit to worker 0; no ring overflowed.
