@@ -307,8 +307,8 @@ dp_steer_rx(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t max)
 		uint16_t base = k;
 		for (unsigned x = 0; x < got; x++) {
 			struct rte_mbuf *m = pkts[base + x];
-			const struct rte_ether_hdr *eh =
-				rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+			const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m,
+				const struct rte_ether_hdr *);
 			if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
 				dp_arp_learn(&w->net, m);
 			else

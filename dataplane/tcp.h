@@ -155,10 +155,11 @@ void tcp_set_steer(struct tcp_stack *ts, unsigned n_workers, unsigned self);
 
 /*
  * tcp_connect -- active open to dst_ip:dst_port (network order) from the
- * stack's address and an ephemeral port (see tcp_set_rss, tcp_set_steer): sends a SYN
- * offering MSS, window scaling, SACK and timestamps, and retransmits it
- * with exponential backoff. app is the application's handle from now
- * on: the connected upcall follows on success, closed on failure.
+ * stack's address and an ephemeral port (see tcp_set_rss and
+ * tcp_set_steer): sends a SYN offering MSS, window scaling, SACK and
+ * timestamps, and retransmits it with exponential backoff. app is the
+ * application's handle from now on: the connected upcall follows on
+ * success, closed on failure.
  * Returns 0 and the connection in *out, -ENOTSUP if the stack has no
  * connected upcall, -EADDRNOTAVAIL if no source port is free, -ENOMEM if
  * the connection table is full. No upcall runs during the call.

@@ -54,7 +54,8 @@ test_hash_spread(void **state)
 		unsigned count[8] = { 0 };
 		const unsigned flows = 6000;
 		for (unsigned p = 0; p < flows; p++) {
-			uint16_t sport = rte_cpu_to_be_16((uint16_t)(40000 + p));
+			uint16_t sport = rte_cpu_to_be_16(
+				(uint16_t)(40000 + p));
 			unsigned o = dp_steer_owner(
 				dp_steer_hash(client, server, sport,
 					      rte_cpu_to_be_16(6379)), n);
