@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include <rte_atomic.h>
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
