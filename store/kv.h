@@ -303,7 +303,8 @@ void kv_set_logging(struct kv_shard *s, bool on);
 
 /*
  * kv_key_log_state -- log a key's current state as one effect: RESTORE
- * ... REPLACE ABSTTL of its value, or DEL when it does not exist.
+ * ... REPLACE ABSTTL of its value, or DEL when it does not exist. It
+ * touches no WATCH (the writes that made the state did, unlogged).
  * Returns 0 or -1 without memory.
  */
 int kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,

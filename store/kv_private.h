@@ -615,9 +615,16 @@ void kv_reply_scan_empty(struct kv_client *c);
  */
 void kv_propagate_begin(struct kv_shard *s);
 void kv_propagate_end(struct kv_shard *s);
-/* kv_propagate -- log the effect of a write (argv of the effect). */
+/* kv_propagate -- a write's effect (argv of the effect): WATCHed keys
+ * touched, the change counted, the effect logged. */
 void kv_propagate(struct kv_shard *s, unsigned db, int argc,
 		  const struct kv_arg *argv);
+/*
+ * kv_log_effect -- only the logging of kv_propagate: no WATCH touched,
+ * no change counted (kv_key_log_state: the change happened, unlogged).
+ */
+void kv_log_effect(struct kv_shard *s, unsigned db, int argc,
+		   const struct kv_arg *argv);
 /*
  * kv_replay_command -- run a logged effect (recovery): no reply, no auth
  * or memory checks, nothing logged again. Returns -1 for a record that is

@@ -2252,7 +2252,7 @@ kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 	kv_now_refresh(s);
 	if (e == NULL) {
 		const struct kv_arg del[2] = { { "DEL", 3 }, { key, len } };
-		kv_propagate(s, db, 2, del);
+		kv_log_effect(s, db, 2, del);
 		return 0;
 	}
 	struct kv_rdb_buf b = { 0 };
@@ -2268,7 +2268,7 @@ kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		{ (const char *)b.p, b.len }, { "REPLACE", 7 },
 		{ "ABSTTL", 6 },
 	};
-	kv_propagate(s, db, 6, restore);
+	kv_log_effect(s, db, 6, restore);
 	kv_rdb_buf_free(&b);
 	return 0;
 }

@@ -3,14 +3,8 @@ run against Debian's redis-server and against redpoll; every reply must be
 identical, byte for byte.
 
 With several workers (the nserver fixture runs every script against 1, 2
-and 3) a transaction runs only on the shard of the worker the connection
-landed on (chosen by the flow's hash, so it varies from run to run):
-multi.redis then meets redpoll's refusals (WATCH of another shard's key,
-EXECABORT of a queue with one) and their consequences. That script is
-an expected failure with N > 1 as long as the first difference is such a
-refusal (see docs/architecture.md, "Workers and shards"); any other
-difference fails it. Likewise zsets_random.redis with N > 1 when its
-first difference is a score -0 that redpoll answers as 0: a command
+and 3) every script must give the same bytes too. One known difference
+is accepted: zsets_random.redis with N > 1 when its first difference is a score -0 that redpoll answers as 0: a command
 gathered across shards works on copies of its sources made with
 DUMP/RESTORE, and RESTORE turns a small skiplist sorted set into a
 listpack, where -0 is stored as 0 (Redis never copies the sources).
@@ -84,13 +78,6 @@ class Conn:
         self.s.close()
 
 
-# redpoll's refusals of a transaction across workers (dataplane/xcore.c).
-TX_REFUSALS = (b"-ERR WATCH with several workers takes only keys of this "
-               b"connection's shard",
-               b"-EXECABORT Transaction discarded: with several workers a "
-               b"transaction's keys must all be on one worker's shard")
-
-
 def neg_zero_only(want, got):
     """Whether got is want with every score -0 answered as 0."""
     return want != got and want.replace(b'$2\r\n-0\r\n',
@@ -99,8 +86,7 @@ def neg_zero_only(want, got):
 
 # Known differences with several workers: script -> the test its first
 # difference must pass (arguments: redis's reply, redpoll's).
-KNOWN = {'multi.redis': lambda want, got: got.startswith(TX_REFUSALS),
-         'zsets_random.redis': neg_zero_only}
+KNOWN = {'zsets_random.redis': neg_zero_only}
 
 
 def commands(path):
