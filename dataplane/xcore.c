@@ -995,17 +995,20 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		run(w, pd->orig);
 	}
 	kv_set_logging(w->shard, true);
+	/* This shard's keys: their final states, one record. */
+	kv_log_group(w->shard, true);
+	for (unsigned k = 0; k < pd->nk && !pd->readonly_cmd; k++)
+		if (pd->kshard[k] == w->index)
+			kv_key_log_state(w->shard, pd->gk[k].db,
+					 pd->gk[k].key.ptr, pd->gk[k].key.len);
+	kv_log_group(w->shard, false);
 	pd->phase = TX_STORING;
 	pd->n_waiting = 0;
 	for (unsigned k = 0; k < pd->nk; k++) {
 		const struct kv_arg *key = &pd->gk[k].key;
 		unsigned db = pd->gk[k].db;
-		if (pd->kshard[k] == w->index) {
-			if (!pd->readonly_cmd)
-				kv_key_log_state(w->shard, db, key->ptr,
-						 key->len);
+		if (pd->kshard[k] == w->index)
 			continue;
-		}
 		struct dp_xmsg *out = NULL;
 		const struct dp_xmsg *d0 = pd->moves[mj];
 		const struct dp_xmsg *t0 = pd->moves[mj + 1];
@@ -1273,11 +1276,15 @@ is_cmd(const struct kv_arg *a, const char *name)
 }
 
 /*
- * exec_gathered -- EXEC of a transaction whose keys are on several
- * shards: the transaction leaves its client (which leaves MULTI), its
- * keys (queued commands' and WATCHed) are locked shard by shard and
+ * exec_gathered -- EXEC with several workers. A transaction whose keys
+ * are all this shard's runs here at once when no cross-shard lock is
+ * held here. Any other (keys of other shards, or locks held: its keys
+ * may be some transaction's) leaves its client (which leaves MULTI),
+ * its keys (queued commands' and WATCHed) are locked shard by shard and
  * gathered here as for any gathered command, EXEC runs on them, the
- * results go back to their owners.
+ * results go back to their owners. A transaction with a command that
+ * cannot run on gathered keys (whole-keyspace, SWAPDB, MOVE, COPY ...
+ * DB) is refused, wherever its keys are, as no shard alone can run it.
  */
 static bool
 exec_gathered(struct dp_worker *w, struct kv_client *c, const struct kv_arg *argv,
@@ -1292,6 +1299,13 @@ exec_gathered(struct dp_worker *w, struct kv_client *c, const struct kv_arg *arg
 	char err[256], name[64];
 
 	int nk = kv_multi_keys(w->shard, c, n, &gk, &db_after, &readonly, &why);
+	if (nk >= 0 && w->xc->n_locks == 0 && w->xc->fifo == NULL &&
+	    kv_multi_local(c, w->index, n)) {
+		free(gk);
+		w->counters[DP_W_requests_local]++;
+		kv_execute(w->shard, c, 1, argv);
+		return true;
+	}
 	if (nk < 0) {
 		kv_multi_free(kv_multi_detach(c));
 		if (nk == -1) {
@@ -1466,8 +1480,7 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		 * gathered (exec_gathered).
 		 */
 		if (argc == 1 && is_cmd(&argv[0], "exec") &&
-		    !(c->flags & KV_CLIENT_DIRTY_EXEC) &&
-		    !kv_multi_local(c, w->index, n))
+		    !(c->flags & KV_CLIENT_DIRTY_EXEC))
 			return exec_gathered(w, c, argv, o);
 		plan.kind = KV_ROUTE_HOME;
 	} else if (n > 1 && argc >= 2 && is_cmd(&argv[0], "watch")) {

@@ -785,7 +785,6 @@ kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
 	const struct kv_multi *m = c->multi;
 	struct mkeys x = { 0 };
 	unsigned db = c->db;
-	int pos[256];
 	bool ok = true;
 
 	*out = NULL;
@@ -796,9 +795,15 @@ kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
 		ok = mkeys_add(&x, m->wk[i].db, m->wk[i].key, m->wk[i].klen);
 	for (unsigned i = 0; ok && m != NULL && i < m->n; i++) {
 		const struct kv_qcmd *q = &m->q[i];
-		int n = kv_request_keys(q->argc, q->argv, pos, 256);
+		int *pos = malloc((size_t)q->argc * sizeof(*pos));
+		if (pos == NULL) {
+			ok = false;
+			break;
+		}
+		int n = kv_request_keys(q->argc, q->argv, pos, q->argc);
 		if (!gatherable(q, n_shards, n)) {
 			*why = q->cmd->name;
+			free(pos);
 			free(x.k);
 			return -2;
 		}
@@ -818,6 +823,7 @@ kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
 		for (int k = 0; ok && k < n; k++)
 			ok = mkeys_add(&x, db, q->argv[pos[k]].ptr,
 				       q->argv[pos[k]].len);
+		free(pos);
 	}
 	/* One allocation: the list, then the names it points to. */
 	struct kv_mkey *r = ok ? malloc(x.n * sizeof(*r) + x.bytes + 1) : NULL;

@@ -2243,6 +2243,15 @@ kv_set_logging(struct kv_shard *s, bool on)
 	s->nolog = !on;
 }
 
+void
+kv_log_group(struct kv_shard *s, bool open)
+{
+	if (open)
+		kv_propagate_begin(s);
+	else
+		kv_propagate_end(s);
+}
+
 int
 kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		 size_t len)
