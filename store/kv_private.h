@@ -481,8 +481,15 @@ void kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn,
  * there, -1 out of memory), converting as SADD does; kv_set_foreach
  * visits the members (intset: ascending). kv_zset_init makes e an empty
  * sorted set; kv_zset_add adds an absent member (1 added, 0 already
- * there, -1 out of memory); kv_zset_foreach visits (member, score) by
- * ascending rank, or descending if rev.
+ * there, -1 out of memory) with its score as given, as a load keeps a
+ * listpack's "-0" text (a command's ZADD writes -0 there as 0);
+ * kv_zset_lp_canon then turns the -0 scores of a set read from binary
+ * scores (RDB ZSET_2) that ended a listpack into 0, as Redis's
+ * conversion of the loaded skiplist writes them; kv_zset_foreach visits
+ * (member, score) by ascending rank, or descending if rev;
+ * kv_zset_fmt_lp_score writes a score as a listpack holds it (Redis's
+ * d2string: integral values as integers, "-0" kept) into buf, returning
+ * its length.
  */
 int kv_set_init(struct kv_shard *s, struct kv_entry *e);
 int kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
@@ -493,6 +500,8 @@ void kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx);
 void kv_zset_init(struct kv_entry *e);
 int kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
 		size_t len, double score);
+void kv_zset_lp_canon(struct kv_entry *e);
+int kv_zset_fmt_lp_score(char *buf, size_t size, double d);
 uint64_t kv_zset_len(const struct kv_entry *e);
 typedef void (*kv_scored_fn)(void *ctx, const char *m, size_t len,
 			     double score);

@@ -611,27 +611,12 @@ enc_set(struct kv_rdb_buf *b, const struct kv_entry *e)
 	kv_set_foreach((struct kv_entry *)(uintptr_t)e, set_member, b);
 }
 
-/*
- * fmt_score -- a score as Redis 7.0 writes it in a listpack (d2string):
- * an integral value within +-LLONG_MAX/2 as an integer, else %.17g.
- */
-static int
-fmt_score(char *buf, size_t size, double d)
-{
-	if (isinf(d))
-		return snprintf(buf, size, d > 0 ? "inf" : "-inf");
-	if (d >= -(double)(LLONG_MAX / 2) && d <= (double)(LLONG_MAX / 2) &&
-	    (double)(long long)d == d)
-		return kv_ll2str(buf, size, (long long)d);
-	return snprintf(buf, size, "%.17g", d);
-}
-
 /* zset_lp_elem -- kv_zset_foreach callback: member, score to a listpack. */
 static void
 zset_lp_elem(void *ctx, const char *m, size_t len, double score)
 {
 	char num[64];
-	int n = fmt_score(num, sizeof(num), score);
+	int n = kv_zset_fmt_lp_score(num, sizeof(num), score);
 
 	lp_add(ctx, m, len);
 	lp_add(ctx, num, (size_t)n);
@@ -1553,6 +1538,8 @@ dec_zset(struct dec *d, bool binary)
 		if (rc != 0)
 			return rc;
 	}
+	/* Redis loads a skiplist, then converts a small one. */
+	kv_zset_lp_canon(d->v);
 	return 0;
 }
 
