@@ -376,8 +376,11 @@ deliver(struct dp_worker *w, struct dp_xmsg *m)
 		drain(w);
 		return;
 	case XC_TXCMD:
-		/* Under the transaction's own locks: it never waits. */
+		/* Under the transaction's own locks: it never waits. A
+		 * put-back keeps the encoding the copy had. */
+		kv_set_restore_exact(w->shard, true);
 		run(w, m);
+		kv_set_restore_exact(w->shard, false);
 		respond(w, m);
 		return;
 	case XC_APPLY:
@@ -969,7 +972,9 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		struct dp_xmsg *in = move_msg(w, pd, w->index, k,
 					      pd->moves[mi], pd->moves[mi + 1]);
 		if (in != NULL) {
+			kv_set_restore_exact(w->shard, true);
 			run(w, in);
+			kv_set_restore_exact(w->shard, false);
 			msg_free(in);
 		}
 		/* The copy as restored (its encoding may differ from the

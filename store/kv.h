@@ -302,6 +302,15 @@ size_t kv_info_merge(const char *const *texts, const size_t *lens,
 void kv_set_logging(struct kv_shard *s, bool on);
 
 /*
+ * kv_set_restore_exact -- whether RESTORE keeps the encoding its payload
+ * names: a ZSET_2, HASH or SET stays a skiplist or hashtable however
+ * small (off by default, as Redis converts small ones). The copies and
+ * put-backs of a gathered command use it, so that a value keeps its
+ * owner's encoding on the way (a skiplist keeps a score -0).
+ */
+void kv_set_restore_exact(struct kv_shard *s, bool on);
+
+/*
  * kv_key_log_state -- log a key's current state as one effect: RESTORE
  * ... REPLACE ABSTTL of its value, or DEL when it does not exist. It
  * touches no WATCH (the writes that made the state did, unlogged).

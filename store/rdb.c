@@ -1165,6 +1165,18 @@ struct dec {
 	size_t flen;
 };
 
+/*
+ * exact -- with kv_set_restore_exact, a value whose payload names the
+ * large encoding (ZSET_2, HASH, SET) keeps it however small it is.
+ */
+static int
+exact(struct dec *d, int (*to_large)(struct kv_shard *, struct kv_entry *))
+{
+	if (!d->s->restore_exact || to_large(d->s, d->v) == 0)
+		return 0;
+	return rd_fail(d->r, -ENOMEM, "out of memory");
+}
+
 /* dec_string -- STRING. */
 static int
 dec_string(struct dec *d)
@@ -1341,7 +1353,7 @@ dec_hash(struct dec *d)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return exact(d, kv_hash_to_dict);
 }
 
 /* set_add -- a member into the set being decoded. */
@@ -1384,7 +1396,7 @@ dec_set(struct dec *d)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return exact(d, kv_set_to_dict);
 }
 
 /* dec_set_intset -- SET_INTSET: width, count and members in a string. */
@@ -1538,6 +1550,8 @@ dec_zset(struct dec *d, bool binary)
 		if (rc != 0)
 			return rc;
 	}
+	if (d->s->restore_exact)
+		return exact(d, kv_zset_to_skiplist);
 	/* Redis loads a skiplist, then converts a small one. */
 	kv_zset_lp_canon(d->v);
 	return 0;
@@ -2228,6 +2242,12 @@ void
 kv_set_logging(struct kv_shard *s, bool on)
 {
 	s->nolog = !on;
+}
+
+void
+kv_set_restore_exact(struct kv_shard *s, bool on)
+{
+	s->restore_exact = on;
 }
 
 void
