@@ -261,6 +261,7 @@ struct kv_shard {
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
 	bool nolog;                /* kv_set_logging(false): effects not logged */
+	bool restore_exact;        /* kv_set_restore_exact */
 	struct kv_client **monitors;       /* MONITOR clients (server.c) */
 	unsigned n_monitors, cap_monitors;
 	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
@@ -434,6 +435,11 @@ int kv_zset_dup(struct kv_shard *s, struct kv_entry *dst,
  * (Redis's SORT does, for good). 0, or -1 when out of memory.
  */
 int kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e);
+
+/* kv_hash_to_dict, kv_set_to_dict -- a hash or set in its dict encoding
+ * (from a listpack or an intset). 0, or -1 without memory. */
+int kv_hash_to_dict(struct kv_shard *s, struct kv_entry *e);
+int kv_set_to_dict(struct kv_shard *s, struct kv_entry *e);
 
 /*
  * Building and reading values from outside their type's file (rdb.c).
@@ -624,9 +630,16 @@ void kv_reply_scan_empty(struct kv_client *c);
  */
 void kv_propagate_begin(struct kv_shard *s);
 void kv_propagate_end(struct kv_shard *s);
-/* kv_propagate -- log the effect of a write (argv of the effect). */
+/* kv_propagate -- a write's effect (argv of the effect): WATCHed keys
+ * touched, the change counted, the effect logged. */
 void kv_propagate(struct kv_shard *s, unsigned db, int argc,
 		  const struct kv_arg *argv);
+/*
+ * kv_log_effect -- only the logging of kv_propagate: no WATCH touched,
+ * no change counted (kv_key_log_state: the change happened, unlogged).
+ */
+void kv_log_effect(struct kv_shard *s, unsigned db, int argc,
+		   const struct kv_arg *argv);
 /*
  * kv_replay_command -- run a logged effect (recovery): no reply, no auth
  * or memory checks, nothing logged again. Returns -1 for a record that is

@@ -1165,6 +1165,18 @@ struct dec {
 	size_t flen;
 };
 
+/*
+ * exact -- with kv_set_restore_exact, a value whose payload names the
+ * large encoding (ZSET_2, HASH, SET) keeps it however small it is.
+ */
+static int
+exact(struct dec *d, int (*to_large)(struct kv_shard *, struct kv_entry *))
+{
+	if (!d->s->restore_exact || to_large(d->s, d->v) == 0)
+		return 0;
+	return rd_fail(d->r, -ENOMEM, "out of memory");
+}
+
 /* dec_string -- STRING. */
 static int
 dec_string(struct dec *d)
@@ -1341,7 +1353,7 @@ dec_hash(struct dec *d)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return exact(d, kv_hash_to_dict);
 }
 
 /* set_add -- a member into the set being decoded. */
@@ -1384,7 +1396,7 @@ dec_set(struct dec *d)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return exact(d, kv_set_to_dict);
 }
 
 /* dec_set_intset -- SET_INTSET: width, count and members in a string. */
@@ -1538,6 +1550,8 @@ dec_zset(struct dec *d, bool binary)
 		if (rc != 0)
 			return rc;
 	}
+	if (d->s->restore_exact)
+		return exact(d, kv_zset_to_skiplist);
 	/* Redis loads a skiplist, then converts a small one. */
 	kv_zset_lp_canon(d->v);
 	return 0;
@@ -2230,6 +2244,21 @@ kv_set_logging(struct kv_shard *s, bool on)
 	s->nolog = !on;
 }
 
+void
+kv_set_restore_exact(struct kv_shard *s, bool on)
+{
+	s->restore_exact = on;
+}
+
+void
+kv_log_group(struct kv_shard *s, bool open)
+{
+	if (open)
+		kv_propagate_begin(s);
+	else
+		kv_propagate_end(s);
+}
+
 int
 kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		 size_t len)
@@ -2239,7 +2268,7 @@ kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 	kv_now_refresh(s);
 	if (e == NULL) {
 		const struct kv_arg del[2] = { { "DEL", 3 }, { key, len } };
-		kv_propagate(s, db, 2, del);
+		kv_log_effect(s, db, 2, del);
 		return 0;
 	}
 	struct kv_rdb_buf b = { 0 };
@@ -2255,7 +2284,7 @@ kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		{ (const char *)b.p, b.len }, { "REPLACE", 7 },
 		{ "ABSTTL", 6 },
 	};
-	kv_propagate(s, db, 6, restore);
+	kv_log_effect(s, db, 6, restore);
 	kv_rdb_buf_free(&b);
 	return 0;
 }

@@ -798,6 +798,54 @@ restore_dumps(const char *key, const char *in, const char *out)
 	assert_memory_equal(got, want, w);
 }
 
+/*
+ * test_restore_exact -- with kv_set_restore_exact (a gathered copy or
+ * put-back) a payload that names the large encoding keeps it however
+ * small: a ZSET_2 stays a skiplist with its -0, a HASH and a SET stay
+ * hashtables; without it RESTORE converts them as Redis does.
+ */
+static void
+test_restore_exact(void **state)
+{
+	unsigned char p[256];
+	(void)state;
+	kv_set_restore_exact(st_shard, true);
+	restore_dumps("z2x", NEG0_Z2, NEG0_Z2);
+	rx("OBJECT ENCODING z2x", "$8\r\nskiplist\r\n");
+	rx("ZSCORE z2x x", "$2\r\n-0\r\n");
+	kv_set_restore_exact(st_shard, false);
+
+	/* HASH and SET payloads: made with the limits at 1. */
+	st_cfg.hash_lp_entries = 1;
+	st_cfg.set_max_intset_entries = 1;
+	rx("HSET h a 1 b 2", ":2\r\n");
+	rx("SADD s 1 2", ":2\r\n");
+	rx("OBJECT ENCODING h", "$9\r\nhashtable\r\n");
+	rx("OBJECT ENCODING s", "$9\r\nhashtable\r\n");
+	st_cfg.hash_lp_entries = 128;
+	st_cfg.set_max_intset_entries = 512;
+	size_t hn = dump_of("h", p);
+	restore("h2", p, hn, NULL);
+	expect("+OK\r\n");
+	rx("OBJECT ENCODING h2", "$8\r\nlistpack\r\n");
+	kv_set_restore_exact(st_shard, true);
+	restore("h3", p, hn, NULL);
+	expect("+OK\r\n");
+	rx("OBJECT ENCODING h3", "$9\r\nhashtable\r\n");
+	rx("HGET h3 b", "$1\r\n2\r\n");
+	kv_set_restore_exact(st_shard, false);
+	size_t sn = dump_of("s", p);
+	restore("s2", p, sn, NULL);
+	expect("+OK\r\n");
+	rx("OBJECT ENCODING s2", "$6\r\nintset\r\n");
+	kv_set_restore_exact(st_shard, true);
+	restore("s3", p, sn, NULL);
+	expect("+OK\r\n");
+	rx("OBJECT ENCODING s3", "$9\r\nhashtable\r\n");
+	rx("SISMEMBER s3 2", ":1\r\n");
+	kv_set_restore_exact(st_shard, false);
+}
+
 static void
 test_neg_zero(void **state)
 {
@@ -936,6 +984,7 @@ test_sets_zsets(void **state)
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_sets_zsets),
 	ST_TEST(test_neg_zero),
+	ST_TEST(test_restore_exact),
 	ST_TEST(test_crc64),
 	ST_TEST(test_lzf),
 	ST_TEST(test_dump_like_redis),
