@@ -47,6 +47,18 @@ def client():
     return redis.Redis(host=IP, port=PORT, socket_timeout=20)
 
 
+def run_until_done(writers, readers, stop):
+    """Run readers and writers; once every writer ended, stop the readers
+    (they loop until stop is set) and wait for them."""
+    for t in readers + writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+
+
 @pytest.mark.parametrize('n', [2, 3])
 def test_keys_everywhere(fresh, n):
     rp = start(fresh, n)
@@ -204,15 +216,9 @@ def test_mset_never_seen_half(fresh, n):
         except Exception as e:
             errors.append(e)
 
-    ws = [threading.Thread(target=writer, args=(t,)) for t in range(3)]
-    rs = [threading.Thread(target=reader) for _ in range(3)]
-    for t in rs + ws:
-        t.start()
-    for t in ws:
-        t.join()
-    stop.set()
-    for t in rs:
-        t.join()
+    run_until_done([threading.Thread(target=writer, args=(t,))
+                    for t in range(3)],
+                   [threading.Thread(target=reader) for _ in range(3)], stop)
     assert not errors and not bad, (errors, bad[:3])
     assert reads[0] > 100
     assert len(set(c.mget(keys))) == 1
@@ -293,16 +299,11 @@ def test_multi_exec_transfers_keep_total(fresh, n):
         except Exception as e:
             errors.append(e)
 
-    ws = [threading.Thread(target=transfer, args=(t,)) for t in range(4)]
-    ws += [threading.Thread(target=watched, args=(t,)) for t in range(3)]
-    rs = [threading.Thread(target=auditor) for _ in range(2)]
-    for t in rs + ws:
-        t.start()
-    for t in ws:
-        t.join()
-    stop.set()
-    for t in rs:
-        t.join()
+    run_until_done([threading.Thread(target=transfer, args=(t,))
+                    for t in range(4)] +
+                   [threading.Thread(target=watched, args=(t,))
+                    for t in range(3)],
+                   [threading.Thread(target=auditor) for _ in range(2)], stop)
     assert not errors and not bad, (errors, bad[:3])
     assert audits[0] > 20
     assert sum(int(v) for v in c.mget(ACCOUNTS)) == total

@@ -1475,33 +1475,33 @@ test_connect_rss_port(void **state)
  * traffic hash (dp_steer_hash) to worker 2; without steering some land
  * on other workers.
  */
+/* connect_owner -- open a connection; the worker (of 3) its return
+ * traffic hashes to. */
+static unsigned
+connect_owner(void)
+{
+	uint32_t iss;
+	uint16_t lport;
+
+	connect_syn(&iss, &lport);
+	uint32_t h = dp_steer_hash(rte_cpu_to_be_32(PEER_IP),
+				   rte_cpu_to_be_32(US_IP),
+				   rte_cpu_to_be_16(SRV_PORT),
+				   rte_cpu_to_be_16(lport));
+	return dp_steer_owner(h, 3);
+}
+
 static void
 test_connect_steer_port(void **state)
 {
 	(void)state;
 	tcp_set_steer(ts, 3, 2);
-	for (unsigned n = 0; n < 64; n++) {
-		uint32_t iss;
-		uint16_t lport;
-		connect_syn(&iss, &lport);
-		uint32_t h = dp_steer_hash(rte_cpu_to_be_32(PEER_IP),
-					   rte_cpu_to_be_32(US_IP),
-					   rte_cpu_to_be_16(SRV_PORT),
-					   rte_cpu_to_be_16(lport));
-		assert_int_equal(dp_steer_owner(h, 3), 2);
-	}
+	for (unsigned n = 0; n < 64; n++)
+		assert_int_equal(connect_owner(), 2);
 	tcp_set_steer(ts, 0, 0);
 	unsigned other = 0;
-	for (unsigned n = 0; n < 32; n++) {
-		uint32_t iss;
-		uint16_t lport;
-		connect_syn(&iss, &lport);
-		uint32_t h = dp_steer_hash(rte_cpu_to_be_32(PEER_IP),
-					   rte_cpu_to_be_32(US_IP),
-					   rte_cpu_to_be_16(SRV_PORT),
-					   rte_cpu_to_be_16(lport));
-		other += dp_steer_owner(h, 3) != 2;
-	}
+	for (unsigned n = 0; n < 32; n++)
+		other += connect_owner() != 2;
 	assert_true(other > 0);
 }
 

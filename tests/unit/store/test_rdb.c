@@ -799,6 +799,30 @@ restore_dumps(const char *key, const char *in, const char *out)
 }
 
 /*
+ * restore_both -- RESTORE key's DUMP as key-plain (its encoding then is
+ * plain) and, with kv_set_restore_exact, as key-exact (a hashtable).
+ */
+static void
+restore_both(const char *key, const char *plain)
+{
+	unsigned char p[256];
+	char name[32];
+	size_t n = dump_of(key, p);
+
+	for (int ex = 0; ex < 2; ex++) {
+		snprintf(name, sizeof(name), "%s-%s", key,
+			 ex ? "exact" : "plain");
+		kv_set_restore_exact(st_shard, ex == 1);
+		restore(name, p, n, NULL);
+		expect("+OK\r\n");
+		kv_set_restore_exact(st_shard, false);
+		char line[64];
+		snprintf(line, sizeof(line), "OBJECT ENCODING %s", name);
+		rx(line, ex ? "$9\r\nhashtable\r\n" : plain);
+	}
+}
+
+/*
  * test_restore_exact -- with kv_set_restore_exact (a gathered copy or
  * put-back) a payload that names the large encoding keeps it however
  * small: a ZSET_2 stays a skiplist with its -0, a HASH and a SET stay
@@ -807,7 +831,6 @@ restore_dumps(const char *key, const char *in, const char *out)
 static void
 test_restore_exact(void **state)
 {
-	unsigned char p[256];
 	(void)state;
 	kv_set_restore_exact(st_shard, true);
 	restore_dumps("z2x", NEG0_Z2, NEG0_Z2);
@@ -824,26 +847,10 @@ test_restore_exact(void **state)
 	rx("OBJECT ENCODING s", "$9\r\nhashtable\r\n");
 	st_cfg.hash_lp_entries = 128;
 	st_cfg.set_max_intset_entries = 512;
-	size_t hn = dump_of("h", p);
-	restore("h2", p, hn, NULL);
-	expect("+OK\r\n");
-	rx("OBJECT ENCODING h2", "$8\r\nlistpack\r\n");
-	kv_set_restore_exact(st_shard, true);
-	restore("h3", p, hn, NULL);
-	expect("+OK\r\n");
-	rx("OBJECT ENCODING h3", "$9\r\nhashtable\r\n");
-	rx("HGET h3 b", "$1\r\n2\r\n");
-	kv_set_restore_exact(st_shard, false);
-	size_t sn = dump_of("s", p);
-	restore("s2", p, sn, NULL);
-	expect("+OK\r\n");
-	rx("OBJECT ENCODING s2", "$6\r\nintset\r\n");
-	kv_set_restore_exact(st_shard, true);
-	restore("s3", p, sn, NULL);
-	expect("+OK\r\n");
-	rx("OBJECT ENCODING s3", "$9\r\nhashtable\r\n");
-	rx("SISMEMBER s3 2", ":1\r\n");
-	kv_set_restore_exact(st_shard, false);
+	restore_both("h", "$8\r\nlistpack\r\n");
+	rx("HGET h-exact b", "$1\r\n2\r\n");
+	restore_both("s", "$6\r\nintset\r\n");
+	rx("SISMEMBER s-exact 2", ":1\r\n");
 }
 
 static void
