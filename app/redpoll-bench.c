@@ -233,7 +233,7 @@ main(int argc, char **argv)
 		break;
 	}
 	int socket = (int)rte_socket_id();
-	rc = dp_port_setup(&port, port_id, 1, &socket, BENCH_RX_DESC,
+	rc = dp_port_setup(&port, port_id, 1, 0, &socket, BENCH_RX_DESC,
 			   BENCH_TX_DESC, BENCH_MBUFS, o->mtu, err,
 			   sizeof(err));
 	if (rc != 0) {

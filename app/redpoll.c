@@ -36,6 +36,7 @@
 #include "pm.h"
 #include "port.h"
 #include "rdb.h"
+#include "steer.h"
 #include "tcp.h"
 #include "telemetry.h"
 #include "udp.h"
@@ -490,6 +491,7 @@ worker_free(struct dp_worker *w)
 	dp_conn_fini(w);
 	dp_udp_free(w->udp);
 	dp_xc_free(w);
+	dp_steer_free(w);
 	dp_ctl_free(w->ctl);
 	tcp_stack_free(w->net.tcp);
 	dp_net_fini(&w->net);
@@ -646,9 +648,9 @@ main(int argc, char **argv)
 	uint16_t port_id = 0;
 	RTE_ETH_FOREACH_DEV(port_id)
 		break;
-	rc = dp_port_setup(&port, port_id, (uint16_t)n_workers, sockets,
-			   cfg.rx_desc, cfg.tx_desc, cfg.mbufs, cfg.mtu, err,
-			   sizeof(err));
+	rc = dp_port_setup(&port, port_id, (uint16_t)n_workers,
+			   (uint16_t)cfg.port_queues, sockets, cfg.rx_desc,
+			   cfg.tx_desc, cfg.mbufs, cfg.mtu, err, sizeof(err));
 	if (rc != 0) {
 		RP_LOG(ERR, net, "%s", err);
 		goto out_eal;
@@ -682,6 +684,17 @@ main(int argc, char **argv)
 		RP_LOG(ERR, app, "cannot create the rings between workers: "
 		       "%s", strerror(-rc));
 		goto out_workers;
+	}
+	if (port.n_queues < n_workers) {
+		rc = dp_steer_setup(workers, n_workers, port.n_queues);
+		if (rc != 0) {
+			RP_LOG(ERR, net, "cannot create the steering rings: "
+			       "%s", strerror(-rc));
+			goto out_workers;
+		}
+		RP_LOG(NOTICE, net, "port %s: %u queue pair(s) for %u "
+		       "workers: flows steered between workers in software",
+		       port.name, port.n_queues, n_workers);
 	}
 
 	/* Recovery: every worker loads its own snapshot and replays its own

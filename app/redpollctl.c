@@ -453,6 +453,8 @@ cmd_cores(struct ctl *c)
 		double keys = W("keys"), mem = W("used_memory");
 		double local = W("requests_local");
 		double remote = W("requests_remote"), ring = W("ring_depth");
+		double st_in = W("steered_in"), st_out = W("steered_out");
+		double st_tx = W("tx_handoff"), st_drops = W("steer_drops");
 #undef W
 		double pct = busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0;
 		tot_cmds += cmds;
@@ -467,10 +469,12 @@ cmd_cores(struct ctl *c)
 			       "\"admin_requests\":%.0f,"
 			       "\"connections\":%.0f,\"keys\":%.0f,"
 			       "\"used_memory\":%.0f,\"requests_local\":%.0f,"
-			       "\"requests_remote\":%.0f,\"ring_depth\":%.0f}",
+			       "\"requests_remote\":%.0f,\"ring_depth\":%.0f,"
+			       "\"steered_in\":%.0f,\"steered_out\":%.0f,"
+			       "\"tx_handoff\":%.0f,\"steer_drops\":%.0f}",
 			       w ? "," : "", w, cmds, pct, busy, hz, cpr, cmds1,
 			       cpr1, share, adm, conns, keys, mem, local,
-			       remote, ring);
+			       remote, ring, st_in, st_out, st_tx, st_drops);
 		else
 			printf("%-7u %12.0f %8.2f %9.0f %9.0f %5.0f%% %12.0f "
 			       "%8.0f %10.0f %12.0f %10.0f %10.0f %6.0f\n", w,

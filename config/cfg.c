@@ -138,6 +138,9 @@ static const struct cfg_directive cfg_table[] = {
 	  .def = "1024", .doc = "descriptors per RX queue" },
 	{ "tx-descriptors", K_POW2, F(tx_desc), .min = 64, .max = 16384,
 	  .def = "1024", .doc = "descriptors per TX queue" },
+	{ "port-queues", K_INT, F(port_queues), .max = 128, .def = "0",
+	  .doc = "queue pairs of the port (0: one per worker); fewer than "
+	  "workers steers flows between workers in software" },
 	{ "mbufs", K_INT, F(mbufs), .min = 1023, .max = 16777215,
 	  .def = "65535", .doc = "mbufs in each worker's pool" },
 	{ "impair-rx", K_IMPAIR, F(impair_rx), .max_args = 6, .def = "",

@@ -81,6 +81,7 @@ struct rp_config {
 					  * requests wait */
 	unsigned rx_desc;         /* "rx-descriptors" */
 	unsigned tx_desc;         /* "tx-descriptors" */
+	unsigned port_queues;     /* "port-queues": 0 = one per worker */
 	unsigned mbufs;           /* "mbufs": mbuf pool size per worker */
 	char impair_rx[128];      /* "impair-rx": impairment spec, "" = off */
 	char impair_tx[128];      /* "impair-tx": impairment spec, "" = off */

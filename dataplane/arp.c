@@ -113,8 +113,12 @@ arp_learn(struct dp_net *net, uint32_t ip, const struct rte_ether_addr *mac,
 	arp_release(net, e);
 }
 
-void
-dp_arp_input(struct dp_net *net, struct rte_mbuf *m)
+/*
+ * arp_process -- an ARP frame (data at the Ethernet header): learn the
+ * sender, and answer a request for our address if answer. Consumes m.
+ */
+static void
+arp_process(struct dp_net *net, struct rte_mbuf *m, bool answer)
 {
 	struct rte_arp_hdr *a;
 
@@ -140,7 +144,7 @@ dp_arp_input(struct dp_net *net, struct rte_mbuf *m)
 		arp_learn(net, sip, &a->arp_data.arp_sha, for_us);
 	if (op == RTE_ARP_OP_REQUEST) {
 		DP_COUNT(net, arp_requests_rx);
-		if (for_us && sip != net->ip)
+		if (answer && for_us && sip != net->ip)
 			arp_send(net, RTE_ARP_OP_REPLY, &a->arp_data.arp_sha,
 				 sip, &a->arp_data.arp_sha);
 	} else if (op == RTE_ARP_OP_REPLY) {
@@ -150,6 +154,18 @@ dp_arp_input(struct dp_net *net, struct rte_mbuf *m)
 	}
 out:
 	rte_pktmbuf_free(m);
+}
+
+void
+dp_arp_input(struct dp_net *net, struct rte_mbuf *m)
+{
+	arp_process(net, m, true);
+}
+
+void
+dp_arp_learn(struct dp_net *net, struct rte_mbuf *m)
+{
+	arp_process(net, m, false);
 }
 
 void

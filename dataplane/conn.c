@@ -70,7 +70,8 @@ struct dp_conn {
 	enum conn_close close;          /* what dp_conn_service must do */
 	enum conn_close done;           /* what it already did */
 	uint64_t last_tsc;              /* last input, for "timeout" */
-	bool waiting;                   /* too many routed: parsing paused */
+	bool waiting;                   /* too many routed, or a barrier:
+					 * parsing paused */
 	bool blocked;                   /* output over budget: paused */
 	bool eof;                       /* peer's FIN came while paused */
 	bool on_out;                    /* on w->out_conns */
@@ -85,6 +86,7 @@ struct dp_conn {
 	struct conn_slot *spare;        /* for the next request: a request
 					 * that runs here needs none */
 	unsigned routed;                /* slots still waiting */
+	struct conn_slot *barrier;      /* parsing waits for this reply */
 	struct dp_conn *prev, *next;    /* w->conns */
 	struct dp_conn *next_deferred;  /* w->deferred */
 	int deferred;
@@ -373,6 +375,7 @@ slots_release(struct dp_conn *c)
 	}
 	c->slots_tail = NULL;
 	c->routed = 0;
+	c->barrier = NULL;
 }
 
 /* conn_alloc -- a connection struct from the worker's free list. */
@@ -417,6 +420,7 @@ conn_accept(void *ctx, struct tcp_conn *tc)
 	c->tc = tc;
 	c->w = w;
 	c->waiting = false;
+	c->barrier = NULL;
 	c->blocked = false;
 	c->eof = false;
 	c->soft_tsc = 0;
@@ -537,6 +541,10 @@ conn_process(struct dp_conn *c, char *buf, size_t len)
 				c->slots_tail = sl;
 				if (++c->routed >= CONN_MAX_ROUTED)
 					c->waiting = true;
+				if (o.barrier) {
+					c->barrier = sl;
+					c->waiting = true;
+				}
 			}
 			if (c->client.flags & KV_CLIENT_CLOSE_AFTER_REPLY)
 				conn_defer(c, CONN_CLOSE);
@@ -712,10 +720,13 @@ conn_routed_done(struct dp_worker *w, void *owner, const char *reply,
 		conn_defer(c, CONN_ABORT);
 	sl->ready = true;
 	c->routed--;
+	if (c->barrier == sl)
+		c->barrier = NULL;
 	slots_flush(c);
 	if (c->slots == NULL && c->close == CONN_CLOSE)
 		conn_defer(c, CONN_CLOSE);      /* the close waited for us */
-	if (c->waiting && c->routed < CONN_MAX_ROUTED / 2) {
+	if (c->waiting && c->barrier == NULL &&
+	    c->routed < CONN_MAX_ROUTED / 2) {
 		c->waiting = false;
 		conn_resume(c);
 	}

@@ -67,9 +67,8 @@ dp_net_fini(struct dp_net *net)
 	net->impair_rx = net->impair_tx = NULL;
 }
 
-/* tx_all -- hand n frames to the port; frees what it does not take. */
-static void
-tx_all(struct dp_net *net, struct rte_mbuf **pkts, uint16_t n)
+void
+dp_net_tx_burst(struct dp_net *net, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent = 0;
 
@@ -97,10 +96,10 @@ dp_net_tx_flush(struct dp_net *net)
 					     net->n_tx, out, RTE_DIM(out),
 					     net->now_tsc);
 		net->n_tx = 0;
-		tx_all(net, out, k);
+		dp_net_tx_burst(net, out, k);
 		return;
 	}
-	tx_all(net, net->tx, net->n_tx);
+	dp_net_tx_burst(net, net->tx, net->n_tx);
 	net->n_tx = 0;
 }
 

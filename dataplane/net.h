@@ -166,6 +166,14 @@ void dp_net_input(struct dp_net *net, struct rte_mbuf **pkts, uint16_t n);
 void dp_net_tx(struct dp_net *net, struct rte_mbuf *m);
 
 /*
+ * dp_net_tx_burst -- hand n complete frames to the port now (through
+ * tx_burst if set), with a few retries; frees and counts (tx_full) what
+ * it does not take. Not counted in tx_packets: for frames already
+ * counted where they were queued. Consumes the n mbufs.
+ */
+void dp_net_tx_burst(struct dp_net *net, struct rte_mbuf **pkts, uint16_t n);
+
+/*
  * dp_net_tx_flush -- hand every queued frame to the port; frames the port
  * does not accept after a few retries are freed and counted (tx_full).
  * With impair_tx set, the frames (and those it held that are due) pass

@@ -11,6 +11,13 @@
 void dp_arp_input(struct dp_net *net, struct rte_mbuf *m);
 
 /*
+ * dp_arp_learn -- an ARP frame another worker received and answered
+ * (software steering, steer.c): learn from it as dp_arp_input does,
+ * answer nothing.
+ */
+void dp_arp_learn(struct dp_net *net, struct rte_mbuf *m);
+
+/*
  * dp_arp_output -- prepend the Ethernet header of an IPv4 packet for
  * next hop hop (network order) and queue it, or hold it while the
  * address is resolved.

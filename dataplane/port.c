@@ -2,7 +2,9 @@
  * port.c -- ethdev port and queue set-up.
  *
  * Every worker owns one RX/TX queue pair and an mbuf pool on its socket,
- * so that nothing on the packet path is shared between cores. Checksum
+ * so that nothing on the packet path is shared between cores; a port
+ * with fewer queue pairs than workers gets as many as it has, and
+ * software steering (steer.c) shares them. Checksum
  * offloads and multi-segment transmit are enabled when the port offers
  * them; the stack does the work in software otherwise.
  */
@@ -68,9 +70,10 @@ choose_offloads(const struct rte_eth_dev_info *info,
 }
 
 int
-dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
-	      const int *sockets, unsigned rx_desc, unsigned tx_desc,
-	      unsigned mbufs, uint16_t mtu, char *err, size_t errlen)
+dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
+	      uint16_t queues, const int *sockets, unsigned rx_desc,
+	      unsigned tx_desc, unsigned mbufs, uint16_t mtu, char *err,
+	      size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -79,8 +82,12 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 
 	memset(p, 0, sizeof(*p));
 	p->port_id = port_id;
-	p->n_queues = n_queues;
 	p->mtu = mtu;
+	if (n_workers == 0 || n_workers > DP_MAX_WORKERS) {
+		snprintf(err, errlen, "port %u: %u workers: 1..%u supported",
+			 port_id, n_workers, DP_MAX_WORKERS);
+		return -EINVAL;
+	}
 
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		snprintf(err, errlen, "port %u: no such ethdev port (give one "
@@ -96,12 +103,17 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 	}
 	rte_eth_dev_get_name_by_port(port_id, p->name);
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
-	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
-		snprintf(err, errlen, "port %s: %u workers need %u queue pairs, "
-			 "the device offers %u rx / %u tx", p->name, n_queues,
-			 n_queues, info.max_rx_queues, info.max_tx_queues);
+	uint16_t n_queues = queues == 0 ? n_workers :
+			    RTE_MIN(queues, n_workers);
+	n_queues = RTE_MIN(n_queues, RTE_MIN(info.max_rx_queues,
+					     info.max_tx_queues));
+	if (n_queues == 0) {
+		snprintf(err, errlen, "port %s: the device offers no queue "
+			 "pair", p->name);
 		return -EINVAL;
 	}
+	p->n_queues = n_queues;
+	p->n_workers = n_workers;
 
 	memset(&conf, 0, sizeof(conf));
 	p->offloads = choose_offloads(&info, &conf);
@@ -127,7 +139,7 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 		return rc;
 	}
 
-	for (uint16_t q = 0; q < n_queues; q++) {
+	for (uint16_t q = 0; q < n_workers; q++) {
 		char name[RTE_MEMPOOL_NAMESIZE];
 		struct rte_eth_rxconf rxq = info.default_rxconf;
 		struct rte_eth_txconf txq = info.default_txconf;
@@ -138,12 +150,14 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 						      DP_MBUF_DATA, sockets[q]);
 		if (p->pools[q] == NULL) {
 			snprintf(err, errlen, "port %s: cannot create a pool "
-				 "of %u mbufs for queue %u: %s (try fewer "
+				 "of %u mbufs for worker %u: %s (try fewer "
 				 "'mbufs' or more hugepages)", p->name, mbufs,
 				 q, rte_strerror(rte_errno));
 			rc = -ENOMEM;
 			goto fail;
 		}
+		if (q >= n_queues)
+			continue;
 		rxq.offloads = conf.rxmode.offloads;
 		txq.offloads = conf.txmode.offloads;
 		rc = rte_eth_rx_queue_setup(port_id, q, nb_rx, sockets[q], &rxq,
@@ -172,7 +186,7 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
 	return 0;
 
 fail:
-	for (uint16_t q = 0; q < n_queues; q++) {
+	for (uint16_t q = 0; q < n_workers; q++) {
 		rte_mempool_free(p->pools[q]);
 		p->pools[q] = NULL;
 	}
@@ -217,7 +231,7 @@ dp_port_close(struct dp_port *p)
 {
 	rte_eth_dev_stop(p->port_id);
 	rte_eth_dev_close(p->port_id);
-	for (uint16_t q = 0; q < p->n_queues; q++) {
+	for (uint16_t q = 0; q < p->n_workers; q++) {
 		rte_mempool_free(p->pools[q]);
 		p->pools[q] = NULL;
 	}

@@ -17,27 +17,32 @@
 
 struct dp_port {
 	uint16_t port_id;
-	uint16_t n_queues;                 /* = workers */
+	uint16_t n_queues;                 /* queue pairs, <= n_workers */
+	uint16_t n_workers;                /* pools */
 	uint16_t mtu;
 	uint32_t offloads;                 /* DP_OFF_* (net.h) */
 	struct rte_ether_addr mac;
 	char name[RTE_ETH_NAME_MAX_LEN];   /* device name */
 	char driver[32];
-	struct rte_mempool *pools[DP_MAX_WORKERS]; /* one per queue */
+	struct rte_mempool *pools[DP_MAX_WORKERS]; /* one per worker */
 };
 
 /*
- * dp_port_setup -- configure and start a port with n_queues queue pairs.
+ * dp_port_setup -- configure and start a port for n_workers workers.
  *   port_id:     ethdev port.
- *   n_queues:    worker count; each queue gets its own pool on the
- *                worker's socket (sockets[q]).
+ *   n_workers:   worker count; each worker gets its own pool on its
+ *                socket (sockets[w]).
+ *   queues:      queue pairs wanted, 0 = one per worker; fewer are set
+ *                up when the device offers fewer (p->n_queues says how
+ *                many: queue q is worker q's).
  *   rx_desc, tx_desc, mbufs, mtu: from the configuration.
  *   err:         reason on failure.
  * Returns 0 or a negative errno.
  */
-int dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_queues,
-		  const int *sockets, unsigned rx_desc, unsigned tx_desc,
-		  unsigned mbufs, uint16_t mtu, char *err, size_t errlen);
+int dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
+		  uint16_t queues, const int *sockets, unsigned rx_desc,
+		  unsigned tx_desc, unsigned mbufs, uint16_t mtu, char *err,
+		  size_t errlen);
 
 /*
  * dp_port_rss -- the port's receive-side scaling, for tcp_set_rss: the

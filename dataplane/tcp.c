@@ -12,6 +12,7 @@
 #include <rte_random.h>
 #include <rte_thash.h>
 
+#include "steer.h"
 #include "tcp_private.h"
 
 static const char *const counter_names[] = {
@@ -160,6 +161,13 @@ tcp_set_rss(struct tcp_stack *ts, const uint8_t *key, unsigned key_len,
 	return 0;
 }
 
+void
+tcp_set_steer(struct tcp_stack *ts, unsigned n_workers, unsigned self)
+{
+	ts->steer_n = n_workers;
+	ts->steer_self = self;
+}
+
 uint16_t
 tcp_rss_queue(const struct tcp_stack *ts, uint32_t src, uint16_t sport,
 	      uint32_t dst, uint16_t dport)
@@ -179,9 +187,10 @@ tcp_rss_queue(const struct tcp_stack *ts, uint32_t src, uint16_t sport,
 /*
  * pick_port -- a free ephemeral port (host order) for a connection to
  * raddr:rport: not listened on, whose return traffic RSS sends to this
- * stack's queue, and whose 4-tuple is not in the table (which holds the
- * TIME_WAIT connections too). The search goes on from the last port
- * chosen (a random one at first). Returns the port or -EADDRNOTAVAIL.
+ * stack's queue (or software steering to this stack's worker), and
+ * whose 4-tuple is not in the table (which holds the TIME_WAIT
+ * connections too). The search goes on from the last port chosen (a
+ * random one at first). Returns the port or -EADDRNOTAVAIL.
  */
 static int
 pick_port(struct tcp_stack *ts, uint32_t raddr, uint16_t rport)
@@ -200,6 +209,10 @@ pick_port(struct tcp_stack *ts, uint32_t raddr, uint16_t rport)
 			continue;
 		if (ts->reta_size > 0 &&
 		    tcp_rss_queue(ts, raddr, rport, laddr, be) != ts->queue)
+			continue;
+		if (ts->steer_n > 1 &&
+		    dp_steer_owner(dp_steer_hash(raddr, laddr, rport, be),
+				   ts->steer_n) != ts->steer_self)
 			continue;
 		if (tcp_conn_lookup(ts, raddr, rport, laddr, be) != NULL)
 			continue;

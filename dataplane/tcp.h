@@ -146,11 +146,20 @@ int tcp_set_rss(struct tcp_stack *ts, const uint8_t *key, unsigned key_len,
 		const uint16_t *reta, unsigned reta_size, uint16_t queue);
 
 /*
+ * tcp_set_steer -- the port's frames are steered in software (steer.h)
+ * among n_workers, this stack being worker self's: tcp_connect picks
+ * source ports whose return traffic dp_steer_hash gives to self.
+ * n_workers 0 or 1: no steering.
+ */
+void tcp_set_steer(struct tcp_stack *ts, unsigned n_workers, unsigned self);
+
+/*
  * tcp_connect -- active open to dst_ip:dst_port (network order) from the
- * stack's address and an ephemeral port (see tcp_set_rss): sends a SYN
- * offering MSS, window scaling, SACK and timestamps, and retransmits it
- * with exponential backoff. app is the application's handle from now
- * on: the connected upcall follows on success, closed on failure.
+ * stack's address and an ephemeral port (see tcp_set_rss and
+ * tcp_set_steer): sends a SYN offering MSS, window scaling, SACK and
+ * timestamps, and retransmits it with exponential backoff. app is the
+ * application's handle from now on: the connected upcall follows on
+ * success, closed on failure.
  * Returns 0 and the connection in *out, -ENOTSUP if the stack has no
  * connected upcall, -EADDRNOTAVAIL if no source port is free, -ENOMEM if
  * the connection table is full. No upcall runs during the call.

@@ -182,6 +182,8 @@ struct tcp_stack {
 	uint16_t *reta;
 	unsigned reta_size;
 	uint16_t queue;
+	/* software steering (tcp_set_steer); steer_n < 2 = none */
+	unsigned steer_n, steer_self;
 	uint64_t next_timer_tsc;
 	uint64_t counters[TCP__MAX];
 };

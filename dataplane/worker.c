@@ -2,7 +2,9 @@
  * worker.c -- the poll loop of a worker lcore.
  *
  * One iteration (ARCHITECTURE.md "Packet path"):
- *   1. rx_burst from the worker's queue;
+ *   1. rx_burst from the worker's queue (with software steering,
+ *      dataplane/steer.c: the frames of flows other workers own go to
+ *      them, and theirs for this worker come in);
  *   2-4. Ethernet/ARP/IPv4/ICMP/TCP input; payload parsed and executed
  *      against the shard by the connection layer (replies queued in the
  *      TCP send queues, not yet sent); then the control plane's requests
@@ -12,7 +14,8 @@
  *      (persistence sync), or at most every persistence-async-us (async);
  *      then the control plane's replies are released;
  *   7. replies and ACKs segmented and transmitted, UDP replies
- *      (dataplane/udp.c) released;
+ *      (dataplane/udp.c) released; with software steering, the frames
+ *      of workers without a queue sent on this worker's;
  *   8. timers (TCP, ARP, active expiry) with bounded work.
  * When idle for worker-idle-polls iterations, the worker sleeps
  * worker-idle-sleep-us per empty poll so that a shared machine stays
@@ -30,6 +33,7 @@
 #include "impair.h"
 #include "kv.h"
 #include "pm.h"
+#include "steer.h"
 #include "tcp.h"
 #include "udp.h"
 #include "worker.h"
@@ -123,17 +127,31 @@ worker_timers(struct dp_worker *w)
 	}
 }
 
+/*
+ * worker_rx -- the frames to process: a burst of the worker's queue, or
+ * with software steering (steer.h) its own part of one and the frames
+ * other workers steered here.
+ */
+static inline uint16_t
+worker_rx(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t max)
+{
+	if (w->steer != NULL)
+		return dp_steer_rx(w, pkts, max);
+	return rte_eth_rx_burst(w->net.port_id, w->net.queue_id, pkts,
+				RTE_MIN(max, DP_MAX_BURST));
+}
+
 /* worker_poll -- one iteration; returns the packets received. */
 static uint16_t
 worker_poll(struct dp_worker *w)
 {
-	struct rte_mbuf *pkts[DP_MAX_BURST];
-	uint16_t n = rte_eth_rx_burst(w->net.port_id, w->net.queue_id, pkts,
-				      DP_MAX_BURST);
+	struct rte_mbuf *pkts[2 * DP_MAX_BURST];
+	uint64_t steered = w->counters[DP_W_steered_out];
+	uint16_t n = worker_rx(w, pkts, RTE_DIM(pkts));
 
 	if (unlikely(w->net.impair_rx != NULL)) {
 		/* Test impairment; held packets count as work to do. */
-		struct rte_mbuf *out[2 * DP_MAX_BURST + 2];
+		struct rte_mbuf *out[2 * RTE_DIM(pkts) + 2];
 		uint16_t k = dp_impair_burst(w->net.impair_rx, pkts, n, out,
 					     RTE_DIM(out), w->net.now_tsc);
 		if (k > 0)
@@ -155,6 +173,9 @@ worker_poll(struct dp_worker *w)
 	dp_udp_flush(w->udp);
 	worker_timers(w);
 	dp_net_tx_flush(&w->net);
+	if (w->steer != NULL)   /* frames moved for others are work too */
+		nc += dp_steer_tx(w) +
+		      (unsigned)(w->counters[DP_W_steered_out] - steered);
 	/* A running snapshot advances a bounded step per iteration. */
 	if (unlikely(kv_snapshot_running(w->shard)) &&
 	    kv_snapshot_step(w->shard))
@@ -165,7 +186,9 @@ worker_poll(struct dp_worker *w)
 /*
  * worker_drain -- graceful stop: refuse new connections, close the
  * established ones once their queued replies are out, and keep the
- * stack running until they are gone or the drain time is up.
+ * stack running until they are gone or the drain time is up. With
+ * software steering, a worker whose queue carries other workers' frames
+ * keeps polling until they are done too.
  */
 static void
 worker_drain(struct dp_worker *w)
@@ -173,11 +196,19 @@ worker_drain(struct dp_worker *w)
 	tcp_unlisten(w->net.tcp, w->cfg->port);
 	dp_conn_close_all(w);
 	uint64_t end = rte_rdtsc() + w->net.tsc_hz * DP_WORKER_DRAIN_MS / 1000;
-	while (tcp_conns(w->net.tcp) > 0 && rte_rdtsc() < end) {
+	while (rte_rdtsc() < end) {
+		if (tcp_conns(w->net.tcp) == 0) {
+			dp_steer_drained(w);
+			if (!dp_steer_serving(w))
+				break;
+		}
 		w->net.now_tsc = rte_rdtsc();
 		if (worker_poll(w) == 0)
 			rte_delay_us_sleep(100);
 	}
+	dp_steer_drained(w);
+	if (w->steer != NULL)   /* what the last ones handed over */
+		dp_steer_tx(w);
 }
 
 int

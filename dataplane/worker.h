@@ -20,12 +20,17 @@ struct dp_ctl;
 struct dp_xcore;
 struct dp_port;
 struct dp_udp;
+struct dp_steer;
 
 /*
  * Poll-loop and connection counters of a worker. busy_cycles: TSC cycles
  * of iterations that had work (packets, messages, control requests);
  * idle_cycles: of the others (sleeps not included); commands: client
  * requests received on this worker (TCP and UDP), wherever they ran.
+ * Software flow steering (steer.h): steered_out/steered_in, frames sent
+ * to / received from another worker that owns their flow (ARP copies
+ * included); tx_handoff, frames given to the worker that transmits for
+ * this one; steer_drops, frames freed because such a ring was full.
  */
 #define DP_WORKER_COUNTERS(X)                                           \
 	X(iterations) X(busy_cycles) X(idle_cycles) X(commands)          \
@@ -33,7 +38,8 @@ struct dp_udp;
 	X(protocol_errors) X(output_limit_closes) X(idle_timeouts)       \
 	X(query_limit_closes) X(output_blocked)                          \
 	X(commits) X(ctl_requests)                                      \
-	X(requests_local) X(requests_remote) X(requests_served)
+	X(requests_local) X(requests_remote) X(requests_served)          \
+	X(steered_out) X(steered_in) X(tx_handoff) X(steer_drops)
 
 enum dp_worker_counter {
 #define DP_WORKER_ENUM(n) DP_W_##n,
@@ -49,6 +55,7 @@ struct dp_worker {
 	struct dp_ctl *ctl;             /* requests of the control plane */
 	struct dp_xcore *xc;            /* requests between workers */
 	struct dp_udp *udp;             /* RESP over UDP; NULL: off */
+	struct dp_steer *steer;         /* software steering; NULL: off */
 	const struct dp_port *port;     /* the port of its queue pair */
 	struct rp_config *cfg;
 	const volatile bool *quit;      /* set by the control plane */

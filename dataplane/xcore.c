@@ -23,6 +23,7 @@
  * part (kv_snapshot_hold). Recovery replays a part only if every
  * participant has its own (docs/architecture.md, "Crash atomicity").
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ enum xc_kind {
 	XC_APPLY,         /* run the command, unlock the transaction's keys */
 	XC_UNLOCK,        /* unlock the transaction's keys; no reply */
 	XC_TXCMD,         /* run a command under the transaction's locks */
+	XC_WATCH,         /* WATCH keys for a client of the origin */
 };
 
 /* One part of a request: sent by the origin, answered by the target. */
@@ -68,6 +70,7 @@ struct dp_xmsg {
 	struct kv_arg *argv;       /* in the same allocation */
 	char *reply;
 	size_t reply_len, reply_cap;
+	struct kv_wref **wrefs;    /* XC_WATCH: filled by the target */
 };
 
 /* The growing reply of a merge. */
@@ -101,13 +104,15 @@ struct xc_pend {
 	struct dp_xmsg **apply;    /* MSETNX: the writes, one per part */
 	/* GATHER: the command, its keys, the messages of the moves */
 	struct dp_xmsg *orig;
-	int *kpos;
+	struct kv_multi *multi;    /* EXEC: the client's transaction */
+	struct kv_mkey *gk;        /* the keys and their databases */
 	uint16_t *kshard;
 	unsigned nk;
 	struct dp_xmsg **moves;    /* 2 per remote key: DUMP, PEXPIRETIME;
 				    * 1 per remote key: RESTORE or DEL */
 	unsigned n_moves, n_waiting;
 	bool readonly_cmd;
+	bool barrier;              /* the client waits for its reply */
 	struct dp_xmsg *parts[];   /* by ascending target */
 };
 
@@ -138,6 +143,7 @@ struct dp_xcore {
 	unsigned n_held, cap_held;
 	bool commit_due;           /* a part's reply waits for a commit */
 	struct kv_client proxy;    /* runs other workers' requests */
+	struct kv_shard *shards[DP_MAX_WORKERS];  /* every worker's */
 	unsigned pending;
 };
 
@@ -221,6 +227,7 @@ msg_new(struct dp_worker *w, unsigned db, uint32_t cflags, unsigned target,
 static void
 msg_free(struct dp_xmsg *m)
 {
+	free(m->wrefs);
 	free(m->reply);
 	free(m);
 }
@@ -297,12 +304,13 @@ blocked(const struct dp_xcore *xc, const struct dp_xmsg *m)
 
 	if (xc->n_locks == 0)
 		return false;
+	bool request = m->kind == XC_REQ || m->kind == XC_WATCH;
 	int n = kv_request_keys(m->argc, m->argv, pos, XC_MAX_KEYS);
 	if (n <= 0)
-		return m->kind == XC_REQ;
+		return request;
 	for (int i = 0; i < n; i++) {
 		const struct xc_lock *l = locked_by(xc, &m->argv[pos[i]]);
-		if (l != NULL && (m->kind == XC_REQ || l->owner != m->pend ||
+		if (l != NULL && (request || l->owner != m->pend ||
 				  l->origin != m->origin))
 			return true;
 	}
@@ -403,6 +411,9 @@ process(struct dp_worker *w, struct dp_xmsg *m)
 			run(w, m);
 	} else {
 		run(w, m);
+		if (m->kind == XC_WATCH)
+			kv_watch_handoff(w->shard, &w->xc->proxy, m->wrefs,
+					 (unsigned)m->argc - 1);
 	}
 	respond(w, m);
 }
@@ -442,8 +453,11 @@ deliver(struct dp_worker *w, struct dp_xmsg *m)
 		drain(w);
 		return;
 	case XC_TXCMD:
-		/* Under the transaction's own locks: it never waits. */
+		/* Under the transaction's own locks: it never waits. A
+		 * put-back keeps the encoding the copy had. */
+		kv_set_restore_exact(w->shard, true);
 		run(w, m);
+		kv_set_restore_exact(w->shard, false);
 		respond(w, m);
 		return;
 	case XC_APPLY:
@@ -822,8 +836,9 @@ pend_free(struct xc_pend *pd)
 	free(pd->moves);
 	if (pd->orig != NULL)
 		msg_free(pd->orig);
-	free(pd->kpos);
+	free(pd->gk);
 	free(pd->kshard);
+	kv_multi_free(pd->multi);     /* NULL once it ran */
 	free(pd->key_part);
 	free(pd->sync_reply.p);
 	free(pd->scan_keys.p);
@@ -869,13 +884,14 @@ unlock_all(struct dp_worker *w, struct xc_pend *pd)
 	}
 }
 
-/* local_run -- run a command on this shard for the transaction's client
- * and keep its message (reply) for the caller to read and free. */
+/* local_run -- run a command in database db of this shard for the
+ * transaction's client and keep its message (reply) for the caller to
+ * read and free. */
 static struct dp_xmsg *
-local_run(struct dp_worker *w, const struct xc_pend *pd, int argc,
-	  const struct kv_arg *argv)
+local_run(struct dp_worker *w, const struct xc_pend *pd, unsigned db,
+	  int argc, const struct kv_arg *argv)
 {
-	struct dp_xmsg *m = msg_new(w, pd->orig->db, pd->orig->cflags,
+	struct dp_xmsg *m = msg_new(w, db, pd->orig->cflags,
 				    w->index, argc, argv, NULL, NULL, NULL);
 	if (m != NULL)
 		run(w, m);
@@ -896,17 +912,18 @@ bulk(const struct dp_xmsg *m, struct kv_arg *out)
 }
 
 /*
- * move_msg -- the command that puts a key's state, read with DUMP and
- * PEXPIRETIME replies d and t, on shard target (or here): RESTORE ...
+ * move_msg -- the command that puts gathered key k's state, read with
+ * DUMP and PEXPIRETIME replies d and t, on shard target (or here): RESTORE ...
  * REPLACE ABSTTL (an absolute time: a TTL does not drift by a
  * millisecond on the way), or DEL when the key does not exist. NULL
  * without memory.
  */
 static struct dp_xmsg *
 move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
-	 const struct kv_arg *key, const struct dp_xmsg *d,
-	 const struct dp_xmsg *t)
+	 unsigned k, const struct dp_xmsg *d, const struct dp_xmsg *t)
 {
+	const struct kv_arg *key = &pd->gk[k].key;
+	unsigned db = pd->gk[k].db;
 	struct kv_arg payload, a[6];
 	char ttl[24];
 	long long pttl = t != NULL && t->reply_len > 1 ? atoll(t->reply + 1) :
@@ -915,7 +932,7 @@ move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 	if (!bulk(d, &payload) || pttl == -2) {
 		a[0] = (struct kv_arg){ "DEL", 3 };
 		a[1] = *key;
-		return msg_new(w, pd->orig->db, pd->orig->cflags, target, 2, a,
+		return msg_new(w, db, pd->orig->cflags, target, 2, a,
 			       NULL, NULL, NULL);
 	}
 	int tl = snprintf(ttl, sizeof(ttl), "%lld", pttl > 0 ? pttl : 0);
@@ -925,7 +942,7 @@ move_msg(struct dp_worker *w, const struct xc_pend *pd, unsigned target,
 	a[3] = payload;
 	a[4] = (struct kv_arg){ "REPLACE", 7 };
 	a[5] = (struct kv_arg){ "ABSTTL", 6 };
-	return msg_new(w, pd->orig->db, pd->orig->cflags, target, 6, a, NULL,
+	return msg_new(w, db, pd->orig->cflags, target, 6, a, NULL,
 		       NULL, NULL);
 }
 
@@ -963,11 +980,11 @@ gather_fetch(struct dp_worker *w, struct xc_pend *pd)
 	for (unsigned k = 0; k < pd->nk; k++) {
 		if (pd->kshard[k] == w->index)
 			continue;
-		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
+		const struct kv_arg *key = &pd->gk[k].key;
 		struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
 		struct kv_arg pttl[2] = { { "PEXPIRETIME", 11 }, *key };
 		for (int j = 0; j < 2; j++) {
-			struct dp_xmsg *m = msg_new(w, pd->orig->db,
+			struct dp_xmsg *m = msg_new(w, pd->gk[k].db,
 						    pd->orig->cflags,
 						    pd->kshard[k], 2,
 						    j ? pttl : dump, NULL,
@@ -1067,24 +1084,46 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 	for (unsigned k = 0; k < pd->nk; k++) {
 		if (pd->kshard[k] == w->index)
 			continue;
-		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
-		struct dp_xmsg *in = move_msg(w, pd, w->index, key,
+		const struct kv_arg *key = &pd->gk[k].key;
+		unsigned db = pd->gk[k].db;
+		struct dp_xmsg *in = move_msg(w, pd, w->index, k,
 					      pd->moves[mi], pd->moves[mi + 1]);
 		if (in != NULL) {
+			kv_set_restore_exact(w->shard, true);
 			run(w, in);
+			kv_set_restore_exact(w->shard, false);
 			msg_free(in);
 		}
 		/* The copy as restored (its encoding may differ from the
 		 * owner's): what "unchanged" compares with afterwards. */
 		struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
-		struct dp_xmsg *d = local_run(w, pd, 2, dump);
+		struct dp_xmsg *d = local_run(w, pd, db, 2, dump);
 		if (pd->moves[mi] != NULL)
 			msg_free(pd->moves[mi]);
 		pd->moves[mi] = d;
 		mi += 2;
 	}
-	run(w, pd->orig);
+	if (pd->multi != NULL) {
+		/* EXEC of a transaction taken out of its client. */
+		struct kv_client *p = &w->xc->proxy;
+		p->db = pd->orig->db;
+		p->flags = pd->orig->cflags;
+		p->id = pd->orig->cid;
+		p->sink = pd->orig;
+		pd->orig->reply_len = 0;
+		kv_multi_exec_detached(w->shard, p, pd->multi);
+		pd->multi = NULL;
+	} else {
+		run(w, pd->orig);
+	}
 	kv_set_logging(w->shard, true);
+	/* This shard's keys: their final states, one record. */
+	kv_log_group(w->shard, true);
+	for (unsigned k = 0; k < pd->nk && !pd->readonly_cmd; k++)
+		if (pd->kshard[k] == w->index)
+			kv_key_log_state(w->shard, pd->gk[k].db,
+					 pd->gk[k].key.ptr, pd->gk[k].key.len);
+	kv_log_group(w->shard, false);
 	pd->phase = TX_STORING;
 	pd->n_waiting = 0;
 	/* This shard's key states: one record, tagged if others write. */
@@ -1097,13 +1136,10 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 	}
 	unsigned first_out = pd->n_moves;
 	for (unsigned k = 0; k < pd->nk; k++) {
-		const struct kv_arg *key = &pd->orig->argv[pd->kpos[k]];
-		if (pd->kshard[k] == w->index) {
-			if (!pd->readonly_cmd)
-				kv_key_log_state(w->shard, pd->orig->db,
-						 key->ptr, key->len);
+		const struct kv_arg *key = &pd->gk[k].key;
+		unsigned db = pd->gk[k].db;
+		if (pd->kshard[k] == w->index)
 			continue;
-		}
 		struct dp_xmsg *out = NULL;
 		const struct dp_xmsg *d0 = pd->moves[mj];
 		const struct dp_xmsg *t0 = pd->moves[mj + 1];
@@ -1111,11 +1147,10 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		if (!pd->readonly_cmd) {
 			struct kv_arg dump[2] = { { "DUMP", 4 }, *key };
 			struct kv_arg pttl[2] = { { "PEXPIRETIME", 11 }, *key };
-			struct dp_xmsg *d = local_run(w, pd, 2, dump);
-			struct dp_xmsg *t = local_run(w, pd, 2, pttl);
+			struct dp_xmsg *d = local_run(w, pd, db, 2, dump);
+			struct dp_xmsg *t = local_run(w, pd, db, 2, pttl);
 			if (!unchanged(d0, t0, d, t))
-				out = move_msg(w, pd, pd->kshard[k], key, d,
-					       t);
+				out = move_msg(w, pd, pd->kshard[k], k, d, t);
 			if (d != NULL)
 				msg_free(d);
 			if (t != NULL)
@@ -1124,7 +1159,7 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		/* The copy goes, unlogged: this shard does not own it. */
 		struct kv_arg del[2] = { { "DEL", 3 }, *key };
 		kv_set_logging(w->shard, false);
-		struct dp_xmsg *x = local_run(w, pd, 2, del);
+		struct dp_xmsg *x = local_run(w, pd, db, 2, del);
 		kv_set_logging(w->shard, true);
 		if (x != NULL)
 			msg_free(x);
@@ -1239,15 +1274,6 @@ handle_reply(struct dp_worker *w, struct dp_xmsg *m)
 		complete(w, pd);
 }
 
-/* xc_discard_write -- a client write function that drops the reply. */
-static void
-xc_discard_write(void *sink, const void *buf, size_t len)
-{
-	(void)sink;
-	(void)buf;
-	(void)len;
-}
-
 /* reply_raw -- write an error or a reply straight to a client. */
 static void
 reply_raw(struct kv_client *c, const char *s)
@@ -1309,9 +1335,277 @@ split(struct dp_worker *w, struct xc_pend *pd, struct dp_xmsg **into,
 	return ok;
 }
 
+/*
+ * start -- send a routed request's parts (a transaction: lock its first
+ * shard). Returns dp_xc_execute's answer: true when it all ran here and
+ * c has its reply; false when o->done will get it. A transaction sets
+ * o->barrier: the client's later requests must wait for its reply (its
+ * locks are taken one shard after another, and a later request sent
+ * meanwhile could pass it on a shard it has not locked yet).
+ */
+static bool
+start(struct dp_worker *w, struct kv_client *c, struct xc_pend *pd,
+      struct dp_xc_owner *o)
+{
+	for (unsigned i = 0; i < pd->n_parts; i++) {
+		pd->parts[i]->pend = pd;
+		pd->parts[i]->cid = c->id;
+	}
+	if (pd->orig != NULL)
+		pd->orig->cid = c->id;
+	pd->sync = true;
+	if (pd->kind == KV_ROUTE_TX) {
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			pd->parts[i]->kind = XC_LOCK;
+			pd->parts[i]->exec = pd->merge == KV_MERGE_ORDERED ||
+					     pd->merge == KV_MERGE_NX;
+		}
+		tx_next(w, pd);    /* locks the first shard */
+	} else {
+		for (unsigned i = 0; i < pd->n_parts; i++)
+			xc_send(w, pd->parts[i]);
+	}
+	pd->sync = false;
+	if (pd->sync_done) {
+		/* Everything ran here (SCAN of this shard, or a request
+		 * that did not have to wait): reply now. */
+		if (pd->sync_reply.oom)
+			reply_raw(c, "-ERR out of memory\r\n");
+		else
+			c->write(c->sink, pd->sync_reply.p, pd->sync_reply.len);
+		pend_free(pd);
+		return true;
+	}
+	w->xc->pending++;
+	o->barrier = pd->kind == KV_ROUTE_TX || pd->barrier;
+	return false;
+}
+
+/*
+ * gather_parts -- for a gathered request whose keys pd->gk[0..nk) are
+ * set: the shard of each key, room for the moves, and the lock messages
+ * (EXISTS of each shard's keys, one per shard). False without memory.
+ */
+static bool
+gather_parts(struct dp_worker *w, struct xc_pend *pd,
+	     const struct kv_client *c)
+{
+	unsigned n = w->xc->n;
+	struct kv_arg *keys = malloc(((size_t)pd->nk + 1) * sizeof(*keys));
+
+	pd->kshard = malloc((size_t)pd->nk * sizeof(*pd->kshard));
+	pd->moves = calloc(3 * (size_t)pd->nk, sizeof(*pd->moves));
+	bool ok = keys != NULL && pd->kshard != NULL && pd->moves != NULL;
+	if (ok) {
+		pd->orig->pend = pd;
+		keys[0] = (struct kv_arg){ "EXISTS", 6 };
+		for (unsigned k = 0; k < pd->nk; k++) {
+			keys[k + 1] = pd->gk[k].key;
+			pd->kshard[k] = (uint16_t)kv_key_shard(
+				pd->gk[k].key.ptr, pd->gk[k].key.len, n);
+		}
+		ok = split(w, pd, pd->parts, c, (int)pd->nk + 1, keys, false,
+			   NULL);
+	}
+	free(keys);
+	return ok;
+}
+
+/* is_cmd -- whether argv[0] is the command name (lowercase). */
+static bool
+is_cmd(const struct kv_arg *a, const char *name)
+{
+	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
+}
+
+/*
+ * exec_gathered -- EXEC with several workers. A transaction whose keys
+ * are all this shard's runs here at once when no cross-shard lock is
+ * held here. Any other (keys of other shards, or locks held: its keys
+ * may be some transaction's) leaves its client (which leaves MULTI),
+ * its keys (queued commands' and WATCHed) are locked shard by shard and
+ * gathered here as for any gathered command, EXEC runs on them, the
+ * results go back to their owners. A transaction with a command that
+ * cannot run on gathered keys (whole-keyspace, SWAPDB, MOVE, COPY ...
+ * DB) is refused, wherever its keys are, as no shard alone can run it.
+ */
+static bool
+exec_gathered(struct dp_worker *w, struct kv_client *c, const struct kv_arg *argv,
+	      struct dp_xc_owner *o)
+{
+	unsigned n = w->xc->n;
+	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
+	struct kv_mkey *gk;
+	unsigned db_after;
+	bool readonly;
+	const char *why;
+	char err[256], name[64];
+
+	int nk = kv_multi_keys(w->shard, c, n, &gk, &db_after, &readonly, &why);
+	if (nk >= 0 && w->xc->n_locks == 0 && w->xc->fifo == NULL &&
+	    kv_multi_local(c, w->index, n)) {
+		free(gk);
+		w->counters[DP_W_requests_local]++;
+		kv_execute(w->shard, c, 1, argv);
+		return true;
+	}
+	if (nk < 0) {
+		kv_multi_free(kv_multi_detach(c));
+		if (nk == -1) {
+			reply_raw(c, "-ERR out of memory\r\n");
+			return true;
+		}
+		size_t i;
+		for (i = 0; why[i] != '\0' && i + 1 < sizeof(name); i++)
+			name[i] = (char)toupper((unsigned char)why[i]);
+		name[i] = '\0';
+		snprintf(err, sizeof(err), "-EXECABORT Transaction discarded: "
+			 "%s cannot run in a transaction whose keys are on "
+			 "several workers' shards (use one {hashtag})\r\n",
+			 name);
+		reply_raw(c, err);
+		return true;
+	}
+	struct xc_pend *pd = calloc(1, sizeof(*pd) + n * sizeof(pd->parts[0]));
+	bool ok = pd != NULL;
+	if (ok) {
+		pd->owner = *o;
+		pd->kind = KV_ROUTE_TX;
+		pd->merge = KV_MERGE_GATHER;
+		pd->gk = gk;
+		gk = NULL;
+		pd->nk = (unsigned)nk;
+		pd->readonly_cmd = readonly;
+		pd->orig = msg_new(w, c->db, cflags, w->index, 1, argv, NULL,
+				   NULL, NULL);
+		ok = pd->orig != NULL && gather_parts(w, pd, c);
+	}
+	free(gk);
+	if (!ok) {
+		if (pd != NULL)
+			pend_free(pd);
+		reply_raw(c, "-ERR out of memory\r\n");
+		return true;
+	}
+	pd->multi = kv_multi_detach(c);
+	c->db = db_after;          /* the SELECTs it queued */
+	return start(w, c, pd, o);
+}
+
+/*
+ * watch_routed -- WATCH with keys of other shards: this shard's keys are
+ * watched here at once; each other shard runs WATCH of its keys for a
+ * proxy and hands the references over to the client's watched keys
+ * (kv_watch_remote, kv_watch_handoff). +OK when all are back.
+ */
+static bool
+watch_routed(struct dp_worker *w, struct kv_client *c, int argc,
+	     const struct kv_arg *argv, struct dp_xc_owner *o)
+{
+	struct dp_xcore *xc = w->xc;
+	unsigned n = xc->n;
+	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
+	struct kv_arg *a = malloc((size_t)argc * sizeof(*a));
+	struct kv_wref **refs = malloc((size_t)argc * sizeof(*refs));
+	struct xc_pend *pd = calloc(1, sizeof(*pd) + n * sizeof(pd->parts[0]));
+	int k = 0;
+
+	if (a == NULL || refs == NULL || pd == NULL)
+		goto oom;
+	a[k++] = argv[0];
+	for (int i = 1; i < argc; i++)
+		if (kv_key_shard(argv[i].ptr, argv[i].len, n) == w->index)
+			a[k++] = argv[i];
+	if (k == argc) {
+		/* Every key is here. */
+		free(a);
+		free(refs);
+		free(pd);
+		w->counters[DP_W_requests_local]++;
+		kv_execute(w->shard, c, argc, argv);
+		return true;
+	}
+	if (k > 1) {
+		struct dp_xmsg *r = msg_new(w, c->db, cflags, w->index, 0, NULL,
+					    NULL, NULL, NULL);
+		if (r == NULL)
+			goto oom;
+		kv_write_fn wr = c->write;
+		void *sink = c->sink;
+		c->write = xc_write;
+		c->sink = r;
+		kv_execute(w->shard, c, k, a);
+		c->write = wr;
+		c->sink = sink;
+		bool watched = r->reply_len == 5 && !r->oom &&
+			       memcmp(r->reply, "+OK\r\n", 5) == 0;
+		if (!watched)
+			c->write(c->sink, r->oom ? "-ERR out of memory\r\n" :
+				 r->reply, r->oom ? 20 : r->reply_len);
+		msg_free(r);
+		if (!watched) {
+			free(a);
+			free(refs);
+			free(pd);
+			return true;
+		}
+	}
+	pd->owner = *o;
+	pd->kind = KV_ROUTE_ALL;
+	pd->merge = KV_MERGE_ALL_OK;
+	pd->barrier = true;
+	for (unsigned t = 0; t < n; t++) {
+		if (t == w->index)
+			continue;
+		k = 0;
+		a[k++] = argv[0];
+		for (int i = 1; i < argc; i++) {
+			if (kv_key_shard(argv[i].ptr, argv[i].len, n) != t)
+				continue;
+			if (kv_watch_remote(c, xc->shards[t], c->db, &argv[i],
+					    &refs[k]) != 0)
+				break;     /* out of memory: what is watched
+					    * so far still goes */
+			if (refs[k] != NULL)
+				a[k++] = argv[i];
+		}
+		if (k == 1)
+			continue;
+		struct dp_xmsg *m = msg_new(w, c->db, cflags, t, k, a, NULL,
+					    NULL, NULL);
+		struct kv_wref **mine = malloc((size_t)k * sizeof(*mine));
+		if (m == NULL || mine == NULL) {
+			/* Never filled: EXEC will see them as modified. */
+			free(m);
+			free(mine);
+			continue;
+		}
+		memcpy(mine, refs + 1, (size_t)(k - 1) * sizeof(*mine));
+		m->kind = XC_WATCH;
+		m->wrefs = mine;
+		pd->parts[pd->n_parts++] = m;
+	}
+	free(a);
+	free(refs);
+	if (pd->n_parts == 0) {
+		/* Every key of other shards was watched already. */
+		free(pd);
+		reply_raw(c, "+OK\r\n");
+		return true;
+	}
+	return start(w, c, pd, o);
+
+oom:
+	free(a);
+	free(refs);
+	free(pd);
+	reply_raw(c, "-ERR out of memory\r\n");
+	return true;
+}
+
 bool
 dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
-	      const struct kv_arg *argv, const struct dp_xc_owner *o)
+	      const struct kv_arg *argv, struct dp_xc_owner *o)
 {
 	struct dp_xcore *xc = w->xc;
 	struct kv_route_plan plan;
@@ -1321,39 +1615,19 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	char curbuf[32];
 
 	kv_route_plan(argc, argv, n, &plan);
+	o->barrier = false;
 	if (n > 1 && (c->flags & KV_CLIENT_MULTI) && argc >= 1) {
 		/*
-		 * A transaction runs on the client's own shard: commands are
-		 * queued there, and EXEC refuses one whose keys are not all
-		 * that shard's (gathering a queue is not built yet).
+		 * Commands are queued on the client's own shard; EXEC runs
+		 * there when every key of the transaction is there, else
+		 * gathered (exec_gathered).
 		 */
-		if (argv[0].len == 4 && strncasecmp(argv[0].ptr, "exec", 4) == 0 &&
-		    !kv_multi_local(c, w->index, n)) {
-			static const struct kv_arg discard = { "DISCARD", 7 };
-			kv_write_fn wr = c->write;
-			c->write = xc_discard_write;     /* its +OK */
-			kv_execute(w->shard, c, 1, &discard);
-			c->write = wr;
-			reply_raw(c, "-EXECABORT Transaction discarded: with "
-				  "several workers a transaction's keys must "
-				  "all be on one worker's shard (the one this "
-				  "connection landed on); use one {hashtag} "
-				  "and retry, or run one worker\r\n");
-			return true;
-		}
+		if (argc == 1 && is_cmd(&argv[0], "exec") &&
+		    !(c->flags & KV_CLIENT_DIRTY_EXEC))
+			return exec_gathered(w, c, argv, o);
 		plan.kind = KV_ROUTE_HOME;
-	} else if (n > 1 && argc >= 2 && argv[0].len == 5 &&
-		   strncasecmp(argv[0].ptr, "watch", 5) == 0) {
-		for (int i = 1; i < argc; i++) {
-			if (kv_key_shard(argv[i].ptr, argv[i].len, n) !=
-			    w->index) {
-				reply_raw(c, "-ERR WATCH with several workers "
-					  "takes only keys of this "
-					  "connection's shard\r\n");
-				return true;
-			}
-		}
-		plan.kind = KV_ROUTE_HOME;
+	} else if (n > 1 && argc >= 2 && is_cmd(&argv[0], "watch")) {
+		return watch_routed(w, c, argc, argv, o);
 	}
 	if (plan.kind == KV_ROUTE_SCAN) {
 		/* The cursor names the shard: global = local * n + shard. */
@@ -1393,7 +1667,7 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 			  "same slot\r\n");
 		return true;
 	}
-	bool tx = plan.kind == KV_ROUTE_TX, ok = true;
+	bool ok = true;
 	unsigned max_parts = plan.kind == KV_ROUTE_SHARD ||
 			     plan.kind == KV_ROUTE_SCAN ? 1 : n;
 	struct xc_pend *pd = calloc(1, sizeof(*pd) +
@@ -1419,34 +1693,23 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 						     NULL)) != NULL;
 	} else if (plan.merge == KV_MERGE_GATHER) {
 		/* Lock every key; the command itself runs here later. */
-		struct kv_arg *keys = malloc(((size_t)argc + 1) * sizeof(*keys));
-		pd->kpos = malloc((size_t)argc * sizeof(*pd->kpos));
-		pd->kshard = malloc((size_t)argc * sizeof(*pd->kshard));
+		int *pos = malloc((size_t)argc * sizeof(*pos));
+		pd->gk = malloc((size_t)argc * sizeof(*pd->gk));
 		pd->orig = msg_new(w, c->db, cflags, w->index, argc, argv, NULL,
 				   NULL, NULL);
 		pd->readonly_cmd = plan.readonly;
-		ok = keys != NULL && pd->kpos != NULL && pd->kshard != NULL &&
-		     pd->orig != NULL;
-		int nk = ok ? kv_request_keys(argc, argv, pd->kpos, argc) : 0;
+		ok = pos != NULL && pd->gk != NULL && pd->orig != NULL;
+		int nk = ok ? kv_request_keys(argc, argv, pos, argc) : 0;
 		ok = ok && nk > 0;
-		if (ok)
-			nk = unique_keys(argv, pd->kpos, nk);
 		if (ok) {
+			nk = unique_keys(argv, pos, nk);
+			for (int k = 0; k < nk; k++)
+				pd->gk[k] = (struct kv_mkey){
+					c->db, pd->orig->argv[pos[k]] };
 			pd->nk = (unsigned)nk;
-			pd->moves = calloc(3 * (size_t)nk, sizeof(*pd->moves));
-			ok = pd->moves != NULL;
-			pd->orig->pend = pd;
-			keys[0] = (struct kv_arg){ "EXISTS", 6 };
-			for (int k = 0; k < nk; k++) {
-				keys[k + 1] = argv[pd->kpos[k]];
-				pd->kshard[k] = (uint16_t)kv_key_shard(
-					argv[pd->kpos[k]].ptr,
-					argv[pd->kpos[k]].len, n);
-			}
-			ok = ok && split(w, pd, pd->parts, c, nk + 1, keys,
-					 false, NULL);
+			ok = gather_parts(w, pd, c);
 		}
-		free(keys);
+		free(pos);
 	} else if (plan.merge == KV_MERGE_NX) {
 		/* MSETNX: EXISTS under the locks, then MSET. */
 		static const struct kv_arg exists = { "EXISTS", 6 };
@@ -1481,37 +1744,7 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	}
 	if (!ok)
 		goto oom_pd;
-	for (unsigned i = 0; i < pd->n_parts; i++) {
-		pd->parts[i]->pend = pd;
-		pd->parts[i]->cid = c->id;
-	}
-	if (pd->orig != NULL)
-		pd->orig->cid = c->id;
-
-	if (tx) {
-		for (unsigned i = 0; i < pd->n_parts; i++) {
-			pd->parts[i]->kind = XC_LOCK;
-			pd->parts[i]->exec = plan.merge == KV_MERGE_ORDERED ||
-					     plan.merge == KV_MERGE_NX;
-		}
-		tx_next(w, pd);    /* locks the first shard */
-	} else {
-		for (unsigned i = 0; i < pd->n_parts; i++)
-			xc_send(w, pd->parts[i]);
-	}
-	pd->sync = false;
-	if (pd->sync_done) {
-		/* Everything ran here (SCAN of this shard, or a request
-		 * that did not have to wait): reply now. */
-		if (pd->sync_reply.oom)
-			reply_raw(c, "-ERR out of memory\r\n");
-		else
-			c->write(c->sink, pd->sync_reply.p, pd->sync_reply.len);
-		pend_free(pd);
-		return true;
-	}
-	xc->pending++;
-	return false;
+	return start(w, c, pd, o);
 
 oom_pd:
 	pend_free(pd);
@@ -1633,9 +1866,11 @@ dp_xc_setup(struct dp_worker *const *workers, unsigned n)
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
-		for (unsigned j = 0; j < n; j++)
+		for (unsigned j = 0; j < n; j++) {
+			workers[i]->xc->shards[j] = workers[j]->shard;
 			if (i != j)
 				workers[i]->xc->out[j] = workers[j]->xc->in[i];
+		}
 	return 0;
 }
 

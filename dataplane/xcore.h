@@ -26,11 +26,17 @@ struct dp_xcore;
 
 #define DP_XC_RING_SIZE 1024    /* slots per ordered pair of workers */
 
-/* Who waits for a routed request: done() gets the whole reply. */
+/*
+ * Who waits for a routed request: done() gets the whole reply. barrier
+ * is set by dp_xc_execute: the client must not run its next request
+ * before this reply (a transaction across shards, a WATCH of other
+ * shards' keys).
+ */
 struct dp_xc_owner {
 	void (*done)(struct dp_worker *w, void *owner, const char *reply,
 		     size_t len);
 	void *owner;
+	bool barrier;
 };
 
 /*
@@ -49,7 +55,7 @@ void dp_xc_free(struct dp_worker *w);
  * later poll iteration; c must not run another request meanwhile).
  */
 bool dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
-		   const struct kv_arg *argv, const struct dp_xc_owner *o);
+		   const struct kv_arg *argv, struct dp_xc_owner *o);
 
 /*
  * dp_xc_poll -- receive: run the requests other workers sent, complete

@@ -374,20 +374,97 @@ size_t kv_info_merge(const char *const *texts, const size_t *lens,
 void kv_set_logging(struct kv_shard *s, bool on);
 
 /*
+ * kv_set_restore_exact -- whether RESTORE keeps the encoding its payload
+ * names: a ZSET_2, HASH or SET stays a skiplist or hashtable however
+ * small (off by default, as Redis converts small ones). The copies and
+ * put-backs of a gathered command use it, so that a value keeps its
+ * owner's encoding on the way (a skiplist keeps a score -0).
+ */
+void kv_set_restore_exact(struct kv_shard *s, bool on);
+
+/*
  * kv_key_log_state -- log a key's current state as one effect: RESTORE
- * ... REPLACE ABSTTL of its value, or DEL when it does not exist.
+ * ... REPLACE ABSTTL of its value, or DEL when it does not exist. It
+ * touches no WATCH (the writes that made the state did, unlogged).
  * Returns 0 or -1 without memory.
  */
 int kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		     size_t len);
 
 /*
+ * kv_log_group -- open (true) or close (false) a group: the effects
+ * logged in between form one record, replayed all or nothing (the
+ * gathered keys' final states on one shard).
+ */
+void kv_log_group(struct kv_shard *s, bool open);
+
+/*
  * kv_multi_local -- whether every key a client's transaction touches
- * (queued commands and WATCHed keys) belongs to shard among n_shards.
- * A transaction runs on the client's own shard only.
+ * (queued commands and WATCHed keys) belongs to shard among n_shards:
+ * then it runs there as it is; otherwise its keys are gathered
+ * (kv_multi_keys, dataplane/xcore.c).
  */
 bool kv_multi_local(const struct kv_client *c, unsigned shard,
 		    unsigned n_shards);
+
+/* One key of a transaction: its database and name. */
+struct kv_mkey {
+	unsigned db;
+	struct kv_arg key;
+};
+
+/*
+ * kv_multi_keys -- the keys a client's transaction touches: the keys it
+ * WATCHes and its queued commands' keys in the database each runs in
+ * (following the SELECTs queued before it), each (db, key) once, in *out
+ * (one allocation holding the names too; the caller frees it).
+ * *db_after is the client's database after EXEC, *readonly whether no
+ * queued command writes. Returns the count, -1 without memory, -2 when a
+ * queued command cannot run on keys gathered into one shard (a
+ * whole-keyspace command, SWAPDB, MOVE, COPY ... DB, or keys that cannot
+ * be told): *why is its name.
+ */
+int kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
+		  unsigned n_shards, struct kv_mkey **out, unsigned *db_after,
+		  bool *readonly, const char **why);
+
+/*
+ * kv_multi_detach -- take a client's transaction (queue and watched
+ * keys) out of it: the client leaves MULTI and watches nothing. The
+ * transaction runs later with kv_multi_exec_detached.
+ */
+struct kv_multi *kv_multi_detach(struct kv_client *c);
+
+/*
+ * kv_multi_exec_detached -- run a detached transaction as EXEC would for
+ * its client, on shard s as client proxy (its reply through proxy's
+ * write function), and free it.
+ */
+void kv_multi_exec_detached(struct kv_shard *s, struct kv_client *proxy,
+			    struct kv_multi *m);
+
+/* kv_multi_free -- free a detached transaction that will not run. */
+void kv_multi_free(struct kv_multi *m);
+
+struct kv_wref;
+
+/*
+ * kv_watch_remote -- c WATCHes key of db, owned by shard owner (another
+ * thread): the key joins c's watched keys and *ref is what the owner
+ * fills with kv_watch_handoff (NULL when c already watches it). Until
+ * filled, the key counts as modified. Returns 0, -1 without memory.
+ */
+int kv_watch_remote(struct kv_client *c, struct kv_shard *owner,
+		    unsigned db, const struct kv_arg *key,
+		    struct kv_wref **ref);
+
+/*
+ * kv_watch_handoff -- on the owner's thread, right after proxy ran
+ * WATCH of the n keys of refs[0..n): hand proxy's watched keys to the
+ * references, in order (failed if the WATCH did not watch them all).
+ */
+void kv_watch_handoff(struct kv_shard *s, struct kv_client *proxy,
+		      struct kv_wref *const *refs, unsigned n);
 
 /*
  * kv_request_keys -- the argv positions of a request's keys, up to max

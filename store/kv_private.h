@@ -261,6 +261,7 @@ struct kv_shard {
 	unsigned expire_db;        /* active expiry cursor */
 	bool replaying;            /* kv_recover: do not log effects */
 	bool nolog;                /* kv_set_logging(false): effects not logged */
+	bool restore_exact;        /* kv_set_restore_exact */
 	struct kv_client **monitors;       /* MONITOR clients (server.c) */
 	unsigned n_monitors, cap_monitors;
 	unsigned n_shards;         /* shards of the keyspace (SAVE needs 1) */
@@ -449,6 +450,11 @@ int kv_zset_dup(struct kv_shard *s, struct kv_entry *dst,
  */
 int kv_zset_to_skiplist(struct kv_shard *s, struct kv_entry *e);
 
+/* kv_hash_to_dict, kv_set_to_dict -- a hash or set in its dict encoding
+ * (from a listpack or an intset). 0, or -1 without memory. */
+int kv_hash_to_dict(struct kv_shard *s, struct kv_entry *e);
+int kv_set_to_dict(struct kv_shard *s, struct kv_entry *e);
+
 /*
  * Building and reading values from outside their type's file (rdb.c).
  * The entry may be detached (in no database). kv_list_init and
@@ -495,8 +501,15 @@ void kv_hash_foreach(const struct kv_entry *e, kv_hash_pair_fn fn,
  * there, -1 out of memory), converting as SADD does; kv_set_foreach
  * visits the members (intset: ascending). kv_zset_init makes e an empty
  * sorted set; kv_zset_add adds an absent member (1 added, 0 already
- * there, -1 out of memory); kv_zset_foreach visits (member, score) by
- * ascending rank, or descending if rev.
+ * there, -1 out of memory) with its score as given, as a load keeps a
+ * listpack's "-0" text (a command's ZADD writes -0 there as 0);
+ * kv_zset_lp_canon then turns the -0 scores of a set read from binary
+ * scores (RDB ZSET_2) that ended a listpack into 0, as Redis's
+ * conversion of the loaded skiplist writes them; kv_zset_foreach visits
+ * (member, score) by ascending rank, or descending if rev;
+ * kv_zset_fmt_lp_score writes a score as a listpack holds it (Redis's
+ * d2string: integral values as integers, "-0" kept) into buf, returning
+ * its length.
  */
 int kv_set_init(struct kv_shard *s, struct kv_entry *e);
 int kv_set_add(struct kv_shard *s, struct kv_entry *e, const char *p,
@@ -507,6 +520,8 @@ void kv_set_foreach(struct kv_entry *e, kv_member_fn fn, void *ctx);
 void kv_zset_init(struct kv_entry *e);
 int kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
 		size_t len, double score);
+void kv_zset_lp_canon(struct kv_entry *e);
+int kv_zset_fmt_lp_score(char *buf, size_t size, double d);
 uint64_t kv_zset_len(const struct kv_entry *e);
 typedef void (*kv_scored_fn)(void *ctx, const char *m, size_t len,
 			     double score);
@@ -629,9 +644,16 @@ void kv_reply_scan_empty(struct kv_client *c);
  */
 void kv_propagate_begin(struct kv_shard *s);
 void kv_propagate_end(struct kv_shard *s);
-/* kv_propagate -- log the effect of a write (argv of the effect). */
+/* kv_propagate -- a write's effect (argv of the effect): WATCHed keys
+ * touched, the change counted, the effect logged. */
 void kv_propagate(struct kv_shard *s, unsigned db, int argc,
 		  const struct kv_arg *argv);
+/*
+ * kv_log_effect -- only the logging of kv_propagate: no WATCH touched,
+ * no change counted (kv_key_log_state: the change happened, unlogged).
+ */
+void kv_log_effect(struct kv_shard *s, unsigned db, int argc,
+		   const struct kv_arg *argv);
 /*
  * kv_replay_command -- run a logged effect (recovery): no reply, no auth
  * or memory checks, nothing logged again. Returns -1 for a record that is

@@ -17,9 +17,18 @@
  * references with an atomic decrement; the shard reclaims the keys
  * nobody watches in kv_cron. Keys released on the shard's own thread
  * are reclaimed at once.
+ *
+ * With several shards a client may WATCH another shard's key: its
+ * struct kv_wkey then holds a struct kv_wref that the owner fills on its
+ * own thread (kv_watch_remote, kv_watch_handoff). A transaction whose
+ * keys are on several shards is taken out of its client
+ * (kv_multi_detach) and run by the coordinating shard on a proxy client
+ * once every key is gathered there (kv_multi_exec_detached; see
+ * dataplane/xcore.c), its keys listed by kv_multi_keys.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd_table.h"
 #include "dict.h"
@@ -38,10 +47,25 @@ struct kv_qcmd {
 	struct kv_arg *argv;
 };
 
+/*
+ * A WATCH of a key of another shard (another thread): the owner fills it
+ * (kv_watch_handoff) with the key's struct kv_watched and its version,
+ * or marks it failed; the client may drop it before that (cancelled),
+ * and then the owner frees it. state moves once, by compare-and-swap.
+ */
+enum { WREF_PENDING = 0, WREF_FILLED, WREF_FAILED, WREF_CANCELLED };
+
+struct kv_wref {
+	struct kv_watched *w;
+	uint64_t version;
+	uint32_t state;
+};
+
 /* A key a client watches. */
 struct kv_wkey {
 	struct kv_shard *s;
-	struct kv_watched *w;
+	struct kv_watched *w;      /* NULL for a remote key: see ref */
+	struct kv_wref *ref;       /* a key of another shard, or NULL */
 	uint64_t version;          /* w->version when WATCH ran */
 	unsigned db;
 	size_t klen;
@@ -233,7 +257,21 @@ kv_watch_free(struct kv_shard *s)
 static void
 release(struct kv_shard *cur, struct kv_wkey *k)
 {
-	if (__atomic_sub_fetch(&k->w->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+	struct kv_watched *w = k->w;
+
+	if (k->ref != NULL) {
+		uint32_t st = WREF_PENDING;
+		if (__atomic_compare_exchange_n(&k->ref->state, &st,
+						WREF_CANCELLED, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			free(k->key);      /* the owner frees the ref */
+			return;
+		}
+		w = st == WREF_FILLED ? k->ref->w : NULL;
+		free(k->ref);
+	}
+	if (w != NULL && __atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		if (cur == k->s)
 			forget(cur, k->db, k->key, k->klen);
 		else
@@ -277,17 +315,22 @@ kv_multi_discard(struct kv_shard *s, struct kv_client *c)
 }
 
 void
-kv_multi_client_fini(struct kv_client *c)
+kv_multi_free(struct kv_multi *m)
 {
-	struct kv_multi *m = c->multi;
-
 	if (m == NULL)
 		return;
-	unwatch_all(NULL, c);
+	for (unsigned i = 0; i < m->nw; i++)
+		release(NULL, &m->wk[i]);
 	queue_free(m);
 	free(m->q);
 	free(m->wk);
 	free(m);
+}
+
+void
+kv_multi_client_fini(struct kv_client *c)
+{
+	kv_multi_free(c->multi);
 	c->multi = NULL;
 }
 
@@ -340,6 +383,27 @@ kv_multi_bytes(const struct kv_client *c)
 }
 
 /*
+ * wkey_touched -- whether a watched key's version moved since WATCH; a
+ * remote WATCH its owner could not register (or has not yet) counts as
+ * touched: EXEC then fails rather than miss a write.
+ */
+static bool
+wkey_touched(const struct kv_wkey *k)
+{
+	const struct kv_watched *w = k->w;
+	uint64_t version = k->version;
+
+	if (k->ref != NULL) {
+		if (__atomic_load_n(&k->ref->state, __ATOMIC_ACQUIRE) !=
+		    WREF_FILLED)
+			return true;
+		w = k->ref->w;
+		version = k->ref->version;
+	}
+	return __atomic_load_n(&w->version, __ATOMIC_RELAXED) != version;
+}
+
+/*
  * watch_dirty -- whether a key c watches was modified, or has expired,
  * since WATCH (Redis's CLIENT_DIRTY_CAS and isWatchedKeyExpired).
  */
@@ -350,8 +414,7 @@ watch_dirty(struct kv_shard *s, struct kv_client *c)
 
 	for (unsigned i = 0; m != NULL && i < m->nw; i++) {
 		struct kv_wkey *k = &m->wk[i];
-		if (__atomic_load_n(&k->w->version, __ATOMIC_RELAXED) !=
-		    k->version)
+		if (wkey_touched(k))
 			return true;
 		if (k->s != s)
 			continue;
@@ -363,26 +426,50 @@ watch_dirty(struct kv_shard *s, struct kv_client *c)
 	return false;
 }
 
-/* watch_key -- add one key to c's watched keys; false if out of memory. */
+/* wk_find -- whether c already watches key of db on shard s. */
 static bool
-watch_key(struct kv_shard *s, struct kv_client *c, unsigned db,
-	  const struct kv_arg *key)
+wk_find(const struct kv_multi *m, const struct kv_shard *s, unsigned db,
+	const struct kv_arg *key)
 {
-	struct kv_multi *m = c->multi;
-
 	for (unsigned i = 0; i < m->nw; i++)
 		if (m->wk[i].s == s && m->wk[i].db == db &&
 		    m->wk[i].klen == key->len &&
 		    memcmp(m->wk[i].key, key->ptr, key->len) == 0)
 			return true;
+	return false;
+}
+
+/*
+ * wk_add -- room for one more watched key, and a copy of its name;
+ * NULL without memory (then nothing changed).
+ */
+static struct kv_wkey *
+wk_add(struct kv_multi *m, unsigned db, const struct kv_arg *key)
+{
 	if (m->nw == m->capw) {
 		unsigned cap = m->capw ? m->capw * 2 : 4;
 		struct kv_wkey *wk = realloc(m->wk, cap * sizeof(*wk));
 		if (wk == NULL)
-			return false;
+			return NULL;
 		m->wk = wk;
 		m->capw = cap;
 	}
+	char *copy = malloc(key->len ? key->len : 1);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, key->ptr, key->len);
+	struct kv_wkey *k = &m->wk[m->nw];
+	*k = (struct kv_wkey){ .db = db, .klen = key->len, .key = copy };
+	return k;
+}
+
+/*
+ * watched_ref -- the shard's struct kv_watched of a key, created if
+ * needed, with one more reference; NULL without memory.
+ */
+static struct kv_watched *
+watched_ref(struct kv_shard *s, unsigned db, const struct kv_arg *key)
+{
 	/*
 	 * A key that has expired is deleted first: watching it is then
 	 * watching a missing key, as Redis 7.0 treats it (deleting an
@@ -392,36 +479,109 @@ watch_key(struct kv_shard *s, struct kv_client *c, unsigned db,
 	if (s->watched[db] == NULL) {
 		s->watched[db] = kv_dict_create(kv_rand(s), false, NULL);
 		if (s->watched[db] == NULL)
-			return false;
+			return NULL;
 	}
-	char *copy = malloc(key->len ? key->len : 1);
-	if (copy == NULL)
-		return false;
 	bool created;
 	struct kv_dict_entry *de = kv_dict_add(s->watched[db], key->ptr,
 					       key->len, &created);
-	if (de == NULL) {
-		free(copy);
-		return false;
-	}
+	if (de == NULL)
+		return NULL;
 	if (created) {
 		struct kv_watched *w = calloc(1, sizeof(*w));
 		if (w == NULL) {
 			kv_dict_del(s->watched[db], key->ptr, key->len);
-			free(copy);
-			return false;
+			return NULL;
 		}
 		de->v.s.ptr = (char *)(void *)w;
 		s->n_watched++;
 	}
 	struct kv_watched *w = watched_of(de);
 	__atomic_fetch_add(&w->refs, 1, __ATOMIC_ACQ_REL);
-	memcpy(copy, key->ptr, key->len);
-	m->wk[m->nw++] = (struct kv_wkey){
-		.s = s, .w = w, .db = db, .klen = key->len, .key = copy,
-		.version = __atomic_load_n(&w->version, __ATOMIC_RELAXED),
-	};
+	return w;
+}
+
+/* watch_key -- add one key to c's watched keys; false if out of memory. */
+static bool
+watch_key(struct kv_shard *s, struct kv_client *c, unsigned db,
+	  const struct kv_arg *key)
+{
+	struct kv_multi *m = c->multi;
+
+	if (wk_find(m, s, db, key))
+		return true;
+	struct kv_wkey *k = wk_add(m, db, key);
+	if (k == NULL)
+		return false;
+	struct kv_watched *w = watched_ref(s, db, key);
+	if (w == NULL) {
+		free(k->key);
+		return false;
+	}
+	k->s = s;
+	k->w = w;
+	k->version = __atomic_load_n(&w->version, __ATOMIC_RELAXED);
+	m->nw++;
 	return true;
+}
+
+int
+kv_watch_remote(struct kv_client *c, struct kv_shard *owner, unsigned db,
+		const struct kv_arg *key, struct kv_wref **ref)
+{
+	struct kv_multi *m = multi_get(c);
+
+	*ref = NULL;
+	if (m == NULL)
+		return -1;
+	if (wk_find(m, owner, db, key))
+		return 0;
+	struct kv_wkey *k = wk_add(m, db, key);
+	struct kv_wref *r = calloc(1, sizeof(*r));
+	if (k == NULL || r == NULL) {
+		if (k != NULL)
+			free(k->key);
+		free(r);
+		return -1;
+	}
+	k->s = owner;
+	k->ref = r;
+	m->nw++;
+	*ref = r;
+	return 0;
+}
+
+void
+kv_watch_handoff(struct kv_shard *s, struct kv_client *proxy,
+		 struct kv_wref *const *refs, unsigned n)
+{
+	struct kv_multi *m = proxy->multi;
+	bool ok = m != NULL && m->nw == n;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct kv_wref *r = refs[i];
+		uint32_t st = WREF_PENDING;
+		if (ok) {
+			r->w = m->wk[i].w;
+			r->version = m->wk[i].version;
+		}
+		if (__atomic_compare_exchange_n(&r->state, &st,
+						ok ? WREF_FILLED : WREF_FAILED,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			if (ok)
+				free(m->wk[i].key);  /* the ref holds it */
+			continue;
+		}
+		/* Cancelled: the client went away meanwhile. */
+		if (ok)
+			release(s, &m->wk[i]);
+		free(r);
+	}
+	if (m == NULL)
+		return;
+	if (!ok)
+		unwatch_all(s, proxy);
+	m->nw = 0;
 }
 
 void
@@ -432,8 +592,7 @@ kv_multi_info(const struct kv_client *c, int *queued, bool *dirty_cas)
 	*queued = (c->flags & KV_CLIENT_MULTI) && m != NULL ? (int)m->n : -1;
 	*dirty_cas = false;
 	for (unsigned i = 0; m != NULL && i < m->nw; i++)
-		if (__atomic_load_n(&m->wk[i].w->version, __ATOMIC_RELAXED) !=
-		    m->wk[i].version)
+		if (wkey_touched(&m->wk[i]))
 			*dirty_cas = true;
 }
 
@@ -555,4 +714,157 @@ kv_multi_local(const struct kv_client *c, unsigned shard, unsigned n_shards)
 				return false;
 	}
 	return true;
+}
+
+/* mkeys -- the growing (db, key) list of kv_multi_keys. */
+struct mkeys {
+	struct kv_mkey *k;
+	unsigned n, cap;
+	size_t bytes;
+};
+
+/* mkeys_add -- add (db, key) unless there; false without memory. */
+static bool
+mkeys_add(struct mkeys *x, unsigned db, const char *key, size_t len)
+{
+	for (unsigned i = 0; i < x->n; i++)
+		if (x->k[i].db == db && x->k[i].key.len == len &&
+		    memcmp(x->k[i].key.ptr, key, len) == 0)
+			return true;
+	if (x->n == x->cap) {
+		unsigned cap = x->cap ? x->cap * 2 : 16;
+		struct kv_mkey *k = realloc(x->k, cap * sizeof(*k));
+		if (k == NULL)
+			return false;
+		x->k = k;
+		x->cap = cap;
+	}
+	x->k[x->n++] = (struct kv_mkey){ db, { key, len } };
+	x->bytes += len;
+	return true;
+}
+
+/* is_name -- whether an argument is the command name (lowercase) name. */
+static bool
+is_name(const struct kv_arg *a, const char *name)
+{
+	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
+}
+
+/*
+ * gatherable -- whether a queued command can run on keys gathered into
+ * one shard: not one that reads or writes the whole keyspace or moves
+ * keys between databases, nor one whose keys cannot be told.
+ */
+static bool
+gatherable(const struct kv_qcmd *q, unsigned n_shards, int nkeys)
+{
+	struct kv_route_plan plan;
+
+	if (nkeys < 0 || is_name(&q->argv[0], "swapdb") ||
+	    is_name(&q->argv[0], "move"))
+		return false;
+	if (is_name(&q->argv[0], "copy"))
+		for (int i = 3; i < q->argc; i++)
+			if (is_name(&q->argv[i], "db"))
+				return false;
+	kv_route_plan(q->argc, q->argv, n_shards, &plan);
+	if (plan.kind == KV_ROUTE_ALL || plan.kind == KV_ROUTE_SCAN ||
+	    plan.kind == KV_ROUTE_CROSS)
+		return false;
+	/* A container command (OBJECT ENCODING k) names a key that
+	 * kv_request_keys does not list. */
+	return !(nkeys == 0 && plan.kind == KV_ROUTE_SHARD);
+}
+
+int
+kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
+	      unsigned n_shards, struct kv_mkey **out, unsigned *db_after,
+	      bool *readonly, const char **why)
+{
+	const struct kv_multi *m = c->multi;
+	struct mkeys x = { 0 };
+	unsigned db = c->db;
+	bool ok = true;
+
+	*out = NULL;
+	*db_after = db;
+	*readonly = true;
+	*why = NULL;
+	for (unsigned i = 0; ok && m != NULL && i < m->nw; i++)
+		ok = mkeys_add(&x, m->wk[i].db, m->wk[i].key, m->wk[i].klen);
+	for (unsigned i = 0; ok && m != NULL && i < m->n; i++) {
+		const struct kv_qcmd *q = &m->q[i];
+		int *pos = malloc((size_t)q->argc * sizeof(*pos));
+		if (pos == NULL) {
+			ok = false;
+			break;
+		}
+		int n = kv_request_keys(q->argc, q->argv, pos, q->argc);
+		if (!gatherable(q, n_shards, n)) {
+			*why = q->cmd->name;
+			free(pos);
+			free(x.k);
+			return -2;
+		}
+		if (q->cmd->flags & KV_CMD_WRITE)
+			*readonly = false;
+		if (q->cmd->fn == cmd_select && q->argc == 2) {
+			char buf[24];
+			char *end;
+			if (q->argv[1].len > 0 && q->argv[1].len < sizeof(buf)) {
+				memcpy(buf, q->argv[1].ptr, q->argv[1].len);
+				buf[q->argv[1].len] = '\0';
+				long v = strtol(buf, &end, 10);
+				if (*end == '\0' && v >= 0 && v < (long)s->n_db)
+					db = (unsigned)v;
+			}
+		}
+		for (int k = 0; ok && k < n; k++)
+			ok = mkeys_add(&x, db, q->argv[pos[k]].ptr,
+				       q->argv[pos[k]].len);
+		free(pos);
+	}
+	/* One allocation: the list, then the names it points to. */
+	struct kv_mkey *r = ok ? malloc(x.n * sizeof(*r) + x.bytes + 1) : NULL;
+	if (r == NULL) {
+		free(x.k);
+		return -1;
+	}
+	char *p = (char *)(r + x.n);
+	for (unsigned i = 0; i < x.n; i++) {
+		memcpy(p, x.k[i].key.ptr, x.k[i].key.len);
+		r[i] = (struct kv_mkey){ x.k[i].db, { p, x.k[i].key.len } };
+		p += x.k[i].key.len;
+	}
+	free(x.k);
+	*out = r;
+	*db_after = db;
+	return (int)x.n;
+}
+
+struct kv_multi *
+kv_multi_detach(struct kv_client *c)
+{
+	struct kv_multi *m = c->multi;
+
+	c->multi = NULL;
+	c->flags &= ~(KV_CLIENT_MULTI | KV_CLIENT_DIRTY_EXEC);
+	return m;
+}
+
+void
+kv_multi_exec_detached(struct kv_shard *s, struct kv_client *proxy,
+		       struct kv_multi *m)
+{
+	static const struct kv_arg exec = { "EXEC", 4 };
+	struct kv_multi *own = proxy->multi;
+	uint32_t flags = proxy->flags;
+
+	proxy->multi = m;
+	proxy->flags |= KV_CLIENT_MULTI;
+	kv_execute(s, proxy, 1, &exec);
+	kv_multi_client_fini(proxy);   /* EXEC unwatched; frees m */
+	proxy->multi = own;
+	proxy->flags = flags;
 }

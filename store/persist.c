@@ -249,14 +249,21 @@ void
 kv_propagate(struct kv_shard *s, unsigned db, int argc,
 	     const struct kv_arg *argv)
 {
-	char stack[KV_REC_STACK], *buf = stack;
-	size_t need = 1 + 16, n;
-
 	if (s->replaying)
 		return;
 	s->snap.dirty++;
 	kv_touch_effect(s, db, argc, argv);
-	if (s->log == NULL || s->nolog)
+	kv_log_effect(s, db, argc, argv);
+}
+
+void
+kv_log_effect(struct kv_shard *s, unsigned db, int argc,
+	      const struct kv_arg *argv)
+{
+	char stack[KV_REC_STACK], *buf = stack;
+	size_t need = 1 + 16, n;
+
+	if (s->replaying || s->log == NULL || s->nolog)
 		return;
 	for (int i = 0; i < argc; i++)
 		need += argv[i].len + 24;

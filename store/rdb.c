@@ -611,27 +611,12 @@ enc_set(struct kv_rdb_buf *b, const struct kv_entry *e)
 	kv_set_foreach((struct kv_entry *)(uintptr_t)e, set_member, b);
 }
 
-/*
- * fmt_score -- a score as Redis 7.0 writes it in a listpack (d2string):
- * an integral value within +-LLONG_MAX/2 as an integer, else %.17g.
- */
-static int
-fmt_score(char *buf, size_t size, double d)
-{
-	if (isinf(d))
-		return snprintf(buf, size, d > 0 ? "inf" : "-inf");
-	if (d >= -(double)(LLONG_MAX / 2) && d <= (double)(LLONG_MAX / 2) &&
-	    (double)(long long)d == d)
-		return kv_ll2str(buf, size, (long long)d);
-	return snprintf(buf, size, "%.17g", d);
-}
-
 /* zset_lp_elem -- kv_zset_foreach callback: member, score to a listpack. */
 static void
 zset_lp_elem(void *ctx, const char *m, size_t len, double score)
 {
 	char num[64];
-	int n = fmt_score(num, sizeof(num), score);
+	int n = kv_zset_fmt_lp_score(num, sizeof(num), score);
 
 	lp_add(ctx, m, len);
 	lp_add(ctx, num, (size_t)n);
@@ -1180,6 +1165,18 @@ struct dec {
 	size_t flen;
 };
 
+/*
+ * exact -- with kv_set_restore_exact, a value whose payload names the
+ * large encoding (ZSET_2, HASH, SET) keeps it however small it is.
+ */
+static int
+exact(struct dec *d, int (*to_large)(struct kv_shard *, struct kv_entry *))
+{
+	if (!d->s->restore_exact || to_large(d->s, d->v) == 0)
+		return 0;
+	return rd_fail(d->r, -ENOMEM, "out of memory");
+}
+
 /* dec_string -- STRING. */
 static int
 dec_string(struct dec *d)
@@ -1356,7 +1353,7 @@ dec_hash(struct dec *d)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return exact(d, kv_hash_to_dict);
 }
 
 /* set_add -- a member into the set being decoded. */
@@ -1399,7 +1396,7 @@ dec_set(struct dec *d)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return exact(d, kv_set_to_dict);
 }
 
 /* dec_set_intset -- SET_INTSET: width, count and members in a string. */
@@ -1553,6 +1550,10 @@ dec_zset(struct dec *d, bool binary)
 		if (rc != 0)
 			return rc;
 	}
+	if (d->s->restore_exact)
+		return exact(d, kv_zset_to_skiplist);
+	/* Redis loads a skiplist, then converts a small one. */
+	kv_zset_lp_canon(d->v);
 	return 0;
 }
 
@@ -2252,6 +2253,21 @@ kv_set_logging(struct kv_shard *s, bool on)
 	s->nolog = !on;
 }
 
+void
+kv_set_restore_exact(struct kv_shard *s, bool on)
+{
+	s->restore_exact = on;
+}
+
+void
+kv_log_group(struct kv_shard *s, bool open)
+{
+	if (open)
+		kv_propagate_begin(s);
+	else
+		kv_propagate_end(s);
+}
+
 int
 kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		 size_t len)
@@ -2261,7 +2277,7 @@ kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 	kv_now_refresh(s);
 	if (e == NULL) {
 		const struct kv_arg del[2] = { { "DEL", 3 }, { key, len } };
-		kv_propagate(s, db, 2, del);
+		kv_log_effect(s, db, 2, del);
 		return 0;
 	}
 	struct kv_rdb_buf b = { 0 };
@@ -2277,7 +2293,7 @@ kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		{ (const char *)b.p, b.len }, { "REPLACE", 7 },
 		{ "ABSTTL", 6 },
 	};
-	kv_propagate(s, db, 6, restore);
+	kv_log_effect(s, db, 6, restore);
 	kv_rdb_buf_free(&b);
 	return 0;
 }

@@ -927,3 +927,9 @@ kv_hash_get(const struct kv_entry *e, const char *field, size_t flen,
 	*vlen = p.vlen;
 	return 0;
 }
+
+int
+kv_hash_to_dict(struct kv_shard *s, struct kv_entry *e)
+{
+	return e->encoding == KV_ENC_LISTPACK ? hash_convert(s, e) : 0;
+}

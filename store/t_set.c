@@ -1203,3 +1203,9 @@ kv_set_dup(struct kv_shard *s, struct kv_entry *dst, struct kv_entry *src)
 	set_foreach(src, dup_member, &x);
 	return x.rc;
 }
+
+int
+kv_set_to_dict(struct kv_shard *s, struct kv_entry *e)
+{
+	return e->encoding == KV_ENC_INTSET ? set_convert(s, e) : 0;
+}

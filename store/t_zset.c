@@ -8,8 +8,14 @@
  * walk go backwards. Lookups and ranks scan the buffer. A larger set
  * becomes, for good, a kv_dict (member -> score, O(1) ZSCORE) plus a
  * zsl skiplist (zskiplist.c) whose nodes point to the dict's member bytes
- * (ranks and ranges in O(log n)). Like Redis, which keeps a listpack's
- * scores as text, a compact set stores -0 as 0.
+ * (ranks and ranges in O(log n)).
+ *
+ * Redis keeps a listpack's scores as text, written by d2string, which
+ * writes an integral score as an integer: a -0 that a command puts in a
+ * listpack (ZADD, a *STORE result) becomes 0, a skiplist keeps it. Text
+ * loaded as it was (a listpack payload of RESTORE or a file) keeps "-0",
+ * which reads as -0 and survives a conversion to a skiplist. So here:
+ * the writes of commands go through zlp_score, a load keeps the score.
  *
  * Every range command works on ranks: a score or lex range becomes the
  * ranks [lo, hi) of the elements in it (two O(log n) descents of the
@@ -96,7 +102,20 @@ zlp_reserve(struct kv_shard *s, struct kv_entry *e, uint32_t len)
 	return 0;
 }
 
-/* zlp_insert -- add an absent member in order; 0 or -1 (no memory). */
+/*
+ * zlp_score -- a score as Redis's zzlInsertAt writes it into a listpack
+ * (d2string: an integral value as an integer, so -0 becomes 0).
+ */
+static double
+zlp_score(double score)
+{
+	return score == 0 ? 0 : score;
+}
+
+/*
+ * zlp_insert -- add an absent member in order, its score as given (see
+ * zlp_score); 0 or -1 (no memory).
+ */
 static int
 zlp_insert(struct kv_shard *s, struct kv_entry *e, const char *m,
 	   uint32_t len, double score)
@@ -104,8 +123,6 @@ zlp_insert(struct kv_shard *s, struct kv_entry *e, const char *m,
 	struct zel z;
 	uint32_t off, next;
 
-	if (score == 0)
-		score = 0;   /* Redis's listpack keeps "0" for -0 */
 	if (zlp_reserve(s, e, e->v.lp.len + len + ZLP_OVERHEAD) != 0)
 		return -1;
 	for (off = 0; off < e->v.lp.len; off = next) {
@@ -210,19 +227,22 @@ zset_score(const struct kv_entry *e, const char *m, size_t len, double *score)
 }
 
 /*
- * zset_insert -- add an absent member, converting a listpack that would
- * outgrow its limits first. Returns 0 or -1 (out of memory).
+ * zset_put -- add an absent member, converting a listpack that would
+ * outgrow its limits first. A listpack takes the score as given if keep
+ * (a load), else as a command writes it (zlp_score). Returns 0 or -1
+ * (out of memory).
  */
 static int
-zset_insert(struct kv_shard *s, struct kv_entry *e, const char *m,
-	    size_t len, double score)
+zset_put(struct kv_shard *s, struct kv_entry *e, const char *m,
+	 size_t len, double score, bool keep)
 {
 	if (e->encoding == KV_ENC_LISTPACK &&
 	    (e->v.lp.n + 1 > s->cfg->zset_lp_entries ||
 	     len > zset_lp_value(s)) && zset_convert(s, e) != 0)
 		return -1;
 	if (e->encoding == KV_ENC_LISTPACK)
-		return zlp_insert(s, e, m, (uint32_t)len, score);
+		return zlp_insert(s, e, m, (uint32_t)len,
+				  keep ? score : zlp_score(score));
 	bool created;
 	struct kv_dict_entry *x = kv_dict_add(e->v.z.d, m, len, &created);
 	if (x == NULL)
@@ -235,7 +255,21 @@ zset_insert(struct kv_shard *s, struct kv_entry *e, const char *m,
 	return 0;
 }
 
-/* zset_update -- change the score of a present member; 0 or -1. */
+/*
+ * zset_insert -- add an absent member as Redis's zsetAdd does (zset_put:
+ * a -0 into a listpack becomes 0). Returns 0 or -1 (out of memory).
+ */
+static int
+zset_insert(struct kv_shard *s, struct kv_entry *e, const char *m,
+	    size_t len, double score)
+{
+	return zset_put(s, e, m, len, score, false);
+}
+
+/*
+ * zset_update -- change the score of a present member (a listpack's
+ * rewritten as zsetAdd does: zlp_score); 0 or -1.
+ */
 static int
 zset_update(struct kv_shard *s, struct kv_entry *e, const char *m,
 	    size_t len, double cur, double score)
@@ -247,7 +281,7 @@ zset_update(struct kv_shard *s, struct kv_entry *e, const char *m,
 
 		memcpy(tmp, m, len);   /* m may point into the buffer */
 		zlp_delete_range(e, (uint32_t)off, to, 1);
-		return zlp_insert(s, e, tmp, (uint32_t)len, score);
+		return zlp_insert(s, e, tmp, (uint32_t)len, zlp_score(score));
 	}
 	struct kv_dict_entry *x = kv_dict_lookup(e->v.z.d, m, len);
 	if (zsl_update_score(e->v.z.zsl, cur, x->field, x->flen,
@@ -598,14 +632,18 @@ reply_score(struct kv_client *c, double d)
 }
 
 /*
- * fmt_lp_score -- a listpack score as Redis's d2string keeps it (and
- * ZSCAN shows it): integers within +-LLONG_MAX/2 as integers.
+ * kv_zset_fmt_lp_score -- a listpack score as Redis's d2string keeps it
+ * (and ZSCAN and DUMP show it): integers within +-LLONG_MAX/2 as
+ * integers.
  */
-static int
-fmt_lp_score(char *buf, size_t size, double d)
+int
+kv_zset_fmt_lp_score(char *buf, size_t size, double d)
 {
 	if (isinf(d))
 		return snprintf(buf, size, d > 0 ? "inf" : "-inf");
+	/* only a loaded "-0" text is -0 in a listpack (zlp_score) */
+	if (d == 0 && signbit(d))
+		return snprintf(buf, size, "-0");
 	if (d >= -(double)(LLONG_MAX / 2) && d <= (double)(LLONG_MAX / 2) &&
 	    (double)(long long)d == d)
 		return kv_ll2str(buf, size, (long long)d);
@@ -1144,7 +1182,15 @@ zrange_generic(struct kv_req *r, int ks, bool store, int by, int dir)
 				    : lo + (uint64_t)offset;
 		}
 	}
-	if (!emit_range(r, e, first, n, rev, withscores, dst)) {
+	/*
+	 * As Redis, a destination is made for a rank range's length: a
+	 * skiplist from the start past the limit (its -0 scores stay -0);
+	 * a score or lex range starts a listpack and converts on the way.
+	 */
+	bool oom = dst != NULL && by == ZR_RANK &&
+		   n > r->s->cfg->zset_lp_entries &&
+		   zset_convert(r->s, dst) != 0;
+	if (oom || !emit_range(r, e, first, n, rev, withscores, dst)) {
 		zset_new_free(r->s, dst);
 		kv_reply_error(r->c, "OOM out of memory");
 		return;
@@ -1673,7 +1719,7 @@ build_result(struct kv_shard *s, const struct zacc *a)
 		/* zset_insert keeps the chosen encoding: the limits hold */
 		if (v->encoding == KV_ENC_LISTPACK) {
 			if (zlp_insert(s, v, a->v[i].m, a->v[i].len,
-				       a->v[i].score) != 0)
+				       zlp_score(a->v[i].score)) != 0)
 				goto fail;
 		} else if (zset_insert(s, v, a->v[i].m, a->v[i].len,
 				       a->v[i].score) != 0) {
@@ -2108,7 +2154,8 @@ cmd_zscan(struct kv_req *r)
 	kv_reply_array(r->c, (long long)keep * 2);
 	for (size_t i = 0; i < keep; i++) {
 		kv_reply_bulk(r->c, acc.v[i].m, acc.v[i].len);
-		n = lp ? fmt_lp_score(buf, sizeof(buf), acc.v[i].score)
+		n = lp ? kv_zset_fmt_lp_score(buf, sizeof(buf),
+					      acc.v[i].score)
 		       : fmt_score(buf, sizeof(buf), acc.v[i].score);
 		kv_reply_bulk(r->c, buf, (size_t)n);
 	}
@@ -2131,7 +2178,25 @@ kv_zset_add(struct kv_shard *s, struct kv_entry *e, const char *m,
 
 	if (zset_score(e, m, len, &cur))
 		return 0;
-	return zset_insert(s, e, m, len, score) == 0 ? 1 : -1;
+	return zset_put(s, e, m, len, score, true) == 0 ? 1 : -1;
+}
+
+/* kv_zset_lp_canon -- a loaded listpack's -0 scores made 0 (kv_private.h). */
+void
+kv_zset_lp_canon(struct kv_entry *e)
+{
+	struct zel z;
+
+	if (e->encoding != KV_ENC_LISTPACK)
+		return;
+	for (uint32_t off = 0, next; off < e->v.lp.len; off = next) {
+		next = zlp_read(e->v.lp.buf, off, &z);
+		if (z.score == 0 && signbit(z.score)) {
+			double zero = 0;
+			memcpy(e->v.lp.buf + off + 1 + z.len, &zero,
+			       sizeof(zero));
+		}
+	}
 }
 
 uint64_t
@@ -2164,14 +2229,22 @@ struct zset_dup_ctx {
 	int rc;
 };
 
-/* dup_element -- kv_zset_foreach callback of kv_zset_dup. */
+/*
+ * dup_element -- kv_zset_foreach callback of kv_zset_dup: a listpack's
+ * element copied as it is (-0 included, whatever the limits are now),
+ * as Redis copies the listpack's bytes.
+ */
 static void
 dup_element(void *ctx, const char *m, size_t len, double score)
 {
 	struct zset_dup_ctx *x = ctx;
 
-	if (x->rc == 0 && zset_insert(x->s, x->dst, m, len, score) != 0)
-		x->rc = -1;
+	if (x->rc != 0)
+		return;
+	if (x->dst->encoding == KV_ENC_LISTPACK)
+		x->rc = zlp_insert(x->s, x->dst, m, (uint32_t)len, score);
+	else
+		x->rc = zset_insert(x->s, x->dst, m, len, score);
 }
 
 int

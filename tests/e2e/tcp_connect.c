@@ -255,7 +255,7 @@ main(int argc, char **argv)
 
 	struct dp_port dport;
 	int sockets[1] = { (int)rte_socket_id() };
-	if (dp_port_setup(&dport, 0, 1, sockets, 512, 512, 16383, 1500, err,
+	if (dp_port_setup(&dport, 0, 1, 0, sockets, 512, 512, 16383, 1500, err,
 			  sizeof(err)) != 0)
 		rte_exit(1, "%s\n", err);
 	if (!dp_port_wait_link(&dport, 3000))

@@ -3,21 +3,14 @@ run against Debian's redis-server and against redpoll; every reply must be
 identical, byte for byte.
 
 With several workers (the nserver fixture runs every script against 1, 2
-and 3) a transaction runs only on the shard of the worker the connection
-landed on (chosen by the flow's hash, so it varies from run to run):
-multi.redis then meets redpoll's refusals (WATCH of another shard's key,
-EXECABORT of a queue with one) and their consequences. That script is
-an expected failure with N > 1 as long as the first difference is such a
-refusal (see docs/architecture.md, "Workers and shards"); any other
-difference fails it. Likewise zsets_random.redis with N > 1 when its
-first difference is a score -0 that redpoll answers as 0: a command
-gathered across shards works on copies of its sources made with
-DUMP/RESTORE, and RESTORE turns a small skiplist sorted set into a
-listpack, where -0 is stored as 0 (Redis never copies the sources).
+and 3) every script must give the same bytes too.
 
 Script format: one command per line, arguments split like a POSIX shell
 (shlex), '#' starts a comment, blank lines are ignored. Each script starts
 from an empty keyspace (FLUSHALL is sent first, its reply not compared).
+An argument @dump:KEY is the payload of the last DUMP KEY the same
+server answered (RESTORE k 0 @dump:j: a round trip on each server; the
+DUMPs themselves are compared).
 """
 import glob
 import os
@@ -34,7 +27,8 @@ SCRIPTS = sorted(glob.glob(os.path.join(ROOT, 'tests', 'diff', '*.redis')))
 def encode(args):
     out = [b'*%d\r\n' % len(args)]
     for a in args:
-        b = a.encode('utf-8', 'surrogateescape')
+        b = a if isinstance(a, bytes) else a.encode('utf-8',
+                                                      'surrogateescape')
         out.append(b'$%d\r\n%s\r\n' % (len(b), b))
     return b''.join(out)
 
@@ -84,23 +78,16 @@ class Conn:
         self.s.close()
 
 
-# redpoll's refusals of a transaction across workers (dataplane/xcore.c).
-TX_REFUSALS = (b"-ERR WATCH with several workers takes only keys of this "
-               b"connection's shard",
-               b"-EXECABORT Transaction discarded: with several workers a "
-               b"transaction's keys must all be on one worker's shard")
+def resolve(args, dumps):
+    """args with each @dump:KEY replaced by dumps[KEY]."""
+    return [dumps[a[6:]] if a.startswith('@dump:') else a for a in args]
 
 
-def neg_zero_only(want, got):
-    """Whether got is want with every score -0 answered as 0."""
-    return want != got and want.replace(b'$2\r\n-0\r\n',
-                                        b'$1\r\n0\r\n') == got
-
-
-# Known differences with several workers: script -> the test its first
-# difference must pass (arguments: redis's reply, redpoll's).
-KNOWN = {'multi.redis': lambda want, got: got.startswith(TX_REFUSALS),
-         'zsets_random.redis': neg_zero_only}
+def remember_dump(args, reply, dumps):
+    """After DUMP KEY: its payload (a bulk reply) into dumps[KEY]."""
+    if (len(args) == 2 and args[0].upper() == 'DUMP' and
+            reply.startswith(b'$') and not reply.startswith(b'$-')):
+        dumps[args[1]] = reply[reply.index(b'\r\n') + 2:-2]
 
 
 def commands(path):
@@ -119,21 +106,18 @@ def test_script(nserver, oracle, script):
     want.call(['FLUSHALL'])
     got.call(['FLUSHALL'])
     mismatches = []
-    known_first = None
-    name = os.path.basename(script)
+    dumps = ({}, {})
     for no, args in commands(script):
-        a, b = want.call(args), got.call(args)
+        a = want.call(resolve(args, dumps[0]))
+        b = got.call(resolve(args, dumps[1]))
+        remember_dump(args, a, dumps[0])
+        remember_dump(args, b, dumps[1])
         if a != b:
-            if known_first is None:
-                known_first = name in KNOWN and KNOWN[name](a, b)
             mismatches.append('%s:%d %s\n  redis:   %r\n  redpoll: %r' %
                               (os.path.basename(script), no,
                                shlex.join(args), a, b))
     want.close()
     got.close()
-    if mismatches and known_first and nserver.workers > 1:
-        pytest.xfail('a known difference with several workers:\n' +
-                     '\n'.join(mismatches))
     assert not mismatches, '\n'.join(mismatches)
 
 

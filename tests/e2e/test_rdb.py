@@ -8,6 +8,7 @@ Each test starts its own redpoll (the `fresh` fixture)."""
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -259,3 +260,97 @@ def test_save_loaded_by_redis(fresh, redis_server, workers):
 
 def make_in(workdir, dbfilename):
     return RedisServer(workdir, dbfilename)
+
+
+def crc64(data):
+    """Redis's CRC-64 (Jones, reflected) of a DUMP payload."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x95ac9329ac4bc9b5 if crc & 1 else 0)
+    return crc
+
+
+def payload(body):
+    """A DUMP payload: type and value, RDB version 10, CRC-64."""
+    p = body + struct.pack('<H', 10)
+    return p + struct.pack('<Q', crc64(p))
+
+
+def lp_zset(pairs):
+    """A ZSET_LISTPACK payload of (member, score text) pairs, entries of
+    at most 63 bytes; the text 1 as the integer 1, as Redis writes it."""
+    body = b''
+    for e in (x for pair in pairs for x in pair):
+        enc = b'\x01' if e == b'1' else bytes([0x80 | len(e)]) + e
+        body += enc + bytes([len(enc)])
+    lp = struct.pack('<IH', 7 + len(body), 2 * len(pairs)) + body + b'\xff'
+    return payload(bytes([17, len(lp)]) + lp)
+
+
+def zset2(pairs):
+    """A ZSET_2 payload of (member, score) pairs, scores as 8 bytes."""
+    body = bytes([5, len(pairs)])
+    for m, s in pairs:
+        body += bytes([len(m)]) + m + struct.pack('<d', s)
+    return payload(body)
+
+
+def test_negative_zero_like_redis(fresh, oracle):
+    """A score -0 byte for byte as redis-server 7.0 answers it: kept by a
+    listpack payload's "-0" text and a skiplist, written as 0 when a
+    command puts it in a listpack or a small ZSET_2 becomes one."""
+    from test_diff import Conn
+    rp = start(fresh, 1)
+    lp = lp_zset([(b'x', b'-0'), (b'y', b'1')])
+    z2 = zset2([(b'x', -0.0), (b'y', -1.0)])
+    # (a RESTORE of the same bytes on both, or a command)
+    script = [
+        ['RESTORE', 'lp', '0', lp], ['OBJECT', 'ENCODING', 'lp'],
+        ['ZSCORE', 'lp', 'x'], ['ZRANGE', 'lp', '0', '-1', 'WITHSCORES'],
+        ['ZSCAN', 'lp', '0'], ['DUMP', 'lp'], ['ZMSCORE', 'lp', 'x', 'y'],
+        ['ZRANGEBYSCORE', 'lp', '-0', '0', 'WITHSCORES'],
+        ['ZADD', 'lp', '0', 'x'], ['ZINCRBY', 'lp', '0', 'x'],
+        ['ZADD', 'lp', 'INCR', '0', 'x'], ['ZADD', 'lp', '-0', 'x'],
+        ['ZSCORE', 'lp', 'x'], ['DUMP', 'lp'],
+        ['COPY', 'lp', 'c'], ['ZSCORE', 'c', 'x'], ['DUMP', 'c'],
+        ['ZRANGESTORE', 'rs', 'lp', '0', '-1'], ['ZSCORE', 'rs', 'x'],
+        ['ZUNIONSTORE', 'us', '1', 'lp'], ['ZSCORE', 'us', 'x'],
+        ['ZUNION', '1', 'lp', 'WITHSCORES'],
+        ['ZINTER', '2', 'lp', 'c', 'WITHSCORES'],
+        ['ZDIFF', '1', 'lp', 'WITHSCORES'],
+        ['COPY', 'lp', 'p'], ['ZPOPMIN', 'p'], ['DUMP', 'p'],
+        ['RENAME', 'p', 'p2'], ['ZPOPMIN', 'p2'], ['EXISTS', 'p2'],
+        ['ZADD', 'c', '2', 'z'], ['ZSCORE', 'c', 'x'], ['DUMP', 'c'],
+        ['CONFIG', 'SET', 'zset-max-listpack-entries', '3'],
+        ['ZADD', 'c', '5', 'w'], ['OBJECT', 'ENCODING', 'c'],
+        ['ZSCORE', 'c', 'x'], ['DUMP', 'c'],
+        ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+        ['SORT', 'lp', 'BY', 'nosort'], ['OBJECT', 'ENCODING', 'lp'],
+        ['ZSCORE', 'lp', 'x'], ['DUMP', 'lp'],
+        ['ZADD', 'lp', '1', 'x'], ['ZADD', 'lp', '-0', 'x'],
+        ['ZSCORE', 'lp', 'x'],
+        ['ZADD', 'lp2', '1', 'x'], ['ZADD', 'lp2', '-0', 'x'],
+        ['ZSCORE', 'lp2', 'x'], ['OBJECT', 'ENCODING', 'lp2'],
+        ['RESTORE', 'z2', '0', z2], ['OBJECT', 'ENCODING', 'z2'],
+        ['ZSCORE', 'z2', 'x'], ['DUMP', 'z2'],
+        ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'],
+        ['RESTORE', 'z2s', '0', z2], ['OBJECT', 'ENCODING', 'z2s'],
+        ['ZSCORE', 'z2s', 'x'], ['DUMP', 'z2s'],
+        ['RESTORE', 'lps', '0', lp], ['OBJECT', 'ENCODING', 'lps'],
+        ['ZSCORE', 'lps', 'x'], ['DUMP', 'lps'],
+        ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+    ]
+    want, got = Conn(oracle), Conn((IP, PORT))
+    try:
+        for c in (want, got):
+            c.call(['FLUSHALL'])
+        for args in script:
+            assert got.call(args) == want.call(args), args
+    finally:
+        want.call(['CONFIG', 'SET', 'zset-max-listpack-entries', '128'])
+        want.close()
+        got.close()
+    assert rp.stop() == 0
+    rp.check_log()

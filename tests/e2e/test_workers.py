@@ -47,6 +47,18 @@ def client():
     return redis.Redis(host=IP, port=PORT, socket_timeout=20)
 
 
+def run_until_done(writers, readers, stop):
+    """Run readers and writers; once every writer ended, stop the readers
+    (they loop until stop is set) and wait for them."""
+    for t in readers + writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+
+
 @pytest.mark.parametrize('n', [2, 3])
 def test_keys_everywhere(fresh, n):
     rp = start(fresh, n)
@@ -138,10 +150,11 @@ def test_pipeline_order_across_shards(fresh):
     assert rp.stop() == 0
 
 
-def test_incr_storm_exact(fresh):
+@pytest.mark.parametrize('n', [2, 3])
+def test_incr_storm_exact(fresh, n):
     """Concurrent INCRs from many connections (each landing on whichever
     worker its flow hashes to) on keys of every shard: exact totals."""
-    rp = start(fresh, 2)
+    rp = start(fresh, n)
     keys = ['storm:%d' % i for i in range(16)]
     per_thread, threads = 300, 8
     errors = []
@@ -170,12 +183,13 @@ def test_incr_storm_exact(fresh):
     assert rp.stop() == 0
 
 
-def test_mset_never_seen_half(fresh):
+@pytest.mark.parametrize('n', [2, 3])
+def test_mset_never_seen_half(fresh, n):
     """Writers MSET the same value into keys of different shards while
     readers MGET them: a reader never sees two different values."""
-    rp = start(fresh, 2)
-    keys = ['a{x}', 'b{y}', 'c{z}', 'd{w}']
-    assert len({shard(k, 2) for k in keys}) == 2
+    rp = start(fresh, n)
+    keys = ['a{x}', 'b{y}', 'c{z}', 'd{w}', 'e{v}', 'f{u}']
+    assert len({shard(k, n) for k in keys}) == n
     c = client()
     c.mset({k: 0 for k in keys})
     stop = threading.Event()
@@ -184,7 +198,7 @@ def test_mset_never_seen_half(fresh):
     def writer(t):
         try:
             w = client()
-            for i in range(400):
+            for i in range(700):
                 w.mset({k: '%d-%d' % (t, i) for k in keys})
             w.close()
         except Exception as e:
@@ -202,19 +216,146 @@ def test_mset_never_seen_half(fresh):
         except Exception as e:
             errors.append(e)
 
-    ws = [threading.Thread(target=writer, args=(t,)) for t in range(3)]
-    rs = [threading.Thread(target=reader) for _ in range(3)]
-    for t in rs + ws:
-        t.start()
-    for t in ws:
-        t.join()
-    stop.set()
-    for t in rs:
-        t.join()
+    run_until_done([threading.Thread(target=writer, args=(t,))
+                    for t in range(3)],
+                   [threading.Thread(target=reader) for _ in range(3)], stop)
     assert not errors and not bad, (errors, bad[:3])
     assert reads[0] > 100
     assert len(set(c.mget(keys))) == 1
     c.close()
+    assert rp.stop() == 0
+
+
+ACCOUNTS = ['acct{%s}' % t for t in 'abcdefgh']
+
+
+@pytest.mark.parametrize('n', [2, 3])
+def test_multi_exec_transfers_keep_total(fresh, n):
+    """MULTI/EXEC transfers between accounts on different shards, from
+    many connections at once, plain and under WATCH (retried when a
+    concurrent transfer touched an account), while auditors read every
+    account in one MULTI/EXEC and with MGET: the total never changes,
+    and at the end it is exact."""
+    rp = start(fresh, n)
+    assert len({shard(k, n) for k in ACCOUNTS}) == n
+    c = client()
+    c.mset({k: 1000 for k in ACCOUNTS})
+    total = 1000 * len(ACCOUNTS)
+    stop = threading.Event()
+    bad, errors, audits, aborts = [], [], [0], [0]
+
+    def transfer(t):
+        try:
+            w = client()
+            for i in range(150):
+                a = ACCOUNTS[(t + i) % len(ACCOUNTS)]
+                b = ACCOUNTS[(t * 3 + i * 5 + 1) % len(ACCOUNTS)]
+                if a == b:
+                    continue
+                p = w.pipeline(transaction=True)
+                p.decrby(a, i % 13 + 1)
+                p.incrby(b, i % 13 + 1)
+                p.execute()
+            w.close()
+        except Exception as e:
+            errors.append(e)
+
+    def watched(t):
+        try:
+            w = client()
+            for i in range(60):
+                a, b = ACCOUNTS[(t + i) % 8], ACCOUNTS[(t + 2 * i + 3) % 8]
+                if a == b:
+                    continue
+                while True:
+                    with w.pipeline(transaction=True) as p:
+                        try:
+                            p.watch(a, b)
+                            va, vb = int(p.get(a)), int(p.get(b))
+                            p.multi()
+                            p.set(a, va - 7)
+                            p.set(b, vb + 7)
+                            p.execute()
+                            break
+                        except redis.WatchError:
+                            aborts[0] += 1
+            w.close()
+        except Exception as e:
+            errors.append(e)
+
+    def auditor():
+        try:
+            rd = client()
+            while not stop.is_set():
+                p = rd.pipeline(transaction=True)
+                for k in ACCOUNTS:
+                    p.get(k)
+                s1 = sum(int(v) for v in p.execute())
+                s2 = sum(int(v) for v in rd.mget(ACCOUNTS))
+                audits[0] += 1
+                if s1 != total or s2 != total:
+                    bad.append((s1, s2))
+            rd.close()
+        except Exception as e:
+            errors.append(e)
+
+    run_until_done([threading.Thread(target=transfer, args=(t,))
+                    for t in range(4)] +
+                   [threading.Thread(target=watched, args=(t,))
+                    for t in range(3)],
+                   [threading.Thread(target=auditor) for _ in range(2)], stop)
+    assert not errors and not bad, (errors, bad[:3])
+    assert audits[0] > 20
+    assert sum(int(v) for v in c.mget(ACCOUNTS)) == total
+    # A WATCHed account of another shard written by another client.
+    d = client()
+    one = redis.Redis(host=IP, port=PORT, socket_timeout=20,
+                      single_connection_client=True)
+    assert one.execute_command('WATCH', ACCOUNTS[0], ACCOUNTS[1])
+    d.incr(ACCOUNTS[1])
+    one.execute_command('MULTI')
+    one.execute_command('SET', ACCOUNTS[0], 0)
+    assert one.execute_command('EXEC') is None
+    assert int(one.get(ACCOUNTS[0])) != 0
+    one.close()
+    d.close()
+    c.close()
+    assert rp.stop() == 0
+
+
+def test_pipeline_barrier_cross_shard(fresh):
+    """A pipeline that follows a cross-shard MSET (or MGET, or EXEC) with
+    single-key requests sees the MSET's values: the later requests wait
+    for the transaction, whatever worker the connection landed on."""
+    n = 3
+    rp = start(fresh, n)
+    keys = ['k{a}', 'k{b}', 'k{c}', 'k{d}', 'k{e}', 'k{f}']
+    assert len({shard(k, n) for k in keys}) == n
+    for conn in range(6):
+        r = client()
+        p = r.pipeline(transaction=False)
+        for i in range(200):
+            p.mset({k: '%d-%d' % (conn, i) for k in keys})
+            p.get(keys[i % len(keys)])
+            p.set(keys[(i + 1) % len(keys)], 'x%d' % i)
+            p.mget(keys)
+            p.execute_command('MULTI')
+            p.execute_command('INCR', 'ctr{a}')
+            p.execute_command('GET', keys[(i + 2) % len(keys)])
+            p.execute_command('EXEC')
+            p.get('ctr{a}')
+        out = p.execute()
+        for i in range(200):
+            v = '%d-%d' % (conn, i)
+            o = out[9 * i:9 * i + 9]
+            assert o[1] == v.encode(), (conn, i, o)
+            m = [v.encode()] * len(keys)
+            m[(i + 1) % len(keys)] = ('x%d' % i).encode()
+            assert o[3] == m, (conn, i, o)
+            want_get = m[(i + 2) % len(keys)]
+            assert o[7] == [conn * 200 + i + 1, want_get], (conn, i, o)
+            assert o[8] == str(conn * 200 + i + 1).encode()
+        r.close()
     assert rp.stop() == 0
 
 

@@ -9,6 +9,9 @@
  * carries over from one input to the next, and time advances, so
  * connections move through their states and timers fire. Nothing may
  * crash, leak mbufs or send a frame the stack did not build completely.
+ * Each frame is first given its owner by software steering's header
+ * reader (dp_steer_frame_owner), which must read within the frame and
+ * name a worker, the receiver or every worker.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -25,6 +28,7 @@
 #include <rte_tcp.h>
 
 #include "net.h"
+#include "steer.h"
 #include "tcp.h"
 #include "tcp_private.h"
 
@@ -210,6 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Time moves 50 ms per input: retransmissions, TIME_WAIT and
 	 * keepalive expire within a run. */
 	net->now_tsc += net->tsc_hz / 20;
+	uint32_t owner = dp_steer_frame_owner(m, 7, 3);
+	assert(owner < 3 || owner == 7 || owner == DP_STEER_ALL);
 	dp_net_input(net, &m, 1);
 	tcp_flush(net->tcp);
 	tcp_timer(net->tcp);

@@ -36,7 +36,7 @@ group_setup(void **state)
 	int sockets[1] = { 0 };
 	(void)state;
 
-	return dp_port_setup(&port, 0, 1, sockets, 256, 256, 2047, 1500, err,
+	return dp_port_setup(&port, 0, 1, 0, sockets, 256, 256, 2047, 1500, err,
 			     sizeof(err));
 }
 

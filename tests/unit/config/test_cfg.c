@@ -109,6 +109,7 @@ static const struct { const char *name, *value; } defaults[] = {
 	{ "client-output-budget", "4194304" },
 	{ "rx-descriptors", "1024" },
 	{ "tx-descriptors", "1024" },
+	{ "port-queues", "0" },
 	{ "mbufs", "65535" },
 	{ "impair-rx", "" },
 	{ "impair-tx", "" },
@@ -173,6 +174,7 @@ static const struct { const char *name, *in, *out; } values[] = {
 	{ "client-output-budget", "64kb", "65536" },
 	{ "rx-descriptors", "64", "64" },
 	{ "tx-descriptors", "16384", "16384" },
+	{ "port-queues", "1", "1" },
 	{ "mbufs", "1023", "1023" },
 	{ "impair-rx", "drop=0.05 reorder=0.05", "drop=0.05 reorder=0.05" },
 	{ "impair-tx", "delay-us=200", "delay-us=200" },
@@ -471,6 +473,8 @@ test_errors(void **state)
 	expect_error("mtu 575\n", "1: 'mtu 575': " RANGE("576", "9000"));
 	expect_error("rx-descriptors 1000\n", "1: 'rx-descriptors 1000': "
 		     "argument must be a power of two between 64 and 16384");
+	expect_error("port-queues 129\n", "1: 'port-queues 129': "
+		     RANGE("0", "128"));
 	expect_error("tx-descriptors 32768\n", "1: 'tx-descriptors 32768': "
 		     RANGE("64", "16384"));
 	expect_error("daemonize maybe\n", "1: 'daemonize maybe': argument "

@@ -1,7 +1,7 @@
 /*
  * test_port.c -- dataplane/port.c on a ring-backed virtual port (net_ring):
  * queues, pools and offloads set up, frames sent through the port come
- * back on its RX side, errors named.
+ * back on its RX side, fewer queue pairs than workers, errors named.
  */
 #include <errno.h>
 
@@ -23,7 +23,7 @@ test_setup_and_loop(void **state)
 	(void)state;
 
 	assert_int_equal(rte_eth_dev_count_avail(), 1);
-	int rc = dp_port_setup(&p, 0, 1, sockets, 256, 256, 1023, 1500, err,
+	int rc = dp_port_setup(&p, 0, 1, 0, sockets, 256, 256, 1023, 1500, err,
 			       sizeof(err));
 	assert_int_equal(rc, 0);
 	assert_non_null(p.pools[0]);
@@ -61,28 +61,56 @@ test_bad_port(void **state)
 	int sockets[1] = { 0 };
 	(void)state;
 
-	assert_int_equal(dp_port_setup(&p, 7, 1, sockets, 256, 256, 1023,
+	assert_int_equal(dp_port_setup(&p, 7, 1, 0, sockets, 256, 256, 1023,
 				       1500, err, sizeof(err)), -ENODEV);
 	assert_non_null(strstr(err, "port 7: no such ethdev port"));
 }
 
-/* test_too_many_queues -- more workers than queues is refused. */
+/*
+ * test_fewer_queues -- queue pairs: one per worker as far as the device
+ * offers them, at most port-queues when that is given (software
+ * steering shares them); a pool for every worker in any case.
+ */
 static void
-test_too_many_queues(void **state)
+test_fewer_queues(void **state)
 {
+	struct rte_eth_dev_info info;
 	struct dp_port p;
 	char err[256];
-	int sockets[64] = { 0 };
+	int sockets[DP_MAX_WORKERS] = { 0 };
 	(void)state;
 
-	assert_int_equal(dp_port_setup(&p, 0, 64, sockets, 256, 256, 1023,
+	assert_int_equal(rte_eth_dev_info_get(0, &info), 0);
+	unsigned offered = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
+	const uint16_t cases[][3] = {   /* workers, port-queues, expected */
+		{ 3, 0, RTE_MIN(3u, offered) },
+		{ 3, 1, 1 },
+		{ 2, 5, RTE_MIN(2u, offered) },
+		{ (uint16_t)(offered + 1), 0, (uint16_t)offered },
+	};
+	for (unsigned c = 0; c < RTE_DIM(cases); c++) {
+		assert_int_equal(dp_port_setup(&p, 0, cases[c][0], cases[c][1],
+					       sockets, 256, 256, 1023, 1500,
+					       err, sizeof(err)), 0);
+		assert_int_equal(p.n_queues, cases[c][2]);
+		assert_int_equal(p.n_workers, cases[c][0]);
+		for (unsigned w = 0; w < cases[c][0]; w++)
+			assert_non_null(p.pools[w]);
+		/* Stopped, not closed: the next tests set it up again. */
+		assert_int_equal(rte_eth_dev_stop(0), 0);
+		for (unsigned w = 0; w < cases[c][0]; w++)
+			rte_mempool_free(p.pools[w]);
+	}
+	assert_int_equal(dp_port_setup(&p, 0, 0, 0, sockets, 256, 256, 1023,
 				       1500, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "64 workers need 64 queue pairs"));
+	assert_int_equal(dp_port_setup(&p, 0, DP_MAX_WORKERS + 1, 0, sockets,
+				       256, 256, 1023, 1500, err,
+				       sizeof(err)), -EINVAL);
 }
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_bad_port),
-	cmocka_unit_test(test_too_many_queues),
+	cmocka_unit_test(test_fewer_queues),
 	cmocka_unit_test(test_setup_and_loop),
 };
 

@@ -19,6 +19,7 @@
 #include <rte_thash.h>
 
 #include "frames.h"
+#include "steer.h"
 #include "tcp_private.h"
 
 static struct tcp_stack *ts;
@@ -1469,6 +1470,42 @@ test_connect_rss_port(void **state)
 }
 
 /*
+ * test_connect_steer_port -- with software steering over 3 workers, this
+ * stack being worker 2's, every chosen port makes the peer's return
+ * traffic hash (dp_steer_hash) to worker 2; without steering some land
+ * on other workers.
+ */
+/* connect_owner -- open a connection; the worker (of 3) its return
+ * traffic hashes to. */
+static unsigned
+connect_owner(void)
+{
+	uint32_t iss;
+	uint16_t lport;
+
+	connect_syn(&iss, &lport);
+	uint32_t h = dp_steer_hash(rte_cpu_to_be_32(PEER_IP),
+				   rte_cpu_to_be_32(US_IP),
+				   rte_cpu_to_be_16(SRV_PORT),
+				   rte_cpu_to_be_16(lport));
+	return dp_steer_owner(h, 3);
+}
+
+static void
+test_connect_steer_port(void **state)
+{
+	(void)state;
+	tcp_set_steer(ts, 3, 2);
+	for (unsigned n = 0; n < 64; n++)
+		assert_int_equal(connect_owner(), 2);
+	tcp_set_steer(ts, 0, 0);
+	unsigned other = 0;
+	for (unsigned n = 0; n < 32; n++)
+		other += connect_owner() != 2;
+	assert_true(other > 0);
+}
+
+/*
  * Sender-side SACK. The peer offered SACK and timestamps (1448-byte
  * segments); 10 segments are sent, S(i) is the start of segment i.
  */
@@ -1866,6 +1903,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_connect_active_close),
 	T(test_connect_close_syn_sent),
 	T(test_connect_rss_port),
+	T(test_connect_steer_port),
 	T(test_sack_scoreboard),
 	T(test_sack_rexmit_holes),
 	T(test_sack_new_data),

@@ -30,7 +30,7 @@ test_poll_loop(void **state)
 	cfg_init(&cfg);
 	cfg.idle_sleep_us = 50;      /* exercise the idle back-off too */
 	cfg.idle_polls = 100;
-	assert_int_equal(dp_port_setup(&port, 0, 1, sockets, 256, 256, 2047,
+	assert_int_equal(dp_port_setup(&port, 0, 1, 0, sockets, 256, 256, 2047,
 				       1500, err, sizeof(err)), 0);
 	tb_pool = port.pools[0];
 

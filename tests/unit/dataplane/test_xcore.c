@@ -93,6 +93,9 @@ pump(void)
 	}
 }
 
+/* Whether the last routed request told its client to wait for it. */
+static bool last_barrier;
+
 /* req -- run a request from worker 0's client; returns its reply. */
 static const char *
 req(const char *line)
@@ -107,9 +110,12 @@ req(const char *line)
 		argv[argc++].len = strlen(t);
 	}
 	out_len = 0;
-	struct dp_xc_owner o = { done, NULL };
-	if (!dp_xc_execute(ws[0], &cl, argc, argv, &o))
+	struct dp_xc_owner o = { done, NULL, false };
+	last_barrier = false;
+	if (!dp_xc_execute(ws[0], &cl, argc, argv, &o)) {
+		last_barrier = o.barrier;
 		pump();
+	}
 	out[out_len] = '\0';
 	return out;
 }
@@ -282,10 +288,13 @@ test_gather(void **state)
 }
 
 /*
- * test_multi -- with several workers a transaction runs on the client's
- * own shard: its commands are queued there (not run on their owners),
- * EXEC of one with another shard's keys aborts, WATCH takes only the
- * shard's keys.
+ * test_multi -- with several workers a transaction's commands are queued
+ * on the client's shard; EXEC of one whose keys are all there runs there;
+ * one with another shard's keys is gathered (it reads and leaves the
+ * owners' values, SELECTs inside it included) and makes the client wait
+ * for its reply (barrier); WATCH of another shard's key registers there,
+ * and a write of that key fails the EXEC; a whole-keyspace command in a
+ * gathered transaction is refused.
  */
 static void
 test_multi(void **state)
@@ -295,21 +304,70 @@ test_multi(void **state)
 	assert_string_equal(req("SET foo 1"), "+QUEUED\r\n");  /* worker 1's */
 	assert_string_equal(req("SET bar 1"), "+QUEUED\r\n");
 	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 0);          /* queued */
-	assert_true(strncmp(req("EXEC"), "-EXECABORT Transaction discarded: "
-			    "with several workers", 52) == 0);
+	assert_string_equal(req("EXEC"), "*2\r\n+OK\r\n+OK\r\n");
+	assert_true(last_barrier);
+	assert_int_equal(kv_dbsize(ws[1]->shard, 0), 1);
+	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 1);          /* bar */
 	assert_string_equal(req("EXEC"), "-ERR EXEC without MULTI\r\n");
-	assert_string_equal(req("DBSIZE"), ":0\r\n");
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("INCR foo"), "+QUEUED\r\n");
+	assert_string_equal(req("INCR bar"), "+QUEUED\r\n");
+	assert_string_equal(req("GET foo"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*3\r\n:2\r\n:2\r\n$1\r\n2\r\n");
+	assert_string_equal(req("GET foo"), "$1\r\n2\r\n");
+	/* Every key here: runs here, no barrier. */
 	assert_string_equal(req("MULTI"), "+OK\r\n");
 	assert_string_equal(req("SET bar 2"), "+QUEUED\r\n");
 	assert_string_equal(req("INCR bar"), "+QUEUED\r\n");
 	assert_string_equal(req("EXEC"), "*2\r\n+OK\r\n:3\r\n");
-	assert_string_equal(req("WATCH foo"), "-ERR WATCH with several "
-			    "workers takes only keys of this connection's "
-			    "shard\r\n");
-	assert_string_equal(req("WATCH bar"), "+OK\r\n");
+	assert_false(last_barrier);
+	/* WATCH of worker 1's key. */
+	assert_string_equal(req("WATCH foo bar"), "+OK\r\n");
+	assert_true(last_barrier);
 	assert_string_equal(req("MULTI"), "+OK\r\n");
-	assert_string_equal(req("GET bar"), "+QUEUED\r\n");
-	assert_string_equal(req("EXEC"), "*1\r\n$1\r\n3\r\n");
+	assert_string_equal(req("GET foo"), "+QUEUED\r\n");
+	assert_string_equal(req("SET bar x"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*2\r\n$1\r\n2\r\n+OK\r\n");
+	assert_string_equal(req("WATCH foo"), "+OK\r\n");
+	assert_string_equal(req("SET foo 9"), "+OK\r\n");        /* touches */
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SET bar y"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*-1\r\n");
+	assert_string_equal(req("GET bar"), "$1\r\nx\r\n");
+	assert_string_equal(req("WATCH foo"), "+OK\r\n");
+	assert_string_equal(req("UNWATCH"), "+OK\r\n");
+	assert_string_equal(req("SET foo 1"), "+OK\r\n");
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("GET foo"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*1\r\n$1\r\n1\r\n");
+	/* SELECT inside a gathered transaction, and after it. */
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SELECT 3"), "+QUEUED\r\n");
+	assert_string_equal(req("SET foo in3"), "+QUEUED\r\n");
+	assert_string_equal(req("SELECT 0"), "+QUEUED\r\n");
+	assert_string_equal(req("GET foo"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"),
+			    "*4\r\n+OK\r\n+OK\r\n+OK\r\n$1\r\n1\r\n");
+	assert_int_equal(kv_dbsize(ws[1]->shard, 3), 1);
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SELECT 3"), "+QUEUED\r\n");
+	assert_string_equal(req("GET foo"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "*2\r\n+OK\r\n$3\r\nin3\r\n");
+	assert_string_equal(req("DEL foo"), ":1\r\n");            /* in db 3 */
+	assert_string_equal(req("SELECT 0"), "+OK\r\n");
+	/* A whole-keyspace command cannot run on gathered keys. */
+	assert_string_equal(req("MULTI"), "+OK\r\n");
+	assert_string_equal(req("SET foo 1"), "+QUEUED\r\n");
+	assert_string_equal(req("DBSIZE"), "+QUEUED\r\n");
+	assert_string_equal(req("EXEC"), "-EXECABORT Transaction discarded: "
+			    "DBSIZE cannot run in a transaction whose keys "
+			    "are on several workers' shards (use one "
+			    "{hashtag})\r\n");
+	assert_string_equal(req("EXEC"), "-ERR EXEC without MULTI\r\n");
+	/* No copy stayed behind on worker 0: bar only. */
+	assert_int_equal(kv_dbsize(ws[0]->shard, 0), 1);
+	assert_int_equal(kv_dbsize(ws[0]->shard, 3), 0);
+	assert_string_equal(req("GET foo"), "$1\r\n1\r\n");
 }
 
 static void

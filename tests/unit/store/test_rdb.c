@@ -3,10 +3,11 @@
  * value, LZF, DUMP payloads byte for byte as redis-server 7.0 writes
  * them, RESTORE of redis-server's payloads (LZF-compressed string too)
  * and of hand-built older encodings (ziplist, quicklist, zipmap,
- * plain LIST and HASH), sets and sorted sets, RESTORE's errors, round
- * trips of large values, whole files written and loaded back (expiries,
- * databases, checksum, unsupported types), SAVE and import, memory
- * accounting, and replay of RESTORE.
+ * plain LIST and HASH), sets and sorted sets (a score -0 kept or made
+ * 0 as Redis does), RESTORE's errors, round trips of large values,
+ * whole files written and loaded back (expiries, databases, checksum,
+ * unsupported types), SAVE and import, memory accounting, and replay of
+ * RESTORE.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -768,6 +769,140 @@ static const struct {
 #define REDIS_ZSET2 "050201790000000000000040c3094064017878e05700017878" \
 	"000000000000f03f0a00f19cd866895aeb8b"
 
+/*
+ * A score -0 through DUMP and RESTORE, payloads as redis-server 7.0.15
+ * DUMPs them: a listpack of x "-0" (text: Redis keeps it) and y 1; a
+ * ZSET_2 of x -0 and y -1, which a RESTORE makes a listpack of x 0 when
+ * small (NEG0_Z2_LP) and keeps as it is when large; the listpack
+ * restored as a skiplist (NEG0_LP_Z2).
+ */
+#define NEG0_LP "1113130000000400817802822d30038179020101ff0a00bec69fb1" \
+	"dd906fb8"
+#define NEG0_Z2 "0502017800000000000000800179000000000000f0bf0a007a005e" \
+	"91c0c93330"
+#define NEG0_Z2_LP "1112120000000400817902dfff028178020001ff0a002399dcab" \
+	"ed8421a5"
+#define NEG0_LP_Z2 "05020179000000000000f03f017800000000000000800a003cd5" \
+	"b42f4392bb21"
+
+/* restore_dumps -- RESTORE key of hex in, then its DUMP is hex out. */
+static void
+restore_dumps(const char *key, const char *in, const char *out)
+{
+	unsigned char p[128], want[128], got[128];
+	size_t n = unhex(in, p), w = unhex(out, want);
+
+	restore(key, p, n, NULL);
+	expect("+OK\r\n");
+	assert_int_equal(dump_of(key, got), w);
+	assert_memory_equal(got, want, w);
+}
+
+/*
+ * restore_both -- RESTORE key's DUMP as key-plain (its encoding then is
+ * plain) and, with kv_set_restore_exact, as key-exact (a hashtable).
+ */
+static void
+restore_both(const char *key, const char *plain)
+{
+	unsigned char p[256];
+	char name[32];
+	size_t n = dump_of(key, p);
+
+	for (int ex = 0; ex < 2; ex++) {
+		snprintf(name, sizeof(name), "%s-%s", key,
+			 ex ? "exact" : "plain");
+		kv_set_restore_exact(st_shard, ex == 1);
+		restore(name, p, n, NULL);
+		expect("+OK\r\n");
+		kv_set_restore_exact(st_shard, false);
+		char line[64];
+		snprintf(line, sizeof(line), "OBJECT ENCODING %s", name);
+		rx(line, ex ? "$9\r\nhashtable\r\n" : plain);
+	}
+}
+
+/*
+ * test_restore_exact -- with kv_set_restore_exact (a gathered copy or
+ * put-back) a payload that names the large encoding keeps it however
+ * small: a ZSET_2 stays a skiplist with its -0, a HASH and a SET stay
+ * hashtables; without it RESTORE converts them as Redis does.
+ */
+static void
+test_restore_exact(void **state)
+{
+	(void)state;
+	kv_set_restore_exact(st_shard, true);
+	restore_dumps("z2x", NEG0_Z2, NEG0_Z2);
+	rx("OBJECT ENCODING z2x", "$8\r\nskiplist\r\n");
+	rx("ZSCORE z2x x", "$2\r\n-0\r\n");
+	kv_set_restore_exact(st_shard, false);
+
+	/* HASH and SET payloads: made with the limits at 1. */
+	st_cfg.hash_lp_entries = 1;
+	st_cfg.set_max_intset_entries = 1;
+	rx("HSET h a 1 b 2", ":2\r\n");
+	rx("SADD s 1 2", ":2\r\n");
+	rx("OBJECT ENCODING h", "$9\r\nhashtable\r\n");
+	rx("OBJECT ENCODING s", "$9\r\nhashtable\r\n");
+	st_cfg.hash_lp_entries = 128;
+	st_cfg.set_max_intset_entries = 512;
+	restore_both("h", "$8\r\nlistpack\r\n");
+	rx("HGET h-exact b", "$1\r\n2\r\n");
+	restore_both("s", "$6\r\nintset\r\n");
+	rx("SISMEMBER s-exact 2", ":1\r\n");
+}
+
+static void
+test_neg_zero(void **state)
+{
+	(void)state;
+	restore_dumps("lp", NEG0_LP, NEG0_LP);
+	rx("OBJECT ENCODING lp", "$8\r\nlistpack\r\n");
+	rx("ZSCORE lp x", "$2\r\n-0\r\n");
+	restore_dumps("z2", NEG0_Z2, NEG0_Z2_LP);
+	rx("OBJECT ENCODING z2", "$8\r\nlistpack\r\n");
+	rx("ZSCORE z2 x", "$1\r\n0\r\n");
+	st_cfg.zset_lp_entries = 1;
+	restore_dumps("z2s", NEG0_Z2, NEG0_Z2);
+	rx("OBJECT ENCODING z2s", "$8\r\nskiplist\r\n");
+	rx("ZSCORE z2s x", "$2\r\n-0\r\n");
+	restore_dumps("lps", NEG0_LP, NEG0_LP_Z2);
+	rx("OBJECT ENCODING lps", "$8\r\nskiplist\r\n");
+	rx("ZSCORE lps x", "$2\r\n-0\r\n");
+
+	/* A file: loaded as Redis loads it, with the limits of the time */
+	struct kv_rdb_buf f = { 0 };
+	char err[256];
+	write_file(&f);
+	struct kv_shard *orig = st_shard;
+	struct kv_shard_params sp = { .core = 1, .cfg = &st_cfg };
+	for (int entries = 1; entries <= 128; entries += 127) {
+		st_cfg.zset_lp_entries = (unsigned long)entries;
+		struct kv_shard *s2 = kv_shard_create(&sp);
+		assert_non_null(s2);
+		struct load_ctx lc = { s2, 0 };
+		struct kv_rdb_loader ld = { .shard = one_shard, .key = install,
+					    .ctx = &lc, .n_db = 16,
+					    .now_ms = kv_now_refresh(s2) };
+		assert_int_equal(kv_rdb_load(f.p, f.len, &ld, err,
+					     sizeof(err)), 0);
+		st_shard = s2;
+		rx("ZSCORE lp x", "$2\r\n-0\r\n");
+		rx("ZSCORE z2 x", "$1\r\n0\r\n");
+		rx("ZSCORE lps x", entries == 1 ? "$2\r\n-0\r\n"
+						: "$1\r\n0\r\n");
+		rx("OBJECT ENCODING lps", entries == 1 ?
+		   "$8\r\nskiplist\r\n" : "$8\r\nlistpack\r\n");
+		st_shard = orig;
+		kv_shard_free(s2);
+	}
+	kv_rdb_buf_free(&f);
+	st_cfg.zset_lp_entries = 128;
+	rx("DEL lp z2 z2s lps", ":4\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
+}
+
 static void
 test_sets_zsets(void **state)
 {
@@ -855,6 +990,8 @@ test_sets_zsets(void **state)
 
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_sets_zsets),
+	ST_TEST(test_neg_zero),
+	ST_TEST(test_restore_exact),
 	ST_TEST(test_crc64),
 	ST_TEST(test_lzf),
 	ST_TEST(test_dump_like_redis),

@@ -1,11 +1,13 @@
 /*
  * test_t_zset.c -- store/t_zset.c: ZADD's options and replies, score
- * parsing and formatting, rank, score and lex ranges in both encodings,
- * the conversion of a compact set (by count, by member length), the
+ * parsing and formatting, -0 where Redis keeps it and where it writes
+ * 0, rank, score and lex ranges in both encodings, the conversion of a
+ * compact set (by count, by member length), the
  * same random command stream giving the same replies in both encodings,
  * stores and set operations, pops and what they log, memory returned on
  * DEL, and replay of every write from the log.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -93,6 +95,122 @@ test_format(void **state)
 	rx("ZADD h 123456789012345678 d", ":1\r\n");
 	rx("ZSCAN h 0 MATCH d", "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nd\r\n"
 	   "$22\r\n1.2345678901234568e+17\r\n");
+}
+
+/*
+ * loaded -- a listpack set key as a load makes it (kv_zset_add keeps
+ * the score): x with -0 (a payload's "-0" text), y with 1.
+ */
+static void
+loaded(const char *key)
+{
+	struct kv_entry *e = kv_create(st_shard, 0, key, strlen(key));
+
+	assert_non_null(e);
+	kv_zset_init(e);
+	assert_int_equal(kv_zset_add(st_shard, e, "x", 1, -0.0), 1);
+	assert_int_equal(kv_zset_add(st_shard, e, "y", 1, 1), 1);
+	assert_int_equal(kv_zset_add(st_shard, e, "y", 1, 2), 0);
+	assert_int_equal(e->encoding, KV_ENC_LISTPACK);
+}
+
+/*
+ * test_neg_zero -- -0 as redis-server 7.0 keeps it: a listpack keeps a
+ * loaded "-0" (replies, ZSCAN, COPY, conversion to a skiplist), a
+ * command writes -0 into a listpack as 0 (ZADD, a changed score, the
+ * *STORE results), a skiplist keeps it.
+ */
+static void
+test_neg_zero(void **state)
+{
+	char buf[32];
+	(void)state;
+
+	loaded("lp");
+	rx("ZSCORE lp x", "$2\r\n-0\r\n");
+	rx("ZRANGE lp 0 0 WITHSCORES", "*2\r\n$1\r\nx\r\n$2\r\n-0\r\n");
+	rx("ZSCAN lp 0", "*2\r\n$1\r\n0\r\n*4\r\n$1\r\nx\r\n$2\r\n-0\r\n"
+	   "$1\r\ny\r\n$1\r\n1\r\n");
+	/* an unchanged score stays as it was (-0 == 0) */
+	rx("ZADD lp 0 x", ":0\r\n");
+	rx("ZINCRBY lp 0 x", "$1\r\n0\r\n");
+	rx("ZADD lp -0 x", ":0\r\n");
+	rx("ZSCORE lp x", "$2\r\n-0\r\n");
+	/* replies read the set; stores write their result */
+	rx("ZUNION 1 lp WITHSCORES", "*4\r\n$1\r\nx\r\n$2\r\n-0\r\n"
+	   "$1\r\ny\r\n$1\r\n1\r\n");
+	rx("ZRANGESTORE rs lp 0 -1", ":2\r\n");
+	rx("ZSCORE rs x", "$1\r\n0\r\n");
+	rx("ZUNIONSTORE us 1 lp", ":2\r\n");
+	rx("ZSCORE us x", "$1\r\n0\r\n");
+	assert_int_equal(enc("us"), KV_ENC_LISTPACK);
+	/* COPY copies the listpack as it is, even past the limits now */
+	st_cfg.zset_lp_entries = 1;
+	rx("COPY lp c", ":1\r\n");
+	assert_int_equal(enc("c"), KV_ENC_LISTPACK);
+	rx("ZSCORE c x", "$2\r\n-0\r\n");
+	/* the conversion keeps it */
+	rx("ZADD c 5 w", ":1\r\n");
+	assert_int_equal(enc("c"), KV_ENC_SKIPLIST);
+	rx("ZSCORE c x", "$2\r\n-0\r\n");
+	st_cfg.zset_lp_entries = 128;
+	/* a changed score written again is 0 in a listpack... */
+	rx("ZADD lp 1 x", ":0\r\n");
+	rx("ZADD lp -0 x", ":0\r\n");
+	rx("ZSCORE lp x", "$1\r\n0\r\n");
+	/* ...and -0 in a skiplist */
+	rx("ZADD c 1 x", ":0\r\n");
+	rx("ZADD c -0 x", ":0\r\n");
+	rx("ZSCORE c x", "$2\r\n-0\r\n");
+	/* a rank range's destination is made for its length, a score
+	 * range's starts a listpack (x goes in first, as 0) */
+	st_cfg.zset_lp_entries = 2;
+	rx("ZRANGESTORE rr c 0 -1", ":3\r\n");
+	assert_int_equal(enc("rr"), KV_ENC_SKIPLIST);
+	rx("ZSCORE rr x", "$2\r\n-0\r\n");
+	rx("ZRANGESTORE rr c -inf +inf BYSCORE", ":3\r\n");
+	assert_int_equal(enc("rr"), KV_ENC_SKIPLIST);
+	rx("ZSCORE rr x", "$1\r\n0\r\n");
+	rx("ZRANGESTORE rr c +inf -inf BYSCORE REV", ":3\r\n");
+	rx("ZSCORE rr x", "$2\r\n-0\r\n");
+	rx("ZRANGESTORE rr c 0 1", ":2\r\n");
+	assert_int_equal(enc("rr"), KV_ENC_LISTPACK);
+	rx("ZSCORE rr x", "$1\r\n0\r\n");
+	st_cfg.zset_lp_entries = 128;
+	/* a weight making -0: 0 in a compact result, -0 in a skiplist */
+	rx("ZADD zero 0 a", ":1\r\n");
+	rx("ZUNIONSTORE w 1 zero WEIGHTS -1", ":1\r\n");
+	rx("ZSCORE w a", "$1\r\n0\r\n");
+	rx("ZUNION 1 zero WEIGHTS -1 WITHSCORES",
+	   "*2\r\n$1\r\na\r\n$2\r\n-0\r\n");
+	st_cfg.zset_lp_entries = 0;
+	rx("ZUNIONSTORE w 1 zero WEIGHTS -1", ":1\r\n");
+	assert_int_equal(enc("w"), KV_ENC_SKIPLIST);
+	rx("ZSCORE w a", "$2\r\n-0\r\n");
+	st_cfg.zset_lp_entries = 128;
+
+	/* kv_zset_lp_canon: a small set loaded from binary scores */
+	loaded("canon");
+	struct kv_entry *e = kv_lookup(st_shard, 0, "canon", 5, false);
+	kv_zset_lp_canon(e);
+	rx("ZSCORE canon x", "$1\r\n0\r\n");
+	e = kv_lookup(st_shard, 0, "c", 1, false);
+	kv_zset_lp_canon(e);   /* a skiplist keeps it */
+	rx("ZSCORE c x", "$2\r\n-0\r\n");
+
+	/* a listpack's text: integers as integers, -0 kept */
+	assert_int_equal(kv_zset_fmt_lp_score(buf, sizeof(buf), -0.0), 2);
+	assert_string_equal(buf, "-0");
+	kv_zset_fmt_lp_score(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "0");
+	kv_zset_fmt_lp_score(buf, sizeof(buf), -3);
+	assert_string_equal(buf, "-3");
+	kv_zset_fmt_lp_score(buf, sizeof(buf), 2.5);
+	assert_string_equal(buf, "2.5");
+	kv_zset_fmt_lp_score(buf, sizeof(buf), -INFINITY);
+	assert_string_equal(buf, "-inf");
+	rx("DEL lp rs us c zero w canon rr", ":8\r\n");
+	assert_int_equal(kv_used_memory(st_shard), 0);
 }
 
 /* ranges -- the range commands over the set r (either encoding). */
@@ -648,6 +766,7 @@ test_setops_plain_sets(void **state)
 static const struct CMUnitTest tests[] = {
 	ST_TEST(test_add),
 	ST_TEST(test_format),
+	ST_TEST(test_neg_zero),
 	ST_TEST(test_ranges_listpack),
 	ST_TEST(test_ranges_skiplist),
 	ST_TEST(test_conversion),
