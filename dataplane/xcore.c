@@ -47,7 +47,7 @@ _Static_assert(DP_MAX_WORKERS <= KV_TX_MAX_SHARDS, "a transaction's mask");
 enum xc_kind {
 	XC_REQ = 0,       /* run a command, reply */
 	XC_LOCK,          /* lock the command's keys (and run it if exec) */
-	XC_APPLY,         /* run the command, unlock the transaction's keys */
+	XC_APPLY,         /* run the command; the keys stay locked */
 	XC_UNLOCK,        /* unlock the transaction's keys; no reply */
 	XC_TXCMD,         /* run a command under the transaction's locks */
 	XC_WATCH,         /* WATCH keys for a client of the origin */
@@ -1117,22 +1117,21 @@ gather_run(struct dp_worker *w, struct xc_pend *pd)
 		run(w, pd->orig);
 	}
 	kv_set_logging(w->shard, true);
-	/* This shard's keys: their final states, one record. */
-	kv_log_group(w->shard, true);
-	for (unsigned k = 0; k < pd->nk && !pd->readonly_cmd; k++)
-		if (pd->kshard[k] == w->index)
-			kv_key_log_state(w->shard, pd->gk[k].db,
-					 pd->gk[k].key.ptr, pd->gk[k].key.len);
-	kv_log_group(w->shard, false);
 	pd->phase = TX_STORING;
 	pd->n_waiting = 0;
-	/* This shard's key states: one record, tagged if others write. */
+	/* This shard's keys: their final states, one record (tagged by
+	 * gather_store if other shards write too). */
 	bool mine = false;
 	for (unsigned k = 0; k < pd->nk && !pd->readonly_cmd; k++)
 		mine |= pd->kshard[k] == w->index;
 	if (mine) {
 		hold(w, pd, (uint16_t)w->index);
 		kv_tx_begin(w->shard);
+		for (unsigned k = 0; k < pd->nk; k++)
+			if (pd->kshard[k] == w->index)
+				kv_key_log_state(w->shard, pd->gk[k].db,
+						 pd->gk[k].key.ptr,
+						 pd->gk[k].key.len);
 	}
 	unsigned first_out = pd->n_moves;
 	for (unsigned k = 0; k < pd->nk; k++) {

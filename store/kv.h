@@ -392,13 +392,6 @@ int kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		     size_t len);
 
 /*
- * kv_log_group -- open (true) or close (false) a group: the effects
- * logged in between form one record, replayed all or nothing (the
- * gathered keys' final states on one shard).
- */
-void kv_log_group(struct kv_shard *s, bool open);
-
-/*
  * kv_multi_local -- whether every key a client's transaction touches
  * (queued commands and WATCHed keys) belongs to shard among n_shards:
  * then it runs there as it is; otherwise its keys are gathered

@@ -2259,15 +2259,6 @@ kv_set_restore_exact(struct kv_shard *s, bool on)
 	s->restore_exact = on;
 }
 
-void
-kv_log_group(struct kv_shard *s, bool open)
-{
-	if (open)
-		kv_propagate_begin(s);
-	else
-		kv_propagate_end(s);
-}
-
 int
 kv_key_log_state(struct kv_shard *s, unsigned db, const char *key,
 		 size_t len)
