@@ -2,9 +2,12 @@
 SIGKILL at random moments (20 kills with the release build), with 2
 workers while snapshots cut and reclaim the logs: clients MSET groups of
 keys on both shards to one new value each time, another one RENAMEs a key
-back and forth between the shards. After every restart each group holds
-one value on every key (the last acknowledged MSET's, or the one in
-flight at the kill), and the renamed key exists exactly once."""
+back and forth between the shards, another one moves amounts between two
+accounts on the two shards in MULTI/EXEC. After every restart each group
+holds one value on every key (the last acknowledged MSET's, or the one in
+flight at the kill), the renamed key exists exactly once, and the
+accounts hold the last acknowledged balances (or the transfer in flight
+applied whole)."""
 import os
 import random
 import signal
@@ -128,6 +131,53 @@ class Mover:
             self.at = present[0]
 
 
+class Transfer:
+    """MULTI/EXEC moving an amount between accounts on the two shards
+    (a gathered EXEC)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.acked = [1000, 1000]
+        self.inflight = None        # the amount moved from 0 to 1
+        self.errors = []
+        self.n = 0
+
+    @staticmethod
+    def keys():
+        return ['acct{%s}' % t for t in tags()]
+
+    def run(self, c, stop):
+        a, b = self.keys()
+        self.inflight = None
+        while not stop.is_set():
+            x = self.rng.randrange(-50, 51)
+            self.inflight = x
+            p = c.pipeline(transaction=True)
+            p.decrby(a, x)
+            p.incrby(b, x)
+            try:
+                p.execute()
+            except (redis.exceptions.ConnectionError,
+                    redis.exceptions.TimeoutError):
+                return
+            except redis.exceptions.ResponseError as e:
+                self.errors.append(str(e))
+                return
+            self.n += 1
+            self.acked = [self.acked[0] - x, self.acked[1] + x]
+            self.inflight = None
+
+    def check(self, c):
+        got = [int(v) for v in c.mget(self.keys())]
+        assert sum(got) == 2000, ('EXEC not atomic', got)
+        if got != self.acked:
+            x = self.inflight
+            assert x is not None and \
+                got == [self.acked[0] - x, self.acked[1] + x], \
+                (got, self.acked, x)
+            self.acked = got
+
+
 def run_round(actors, seconds, kill=None):
     """Every actor on a client of its own for seconds, then kill (if
     given), then stop them."""
@@ -160,8 +210,10 @@ def test_kill9_cross_shard(fresh):
     rng = random.Random(SEED)
     writers = [Writer(w, random.Random(SEED + w)) for w in range(WRITERS)]
     mover = Mover()
-    client().set(mover_keys()[0], 'moving')
-    actors = writers + [mover]
+    transfer = Transfer(random.Random(SEED - 1))
+    client().mset({mover_keys()[0]: 'moving',
+                   Transfer.keys()[0]: 1000, Transfer.keys()[1]: 1000})
+    actors = writers + [mover, transfer]
 
     def kill():
         rp.proc.send_signal(signal.SIGKILL)
@@ -192,4 +244,5 @@ def test_kill9_cross_shard(fresh):
     assert sum(len(x.acked) for x in writers) == WRITERS * GROUPS, \
         [x.acked for x in writers]
     assert mover.n > KILLS, mover.n
+    assert transfer.n > KILLS, transfer.n
     assert 'cross-shard parts skipped' in log
