@@ -9,8 +9,13 @@ Each round starts redpoll with 1 worker, runs redis-benchmark -t set,get
 connection (-c 1 -P 16) reading a key of shard 0 and one reading a key
 of shard 1. The connection lands on either worker (the flow's hash), so
 each probe is classed local or remote by the workers' requests_remote
-counters, not by its key. Cost = busy TSC cycles of all workers (INFO
-workers) over the requests sent. Prints markdown tables of the medians.
+counters, not by its key. Then the cross-shard transactions: MSET of two
+keys of one shard against two keys of different shards (redis-benchmark,
+one connection, -P 16), and MULTI INCR INCR EXEC (redis-py, one
+connection, one transaction at a time) with both keys on the
+connection's own shard, both on the other shard, or one on each. Cost =
+busy TSC cycles of all workers (INFO workers) over the requests (or
+transactions) sent. Prints markdown tables of the medians.
 """
 import os
 import re
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import shutil
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'e2e'))
@@ -68,10 +74,38 @@ def key_of(sh, n):
     return 'bench:%d' % i
 
 
+def home_shard(r):
+    """The worker this connection landed on: reading a key of its own
+    shard sends nothing to another worker (requests_remote stays)."""
+    for sh in (0, 1):
+        _, rem0, _ = counters(r)
+        r.get(key_of(sh, 2))
+        _, rem1, _ = counters(r)
+        if rem1 == rem0:
+            return sh
+    return 0
+
+
+def transactions(r, keys, n):
+    """n transactions MULTI INCR k1 INCR k2 EXEC on r's connection:
+    cycles (all workers) and wall-clock ns per transaction."""
+    c0, _, hz = counters(r)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        p = r.pipeline(transaction=True)
+        for k in keys:
+            p.incr(k)
+        p.execute()
+    t1 = time.perf_counter()
+    c1, _, _ = counters(r)
+    return (sum(c1) - sum(c0)) / n, (t1 - t0) * 1e9 / n
+
+
 def main():
     rounds, n = int(sys.argv[1]), int(sys.argv[2])
     tput = {}                     # (workers, test) -> [rps]
     cost = {'local': [], 'remote': []}
+    tx = {}                       # kind -> [(cycles, ns)]
     hz = None
     work = tempfile.mkdtemp(prefix='rpwk-', dir='/dev/shm')
     try:
@@ -94,6 +128,33 @@ def main():
                                 r, ['-c', '1', '-P', '16', 'GET', k], n)
                             kind = 'remote' if rem > n / 2 else 'local'
                             cost[kind].append(cpr)
+                        k0 = key_of(0, 2)
+                        one = ['{%s}x' % k0, '{%s}y' % k0]
+                        two = [key_of(0, 2), key_of(1, 2)]
+                        for kind, ks in (('mset one shard', one),
+                                         ('mset two shards', two)):
+                            _, cpr, _, _ = measured(
+                                r, ['-c', '1', '-P', '16', 'MSET', ks[0],
+                                    'v', ks[1], 'v'], n)
+                            tx.setdefault(kind, []).append((cpr, 0))
+                        c = redis.Redis(host=IP, port=PORT,
+                                        socket_timeout=30,
+                                        single_connection_client=True)
+                        home = home_shard(c)
+                        other = 1 - home
+                        for kind, ks in (
+                                ('exec own shard',
+                                 ['{%s}c1' % key_of(home, 2),
+                                  '{%s}c2' % key_of(home, 2)]),
+                                ('exec other shard',
+                                 ['{%s}c1' % key_of(other, 2),
+                                  '{%s}c2' % key_of(other, 2)]),
+                                ('exec two shards',
+                                 ['{%s}c1' % key_of(0, 2),
+                                  '{%s}c1' % key_of(1, 2)])):
+                            tx.setdefault(kind, []).append(
+                                transactions(c, ks, max(n // 20, 500)))
+                        c.close()
                     r.close()
                 finally:
                     rp.stop()
@@ -121,6 +182,16 @@ def main():
         m = statistics.median(v)
         print('| %s key | %d | %.0f | %.0f |' % (kind, len(v), m,
                                                  m * 1e9 / hz))
+    print()
+    print('| transaction, one connection | samples | cycles (all workers) '
+          '| ns (cycles) | ns (wall clock, client included) |')
+    print('|---|---|---|---|---|')
+    for kind, v in tx.items():
+        m = statistics.median(c for c, _ in v)
+        wall = statistics.median(t for _, t in v)
+        print('| %s | %d | %.0f | %.0f | %s |' % (
+            kind, len(v), m, m * 1e9 / hz,
+            '%.0f' % wall if wall else '-'))
 
 
 if __name__ == '__main__':
