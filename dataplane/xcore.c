@@ -651,6 +651,8 @@ merge_scan(struct out_buf *o, const struct xc_pend *pd, unsigned n,
 	out_add(o, keys, kl);
 }
 
+static bool bulk(const struct dp_xmsg *m, struct kv_arg *out);
+
 /* merge -- the reply of a request whose parts are all back. */
 static void
 merge(struct xc_pend *pd, struct dp_worker *w, struct out_buf *o)
@@ -775,6 +777,34 @@ merge(struct xc_pend *pd, struct dp_worker *w, struct out_buf *o)
 		else
 			out_add(o, pd->parts[pick]->reply,
 				pd->parts[pick]->reply_len);
+		return;
+	}
+	case KV_MERGE_LINES: {
+		/*
+		 * Every part's text, one after another. An admin-socket
+		 * caller is listed first by every shard (as the proxy that
+		 * ran it there): only this worker's line of it is kept.
+		 */
+		struct out_buf t = { 0 };
+		for (unsigned i = 0; i < pd->n_parts; i++) {
+			struct kv_arg b;
+			if (!bulk(pd->parts[i], &b))
+				continue;
+			if ((pd->parts[i]->cflags & KV_CLIENT_ADMIN) &&
+			    pd->parts[i]->target != w->index) {
+				const char *nl = memchr(b.ptr, '\n', b.len);
+				size_t skip = nl ? (size_t)(nl - b.ptr) + 1 :
+					      b.len;
+				b.ptr += skip;
+				b.len -= skip;
+			}
+			out_add(&t, b.ptr, b.len);
+		}
+		out_fmt(o, "$%lld\r\n", (long long)t.len);
+		out_add(o, t.p, t.len);
+		out_add(o, "\r\n", 2);
+		o->oom |= t.oom;
+		free(t.p);
 		return;
 	}
 	case KV_MERGE_CONCAT: {

@@ -333,6 +333,7 @@ enum kv_merge {
 			    * +OK if any shard had the client */
 	KV_MERGE_MIN,      /* the smallest integer (LASTSAVE) */
 	KV_MERGE_SAVE,     /* SAVE: every shard saved; export them as one */
+	KV_MERGE_LINES,    /* bulk texts joined (CLIENT LIST) */
 	KV_MERGE_GATHER,   /* any other multi-key command: keys gathered on
 			    * the coordinating shard under locks, run there,
 			    * results written back to their shards */

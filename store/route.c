@@ -286,6 +286,11 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->merge = KV_MERGE_KILL;
 		return;
 	}
+	if (is(&argv[0], "client") && argc == 2 && is(&argv[1], "list")) {
+		p->kind = KV_ROUTE_ALL;
+		p->merge = KV_MERGE_LINES;
+		return;
+	}
 	/* Snapshots: every shard writes its own (the first error wins). */
 	if (is(&argv[0], "bgsave") || is(&argv[0], "save") ||
 	    is(&argv[0], "lastsave")) {
@@ -306,10 +311,9 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	}
 
 	/*
-	 * WATCH belongs to the client: it registers on the client's own
-	 * shard, never on the proxy client of another (which every client
-	 * of that worker shares). Keys owned by other shards are not
-	 * tracked there yet: transactions across workers are future work.
+	 * WATCH belongs to the client: it plans HOME, and dp_xc_execute
+	 * registers the keys of other shards on their owners for the
+	 * client (kv_watch_remote), never for a proxy client.
 	 */
 	if (is(&argv[0], "watch"))
 		return;

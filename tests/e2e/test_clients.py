@@ -10,6 +10,12 @@ import redis
 from conftest import BUILD, IP, PORT
 
 
+@pytest.fixture(scope='module')
+def server(nserver):
+    """Every test of this module runs against 1, 2 and 3 workers."""
+    return nserver
+
+
 def cli(*args, stdin=None):
     out = subprocess.run(['redis-cli', '-h', IP, '-p', str(PORT), *args],
                          input=stdin, capture_output=True, text=True,

@@ -11,6 +11,12 @@ import redis
 from conftest import IP, PORT
 
 
+@pytest.fixture(scope='module')
+def server(nserver):
+    """Every test of this module runs against 1, 2 and 3 workers."""
+    return nserver
+
+
 def client():
     return redis.Redis(host=IP, port=PORT, socket_timeout=10)
 
@@ -34,8 +40,8 @@ def exec_after(a, b, key, write):
     (('SET', 'k', '1'), ('FLUSHDB',), True),
     (('SET', 'k', '1'), ('MOVE', 'k', '1'), True),
     (('SET', 'j', '1'), ('COPY', 'j', 'k'), True),
-    (('RPUSH', 'j', 'x'), ('SORT', 'j', 'ALPHA', 'STORE', 'k'), True),
-    (('RPUSH', 'k', 'x'), ('SORT', 'k', 'ALPHA', 'STORE', 'j'), False),
+    (('RPUSH', 'j{k}', 'x'), ('SORT', 'j{k}', 'ALPHA', 'STORE', 'k'), True),
+    (('RPUSH', 'k', 'x'), ('SORT', 'k', 'ALPHA', 'STORE', 'j{k}'), False),
     (('RPUSH', 'k', 'x'), ('LPUSH', 'k', 'y'), True),
     (('HSET', 'k', 'f', 'v'), ('HSET', 'k', 'f', 'w'), True),
     (('SET', 'k', '1'), ('GET', 'k'), False),
@@ -160,7 +166,7 @@ def test_client_list_flags(server):
     b.set('k', '2')
     lines = b.execute_command('CLIENT', 'LIST').decode().splitlines()
     mine = [l for l in lines if ' flags=xd ' in l]
-    assert len(mine) == 1 and ' multi=2 ' in mine[0]
+    assert len(mine) == 1 and ' multi=2 ' in mine[0], lines
     assert a.execute_command('EXEC') is None
     lines = b.execute_command('CLIENT', 'LIST').decode().splitlines()
     assert all(' flags=N ' in l and ' multi=-1 ' in l for l in lines)

@@ -3,7 +3,15 @@ import re
 import socket
 import subprocess
 
+import pytest
+
 from conftest import IP, PORT, raw_connect
+
+
+@pytest.fixture(scope='module')
+def server(nserver):
+    """Every test of this module runs against 1, 2 and 3 workers."""
+    return nserver
 
 
 def test_ping(server):

@@ -8,6 +8,12 @@ import pytest
 
 from conftest import IP, PORT, raw_connect
 
+
+@pytest.fixture(scope='module')
+def server(nserver):
+    """Every test of this module runs against 1, 2 and 3 workers."""
+    return nserver
+
 PIPELINE = (b'*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n'
             b'*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'
             b'PING\r\n'

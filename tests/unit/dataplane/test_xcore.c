@@ -120,6 +120,18 @@ req(const char *line)
 	return out;
 }
 
+/* count_of -- how many times needle occurs in text. */
+static int
+count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(text, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
 static void
 test_single_shard(void **state)
 {
@@ -162,6 +174,13 @@ static void
 test_split_and_all(void **state)
 {
 	(void)state;
+	/* CLIENT LIST: every worker's lines (without client hooks a
+	 * shard lists its caller, here each worker's proxy); an admin
+	 * caller is listed once. */
+	assert_int_equal(count_of(req("CLIENT LIST"), "id="), 2);
+	cl.flags |= KV_CLIENT_ADMIN;
+	assert_int_equal(count_of(req("CLIENT LIST"), "id="), 1);
+	cl.flags &= ~KV_CLIENT_ADMIN;
 	assert_string_equal(req("SET bar b"), "+OK\r\n");
 	assert_string_equal(req("SET foo f"), "+OK\r\n");
 	assert_string_equal(req("SET somekey s"), "+OK\r\n");  /* worker 1 */

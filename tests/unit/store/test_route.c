@@ -152,8 +152,10 @@ test_plans(void **state)
 	assert_int_equal(plan(2, "GEORADIUSBYMEMBER foo m 1 km STOREDIST bar")
 			 .kind, KV_ROUTE_CROSS);
 	assert_int_equal(plan(2, "GEORADIUS_RO bar 0 0 1 km").shard, 0);
-	/* A container's subcommand with a key. */
-	assert_int_equal(plan(2, "CLIENT LIST").kind, KV_ROUTE_HOME);
+	/* Every worker's clients; a container's subcommand without keys. */
+	assert_int_equal(plan(2, "CLIENT LIST").kind, KV_ROUTE_ALL);
+	assert_int_equal(plan(2, "CLIENT LIST").merge, KV_MERGE_LINES);
+	assert_int_equal(plan(2, "CLIENT INFO").kind, KV_ROUTE_HOME);
 	/* WATCH stays with its client; SORT goes to its key's shard. */
 	assert_int_equal(plan(2, "WATCH foo").kind, KV_ROUTE_HOME);
 	p = plan(2, "SORT foo BY {foo}w_* GET # LIMIT 0 1 STORE {foo}d");
