@@ -8,8 +8,10 @@
 #   scripts/run.sh          start (stops a previous instance first)
 #   scripts/run.sh stop     stop it and remove the namespace
 #
-# Environment: RP_NETNS (redpoll), RP_LCORES (0-1), RP_ARGS (extra
-# redpoll arguments after "--", e.g. "--persistence off").
+# Environment: RP_NETNS (redpoll), RP_LCORES (0-1; a map with "@",
+# e.g. 0@0,1@1,2@0 for two workers on two CPUs, goes to --lcores),
+# RP_ARGS (extra redpoll arguments after "--", e.g. "--persistence off"
+# or "--workers 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -58,8 +60,11 @@ mkdir -p "$rundir"
 # PMEM_IS_PMEM_FORCE: /dev/shm stands in for persistent memory; it
 # survives a process crash, not a power cut (docs/operations.md).
 # shellcheck disable=SC2086
+lcores=${RP_LCORES:-0-1}
+lcore_opt=-l
+[[ $lcores == *@* ]] && lcore_opt=--lcores
 PMEM_IS_PMEM_FORCE=1 ip netns exec "$ns" build/app/redpoll \
-	-l "${RP_LCORES:-0-1}" $mem_args ${RP_EAL_ARGS:---no-pci} --file-prefix="rp-$ns" \
+	"$lcore_opt" "$lcores" $mem_args ${RP_EAL_ARGS:---no-pci} --file-prefix="rp-$ns" \
 	--vdev=net_tap0,iface=rp0 --log-level=pmd.net.tap:error -- \
 	--bind-ip "$ip/24" --daemonize yes \
 	--pidfile "$pidfile" --logfile "$logfile" ${RP_ARGS:-}
