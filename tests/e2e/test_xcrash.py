@@ -50,6 +50,21 @@ def mover_keys():
     return ['mv{%s}' % t for t in tags()]
 
 
+def acked(errors, call, *args):
+    """Make one client call: True once it was answered. False when the
+    connection went (a kill) or the server answered an error (kept in
+    errors, which the test fails on): the client then stops."""
+    try:
+        call(*args)
+        return True
+    except (redis.exceptions.ConnectionError,
+            redis.exceptions.TimeoutError):
+        return False
+    except redis.exceptions.ResponseError as e:
+        errors.append(str(e))
+        return False
+
+
 class Writer:
     """MSETs of its own groups; what each group must hold."""
 
@@ -69,13 +84,8 @@ class Writer:
             v = 'w%d-%d-%s' % (self.w, self.n, 'x' * self.rng.randrange(
                 1, 200))
             self.inflight = (g, v)
-            try:
-                c.mset({k: v for k in group_keys(self.w, g)})
-            except (redis.exceptions.ConnectionError,
-                    redis.exceptions.TimeoutError):
-                return
-            except redis.exceptions.ResponseError as e:
-                self.errors.append(str(e))
+            if not acked(self.errors, c.mset,
+                         {k: v for k in group_keys(self.w, g)}):
                 return
             self.acked[g] = v
             self.inflight = None
@@ -108,13 +118,8 @@ class Mover:
         self.inflight = False
         while not stop.is_set():
             self.inflight = True
-            try:
-                c.rename(keys[self.at], keys[1 - self.at])
-            except (redis.exceptions.ConnectionError,
-                    redis.exceptions.TimeoutError):
-                return
-            except redis.exceptions.ResponseError as e:
-                self.errors.append(str(e))
+            if not acked(self.errors, c.rename, keys[self.at],
+                         keys[1 - self.at]):
                 return
             self.n += 1
             self.at = 1 - self.at
@@ -155,13 +160,7 @@ class Transfer:
             p = c.pipeline(transaction=True)
             p.decrby(a, x)
             p.incrby(b, x)
-            try:
-                p.execute()
-            except (redis.exceptions.ConnectionError,
-                    redis.exceptions.TimeoutError):
-                return
-            except redis.exceptions.ResponseError as e:
-                self.errors.append(str(e))
+            if not acked(self.errors, p.execute):
                 return
             self.n += 1
             self.acked = [self.acked[0] - x, self.acked[1] + x]
