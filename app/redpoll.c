@@ -695,6 +695,11 @@ main(int argc, char **argv)
 		RP_LOG(NOTICE, net, "port %s: %u queue pair(s) for %u "
 		       "workers: flows steered between workers in software",
 		       port.name, port.n_queues, n_workers);
+	} else if (port.n_queues > 1) {
+		RP_LOG(NOTICE, net, "port %s: %u queue pairs, flows spread by "
+		       "the device (%s)", port.name, port.n_queues,
+		       port.rss_hf != 0 ? "RSS configured, symmetric key" :
+		       "it offers no RSS");
 	}
 
 	/* Recovery: every worker loads its own snapshot and replays its own

@@ -69,6 +69,25 @@ choose_offloads(const struct rte_eth_dev_info *info,
 	return off;
 }
 
+uint64_t
+dp_port_rss_conf(const struct rte_eth_dev_info *info, uint16_t n_queues,
+		 struct rte_eth_conf *conf, uint8_t *key, size_t key_cap)
+{
+	uint64_t hf = info->flow_type_rss_offloads &
+		      (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	size_t len = info->hash_key_size;
+
+	if (n_queues < 2 || hf == 0 || len == 0 || len > key_cap)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		key[i] = i % 2 == 0 ? 0x6d : 0x5a;
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_key = key;
+	conf->rx_adv_conf.rss_conf.rss_key_len = (uint8_t)len;
+	conf->rx_adv_conf.rss_conf.rss_hf = hf;
+	return hf;
+}
+
 int
 dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	      uint16_t queues, const int *sockets, unsigned rx_desc,
@@ -120,7 +139,18 @@ dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	if ((p->offloads & DP_OFF_TX_TCP_TSO) &&
 	    strcmp(info.driver_name, "net_tap") == 0)
 		p->offloads |= DP_OFF_TX_TSO_L2_MTU;
+	uint8_t rss_key[64];
+	p->rss_hf = dp_port_rss_conf(&info, n_queues, &conf, rss_key,
+				     sizeof(rss_key));
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
+	if (rc != 0 && p->rss_hf != 0) {
+		/* Offered but refused as asked: spread without it. */
+		p->rss_hf = 0;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		memset(&conf.rx_adv_conf.rss_conf, 0,
+		       sizeof(conf.rx_adv_conf.rss_conf));
+		rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "port %s: configure failed: %s", p->name,
 			 rte_strerror(-rc));

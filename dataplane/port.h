@@ -21,6 +21,7 @@ struct dp_port {
 	uint16_t n_workers;                /* pools */
 	uint16_t mtu;
 	uint32_t offloads;                 /* DP_OFF_* (net.h) */
+	uint64_t rss_hf;                   /* hardware RSS flow types, or 0 */
 	struct rte_ether_addr mac;
 	char name[RTE_ETH_NAME_MAX_LEN];   /* device name */
 	char driver[32];
@@ -43,6 +44,18 @@ int dp_port_setup(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 		  uint16_t queues, const int *sockets, unsigned rx_desc,
 		  unsigned tx_desc, unsigned mbufs, uint16_t mtu, char *err,
 		  size_t errlen);
+
+/*
+ * dp_port_rss_conf -- hardware RSS in conf when the device offers it
+ * for IPv4/TCP/UDP and there are n_queues >= 2: the Toeplitz key key
+ * (room for key_cap bytes) filled with 0x6d5a repeated, whose 16-bit
+ * period makes the hash symmetric (a flow and its reverse, addresses
+ * and ports swapped, land on one queue). Returns the flow types
+ * asked for, 0 when RSS is not used.
+ */
+uint64_t dp_port_rss_conf(const struct rte_eth_dev_info *info,
+			  uint16_t n_queues, struct rte_eth_conf *conf,
+			  uint8_t *key, size_t key_cap);
 
 /*
  * dp_port_rss -- the port's receive-side scaling, for tcp_set_rss: the

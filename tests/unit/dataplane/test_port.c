@@ -1,7 +1,8 @@
 /*
  * test_port.c -- dataplane/port.c on a ring-backed virtual port (net_ring):
  * queues, pools and offloads set up, frames sent through the port come
- * back on its RX side, fewer queue pairs than workers, errors named.
+ * back on its RX side, fewer queue pairs than workers, hardware RSS asked
+ * for with a symmetric key, errors named.
  */
 #include <errno.h>
 
@@ -9,6 +10,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_thash.h>
 
 #include "net.h"
 #include "port.h"
@@ -53,6 +55,57 @@ test_setup_and_loop(void **state)
 }
 
 /* test_bad_port -- a port that does not exist is named in the error. */
+/* rss_of -- the Toeplitz hash of an IPv4 TCP/UDP 4-tuple under key. */
+static uint32_t
+rss_of(const uint8_t *key, uint32_t sa, uint32_t da, uint16_t sp,
+       uint16_t dp)
+{
+	uint32_t t[RTE_THASH_V4_L4_LEN] = { sa, da, (uint32_t)sp << 16 | dp };
+
+	return rte_softrss(t, RTE_THASH_V4_L4_LEN, key);
+}
+
+/*
+ * test_rss_conf -- hardware RSS is asked for when the device offers it
+ * and there are several queues, with a key that sends a flow and its
+ * reverse to one queue and still spreads flows; not otherwise.
+ */
+static void
+test_rss_conf(void **state)
+{
+	struct rte_eth_dev_info info = { .hash_key_size = 40,
+		.flow_type_rss_offloads = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
+					  RTE_ETH_RSS_SCTP };
+	struct rte_eth_conf conf = { 0 };
+	uint8_t key[64];
+	(void)state;
+
+	uint64_t hf = dp_port_rss_conf(&info, 4, &conf, key, sizeof(key));
+	assert_int_equal(hf, RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
+	assert_int_equal(conf.rxmode.mq_mode, RTE_ETH_MQ_RX_RSS);
+	assert_int_equal(conf.rx_adv_conf.rss_conf.rss_key_len, 40);
+	assert_ptr_equal(conf.rx_adv_conf.rss_conf.rss_key, key);
+	unsigned seen[4] = { 0 };
+	for (uint32_t i = 0; i < 4000; i++) {
+		uint32_t a = 0xc6120002u + i % 97, b = 0xc6120001u;
+		uint16_t pa = (uint16_t)(1024 + i * 7), pb = 6379;
+		uint32_t h = rss_of(key, a, b, pa, pb);
+		assert_int_equal(h, rss_of(key, b, a, pb, pa));
+		seen[h % 4]++;
+	}
+	for (int q = 0; q < 4; q++)
+		assert_true(seen[q] > 500);
+	/* One queue, no RSS offered, or a key too long: none. */
+	struct rte_eth_conf none = { 0 };
+	assert_int_equal(dp_port_rss_conf(&info, 1, &none, key, sizeof(key)),
+			 0);
+	assert_int_equal(dp_port_rss_conf(&info, 4, &none, key, 16), 0);
+	info.flow_type_rss_offloads = RTE_ETH_RSS_SCTP;
+	assert_int_equal(dp_port_rss_conf(&info, 4, &none, key, sizeof(key)),
+			 0);
+	assert_int_equal(none.rxmode.mq_mode, RTE_ETH_MQ_RX_NONE);
+}
+
 static void
 test_bad_port(void **state)
 {
@@ -110,6 +163,7 @@ test_fewer_queues(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_bad_port),
+	cmocka_unit_test(test_rss_conf),
 	cmocka_unit_test(test_fewer_queues),
 	cmocka_unit_test(test_setup_and_loop),
 };
