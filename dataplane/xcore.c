@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -277,6 +276,13 @@ run(struct dp_worker *w, struct dp_xmsg *m)
 	kv_tx_begin(w->shard);
 	kv_execute(w->shard, p, m->argc, m->argv);
 	kv_tx_end(w->shard, &m->tag);
+}
+
+/* msg_cflags -- the client flags a message carries to its target. */
+static inline uint32_t
+msg_cflags(const struct kv_client *c)
+{
+	return c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
 }
 
 /* --- locks ------------------------------------------------------------ */
@@ -1346,9 +1352,8 @@ split(struct dp_worker *w, struct xc_pend *pd, struct dp_xmsg **into,
 		if (k == 1)
 			continue;
 		part_of[t] = (int)parts;
-		into[parts] = msg_new(w, c->db, c->flags &
-				      (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN),
-				      t, k, argv, idx, name, NULL);
+		into[parts] = msg_new(w, c->db, msg_cflags(c), t, k, argv,
+				      idx, name, NULL);
 		if (into[parts] == NULL)
 			ok = false;
 		else
@@ -1440,13 +1445,6 @@ gather_parts(struct dp_worker *w, struct xc_pend *pd,
 	return ok;
 }
 
-/* is_cmd -- whether argv[0] is the command name (lowercase). */
-static bool
-is_cmd(const struct kv_arg *a, const char *name)
-{
-	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
-}
-
 /*
  * exec_gathered -- EXEC with several workers. A transaction whose keys
  * are all this shard's runs here at once when no cross-shard lock is
@@ -1459,21 +1457,22 @@ is_cmd(const struct kv_arg *a, const char *name)
  * DB) is refused, wherever its keys are, as no shard alone can run it.
  */
 static bool
-exec_gathered(struct dp_worker *w, struct kv_client *c, const struct kv_arg *argv,
-	      struct dp_xc_owner *o)
+exec_gathered(struct dp_worker *w, struct kv_client *c,
+	      const struct kv_arg *argv, struct dp_xc_owner *o)
 {
 	unsigned n = w->xc->n;
-	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
-	struct kv_mkey *gk;
+	uint32_t cflags = msg_cflags(c);
+	struct kv_mkey *gk = NULL;
 	unsigned db_after;
 	bool readonly;
 	const char *why;
 	char err[256], name[64];
 
-	int nk = kv_multi_keys(w->shard, c, n, &gk, &db_after, &readonly, &why);
-	if (nk >= 0 && w->xc->n_locks == 0 && w->xc->fifo == NULL &&
-	    kv_multi_local(c, w->index, n)) {
-		free(gk);
+	bool local = w->xc->n_locks == 0 && w->xc->fifo == NULL &&
+		     kv_multi_local(c, w->index, n);
+	int nk = kv_multi_keys(w->shard, c, n, local ? NULL : &gk, &db_after,
+			       &readonly, &why);
+	if (local && nk >= 0) {
 		w->counters[DP_W_requests_local]++;
 		kv_execute(w->shard, c, 1, argv);
 		return true;
@@ -1533,7 +1532,7 @@ watch_routed(struct dp_worker *w, struct kv_client *c, int argc,
 {
 	struct dp_xcore *xc = w->xc;
 	unsigned n = xc->n;
-	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
+	uint32_t cflags = msg_cflags(c);
 	struct kv_arg *a = malloc((size_t)argc * sizeof(*a));
 	struct kv_wref **refs = malloc((size_t)argc * sizeof(*refs));
 	struct xc_pend *pd = calloc(1, sizeof(*pd) + n * sizeof(pd->parts[0]));
@@ -1639,7 +1638,7 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 	struct dp_xcore *xc = w->xc;
 	struct kv_route_plan plan;
 	unsigned n = xc != NULL ? xc->n : 1;
-	uint32_t cflags = c->flags & (KV_CLIENT_AUTHENTICATED | KV_CLIENT_ADMIN);
+	uint32_t cflags = msg_cflags(c);
 	struct kv_arg over = { 0 };
 	char curbuf[32];
 
@@ -1651,11 +1650,11 @@ dp_xc_execute(struct dp_worker *w, struct kv_client *c, int argc,
 		 * there when every key of the transaction is there, else
 		 * gathered (exec_gathered).
 		 */
-		if (argc == 1 && is_cmd(&argv[0], "exec") &&
+		if (argc == 1 && kv_arg_is(&argv[0], "exec") &&
 		    !(c->flags & KV_CLIENT_DIRTY_EXEC))
 			return exec_gathered(w, c, argv, o);
 		plan.kind = KV_ROUTE_HOME;
-	} else if (n > 1 && argc >= 2 && is_cmd(&argv[0], "watch")) {
+	} else if (n > 1 && argc >= 2 && kv_arg_is(&argv[0], "watch")) {
 		return watch_routed(w, c, argc, argv, o);
 	}
 	if (plan.kind == KV_ROUTE_SCAN) {

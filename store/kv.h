@@ -297,6 +297,9 @@ uint64_t kv_used_memory(const struct kv_shard *s);
  */
 #define KV_SLOTS 16384
 
+/* kv_arg_is -- whether an argument is word, ignoring case. */
+bool kv_arg_is(const struct kv_arg *a, const char *word);
+
 /* kv_key_slot -- the hash slot of a key (CRC16 of it or its {hashtag}). */
 unsigned kv_key_slot(const char *key, size_t len);
 
@@ -411,7 +414,8 @@ struct kv_mkey {
  * kv_multi_keys -- the keys a client's transaction touches: the keys it
  * WATCHes and its queued commands' keys in the database each runs in
  * (following the SELECTs queued before it), each (db, key) once, in *out
- * (one allocation holding the names too; the caller frees it).
+ * (one allocation holding the names too; the caller frees it). With out
+ * NULL only the checks below run (no list; 0 when they pass).
  * *db_after is the client's database after EXEC, *readonly whether no
  * queued command writes. Returns the count, -1 without memory, -2 when a
  * queued command cannot run on keys gathered into one shard (a

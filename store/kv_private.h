@@ -552,7 +552,6 @@ bool kv_stringmatch(const char *pat, size_t plen, const char *str,
 int kv_ll2str(char *buf, size_t len, long long v);
 bool kv_str2ld(const char *s, size_t len, long double *out);
 int kv_ld2str(char *buf, size_t len, long double v);
-bool kv_arg_is(const struct kv_arg *a, const char *word);
 
 /* Transactions and WATCH (multi.c). */
 /*

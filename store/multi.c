@@ -28,7 +28,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cmd_table.h"
 #include "dict.h"
@@ -271,7 +270,8 @@ release(struct kv_shard *cur, struct kv_wkey *k)
 		w = st == WREF_FILLED ? k->ref->w : NULL;
 		free(k->ref);
 	}
-	if (w != NULL && __atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+	if (w != NULL &&
+	    __atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		if (cur == k->s)
 			forget(cur, k->db, k->key, k->klen);
 		else
@@ -744,13 +744,6 @@ mkeys_add(struct mkeys *x, unsigned db, const char *key, size_t len)
 	return true;
 }
 
-/* is_name -- whether an argument is the command name (lowercase) name. */
-static bool
-is_name(const struct kv_arg *a, const char *name)
-{
-	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
-}
-
 /*
  * gatherable -- whether a queued command can run on keys gathered into
  * one shard: not one that reads or writes the whole keyspace or moves
@@ -761,12 +754,12 @@ gatherable(const struct kv_qcmd *q, unsigned n_shards, int nkeys)
 {
 	struct kv_route_plan plan;
 
-	if (nkeys < 0 || is_name(&q->argv[0], "swapdb") ||
-	    is_name(&q->argv[0], "move"))
+	if (nkeys < 0 || kv_arg_is(&q->argv[0], "swapdb") ||
+	    kv_arg_is(&q->argv[0], "move"))
 		return false;
-	if (is_name(&q->argv[0], "copy"))
+	if (kv_arg_is(&q->argv[0], "copy"))
 		for (int i = 3; i < q->argc; i++)
-			if (is_name(&q->argv[i], "db"))
+			if (kv_arg_is(&q->argv[i], "db"))
 				return false;
 	kv_route_plan(q->argc, q->argv, n_shards, &plan);
 	if (plan.kind == KV_ROUTE_ALL || plan.kind == KV_ROUTE_SCAN ||
@@ -787,15 +780,19 @@ kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
 	unsigned db = c->db;
 	bool ok = true;
 
-	*out = NULL;
+	int stack[64];
+
+	if (out != NULL)
+		*out = NULL;
 	*db_after = db;
 	*readonly = true;
 	*why = NULL;
-	for (unsigned i = 0; ok && m != NULL && i < m->nw; i++)
+	for (unsigned i = 0; ok && out != NULL && m != NULL && i < m->nw; i++)
 		ok = mkeys_add(&x, m->wk[i].db, m->wk[i].key, m->wk[i].klen);
 	for (unsigned i = 0; ok && m != NULL && i < m->n; i++) {
 		const struct kv_qcmd *q = &m->q[i];
-		int *pos = malloc((size_t)q->argc * sizeof(*pos));
+		int *pos = q->argc <= (int)(sizeof(stack) / sizeof(stack[0])) ?
+			   stack : malloc((size_t)q->argc * sizeof(*pos));
 		if (pos == NULL) {
 			ok = false;
 			break;
@@ -803,27 +800,27 @@ kv_multi_keys(const struct kv_shard *s, const struct kv_client *c,
 		int n = kv_request_keys(q->argc, q->argv, pos, q->argc);
 		if (!gatherable(q, n_shards, n)) {
 			*why = q->cmd->name;
-			free(pos);
+			if (pos != stack)
+				free(pos);
 			free(x.k);
 			return -2;
 		}
 		if (q->cmd->flags & KV_CMD_WRITE)
 			*readonly = false;
-		if (q->cmd->fn == cmd_select && q->argc == 2) {
-			char buf[24];
-			char *end;
-			if (q->argv[1].len > 0 && q->argv[1].len < sizeof(buf)) {
-				memcpy(buf, q->argv[1].ptr, q->argv[1].len);
-				buf[q->argv[1].len] = '\0';
-				long v = strtol(buf, &end, 10);
-				if (*end == '\0' && v >= 0 && v < (long)s->n_db)
-					db = (unsigned)v;
-			}
-		}
-		for (int k = 0; ok && k < n; k++)
+		long long v;
+		if (q->cmd->fn == cmd_select && q->argc == 2 &&
+		    kv_str2ll(q->argv[1].ptr, q->argv[1].len, &v) && v >= 0 &&
+		    v < (long long)s->n_db)
+			db = (unsigned)v;
+		for (int k = 0; ok && out != NULL && k < n; k++)
 			ok = mkeys_add(&x, db, q->argv[pos[k]].ptr,
 				       q->argv[pos[k]].len);
-		free(pos);
+		if (pos != stack)
+			free(pos);
+	}
+	if (ok && out == NULL) {
+		*db_after = db;
+		return 0;
 	}
 	/* One allocation: the list, then the names it points to. */
 	struct kv_mkey *r = ok ? malloc(x.n * sizeof(*r) + x.bytes + 1) : NULL;

@@ -11,7 +11,6 @@
  * command table.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "cmd_table.h"
 #include "kv_private.h"
@@ -136,13 +135,6 @@ kv_request_keys(int argc, const struct kv_arg *argv, int *pos, int max)
 	return n;
 }
 
-/* is -- whether the request's command (or container) is called name. */
-static bool
-is(const struct kv_arg *a, const char *name)
-{
-	return a->len == strlen(name) && strncasecmp(a->ptr, name, a->len) == 0;
-}
-
 /*
  * pattern_shard -- the shard every key a SORT BY/GET pattern can name is
  * on, as Redis Cluster's patternHashSlot tells it: the pattern's
@@ -184,12 +176,12 @@ sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	if (argc < 2)
 		return;
 	unsigned owner = kv_key_shard(argv[1].ptr, argv[1].len, n_shards);
-	bool store_ok = is(&argv[0], "sort");
+	bool store_ok = kv_arg_is(&argv[0], "sort");
 	for (int j = 2; j < argc; j++) {
 		const struct kv_arg *v = j + 1 < argc ? &argv[j + 1] : NULL;
-		if (is(&argv[j], "limit")) {
+		if (kv_arg_is(&argv[j], "limit")) {
 			j += 2;
-		} else if (is(&argv[j], "by") && v != NULL) {
+		} else if (kv_arg_is(&argv[j], "by") && v != NULL) {
 			j++;
 			if (memchr(v->ptr, '*', v->len) != NULL &&
 			    pattern_shard(v, n_shards) != (int)owner) {
@@ -200,7 +192,7 @@ sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 					   "slots.\r\n";
 				return;
 			}
-		} else if (is(&argv[j], "get") && v != NULL) {
+		} else if (kv_arg_is(&argv[j], "get") && v != NULL) {
 			j++;
 			if (!(v->len == 1 && v->ptr[0] == '#') &&
 			    pattern_shard(v, n_shards) != (int)owner) {
@@ -211,7 +203,8 @@ sort_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 					   "slots.\r\n";
 				return;
 			}
-		} else if (store_ok && is(&argv[j], "store") && v != NULL &&
+		} else if (store_ok && kv_arg_is(&argv[j], "store") &&
+			   v != NULL &&
 			   kv_key_shard(v->ptr, v->len, n_shards) != owner) {
 			p->kind = KV_ROUTE_CROSS;
 			return;
@@ -234,7 +227,8 @@ georadius_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		return;
 	unsigned owner = kv_key_shard(argv[1].ptr, argv[1].len, n_shards);
 	for (int j = first_opt; j + 1 < argc; j++) {
-		if ((is(&argv[j], "store") || is(&argv[j], "storedist")) &&
+		if ((kv_arg_is(&argv[j], "store") ||
+		     kv_arg_is(&argv[j], "storedist")) &&
 		    kv_key_shard(argv[j + 1].ptr, argv[j + 1].len,
 				 n_shards) != owner) {
 			p->kind = KV_ROUTE_CROSS;
@@ -257,55 +251,57 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		return;
 
 	/* The whole keyspace. */
-	if (is(&argv[0], "dbsize") || is(&argv[0], "keys")) {
+	if (kv_arg_is(&argv[0], "dbsize") || kv_arg_is(&argv[0], "keys")) {
 		p->kind = KV_ROUTE_ALL;
-		p->merge = is(&argv[0], "dbsize") ? KV_MERGE_SUM :
+		p->merge = kv_arg_is(&argv[0], "dbsize") ? KV_MERGE_SUM :
 						    KV_MERGE_CONCAT;
 		return;
 	}
-	if (is(&argv[0], "flushall") || is(&argv[0], "flushdb")) {
+	if (kv_arg_is(&argv[0], "flushall") || kv_arg_is(&argv[0], "flushdb")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_ALL_OK;
 		return;
 	}
-	if (is(&argv[0], "info")) {
+	if (kv_arg_is(&argv[0], "info")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_INFO;
 		return;
 	}
-	if (is(&argv[0], "config") && argc == 2 &&
-	    is(&argv[1], "resetstat")) {
+	if (kv_arg_is(&argv[0], "config") && argc == 2 &&
+	    kv_arg_is(&argv[1], "resetstat")) {
 		/* Every shard's counters (INFO adds them up). */
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_ALL_OK;
 		return;
 	}
-	if (is(&argv[0], "client") && argc > 1 && is(&argv[1], "kill")) {
+	if (kv_arg_is(&argv[0], "client") && argc > 1 &&
+	    kv_arg_is(&argv[1], "kill")) {
 		/* Every worker's clients. */
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_KILL;
 		return;
 	}
-	if (is(&argv[0], "client") && argc == 2 && is(&argv[1], "list")) {
+	if (kv_arg_is(&argv[0], "client") && argc == 2 &&
+	    kv_arg_is(&argv[1], "list")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_LINES;
 		return;
 	}
 	/* Snapshots: every shard writes its own (the first error wins). */
-	if (is(&argv[0], "bgsave") || is(&argv[0], "save") ||
-	    is(&argv[0], "lastsave")) {
+	if (kv_arg_is(&argv[0], "bgsave") || kv_arg_is(&argv[0], "save") ||
+	    kv_arg_is(&argv[0], "lastsave")) {
 		p->kind = KV_ROUTE_ALL;
-		p->merge = is(&argv[0], "save") ? KV_MERGE_SAVE :
-			   is(&argv[0], "lastsave") ? KV_MERGE_MIN :
+		p->merge = kv_arg_is(&argv[0], "save") ? KV_MERGE_SAVE :
+			   kv_arg_is(&argv[0], "lastsave") ? KV_MERGE_MIN :
 						      KV_MERGE_NONE;
 		return;
 	}
-	if (is(&argv[0], "randomkey")) {
+	if (kv_arg_is(&argv[0], "randomkey")) {
 		p->kind = KV_ROUTE_ALL;
 		p->merge = KV_MERGE_ANY;
 		return;
 	}
-	if (is(&argv[0], "scan")) {
+	if (kv_arg_is(&argv[0], "scan")) {
 		p->kind = KV_ROUTE_SCAN;
 		return;
 	}
@@ -315,18 +311,19 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 	 * registers the keys of other shards on their owners for the
 	 * client (kv_watch_remote), never for a proxy client.
 	 */
-	if (is(&argv[0], "watch"))
+	if (kv_arg_is(&argv[0], "watch"))
 		return;
-	if (is(&argv[0], "sort") || is(&argv[0], "sort_ro")) {
+	if (kv_arg_is(&argv[0], "sort") || kv_arg_is(&argv[0], "sort_ro")) {
 		sort_plan(argc, argv, n_shards, p);
 		return;
 	}
-	if (is(&argv[0], "georadius") || is(&argv[0], "georadius_ro")) {
+	if (kv_arg_is(&argv[0], "georadius") ||
+	    kv_arg_is(&argv[0], "georadius_ro")) {
 		georadius_plan(argc, argv, n_shards, 6, p);
 		return;
 	}
-	if (is(&argv[0], "georadiusbymember") ||
-	    is(&argv[0], "georadiusbymember_ro")) {
+	if (kv_arg_is(&argv[0], "georadiusbymember") ||
+	    kv_arg_is(&argv[0], "georadiusbymember_ro")) {
 		georadius_plan(argc, argv, n_shards, 5, p);
 		return;
 	}
@@ -340,7 +337,7 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		const struct kv_cmd *sub = NULL;
 		for (unsigned i = 0; argc > 1 && i < cmd->n_subcmds; i++) {
 			const char *bar = strchr(cmd->subcmds[i].name, '|');
-			if (bar != NULL && is(&argv[1], bar + 1))
+			if (bar != NULL && kv_arg_is(&argv[1], bar + 1))
 				sub = &cmd->subcmds[i];
 		}
 		if (sub == NULL)
@@ -366,18 +363,20 @@ kv_route_plan(int argc, const struct kv_arg *argv, unsigned n_shards,
 		p->shard = owner;
 		return;
 	}
-	if (is(&argv[0], "mget")) {
+	if (kv_arg_is(&argv[0], "mget")) {
 		/* Read under locks: never half of a concurrent MSET. */
 		p->kind = KV_ROUTE_TX;
 		p->merge = KV_MERGE_ORDERED;
-	} else if (is(&argv[0], "mset")) {
+	} else if (kv_arg_is(&argv[0], "mset")) {
 		p->kind = KV_ROUTE_TX;
 		p->merge = KV_MERGE_ALL_OK;
-	} else if (is(&argv[0], "msetnx")) {
+	} else if (kv_arg_is(&argv[0], "msetnx")) {
 		p->kind = KV_ROUTE_TX;
 		p->merge = KV_MERGE_NX;
-	} else if (is(&argv[0], "exists") || is(&argv[0], "del") ||
-		   is(&argv[0], "unlink") || is(&argv[0], "touch")) {
+	} else if (kv_arg_is(&argv[0], "exists") ||
+		   kv_arg_is(&argv[0], "del") ||
+		   kv_arg_is(&argv[0], "unlink") ||
+		   kv_arg_is(&argv[0], "touch")) {
 		p->kind = KV_ROUTE_SPLIT;
 		p->merge = KV_MERGE_SUM;
 	} else {
